@@ -1,0 +1,21 @@
+//! # earlyhelp-domain — the rules of early help, with no I/O
+//!
+//! This crate is the vocabulary of the product: organisations and the Information Sharing
+//! Agreement (ISA) register, staff roles, localities and postcodes, panels, families and people.
+//! Every type here is *parsed*, not validated: holding a [`postcode::Postcode`] or an
+//! [`email::EmailAddress`] means the rule has already been checked at the boundary.
+//!
+//! It may not touch a database, the network, the clock or the file system: "today" is always
+//! passed in. Start reading at [`organisation`] (who takes part) and [`role`] (what people do).
+
+pub mod email;
+pub mod family;
+pub mod ids;
+pub mod locality;
+pub mod organisation;
+pub mod panel;
+pub mod password;
+pub mod postcode;
+pub mod role;
+
+pub use ids::*;
