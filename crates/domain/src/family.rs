@@ -52,7 +52,10 @@ pub struct UnknownHouseholdRole(pub String);
 impl FromStr for HouseholdRole {
     type Err = UnknownHouseholdRole;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|k| k.code() == s).ok_or_else(|| UnknownHouseholdRole(s.to_owned()))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == s)
+            .ok_or_else(|| UnknownHouseholdRole(s.to_owned()))
     }
 }
 

@@ -8,6 +8,7 @@
 //! It may not touch a database, the network, the clock or the file system: "today" is always
 //! passed in. Start reading at [`organisation`] (who takes part) and [`role`] (what people do).
 
+pub mod clock;
 pub mod email;
 pub mod family;
 pub mod ids;

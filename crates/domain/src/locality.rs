@@ -32,8 +32,14 @@ mod tests {
         let north = LocalityId::new();
         let south = LocalityId::new();
         let table = vec![
-            PostcodeArea { prefix: "NX4".into(), locality: north },
-            PostcodeArea { prefix: "NX4 9".into(), locality: south },
+            PostcodeArea {
+                prefix: "NX4".into(),
+                locality: north,
+            },
+            PostcodeArea {
+                prefix: "NX4 9".into(),
+                locality: south,
+            },
         ];
         assert_eq!(locality_for(&Postcode::parse("NX4 1AB").unwrap(), &table), Some(north));
         assert_eq!(locality_for(&Postcode::parse("NX4 9AB").unwrap(), &table), Some(south));

@@ -257,7 +257,11 @@ impl IsaStatus {
         if review_due <= signed_on {
             return Err(IsaError::ReviewBeforeSigning);
         }
-        Ok(Self::Signed { signed_on, signatory: signatory.to_owned(), review_due })
+        Ok(Self::Signed {
+            signed_on,
+            signatory: signatory.to_owned(),
+            review_due,
+        })
     }
 }
 
@@ -268,14 +272,20 @@ mod tests {
 
     #[test]
     fn a_signature_lapses_the_day_after_its_review_date() {
-        let s = IsaStatus::Signed { signed_on: date!(2025 - 01 - 10), signatory: "Head of service".into(), review_due: date!(2026 - 01 - 10) };
+        let s = IsaStatus::Signed {
+            signed_on: date!(2025 - 01 - 10),
+            signatory: "Head of service".into(),
+            review_due: date!(2026 - 01 - 10),
+        };
         assert_eq!(s.standing(date!(2026 - 01 - 10)), IsaStanding::Current);
         assert_eq!(s.standing(date!(2026 - 01 - 11)), IsaStanding::Lapsed);
     }
 
     #[test]
     fn approving_a_pending_application_makes_a_current_signatory() {
-        let applied = IsaStatus::Applied { applied_on: date!(2026 - 03 - 01) };
+        let applied = IsaStatus::Applied {
+            applied_on: date!(2026 - 03 - 01),
+        };
         assert_eq!(applied.standing(date!(2026 - 03 - 02)), IsaStanding::Pending);
         let signed = applied.approve(date!(2026 - 03 - 05), "Director", date!(2027 - 03 - 05)).unwrap();
         assert_eq!(signed.standing(date!(2026 - 03 - 06)), IsaStanding::Current);
@@ -283,15 +293,30 @@ mod tests {
 
     #[test]
     fn a_signatory_cannot_be_approved_twice() {
-        let s = IsaStatus::Signed { signed_on: date!(2025 - 01 - 10), signatory: "x".into(), review_due: date!(2026 - 01 - 10) };
-        assert_eq!(s.approve(date!(2026 - 01 - 01), "y", date!(2027 - 01 - 01)), Err(IsaError::NotPending));
+        let s = IsaStatus::Signed {
+            signed_on: date!(2025 - 01 - 10),
+            signatory: "x".into(),
+            review_due: date!(2026 - 01 - 10),
+        };
+        assert_eq!(
+            s.approve(date!(2026 - 01 - 01), "y", date!(2027 - 01 - 01)),
+            Err(IsaError::NotPending)
+        );
     }
 
     #[test]
     fn a_review_date_before_signing_is_refused() {
-        let applied = IsaStatus::Applied { applied_on: date!(2026 - 03 - 01) };
-        assert_eq!(applied.approve(date!(2026 - 03 - 05), "Director", date!(2026 - 03 - 05)), Err(IsaError::ReviewBeforeSigning));
-        assert_eq!(applied.approve(date!(2026 - 03 - 05), "  ", date!(2027 - 03 - 05)), Err(IsaError::NoSignatory));
+        let applied = IsaStatus::Applied {
+            applied_on: date!(2026 - 03 - 01),
+        };
+        assert_eq!(
+            applied.approve(date!(2026 - 03 - 05), "Director", date!(2026 - 03 - 05)),
+            Err(IsaError::ReviewBeforeSigning)
+        );
+        assert_eq!(
+            applied.approve(date!(2026 - 03 - 05), "  ", date!(2027 - 03 - 05)),
+            Err(IsaError::NoSignatory)
+        );
     }
 
     #[test]

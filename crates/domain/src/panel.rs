@@ -58,7 +58,10 @@ pub struct UnknownPanelKind(pub String);
 impl FromStr for PanelKind {
     type Err = UnknownPanelKind;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL.into_iter().find(|k| k.code() == s).ok_or_else(|| UnknownPanelKind(s.to_owned()))
+        Self::ALL
+            .into_iter()
+            .find(|k| k.code() == s)
+            .ok_or_else(|| UnknownPanelKind(s.to_owned()))
     }
 }
 
@@ -150,7 +153,11 @@ mod tests {
     fn cadences_describe_themselves_in_words() {
         assert_eq!(Cadence::Weekly { weekday: Weekday::Tuesday }.describe(), "Every Tuesday");
         assert_eq!(
-            Cadence::MonthlyNthWeekday { nth: 2, weekday: Weekday::Tuesday }.describe(),
+            Cadence::MonthlyNthWeekday {
+                nth: 2,
+                weekday: Weekday::Tuesday
+            }
+            .describe(),
             "The second Tuesday of each month"
         );
     }

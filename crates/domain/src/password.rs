@@ -87,7 +87,7 @@ impl NewPassword {
 fn is_repetition_of_common(core: &str) -> bool {
     let n = core.len();
     (2..=4).any(|k| {
-        n % k == 0 && {
+        n.is_multiple_of(k) && {
             let part = &core[..n / k];
             part.len() >= 3 && core == part.repeat(k) && (COMMON.contains(part) || part.chars().all(|c| c.is_ascii_digit()))
         }
@@ -110,7 +110,13 @@ mod tests {
 
     #[test]
     fn common_passwords_with_digits_and_symbols_added_are_refused() {
-        for p in ["Password2024!", "qwertyuiop123", "123qweasdzxc", "!!Football1234", "passwordpassword"] {
+        for p in [
+            "Password2024!",
+            "qwertyuiop123",
+            "123qweasdzxc",
+            "!!Football1234",
+            "passwordpassword",
+        ] {
             assert_eq!(NewPassword::parse(p, &[]).unwrap_err(), PasswordError::Common, "{p}");
         }
     }
