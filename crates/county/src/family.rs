@@ -1,0 +1,147 @@
+//! How one household is drawn. Family *i* has its own random stream keyed by the seed and *i*,
+//! so it is the same whether it is the first family generated or the hundred-thousandth, and a
+//! benchmark can generate families in any order or in parallel.
+
+use crate::county::postcode_in;
+use crate::seeded::{Stream, shift, unix_ms};
+use crate::{Family, Locality, Person, Sex, Spec, names};
+use domain::family::HouseholdRole;
+use domain::postcode::Postcode;
+use domain::{FamilyId, PersonId};
+use time::Date;
+
+/// Milliseconds of synthetic id time each family takes: its own id and up to six people.
+const MS_PER_FAMILY: u64 = 8;
+/// Days in a year, near enough for the age ranges below.
+const YEAR: u64 = 365;
+/// The oldest child: 7 300 days is short of 20 years (at least 7 304 days) however the leap
+/// years fall, so every child is 19 or under.
+const CHILD_MAX_DAYS: u64 = 20 * YEAR;
+/// The youngest adult: 20 years are at most 7 305 days, so 7 310 days is always 20 or over.
+const ADULT_MIN_DAYS: u64 = 20 * YEAR + 10;
+/// The oldest adult: 61 years are at least 22 280 days, so 21 900 days is always 60 or under.
+const ADULT_MAX_DAYS: u64 = 60 * YEAR;
+
+pub(crate) fn generate(localities: &[Locality], spec: &Spec, index: usize) -> Option<Family> {
+    let n = u64::try_from(index).unwrap_or(u64::MAX);
+    // Family ids carry synthetic timestamps starting a year ago, spaced so that a family's own
+    // people (at most six) fit before the next family: ids sort in index order.
+    let first_ms = unix_ms(shift(spec.today, -365)).saturating_add(n.saturating_mul(MS_PER_FAMILY));
+    let mut s = Stream::new(spec.seed, n, b"earlyhelp-family", first_ms);
+    let id = FamilyId(s.uuid());
+
+    let locality = localities.get(s.index(localities.len()))?;
+    let area = locality.postcode_areas.get(s.index(locality.postcode_areas.len()))?;
+    let postcode = Postcode::parse(&postcode_in(area, &mut s)).ok()?;
+    let address_line = address(&mut s);
+
+    // Children first, because the adults' ages follow from the eldest child's.
+    let children = match s.between(1, 100) {
+        1..=55 => 1,
+        56..=85 => 2,
+        86..=95 => 3,
+        _ => 4,
+    };
+    let mut child_days: Vec<u64> = (0..children).map(|_| s.between(0, CHILD_MAX_DAYS)).collect();
+    child_days.sort_unstable_by(|a, b| b.cmp(a));
+    let eldest = child_days.first().copied().unwrap_or(0);
+
+    let surname = s.pick(&names::SURNAMES);
+    let mut people = Vec::with_capacity(children + 2);
+
+    let first_role = if s.percent(85) {
+        HouseholdRole::Parent
+    } else {
+        HouseholdRole::Carer
+    };
+    let first_sex = if s.percent(75) { Sex::Female } else { Sex::Male };
+    people.push(adult(&mut s, spec.today, first_role, first_sex, surname, eldest));
+
+    let mut other_surname = None;
+    if s.percent(50) {
+        let role = match s.between(1, 100) {
+            1..=75 => first_role,
+            76..=85 => HouseholdRole::Carer,
+            _ => HouseholdRole::OtherAdult,
+        };
+        let sex = match (first_sex, s.percent(90)) {
+            (Sex::Female, true) | (Sex::Male, false) => Sex::Male,
+            _ => Sex::Female,
+        };
+        let name = if s.percent(70) {
+            surname
+        } else {
+            let other = s.pick(&names::SURNAMES);
+            other_surname = Some(other);
+            other
+        };
+        people.push(adult(&mut s, spec.today, role, sex, name, eldest));
+    }
+
+    for days in child_days {
+        let sex = if s.percent(50) { Sex::Female } else { Sex::Male };
+        // Most children share the family's surname; some have the other adult's, or their
+        // other parent's who does not live with them.
+        let name = if s.percent(85) {
+            surname
+        } else {
+            other_surname.unwrap_or_else(|| s.pick(&names::SURNAMES))
+        };
+        people.push(person(&mut s, spec.today, HouseholdRole::Child, sex, name, days));
+    }
+
+    Some(Family {
+        id,
+        locality: locality.id,
+        address_line,
+        postcode,
+        people,
+    })
+}
+
+/// "14 Alder Road", or for one family in eight "Flat 3, Heron Court".
+fn address(s: &mut Stream) -> String {
+    if s.percent(12) {
+        format!(
+            "Flat {}, {} {}",
+            s.between(1, 40),
+            s.pick(&names::STREET_STEMS),
+            s.pick(&names::BLOCKS)
+        )
+    } else {
+        format!(
+            "{} {} {}",
+            s.between(1, 160),
+            s.pick(&names::STREET_STEMS),
+            s.pick(&names::STREET_SUFFIXES)
+        )
+    }
+}
+
+/// An adult aged 20 to 60 who could plausibly be the eldest child's parent (17 to 45 years
+/// older) or, for a carer, grandparent (at least 36 years older).
+fn adult(s: &mut Stream, today: Date, role: HouseholdRole, sex: Sex, surname: &'static str, eldest: u64) -> Person {
+    let (lo, hi) = match role {
+        HouseholdRole::Carer => (eldest + 36 * YEAR, ADULT_MAX_DAYS),
+        HouseholdRole::OtherAdult => (ADULT_MIN_DAYS, ADULT_MAX_DAYS),
+        _ => (eldest + 17 * YEAR, eldest + 45 * YEAR),
+    };
+    let days = s.between(lo.max(ADULT_MIN_DAYS), hi.min(ADULT_MAX_DAYS));
+    person(s, today, role, sex, surname, days)
+}
+
+fn person(s: &mut Stream, today: Date, role: HouseholdRole, sex: Sex, surname: &'static str, days_old: u64) -> Person {
+    let id = PersonId(s.uuid());
+    let given = match sex {
+        Sex::Female => s.pick(&names::FEMALE_GIVEN),
+        Sex::Male => s.pick(&names::MALE_GIVEN),
+    };
+    Person {
+        id,
+        given_name: given.to_owned(),
+        family_name: surname.to_owned(),
+        date_of_birth: shift(today, -i64::try_from(days_old).unwrap_or(0)),
+        sex,
+        household_role: role,
+    }
+}
