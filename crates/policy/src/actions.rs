@@ -1,0 +1,133 @@
+//! One marker type per action in `policies/schema.cedarschema`.
+//!
+//! The type of the action travels in [`crate::Permit`], so a store function that takes a
+//! `Permit<ViewFamily>` cannot be handed a permit for something else. The traits are sealed:
+//! only this crate can say what an action is and what it is decided against.
+
+use domain::FamilyId;
+use std::fmt::Debug;
+
+pub(crate) mod sealed {
+    /// What a system action is decided against: a fixed resource, or the caller's own account.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum SystemResource {
+        /// `Service::"earlyhelp"`: the service as a whole.
+        Service,
+        /// `IsaRegister::"register"`: the register of organisations.
+        IsaRegister,
+        /// `UserAccount::"<the caller's user id>"`: the caller's own account.
+        OwnAccount,
+    }
+
+    /// Keeps [`super::Action`] closed to other crates, and carries what a permit is scoped to.
+    pub trait Sealed {
+        /// What a permit for this action names beyond the action: nothing (`()`) for system
+        /// actions, the family for family actions.
+        type Target: Copy + core::fmt::Debug + PartialEq + Send + Sync + 'static;
+    }
+
+    /// The resource a system action is decided against.
+    pub trait OnSystem {
+        /// The resource in the Cedar request.
+        const RESOURCE: SystemResource;
+    }
+}
+
+/// An action from the Cedar schema. Sealed: the set of actions is the schema's.
+pub trait Action: sealed::Sealed + Copy + Debug + Send + Sync + 'static {
+    /// The action's name in the policies, `Action::"<NAME>"`.
+    const NAME: &'static str;
+}
+
+/// An action on the service itself rather than on one record; decided with
+/// [`crate::Authority::decide`].
+pub trait SystemAction: Action + sealed::Sealed<Target = ()> + sealed::OnSystem {}
+
+/// An action on one family; decided with [`crate::Authority::decide_family`], and the permit
+/// names that family so it cannot be used to read another.
+pub trait FamilyAction: Action + sealed::Sealed<Target = FamilyId> {}
+
+macro_rules! system_action {
+    ($(#[$doc:meta])* $name:ident on $resource:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $name;
+
+        impl sealed::Sealed for $name {
+            type Target = ();
+        }
+        impl sealed::OnSystem for $name {
+            const RESOURCE: sealed::SystemResource = sealed::SystemResource::$resource;
+        }
+        impl Action for $name {
+            const NAME: &'static str = stringify!($name);
+        }
+        impl SystemAction for $name {}
+    };
+}
+
+system_action!(
+    /// Read the ISA register: which organisations take part and their standing.
+    ViewIsaRegister on IsaRegister
+);
+system_action!(
+    /// Create organisations, approve ISA applications and renew signatures.
+    ManageOrganisations on IsaRegister
+);
+system_action!(
+    /// Put an organisation forward to join the Information Sharing Agreement.
+    ApplyToJoin on IsaRegister
+);
+system_action!(
+    /// Create accounts, assign roles, reset a second factor, deactivate accounts.
+    ManageUsers on Service
+);
+system_action!(
+    /// See the staff directory: who works where, in which role.
+    ViewStaffDirectory on Service
+);
+system_action!(
+    /// Change one's own password, second factor and contact details (decided against the
+    /// caller's own account, so the permit never covers anyone else's).
+    ManageOwnAccount on OwnAccount
+);
+system_action!(
+    /// Issue an API token to an agency's own system.
+    IssueApiToken on Service
+);
+system_action!(
+    /// Open the list of families. Which rows appear is confirmed family by family with
+    /// [`ViewFamily`], after the store has filtered them with the same rules in SQL.
+    ViewFamilyList on Service
+);
+system_action!(
+    /// Read the audit trail of who saw and changed what.
+    ViewAuditLog on Service
+);
+
+/// See one family's record.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ViewFamily;
+
+impl sealed::Sealed for ViewFamily {
+    type Target = FamilyId;
+}
+impl Action for ViewFamily {
+    const NAME: &'static str = "ViewFamily";
+}
+impl FamilyAction for ViewFamily {}
+
+/// The name of every action, in the order the matrix and pages list them. `Authority::new`
+/// checks each is declared in the schema, and a test checks the schema declares no others.
+pub const ALL_ACTIONS: [&str; 10] = [
+    ViewIsaRegister::NAME,
+    ApplyToJoin::NAME,
+    ManageOrganisations::NAME,
+    ManageUsers::NAME,
+    IssueApiToken::NAME,
+    ViewAuditLog::NAME,
+    ViewStaffDirectory::NAME,
+    ManageOwnAccount::NAME,
+    ViewFamilyList::NAME,
+    ViewFamily::NAME,
+];

@@ -1,0 +1,521 @@
+//! [`Authority`]: the parsed schema and policies, and the one function that asks them.
+//!
+//! Everything Cedar-specific lives here. The policy files are compiled into the binary, parsed
+//! and validated once at start-up; each decision then builds three or four small entities
+//! (the user, their organisation, the resource) and asks Cedar.
+
+use crate::actions::{ALL_ACTIONS, FamilyAction, SystemAction, sealed::SystemResource};
+use crate::permit::{Denied, Permit};
+use crate::principal::{FamilyFacts, Principal};
+use crate::rules;
+use cedar_policy::{
+    ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
+    RestrictedExpression, Schema, ValidationMode, Validator,
+};
+use domain::organisation::IsaStanding;
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+
+/// The Cedar schema, compiled in so the binary needs no files beside it.
+pub(crate) const SCHEMA: &str = include_str!("../policies/schema.cedarschema");
+
+/// Every policy file, by name (for error messages) and text. A test checks this list matches
+/// the `policies/` directory, so a new file cannot be forgotten here.
+pub(crate) const POLICY_FILES: &[(&str, &str)] = &[
+    ("everyone.cedar", include_str!("../policies/everyone.cedar")),
+    ("administration.cedar", include_str!("../policies/administration.cedar")),
+    ("family-data.cedar", include_str!("../policies/family-data.cedar")),
+];
+
+/// Why the policies could not be loaded. Every variant is a mistake in `policies/` and fails
+/// the test suite before it could reach a deployment.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    /// The schema file does not parse.
+    #[error("policies/schema.cedarschema does not parse")]
+    Schema(#[source] Box<cedar_policy::CedarSchemaError>),
+    /// A policy file does not parse.
+    #[error("policies/{file} does not parse")]
+    Parse {
+        /// The file.
+        file: &'static str,
+        /// What the parser said.
+        #[source]
+        source: Box<cedar_policy::ParseErrors>,
+    },
+    /// A policy has no `@id("…")`, so a denial by it could not be explained.
+    #[error("a policy in policies/{file} has no @id(\"…\") annotation:\n{policy}")]
+    MissingId {
+        /// The file.
+        file: &'static str,
+        /// The policy's text.
+        policy: String,
+    },
+    /// A file holds a template; templates are not used, every rule is a static policy.
+    #[error("policies/{file} holds a template; only static policies are used")]
+    Template {
+        /// The file.
+        file: &'static str,
+    },
+    /// Two policies share an `@id`.
+    #[error("the @id \"{id}\" is used by more than one policy")]
+    DuplicateId {
+        /// The repeated id.
+        id: String,
+        /// What Cedar said.
+        #[source]
+        source: Box<cedar_policy::PolicySetError>,
+    },
+    /// A policy's `@id` has no entry in [`rules::RULES`], so its denials could not be explained.
+    #[error("the policy @id(\"{id}\") has no explanation in rules.rs")]
+    Unexplained {
+        /// The id missing from the table.
+        id: String,
+    },
+    /// The policies do not type-check against the schema (a misspelt attribute, action or role
+    /// set, a comparison of the wrong types).
+    #[error("the policies do not validate against the schema:\n{0}")]
+    Invalid(String),
+    /// The schema's actions could not be turned into entities (to find action groups).
+    #[error("the schema's actions could not be read")]
+    ActionEntities(#[source] Box<cedar_policy::entities_errors::EntitiesError>),
+    /// An action marker type names an action the schema does not declare.
+    #[error("the action \"{0}\" is not declared in the schema")]
+    UndeclaredAction(&'static str),
+    /// An entity type this crate builds is not a valid Cedar name (a typo in this crate).
+    #[error("\"{0}\" is not a valid entity type name")]
+    TypeName(&'static str),
+}
+
+/// The entity types requests are built from, parsed once.
+#[derive(Debug)]
+struct Types {
+    user: EntityTypeName,
+    organisation: EntityTypeName,
+    user_account: EntityTypeName,
+    family: EntityTypeName,
+}
+
+/// What a request is about, before it becomes a Cedar entity.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Resource<'a> {
+    /// One of the singleton resources for system actions.
+    System(SystemResource),
+    /// One family.
+    Family(&'a FamilyFacts),
+}
+
+/// One action and the policies that can apply to it.
+#[derive(Debug)]
+struct ActionPolicies {
+    /// `Action::"<name>"`.
+    uid: EntityUid,
+    /// Only the policies whose action scope matches this action. Cedar evaluates every policy
+    /// in the set it is given, and a policy for another action can never be satisfied, so
+    /// slicing per action at start-up cuts the work per decision without changing any answer
+    /// (a test compares sliced and whole-set decisions).
+    policies: PolicySet,
+}
+
+/// The single place access decisions are made: the policies, parsed and validated once.
+///
+/// Build one at start-up with [`Authority::new`] and share it (it is `Send + Sync`; wrap it in
+/// an `Arc` in the application state). Each decision is independent and needs no lock.
+#[derive(Debug)]
+pub struct Authority {
+    authorizer: Authorizer,
+    types: Types,
+    actions: HashMap<&'static str, ActionPolicies>,
+    service: EntityUid,
+    isa_register: EntityUid,
+}
+
+impl Authority {
+    /// Parses the schema and the policy files compiled into the binary, names each policy by
+    /// its `@id`, checks every id has an explanation, and validates the policies against the
+    /// schema. Call once at start-up: a failure here is a broken build, not a runtime state.
+    pub fn new() -> Result<Self, PolicyError> {
+        let (schema, _warnings) = Schema::from_cedarschema_str(SCHEMA).map_err(|e| PolicyError::Schema(Box::new(e)))?;
+        let policies = load_policies()?;
+        let validation = Validator::new(schema.clone()).validate(&policies, ValidationMode::Strict);
+        if !validation.validation_passed() {
+            return Err(PolicyError::Invalid(validation.to_string()));
+        }
+        Self::from_parts(&schema, &policies)
+    }
+
+    /// Builds the authority from a schema and policies already checked (or, in tests,
+    /// deliberately broken ones).
+    fn from_parts(schema: &Schema, policies: &PolicySet) -> Result<Self, PolicyError> {
+        let type_name = |name: &'static str| EntityTypeName::from_str(name).map_err(|_| PolicyError::TypeName(name));
+        let declared = schema.action_entities().map_err(|e| PolicyError::ActionEntities(Box::new(e)))?;
+        let action_type = type_name("Action")?;
+        let mut actions = HashMap::new();
+        for name in ALL_ACTIONS {
+            let uid = EntityUid::from_type_name_and_id(action_type.clone(), EntityId::new(name));
+            // The action and any action groups it belongs to: a policy scoped to a group
+            // applies to its members.
+            let mut names_it: HashSet<&EntityUid> = declared.ancestors(&uid).ok_or(PolicyError::UndeclaredAction(name))?.collect();
+            names_it.insert(&uid);
+            let mut slice = PolicySet::new();
+            for policy in policies.policies() {
+                let applies = match policy.action_constraint() {
+                    ActionConstraint::Any => true,
+                    ActionConstraint::Eq(a) => names_it.contains(&a),
+                    ActionConstraint::In(list) => list.iter().any(|a| names_it.contains(a)),
+                };
+                if applies {
+                    slice.add(policy.clone()).map_err(|e| PolicyError::DuplicateId {
+                        id: policy.id().to_string(),
+                        source: Box::new(e),
+                    })?;
+                }
+            }
+            actions.insert(name, ActionPolicies { uid, policies: slice });
+        }
+
+        Ok(Self {
+            service: EntityUid::from_type_name_and_id(type_name("Service")?, EntityId::new("earlyhelp")),
+            isa_register: EntityUid::from_type_name_and_id(type_name("IsaRegister")?, EntityId::new("register")),
+            types: Types {
+                user: type_name("User")?,
+                organisation: type_name("Organisation")?,
+                user_account: type_name("UserAccount")?,
+                family: type_name("Family")?,
+            },
+            authorizer: Authorizer::new(),
+            actions,
+        })
+    }
+
+    /// May `who` do `action`, an action on the service rather than on one record?
+    ///
+    /// Returns the permit the store function for the action requires, or the rule that refused.
+    pub fn decide<A: SystemAction>(&self, who: &Principal, _action: A) -> Result<Permit<A>, Denied> {
+        self.evaluate(who, A::NAME, Resource::System(A::RESOURCE))?;
+        Ok(Permit::grant(who, ()))
+    }
+
+    /// May `who` do `action` to this family? The permit names the family, so it cannot be
+    /// used for another. A denial's explanation never describes the family.
+    pub fn decide_family<A: FamilyAction>(&self, who: &Principal, _action: A, family: &FamilyFacts) -> Result<Permit<A>, Denied> {
+        self.evaluate(who, A::NAME, Resource::Family(family))?;
+        Ok(Permit::grant(who, family.id))
+    }
+
+    /// Asks Cedar and turns its answer into ours. Fails closed: a request that cannot be built
+    /// or a policy that errors while evaluating refuses access, whatever else applied.
+    fn evaluate(&self, who: &Principal, action: &'static str, resource: Resource<'_>) -> Result<(), Denied> {
+        let Some(policies) = self.actions.get(action).map(|a| &a.policies) else {
+            return Err(Denied::by(rules::EVALUATION_ERROR));
+        };
+        let (request, entities) = self
+            .request(who, action, resource, None)
+            .map_err(|_| Denied::by(rules::EVALUATION_ERROR))?;
+        let response = self.authorizer.is_authorized(&request, policies, &entities);
+        if response.diagnostics().errors().next().is_some() {
+            return Err(Denied::by(rules::EVALUATION_ERROR));
+        }
+        match response.decision() {
+            Decision::Allow => Ok(()),
+            Decision::Deny => Err(Denied::by(deciding_rule(response.diagnostics().reason()))),
+        }
+    }
+
+    /// Builds the Cedar request and the entities it needs. `schema` is `None` on the hot path
+    /// (the shapes are fixed by this code); tests pass the schema to prove they conform.
+    pub(crate) fn request(
+        &self,
+        who: &Principal,
+        action: &'static str,
+        resource: Resource<'_>,
+        schema: Option<&Schema>,
+    ) -> Result<(Request, Entities), Box<dyn std::error::Error + Send + Sync>> {
+        let action = self.actions.get(action).ok_or("action not declared")?.uid.clone();
+        let user = uid(&self.types.user, who.user);
+        let organisation = uid(&self.types.organisation, who.organisation);
+
+        let mut entities = Vec::with_capacity(3);
+        entities.push(Entity::new(
+            user.clone(),
+            HashMap::from([
+                (
+                    "organisation".to_owned(),
+                    RestrictedExpression::new_entity_uid(organisation.clone()),
+                ),
+                (
+                    "roles".to_owned(),
+                    RestrictedExpression::new_set(who.roles.iter().map(|r| RestrictedExpression::new_string(r.code().to_owned()))),
+                ),
+                ("mfa_passed".to_owned(), RestrictedExpression::new_bool(who.mfa_passed)),
+            ]),
+            HashSet::new(),
+        )?);
+        entities.push(Entity::new(
+            organisation.clone(),
+            HashMap::from([(
+                "isa_current".to_owned(),
+                RestrictedExpression::new_bool(who.isa == IsaStanding::Current),
+            )]),
+            HashSet::new(),
+        )?);
+
+        let resource = match resource {
+            Resource::System(SystemResource::Service) => self.service.clone(),
+            Resource::System(SystemResource::IsaRegister) => self.isa_register.clone(),
+            Resource::System(SystemResource::OwnAccount) => {
+                let account = uid(&self.types.user_account, who.user);
+                entities.push(Entity::new(
+                    account.clone(),
+                    HashMap::from([
+                        ("organisation".to_owned(), RestrictedExpression::new_entity_uid(organisation)),
+                        ("holder".to_owned(), RestrictedExpression::new_entity_uid(user.clone())),
+                    ]),
+                    HashSet::new(),
+                )?);
+                account
+            }
+            Resource::Family(family) => {
+                let id = uid(&self.types.family, family.id);
+                let excluded = family
+                    .excluded_organisations
+                    .iter()
+                    .map(|org| RestrictedExpression::new_entity_uid(uid(&self.types.organisation, *org)));
+                entities.push(Entity::new(
+                    id.clone(),
+                    HashMap::from([("excluded_organisations".to_owned(), RestrictedExpression::new_set(excluded))]),
+                    HashSet::new(),
+                )?);
+                id
+            }
+        };
+
+        let request = Request::new(user, action, resource, Context::empty(), schema)?;
+        let entities = Entities::from_entities(entities, schema)?;
+        Ok((request, entities))
+    }
+}
+
+/// An entity reference from a typed id.
+fn uid(type_name: &EntityTypeName, id: impl std::fmt::Display) -> EntityUid {
+    EntityUid::from_type_name_and_id(type_name.clone(), EntityId::new(id.to_string()))
+}
+
+/// Of the forbids that applied, the one reported first in [`rules::RULES`]; none means no
+/// permit applied, which Cedar denies by default.
+fn deciding_rule<'a>(reasons: impl Iterator<Item = &'a PolicyId>) -> &'a str {
+    reasons
+        .map(AsRef::<str>::as_ref)
+        .min_by_key(|id| rules::priority(id))
+        .unwrap_or(rules::DEFAULT_DENY)
+}
+
+/// Parses every policy file and renames each policy by its `@id`, so Cedar's diagnostics name
+/// rules people can look up (and duplicates across files are caught).
+fn load_policies() -> Result<PolicySet, PolicyError> {
+    let mut set = PolicySet::new();
+    for &(file, text) in POLICY_FILES {
+        let parsed = PolicySet::from_str(text).map_err(|e| PolicyError::Parse { file, source: Box::new(e) })?;
+        if parsed.num_of_templates() > 0 {
+            return Err(PolicyError::Template { file });
+        }
+        for policy in parsed.policies() {
+            let id = policy.annotation("id").ok_or_else(|| PolicyError::MissingId {
+                file,
+                policy: policy.to_string(),
+            })?;
+            if rules::rule(id).is_none() {
+                return Err(PolicyError::Unexplained { id: id.to_owned() });
+            }
+            set.add(policy.new_id(PolicyId::new(id))).map_err(|e| PolicyError::DuplicateId {
+                id: id.to_owned(),
+                source: Box::new(e),
+            })?;
+        }
+    }
+    Ok(set)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::actions::{
+        Action, ApplyToJoin, IssueApiToken, ManageOrganisations, ManageOwnAccount, ManageUsers, ViewAuditLog, ViewFamily, ViewFamilyList,
+        ViewIsaRegister, ViewStaffDirectory,
+    };
+    use crate::rules::Effect;
+    use domain::role::Role;
+    use domain::{FamilyId, OrganisationId, UserId};
+
+    fn schema() -> Schema {
+        Schema::from_cedarschema_str(SCHEMA).unwrap().0
+    }
+
+    fn system<A: SystemAction>(_: A) -> (&'static str, Resource<'static>) {
+        (A::NAME, Resource::System(A::RESOURCE))
+    }
+
+    fn someone(roles: Vec<Role>, isa: IsaStanding, mfa_passed: bool) -> Principal {
+        Principal {
+            user: UserId::new(),
+            organisation: OrganisationId::new(),
+            roles,
+            isa,
+            mfa_passed,
+        }
+    }
+
+    #[test]
+    fn the_policies_validate_against_the_schema_without_warnings() {
+        let policies = load_policies().unwrap();
+        let result = Validator::new(schema()).validate(&policies, ValidationMode::Strict);
+        assert!(result.validation_passed_without_warnings(), "{result}");
+    }
+
+    #[test]
+    fn the_authority_loads_from_the_compiled_in_files() {
+        Authority::new().unwrap();
+    }
+
+    #[test]
+    fn every_policy_file_in_the_directory_is_compiled_in() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
+        let mut on_disk: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".cedar"))
+            .collect();
+        on_disk.sort();
+        let mut compiled: Vec<String> = POLICY_FILES.iter().map(|(f, _)| (*f).to_owned()).collect();
+        compiled.sort();
+        assert_eq!(on_disk, compiled);
+    }
+
+    #[test]
+    fn every_rule_in_the_table_is_a_policy_with_the_same_effect() {
+        let policies = load_policies().unwrap();
+        for rule in rules::RULES {
+            if [rules::DEFAULT_DENY, rules::EVALUATION_ERROR].contains(&rule.id) {
+                continue;
+            }
+            let policy = policies
+                .policy(&PolicyId::new(rule.id))
+                .unwrap_or_else(|| panic!("rules.rs names {} but no policy has that @id", rule.id));
+            let effect = match policy.effect() {
+                cedar_policy::Effect::Permit => Effect::Permit,
+                cedar_policy::Effect::Forbid => Effect::Forbid,
+            };
+            assert_eq!(effect, rule.effect, "{}", rule.id);
+        }
+    }
+
+    #[test]
+    fn the_schema_declares_exactly_the_actions_this_crate_knows() {
+        let mut declared: Vec<String> = schema().actions().map(|a| a.id().unescaped().to_owned()).collect();
+        declared.sort();
+        let mut known: Vec<String> = ALL_ACTIONS.iter().map(|a| (*a).to_owned()).collect();
+        known.sort();
+        assert_eq!(declared, known);
+    }
+
+    #[test]
+    fn every_request_this_crate_builds_fits_the_schema() {
+        let authority = Authority::new().unwrap();
+        let schema = schema();
+        let family = FamilyFacts {
+            id: FamilyId::new(),
+            excluded_organisations: vec![OrganisationId::new()],
+        };
+        let requests = [
+            system(ViewIsaRegister),
+            system(ManageOrganisations),
+            system(ApplyToJoin),
+            system(ManageUsers),
+            system(ViewStaffDirectory),
+            system(ManageOwnAccount),
+            system(IssueApiToken),
+            system(ViewFamilyList),
+            system(ViewAuditLog),
+            (ViewFamily::NAME, Resource::Family(&family)),
+        ];
+        assert_eq!(requests.len(), ALL_ACTIONS.len());
+        for who in [
+            someone(vec![], IsaStanding::Pending, false),
+            someone(Role::ALL.to_vec(), IsaStanding::Current, true),
+        ] {
+            for (action, resource) in requests {
+                if let Err(e) = authority.request(&who, action, resource, Some(&schema)) {
+                    panic!("{action}: {e}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn deciding_with_each_actions_slice_gives_the_same_answers_as_the_whole_set() {
+        let authority = Authority::new().unwrap();
+        let whole = load_policies().unwrap();
+        let mut principals = Vec::new();
+        for roles in [vec![], vec![Role::LeadProfessional], vec![Role::Administrator], Role::ALL.to_vec()] {
+            for isa in [IsaStanding::Current, IsaStanding::Lapsed] {
+                for mfa in [false, true] {
+                    principals.push(someone(roles.clone(), isa, mfa));
+                }
+            }
+        }
+        for who in &principals {
+            let family = FamilyFacts {
+                id: FamilyId::new(),
+                excluded_organisations: vec![who.organisation],
+            };
+            for (action, resource) in [
+                system(ViewIsaRegister),
+                system(ManageOrganisations),
+                system(ApplyToJoin),
+                system(ManageUsers),
+                system(ViewStaffDirectory),
+                system(ManageOwnAccount),
+                system(IssueApiToken),
+                system(ViewFamilyList),
+                system(ViewAuditLog),
+                (ViewFamily::NAME, Resource::Family(&family)),
+            ] {
+                let (request, entities) = authority.request(who, action, resource, None).unwrap();
+                let sliced = &authority.actions[action].policies;
+                let a = authority.authorizer.is_authorized(&request, sliced, &entities);
+                let b = authority.authorizer.is_authorized(&request, &whole, &entities);
+                assert_eq!(a.decision(), b.decision(), "{action} {who:?}");
+                let reasons = |r: &cedar_policy::Response| {
+                    let mut ids: Vec<String> = r.diagnostics().reason().map(ToString::to_string).collect();
+                    ids.sort();
+                    ids
+                };
+                assert_eq!(reasons(&a), reasons(&b), "{action} {who:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_forbid_that_fails_to_evaluate_denies_instead_of_being_skipped() {
+        // Given a policy set where the only forbid reads an attribute that does not exist:
+        // Cedar skips an erroring policy, so on its own the permit would allow.
+        let broken = PolicySet::from_str(
+            "permit (principal, action, resource);
+             forbid (principal, action, resource) when { principal.no_such_attribute };",
+        )
+        .unwrap();
+        let authority = Authority::from_parts(&schema(), &broken).unwrap();
+        let who = someone(vec![Role::LeadProfessional], IsaStanding::Current, true);
+
+        let denied = authority.decide(&who, ViewStaffDirectory).unwrap_err();
+
+        assert_eq!(denied.rule, rules::EVALUATION_ERROR);
+    }
+
+    #[test]
+    fn the_first_rule_in_the_table_is_reported_when_several_forbid() {
+        let ids = [PolicyId::new("consent-exclusion"), PolicyId::new("isa-signatories-only")];
+        assert_eq!(deciding_rule(ids.iter()), "isa-signatories-only");
+        assert_eq!(deciding_rule([].iter()), rules::DEFAULT_DENY);
+    }
+}

@@ -1,0 +1,42 @@
+//! What the policies are told about the person asking and the family asked about.
+//!
+//! Both are plain facts the web layer already has (from the session and the store); this crate
+//! turns them into Cedar entities for each request.
+
+use domain::organisation::IsaStanding;
+use domain::role::Role;
+use domain::{FamilyId, OrganisationId, UserId};
+
+/// The signed-in member of staff a decision is about, as the web layer knows them from the
+/// session or API token. It is the only input about the person: the policies see nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// The account; recorded in the audit trail as the actor.
+    pub user: UserId,
+    /// The organisation the person works for: the unit of the ISA and of consent exclusions.
+    pub organisation: OrganisationId,
+    /// The roles the account holds (a chair is often also a lead professional).
+    pub roles: Vec<Role>,
+    /// The organisation's standing on the ISA register today; only `Current` lets its staff
+    /// see family data.
+    pub isa: IsaStanding,
+    /// Whether this session was confirmed with a second factor; admin actions need it.
+    pub mfa_passed: bool,
+}
+
+impl Principal {
+    /// Whether the person holds `role`.
+    pub fn has_role(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+}
+
+/// What the policies need to know about one family: which it is, and which organisations its
+/// consent excludes. Nothing else about the family reaches the policy engine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyFacts {
+    /// The family asked about; a permit for it names this id and no other.
+    pub id: FamilyId,
+    /// Organisations the family's consent says must not receive its information.
+    pub excluded_organisations: Vec<OrganisationId>,
+}

@@ -1,0 +1,155 @@
+//! Every rule the policies can name, with the sentence people read about it.
+//!
+//! Each `@id("…")` in `policies/*.cedar` must have an entry here ([`crate::Authority::new`]
+//! refuses to start otherwise), so the "why can't I see this?" page never shows a bare rule id.
+//! The sentences are fixed text: they never mention a family, a person or a consent choice by
+//! name, so showing one cannot leak what the record would have shown.
+//!
+//! The order of [`RULES`] matters: when several forbids apply at once, the one listed first is
+//! the one reported. Organisational reasons come before the family's consent, so a member of a
+//! lapsed signatory learns about the lapse (which they can fix) and nothing about the family.
+
+use serde::Serialize;
+
+/// The rule reported when no policy permits the request: Cedar denies by default.
+pub const DEFAULT_DENY: &str = "default-deny";
+
+/// The rule reported when the policies could not be evaluated for this request (a bug, caught
+/// in tests). Access fails closed: an evaluation error never grants anything.
+pub const EVALUATION_ERROR: &str = "evaluation-error";
+
+/// Whether a rule grants or refuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Effect {
+    /// A `permit` policy: what it allows.
+    Permit,
+    /// A `forbid` policy, or one of the built-in denials: why access is refused.
+    Forbid,
+}
+
+/// One named rule and its plain-English explanation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    /// The policy's `@id`, or [`DEFAULT_DENY`] / [`EVALUATION_ERROR`].
+    pub id: &'static str,
+    /// Whether the rule grants or refuses.
+    pub effect: Effect,
+    /// For a forbid: why access was refused and what the person can do about it.
+    /// For a permit: what it allows. One or two sentences, no family details.
+    pub explanation: &'static str,
+}
+
+/// Every rule, refusals first in the order they are reported, then grants.
+pub const RULES: &[Rule] = &[
+    Rule {
+        id: "isa-signatories-only",
+        effect: Effect::Forbid,
+        explanation: "Only staff of organisations that are current signatories of the \
+            Information Sharing Agreement can see family information, and your organisation's \
+            agreement is not current. Your information governance lead can check the ISA \
+            register and renew or complete the agreement.",
+    },
+    Rule {
+        id: "administrators-see-no-case-content",
+        effect: Effect::Forbid,
+        explanation: "Administrator accounts manage accounts and settings and never show case \
+            content, so that no one can grant themselves access to families. If you also work \
+            with families, use your practitioner account.",
+    },
+    Rule {
+        id: "consent-exclusion",
+        effect: Effect::Forbid,
+        explanation: "This record is not shared with your organisation. Information is shared \
+            only in line with the consent given for it. If you believe you need it to keep a \
+            child safe, speak to the panel chair or the MASH.",
+    },
+    Rule {
+        id: "admin-actions-need-a-second-factor",
+        effect: Effect::Forbid,
+        explanation: "Managing accounts, organisations, API tokens and the audit trail needs a \
+            second factor. Sign out and sign in again with your authenticator app.",
+    },
+    Rule {
+        id: DEFAULT_DENY,
+        effect: Effect::Forbid,
+        explanation: "None of your roles allows this. If you need it for your work, ask your \
+            organisation's administrator to review your roles.",
+    },
+    Rule {
+        id: EVALUATION_ERROR,
+        effect: Effect::Forbid,
+        explanation: "The service could not check your access just now, so it has not been \
+            given. Try again; if this keeps happening, tell the service desk.",
+    },
+    Rule {
+        id: "staff-see-directory-and-register",
+        effect: Effect::Permit,
+        explanation: "Everyone signed in can see the staff directory and the register of \
+            organisations that have signed the Information Sharing Agreement.",
+    },
+    Rule {
+        id: "own-account-only",
+        effect: Effect::Permit,
+        explanation: "Everyone can change their own password, second factor and contact details.",
+    },
+    Rule {
+        id: "members-may-propose-an-organisation",
+        effect: Effect::Permit,
+        explanation: "Everyone signed in can put an organisation forward to join the \
+            Information Sharing Agreement; an administrator or information governance approves it.",
+    },
+    Rule {
+        id: "administrators-run-accounts-and-organisations",
+        effect: Effect::Permit,
+        explanation: "Administrators create and deactivate accounts, assign roles, reset second \
+            factors, keep the list of organisations and issue API tokens.",
+    },
+    Rule {
+        id: "information-governance-keeps-register-and-audit",
+        effect: Effect::Permit,
+        explanation: "Information governance approves and renews organisations' agreements and \
+            reviews the audit trail.",
+    },
+    Rule {
+        id: "practitioners-see-families",
+        effect: Effect::Permit,
+        explanation: "People who work with families (chairs, business support, agency \
+            representatives, lead professionals, MASH practitioners, case supervisors and \
+            locality managers) can see the families their organisation may see.",
+    },
+];
+
+/// The rule with this id, if there is one.
+pub fn rule(id: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.id == id)
+}
+
+/// Where a rule sits in the reporting order; unknown ids sort last.
+pub(crate) fn priority(id: &str) -> usize {
+    RULES.iter().position(|r| r.id == id).unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_id_is_listed_once() {
+        for (i, r) in RULES.iter().enumerate() {
+            assert_eq!(priority(r.id), i, "{} is listed twice", r.id);
+        }
+    }
+
+    #[test]
+    fn refusals_are_listed_before_grants() {
+        let first_permit = RULES.iter().position(|r| r.effect == Effect::Permit).unwrap();
+        assert!(RULES[first_permit..].iter().all(|r| r.effect == Effect::Permit));
+    }
+
+    #[test]
+    fn the_built_in_denials_have_explanations() {
+        assert_eq!(rule(DEFAULT_DENY).unwrap().effect, Effect::Forbid);
+        assert_eq!(rule(EVALUATION_ERROR).unwrap().effect, Effect::Forbid);
+    }
+}
