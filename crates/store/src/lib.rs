@@ -1,1 +1,25 @@
-//! placeholder
+//! # earlyhelp-store — persistence on SQLite and PostgreSQL
+//!
+//! One [`Store`] with operations named in the users' words (`create_session`,
+//! `approve_isa_application`, `load_county`), each implemented once with SQL that both engines
+//! accept (`$1` parameters, `ON CONFLICT`, `RETURNING`) and expanded per engine by the
+//! [`read!`] and [`write!`] macros in [`engine`]. Each engine keeps its own migrations under
+//! `migrations/sqlite` and `migrations/postgres`; a test holds them to the same tables and columns.
+//!
+//! Every write of personal data runs in one transaction that also appends to the audit chain
+//! ([`audit`]), so a change and its record of who made it commit together or not at all.
+//!
+//! Start reading at [`engine`] (how a store is opened), then [`accounts`] (staff and sessions).
+
+#[macro_use]
+pub mod engine;
+#[macro_use]
+pub mod audit;
+pub mod accounts;
+pub mod county;
+pub mod error;
+pub mod organisations;
+pub mod panels;
+
+pub use engine::{EngineKind, Store};
+pub use error::StoreError;

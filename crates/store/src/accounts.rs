@@ -1,0 +1,619 @@
+//! Staff accounts, roles, sign-in throttling, sessions, second factors and API tokens.
+//!
+//! Secrets are never stored as given: passwords as argon2id hashes (made by the web crate),
+//! session and API tokens and recovery codes as SHA-256 digests, so a copy of the database
+//! cannot be replayed as a sign-in.
+
+use crate::audit::{AuditEntry, Outcome};
+use crate::error::parse_code;
+use crate::{Store, StoreError};
+use domain::email::EmailAddress;
+use domain::organisation::IsaStatus;
+use domain::role::Role;
+use domain::{OrganisationId, UserId};
+use policy::{IssueApiToken, ManageOwnAccount, ManageUsers, Permit};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// A member of staff as the rest of the product sees them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaffAccount {
+    /// Their id.
+    pub id: UserId,
+    /// The organisation they work for.
+    pub organisation_id: OrganisationId,
+    /// Its name.
+    pub organisation_name: String,
+    /// Its ISA status, which decides whether they may see family data.
+    pub organisation_isa: IsaStatus,
+    /// Whether their organisation requires a second factor of all its staff.
+    pub organisation_mfa_required: bool,
+    /// Sign-in address.
+    pub email: EmailAddress,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Job title.
+    pub job_title: String,
+    /// Roles held.
+    pub roles: Vec<Role>,
+    /// Whether they may sign in.
+    pub active: bool,
+    /// Whether a second factor is set up.
+    pub mfa_enabled: bool,
+    /// Whether they must choose a new password at next sign-in.
+    pub must_change_password: bool,
+    /// Optimistic-locking version.
+    pub version: i64,
+}
+
+impl StaffAccount {
+    /// "Given Family".
+    pub fn full_name(&self) -> String {
+        format!("{} {}", self.given_name, self.family_name)
+    }
+
+    /// Whether this person must pass a second factor before using the product.
+    pub fn requires_mfa(&self) -> bool {
+        self.organisation_mfa_required || self.roles.iter().any(|r| r.always_requires_mfa())
+    }
+}
+
+/// What sign-in needs to check a password.
+#[derive(Debug, Clone)]
+pub struct SignInRecord {
+    /// The account.
+    pub id: UserId,
+    /// argon2id PHC string; None if a password was never set.
+    pub password_hash: Option<String>,
+    /// Whether the account may sign in.
+    pub active: bool,
+}
+
+/// A stored session.
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    /// Whose session.
+    pub user_id: UserId,
+    /// When they signed in (the absolute timeout counts from here).
+    pub created_at: OffsetDateTime,
+    /// When the session was last used (the idle timeout counts from here).
+    pub last_seen_at: OffsetDateTime,
+    /// Whether the second factor was passed in this session.
+    pub mfa_passed: bool,
+}
+
+/// A new staff account to create.
+#[derive(Debug, Clone)]
+pub struct NewStaff {
+    /// Their organisation.
+    pub organisation_id: OrganisationId,
+    /// Sign-in address.
+    pub email: EmailAddress,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Job title.
+    pub job_title: String,
+    /// Roles.
+    pub roles: Vec<Role>,
+    /// argon2id hash of the first password.
+    pub password_hash: String,
+    /// Whether they must change it when they first sign in (true when an administrator chose it).
+    pub must_change_password: bool,
+}
+
+#[derive(sqlx::FromRow)]
+struct StaffRow {
+    id: Uuid,
+    organisation_id: Uuid,
+    organisation_name: String,
+    isa_state: String,
+    isa_applied_on: Option<time::Date>,
+    isa_signed_on: Option<time::Date>,
+    isa_signatory: Option<String>,
+    isa_review_due: Option<time::Date>,
+    isa_withdrawn_on: Option<time::Date>,
+    mfa_required: bool,
+    email: String,
+    given_name: String,
+    family_name: String,
+    job_title: String,
+    active: bool,
+    mfa_enabled_at: Option<OffsetDateTime>,
+    must_change_password: bool,
+    version: i64,
+}
+
+const STAFF_SELECT: &str = "SELECT u.id, u.organisation_id, o.name AS organisation_name, o.isa_state, o.isa_applied_on, \
+     o.isa_signed_on, o.isa_signatory, o.isa_review_due, o.isa_withdrawn_on, o.mfa_required, u.email, u.given_name, \
+     u.family_name, u.job_title, u.active, u.mfa_enabled_at, u.must_change_password, u.version \
+     FROM users u JOIN organisations o ON o.id = u.organisation_id";
+
+/// Rebuilds an [`IsaStatus`] from its columns.
+pub(crate) fn isa_from_columns(
+    state: &str,
+    applied_on: Option<time::Date>,
+    signed_on: Option<time::Date>,
+    signatory: Option<String>,
+    review_due: Option<time::Date>,
+    withdrawn_on: Option<time::Date>,
+) -> Result<IsaStatus, StoreError> {
+    let corrupt = || StoreError::Corrupt(format!("ISA status {state} with missing dates"));
+    Ok(match state {
+        "applied" => IsaStatus::Applied {
+            applied_on: applied_on.ok_or_else(corrupt)?,
+        },
+        "signed" => IsaStatus::Signed {
+            signed_on: signed_on.ok_or_else(corrupt)?,
+            signatory: signatory.ok_or_else(corrupt)?,
+            review_due: review_due.ok_or_else(corrupt)?,
+        },
+        "withdrawn" => IsaStatus::Withdrawn {
+            withdrawn_on: withdrawn_on.ok_or_else(corrupt)?,
+        },
+        other => return Err(StoreError::Corrupt(format!("ISA state {other}"))),
+    })
+}
+
+impl StaffRow {
+    fn into_account(self, roles: Vec<Role>) -> Result<StaffAccount, StoreError> {
+        Ok(StaffAccount {
+            id: UserId(self.id),
+            organisation_id: OrganisationId(self.organisation_id),
+            organisation_name: self.organisation_name,
+            organisation_isa: isa_from_columns(
+                &self.isa_state,
+                self.isa_applied_on,
+                self.isa_signed_on,
+                self.isa_signatory,
+                self.isa_review_due,
+                self.isa_withdrawn_on,
+            )?,
+            organisation_mfa_required: self.mfa_required,
+            email: EmailAddress::parse(&self.email).map_err(|_| StoreError::Corrupt("email".into()))?,
+            given_name: self.given_name,
+            family_name: self.family_name,
+            job_title: self.job_title,
+            roles,
+            active: self.active,
+            mfa_enabled: self.mfa_enabled_at.is_some(),
+            must_change_password: self.must_change_password,
+            version: self.version,
+        })
+    }
+}
+
+fn group_roles(rows: Vec<(Uuid, String)>) -> Result<std::collections::HashMap<Uuid, Vec<Role>>, StoreError> {
+    let mut map: std::collections::HashMap<Uuid, Vec<Role>> = Default::default();
+    for (id, code) in rows {
+        map.entry(id).or_default().push(parse_code(&code, "role")?);
+    }
+    for roles in map.values_mut() {
+        roles.sort();
+    }
+    Ok(map)
+}
+
+impl Store {
+    /// The account a sign-in attempt names, if any.
+    pub async fn find_sign_in(&self, email: &EmailAddress) -> Result<Option<SignInRecord>, StoreError> {
+        let row: Option<(Uuid, Option<String>, bool)> = read!(self, db => {
+            sqlx::query_as("SELECT id, password_hash, active FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(db)
+                .await?
+        });
+        Ok(row.map(|(id, password_hash, active)| SignInRecord {
+            id: UserId(id),
+            password_hash,
+            active,
+        }))
+    }
+
+    /// One member of staff, with their organisation and roles.
+    pub async fn staff_account(&self, id: UserId) -> Result<Option<StaffAccount>, StoreError> {
+        let (row, roles): (Option<StaffRow>, Vec<(Uuid, String)>) = read!(self, db => {
+            let row = sqlx::query_as(&format!("{STAFF_SELECT} WHERE u.id = $1")).bind(id.0).fetch_optional(db).await?;
+            let roles = sqlx::query_as("SELECT user_id, role FROM user_roles WHERE user_id = $1").bind(id.0).fetch_all(db).await?;
+            (row, roles)
+        });
+        let mut roles = group_roles(roles)?;
+        row.map(|r| {
+            let rs = roles.remove(&r.id).unwrap_or_default();
+            r.into_account(rs)
+        })
+        .transpose()
+    }
+
+    /// Every member of staff, by organisation then name: the people-and-roles page.
+    pub async fn list_staff(&self, _permit: &Permit<policy::ViewStaffDirectory>) -> Result<Vec<StaffAccount>, StoreError> {
+        let (rows, roles): (Vec<StaffRow>, Vec<(Uuid, String)>) = read!(self, db => {
+            let rows = sqlx::query_as(&format!("{STAFF_SELECT} ORDER BY o.name, u.family_name, u.given_name")).fetch_all(db).await?;
+            let roles = sqlx::query_as("SELECT user_id, role FROM user_roles").fetch_all(db).await?;
+            (rows, roles)
+        });
+        let mut roles = group_roles(roles)?;
+        rows.into_iter()
+            .map(|r| {
+                let rs = roles.remove(&r.id).unwrap_or_default();
+                r.into_account(rs)
+            })
+            .collect()
+    }
+
+    /// How many sign-in failures a subject (an account or an address) has had since a moment.
+    pub async fn sign_in_failures_since(&self, subject: &str, since: OffsetDateTime) -> Result<i64, StoreError> {
+        let (n,): (i64,) = read!(self, db => {
+            sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE subject = $1 AND failed_at > $2")
+                .bind(subject)
+                .bind(since)
+                .fetch_one(db)
+                .await?
+        });
+        Ok(n)
+    }
+
+    /// Records a failed sign-in against each subject, and audits it without the typed address.
+    pub async fn record_sign_in_failure(&self, subjects: &[String], user: Option<UserId>, address: &str) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        write!(self, tx, kind => {
+            for s in subjects {
+                sqlx::query("INSERT INTO sign_in_failures (subject, failed_at) VALUES ($1, $2)")
+                    .bind(s)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // Old failures no longer count towards any lockout; keep the table small.
+            sqlx::query("DELETE FROM sign_in_failures WHERE failed_at < $1")
+                .bind(now - time::Duration::days(1))
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(tx, kind, self, AuditEntry::new(user, "session.sign_in", "user", user.map(|u| u.to_string()))
+                .from_address(Some(address.to_owned()))
+                .outcome(Outcome::Failed));
+        });
+        Ok(())
+    }
+
+    /// Forgets a subject's failures after a successful sign-in.
+    pub async fn clear_sign_in_failures(&self, subject: &str) -> Result<(), StoreError> {
+        write!(self, tx, kind => {
+            sqlx::query("DELETE FROM sign_in_failures WHERE subject = $1").bind(subject).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Starts a session after a correct password. The token itself is never stored.
+    pub async fn create_session(&self, token_hash: &str, user: UserId, mfa_passed: bool, address: &str) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        write!(self, tx, kind => {
+            sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, mfa_passed, client_address) \
+                         VALUES ($1, $2, $3, $3, $4, $5)")
+                .bind(token_hash)
+                .bind(user.0)
+                .bind(now)
+                .bind(mfa_passed)
+                .bind(address)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "session.sign_in", "user", Some(user.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+
+    /// The session a cookie's token belongs to.
+    pub async fn session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StoreError> {
+        let row: Option<(Uuid, OffsetDateTime, OffsetDateTime, bool)> = read!(self, db => {
+            sqlx::query_as("SELECT user_id, created_at, last_seen_at, mfa_passed FROM sessions WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(db)
+                .await?
+        });
+        Ok(row.map(|(u, created_at, last_seen_at, mfa_passed)| SessionRecord {
+            user_id: UserId(u),
+            created_at,
+            last_seen_at,
+            mfa_passed,
+        }))
+    }
+
+    /// Notes that a session was used, which pushes back its idle timeout.
+    pub async fn touch_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        write!(self, tx, kind => {
+            sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Marks the second factor as passed in this session.
+    pub async fn pass_session_mfa(&self, token_hash: &str, user: UserId, address: &str) -> Result<(), StoreError> {
+        write!(self, tx, kind => {
+            sqlx::query("UPDATE sessions SET mfa_passed = TRUE WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "session.mfa", "user", Some(user.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+
+    /// Ends one session (sign out, or a timeout noticed on the next request).
+    pub async fn end_session(&self, token_hash: &str, user: UserId, reason: &'static str) -> Result<(), StoreError> {
+        write!(self, tx, kind => {
+            sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(user), reason, "user", Some(user.to_string())));
+        });
+        Ok(())
+    }
+
+    /// Ends every session of a person, on every server: "sign out everywhere".
+    pub async fn end_all_sessions(&self, _permit: &Permit<ManageOwnAccount>, user: UserId) -> Result<u64, StoreError> {
+        let n = write!(self, tx, kind => {
+            let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?.rows_affected();
+            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "session.sign_out_everywhere", "user", Some(user.to_string())));
+            n
+        });
+        Ok(n)
+    }
+
+    /// Removes sessions past the absolute or idle limit; background housekeeping.
+    pub async fn purge_expired_sessions(&self, idle_before: OffsetDateTime, created_before: OffsetDateTime) -> Result<u64, StoreError> {
+        let n = write!(self, tx, kind => {
+            sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
+                .bind(idle_before)
+                .bind(created_before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Sets a new password chosen by its owner, and ends their other sessions.
+    pub async fn change_own_password(
+        &self,
+        permit: &Permit<ManageOwnAccount>,
+        password_hash: &str,
+        keep_session: &str,
+    ) -> Result<(), StoreError> {
+        let user = permit.principal().user;
+        write!(self, tx, kind => {
+            sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE, version = version + 1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user.0).bind(keep_session).execute(&mut *tx).await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "user.change_password", "user", Some(user.to_string())));
+        });
+        Ok(())
+    }
+
+    /// The secret of a person's second factor, set up or being set up.
+    pub async fn mfa_secrets(&self, user: UserId) -> Result<(Option<String>, Option<String>), StoreError> {
+        let row: Option<(Option<String>, Option<String>)> = read!(self, db => {
+            sqlx::query_as("SELECT mfa_secret, mfa_pending_secret FROM users WHERE id = $1").bind(user.0).fetch_optional(db).await?
+        });
+        row.ok_or(StoreError::NotFound("user"))
+    }
+
+    /// Keeps a freshly generated secret until the person proves their app has it.
+    pub async fn begin_mfa_enrolment(&self, user: UserId, secret: &str) -> Result<(), StoreError> {
+        write!(self, tx, kind => {
+            sqlx::query("UPDATE users SET mfa_pending_secret = $1 WHERE id = $2").bind(secret).bind(user.0).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Turns on the second factor with the pending secret, storing digests of the recovery codes.
+    pub async fn complete_mfa_enrolment(&self, user: UserId, recovery_code_hashes: &[String], token_hash: &str) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        write!(self, tx, kind => {
+            let n = sqlx::query("UPDATE users SET mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, mfa_enabled_at = $1, \
+                                 version = version + 1 WHERE id = $2 AND mfa_pending_secret IS NOT NULL")
+                .bind(now)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound("pending second factor"));
+            }
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            for h in recovery_code_hashes {
+                sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)").bind(user.0).bind(h).execute(&mut *tx).await?;
+            }
+            sqlx::query("UPDATE sessions SET mfa_passed = TRUE WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "user.enable_mfa", "user", Some(user.to_string())));
+        });
+        Ok(())
+    }
+
+    /// Spends a recovery code; true if it was valid and unused.
+    pub async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let used = write!(self, tx, kind => {
+            let n = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
+                .bind(now)
+                .bind(user.0)
+                .bind(code_hash)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n > 0 {
+                audit_append!(tx, kind, self, AuditEntry::new(Some(user), "user.use_recovery_code", "user", Some(user.to_string())));
+            }
+            n > 0
+        });
+        Ok(used)
+    }
+
+    /// How many unused recovery codes a person has left.
+    pub async fn recovery_codes_left(&self, user: UserId) -> Result<i64, StoreError> {
+        let (n,): (i64,) = read!(self, db => {
+            sqlx::query_as("SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL").bind(user.0).fetch_one(db).await?
+        });
+        Ok(n)
+    }
+
+    /// Creates a staff account.
+    pub async fn create_staff(&self, permit: &Permit<ManageUsers>, new: &NewStaff) -> Result<UserId, StoreError> {
+        let id = UserId::new();
+        let actor = permit.principal().user;
+        self.insert_staff(Some(actor), id, new).await?;
+        Ok(id)
+    }
+
+    /// Creates a staff account from the command line (an operator at the console, no session).
+    pub async fn create_staff_from_console(&self, new: &NewStaff) -> Result<UserId, StoreError> {
+        let id = UserId::new();
+        self.insert_staff(None, id, new).await?;
+        Ok(id)
+    }
+
+    async fn insert_staff(&self, actor: Option<UserId>, id: UserId, new: &NewStaff) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        write!(self, tx, kind => {
+            sqlx::query("INSERT INTO users (id, organisation_id, email, given_name, family_name, job_title, password_hash, \
+                         must_change_password, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9)")
+                .bind(id.0)
+                .bind(new.organisation_id.0)
+                .bind(new.email.as_str())
+                .bind(&new.given_name)
+                .bind(&new.family_name)
+                .bind(&new.job_title)
+                .bind(&new.password_hash)
+                .bind(new.must_change_password)
+                .bind(now)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| StoreError::unique_as(e, "email address"))?;
+            for role in &new.roles {
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(id.0).bind(role.code()).execute(&mut *tx).await?;
+            }
+            let roles: Vec<&str> = new.roles.iter().map(|r| r.code()).collect();
+            audit_append!(tx, kind, self, AuditEntry::new(actor, "user.create", "user", Some(id.to_string()))
+                .personal(format!("email={}; name={} {}; roles={}", new.email, new.given_name, new.family_name, roles.join(","))));
+        });
+        Ok(())
+    }
+
+    /// Replaces a person's roles, refusing if someone else changed the account meanwhile.
+    pub async fn set_roles(&self, permit: &Permit<ManageUsers>, user: UserId, roles: &[Role], version: i64) -> Result<(), StoreError> {
+        let actor = permit.principal().user;
+        write!(self, tx, kind => {
+            let n = sqlx::query("UPDATE users SET version = version + 1 WHERE id = $1 AND version = $2")
+                .bind(user.0)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::StaleVersion("account"));
+            }
+            sqlx::query("DELETE FROM user_roles WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            for role in roles {
+                sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(user.0).bind(role.code()).execute(&mut *tx).await?;
+            }
+            let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
+            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "user.set_roles", "user", Some(user.to_string()))
+                .personal(format!("roles={}", codes.join(","))));
+        });
+        Ok(())
+    }
+
+    /// Deactivates or reactivates an account; deactivation ends its sessions and API tokens.
+    pub async fn set_active(&self, permit: &Permit<ManageUsers>, user: UserId, active: bool, version: i64) -> Result<(), StoreError> {
+        let actor = permit.principal().user;
+        let now = self.clock.now();
+        write!(self, tx, kind => {
+            let n = sqlx::query("UPDATE users SET active = $1, version = version + 1 WHERE id = $2 AND version = $3")
+                .bind(active)
+                .bind(user.0)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::StaleVersion("account"));
+            }
+            if !active {
+                sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+                sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                    .bind(now)
+                    .bind(user.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            let action = if active { "user.reactivate" } else { "user.deactivate" };
+            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), action, "user", Some(user.to_string())));
+        });
+        Ok(())
+    }
+
+    /// Removes a person's second factor (lost phone): they set it up again at next sign-in.
+    pub async fn reset_mfa(&self, actor: Option<&Permit<ManageUsers>>, user: UserId) -> Result<(), StoreError> {
+        let actor = actor.map(|p| p.principal().user);
+        write!(self, tx, kind => {
+            let n = sqlx::query("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_enabled_at = NULL, \
+                                 version = version + 1 WHERE id = $1")
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound("account"));
+            }
+            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
+            audit_append!(tx, kind, self, AuditEntry::new(actor, "user.reset_mfa", "user", Some(user.to_string())));
+        });
+        Ok(())
+    }
+
+    /// Looks up an account id by e-mail (command-line tools).
+    pub async fn user_id_by_email(&self, email: &EmailAddress) -> Result<Option<UserId>, StoreError> {
+        Ok(self.find_sign_in(email).await?.map(|r| r.id))
+    }
+
+    /// Issues an API token for an agency system acting as this user. Only its digest is kept.
+    pub async fn create_api_token(
+        &self,
+        permit: Option<&Permit<IssueApiToken>>,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<domain::ApiTokenId, StoreError> {
+        let id = domain::ApiTokenId::new();
+        let now = self.clock.now();
+        let actor = permit.map(|p| p.principal().user);
+        write!(self, tx, kind => {
+            sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind(id.0)
+                .bind(user.0)
+                .bind(name)
+                .bind(token_hash)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(tx, kind, self, AuditEntry::new(actor, "api_token.create", "user", Some(user.to_string())));
+        });
+        Ok(id)
+    }
+
+    /// The user an API token acts for, if the token is known and not revoked.
+    pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
+        let row: Option<(Uuid,)> = read!(self, db => {
+            sqlx::query_as("SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active")
+                .bind(token_hash)
+                .fetch_optional(db)
+                .await?
+        });
+        Ok(row.map(|(u,)| UserId(u)))
+    }
+}

@@ -1,0 +1,284 @@
+//! The tamper-evident audit chain: every entry's hash covers the one before it.
+//!
+//! `hash = SHA-256(prev_hash ‖ seq ‖ at ‖ actor ‖ address ‖ action ‖ record type ‖ record id ‖
+//! outcome ‖ personal_digest)`. The personal fields (names, e-mail addresses in a change) are
+//! hashed separately into `personal_digest`, so a retention purge can blank them and the chain
+//! still verifies. Appending reads the head and inserts in the caller's write transaction:
+//! SQLite has one writer; on PostgreSQL a transaction-scoped advisory lock serialises appends
+//! across app servers, so the chain never forks.
+
+use domain::UserId;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// The hash the first entry chains from.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Advisory-lock key that serialises audit appends on PostgreSQL ("EHAUDIT" in spirit).
+pub const PG_AUDIT_LOCK: i64 = 0x0045_4841_5544_4954;
+
+/// Whether the audited action was allowed and done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Done.
+    Success,
+    /// Refused by policy.
+    Denied,
+    /// Attempted and failed (wrong password, bad code).
+    Failed,
+}
+
+impl Outcome {
+    /// Stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::Failed => "failed",
+        }
+    }
+}
+
+/// One thing to record: who did what to which record, and how it ended.
+#[derive(Debug, Clone)]
+pub struct AuditEntry {
+    /// The member of staff (None for an anonymous attempt or the system itself).
+    pub actor: Option<UserId>,
+    /// Where the request came from.
+    pub client_address: Option<String>,
+    /// What was done, e.g. `user.create`, `session.sign_in`.
+    pub action: &'static str,
+    /// The kind of record, e.g. `user`, `organisation`.
+    pub record_type: &'static str,
+    /// Which record.
+    pub record_id: Option<String>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Personal details worth keeping with the entry (purgeable); never secrets.
+    pub personal_fields: Option<String>,
+}
+
+impl AuditEntry {
+    /// An entry with no personal fields and no address.
+    pub fn new(actor: Option<UserId>, action: &'static str, record_type: &'static str, record_id: Option<String>) -> Self {
+        Self {
+            actor,
+            client_address: None,
+            action,
+            record_type,
+            record_id,
+            outcome: Outcome::Success,
+            personal_fields: None,
+        }
+    }
+
+    /// Sets the client address.
+    pub fn from_address(mut self, address: Option<String>) -> Self {
+        self.client_address = address;
+        self
+    }
+
+    /// Sets the outcome.
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    /// Attaches personal details (kept separately hashed so they can be purged).
+    pub fn personal(mut self, fields: impl Into<String>) -> Self {
+        self.personal_fields = Some(fields.into());
+        self
+    }
+}
+
+/// Drops sub-microsecond precision: PostgreSQL keeps microseconds, and the hash must be
+/// recomputable from what the database gives back.
+pub fn audit_instant(now: OffsetDateTime) -> OffsetDateTime {
+    let micros = now.unix_timestamp_nanos() / 1000;
+    OffsetDateTime::from_unix_timestamp_nanos(micros * 1000).unwrap_or(now)
+}
+
+/// The digest of the personal fields ("" when there are none).
+pub fn personal_digest(fields: Option<&str>) -> String {
+    hex::encode(Sha256::digest(fields.unwrap_or("").as_bytes()))
+}
+
+/// Computes an entry's hash from its stored values.
+#[allow(clippy::too_many_arguments)]
+pub fn entry_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: OffsetDateTime,
+    actor: Option<UserId>,
+    client_address: Option<&str>,
+    action: &str,
+    record_type: &str,
+    record_id: Option<&str>,
+    outcome: &str,
+    personal_digest: &str,
+) -> String {
+    let mut h = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        h.update((bytes.len() as u64).to_be_bytes());
+        h.update(bytes);
+    };
+    field(prev_hash.as_bytes());
+    field(&seq.to_be_bytes());
+    field(&(at.unix_timestamp_nanos() / 1000).to_be_bytes());
+    field(actor.map(|a| a.0.to_string()).unwrap_or_default().as_bytes());
+    field(client_address.unwrap_or("").as_bytes());
+    field(action.as_bytes());
+    field(record_type.as_bytes());
+    field(record_id.unwrap_or("").as_bytes());
+    field(outcome.as_bytes());
+    field(personal_digest.as_bytes());
+    hex::encode(h.finalize())
+}
+
+/// Appends an entry to the chain inside the current write transaction.
+macro_rules! audit_append {
+    ($tx:ident, $kind:ident, $store:expr, $entry:expr) => {{
+        let entry: $crate::audit::AuditEntry = $entry;
+        if $kind == $crate::EngineKind::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind($crate::audit::PG_AUDIT_LOCK)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut *$tx)
+            .await?;
+        let (seq, prev) = match head {
+            Some((s, h)) => (s + 1, h),
+            None => (1, $crate::audit::GENESIS.to_owned()),
+        };
+        let at = $crate::audit::audit_instant($store.clock.now());
+        let digest = $crate::audit::personal_digest(entry.personal_fields.as_deref());
+        let outcome = entry.outcome.code();
+        let hash = $crate::audit::entry_hash(
+            &prev,
+            seq,
+            at,
+            entry.actor,
+            entry.client_address.as_deref(),
+            entry.action,
+            entry.record_type,
+            entry.record_id.as_deref(),
+            outcome,
+            &digest,
+        );
+        sqlx::query(
+            "INSERT INTO audit_log (seq, at, actor_user_id, client_address, action, record_type, record_id, \
+             outcome, personal_fields, personal_digest, prev_hash, hash) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(seq)
+        .bind(at)
+        .bind(entry.actor.map(|a| a.0))
+        .bind(entry.client_address.as_deref())
+        .bind(entry.action)
+        .bind(entry.record_type)
+        .bind(entry.record_id.as_deref())
+        .bind(outcome)
+        .bind(entry.personal_fields.as_deref())
+        .bind(&digest)
+        .bind(&prev)
+        .bind(&hash)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+/// A stored entry, as read back for verification and review.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredEntry {
+    /// Position in the chain, from 1.
+    pub seq: i64,
+    /// When it was appended.
+    pub at: OffsetDateTime,
+    /// Who acted.
+    pub actor_user_id: Option<uuid::Uuid>,
+    /// From where.
+    pub client_address: Option<String>,
+    /// What was done.
+    pub action: String,
+    /// Kind of record.
+    pub record_type: String,
+    /// Which record.
+    pub record_id: Option<String>,
+    /// How it ended.
+    pub outcome: String,
+    /// Purgeable personal details.
+    pub personal_fields: Option<String>,
+    /// Digest of the personal details at the time of writing.
+    pub personal_digest: String,
+    /// The previous entry's hash.
+    pub prev_hash: String,
+    /// This entry's hash.
+    pub hash: String,
+}
+
+/// Where verification found the chain broken.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The first sequence number at which the chain does not hold.
+    pub seq: i64,
+    /// What is wrong there.
+    pub reason: String,
+}
+
+impl crate::Store {
+    /// Checks the whole chain from the first entry, and names the first entry that was
+    /// altered, inserted, removed or reordered. Returns the number of entries checked.
+    pub async fn verify_audit_chain(&self) -> Result<Result<i64, ChainBreak>, crate::StoreError> {
+        let entries: Vec<StoredEntry> = read!(self, db => {
+            sqlx::query_as("SELECT seq, at, actor_user_id, client_address, action, record_type, record_id, outcome, \
+                            personal_fields, personal_digest, prev_hash, hash FROM audit_log ORDER BY seq")
+                .fetch_all(db)
+                .await?
+        });
+        let mut prev = GENESIS.to_owned();
+        for (expected_seq, e) in (1..).zip(entries.iter()) {
+            if e.seq != expected_seq {
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: format!("expected entry {expected_seq} here: an entry was removed or inserted"),
+                }));
+            }
+            if e.prev_hash != prev {
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: "does not follow the entry before it: entries were removed, inserted or reordered".into(),
+                }));
+            }
+            if let Some(fields) = &e.personal_fields
+                && personal_digest(Some(fields)) != e.personal_digest
+            {
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: "personal fields were altered".into(),
+                }));
+            }
+            let recomputed = entry_hash(
+                &e.prev_hash,
+                e.seq,
+                e.at,
+                e.actor_user_id.map(UserId),
+                e.client_address.as_deref(),
+                &e.action,
+                &e.record_type,
+                e.record_id.as_deref(),
+                &e.outcome,
+                &e.personal_digest,
+            );
+            if recomputed != e.hash {
+                return Ok(Err(ChainBreak {
+                    seq: e.seq,
+                    reason: "contents were altered after it was written".into(),
+                }));
+            }
+            prev = e.hash.clone();
+        }
+        Ok(Ok(entries.len() as i64))
+    }
+}

@@ -1,0 +1,233 @@
+//! Opening a store on either engine, and the two macros that run one body of SQL on both.
+//!
+//! SQLite runs in WAL mode with foreign keys on, one writer connection (SQLite allows one
+//! writer at a time; queueing in the pool is cheaper than `SQLITE_BUSY` retries) and a pool of
+//! read-only readers. PostgreSQL uses one pool; several app servers may share the database.
+
+use crate::StoreError;
+use domain::clock::Clock;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which database engine a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EngineKind {
+    /// Embedded SQLite: the demo and single-server deployments.
+    Sqlite,
+    /// PostgreSQL: deployments with several app servers.
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Engine {
+    Sqlite { writer: SqlitePool, readers: SqlitePool },
+    Postgres(PgPool),
+}
+
+/// The persistence layer. Cheap to clone: it holds pools.
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) engine: Engine,
+    pub(crate) clock: Arc<dyn Clock>,
+}
+
+/// Runs `$body` once per engine against a connection pool for reading, bound to `$db`.
+macro_rules! read {
+    ($store:expr, $db:ident => $body:expr) => {
+        match &$store.engine {
+            $crate::engine::Engine::Sqlite { readers, .. } => {
+                let $db = readers;
+                $body
+            }
+            $crate::engine::Engine::Postgres(pool) => {
+                let $db = pool;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` inside one write transaction bound to `$tx` (and the engine kind to `$kind`),
+/// committing when the body finishes and rolling back if it returns early with an error.
+macro_rules! write {
+    ($store:expr, $tx:ident, $kind:ident => $body:expr) => {
+        match &$store.engine {
+            $crate::engine::Engine::Sqlite { writer, .. } => {
+                #[allow(unused_variables)]
+                let $kind = $crate::EngineKind::Sqlite;
+                let mut $tx = writer.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            $crate::engine::Engine::Postgres(pool) => {
+                #[allow(unused_variables)]
+                let $kind = $crate::EngineKind::Postgres;
+                let mut $tx = pool.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+/// How to open a store.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// `sqlite://path/to/file.db` or `postgres://user@host/db`.
+    pub database_url: String,
+    /// Largest number of connections (PostgreSQL) or readers (SQLite).
+    pub max_connections: u32,
+}
+
+impl Store {
+    /// Opens the database named by the URL, creating a SQLite file if it does not exist.
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(options: &ConnectOptions, clock: Arc<dyn Clock>) -> Result<Self, StoreError> {
+        let url = options.database_url.as_str();
+        let engine = if url.starts_with("sqlite:") {
+            let base = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10));
+            let writer = SqlitePoolOptions::new().max_connections(1).connect_with(base.clone()).await?;
+            let readers = SqlitePoolOptions::new()
+                .max_connections(options.max_connections.max(1))
+                .connect_with(base.read_only(true))
+                .await?;
+            Engine::Sqlite { writer, readers }
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let opts = PgConnectOptions::from_str(url)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(options.max_connections.max(2))
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(opts)
+                .await?;
+            Engine::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl);
+        };
+        Ok(Self { engine, clock })
+    }
+
+    /// Applies any migrations not yet applied. Safe to run from several servers at once: sqlx
+    /// takes an advisory lock on PostgreSQL, and SQLite has one writer.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
+            Engine::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Which engine this store runs on.
+    pub fn kind(&self) -> EngineKind {
+        match self.engine {
+            Engine::Sqlite { .. } => EngineKind::Sqlite,
+            Engine::Postgres(_) => EngineKind::Postgres,
+        }
+    }
+
+    /// The clock every "now" in the store comes from.
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Answers whether the database can be reached, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        read!(self, db => { sqlx::query("SELECT 1").execute(db).await?; });
+        Ok(())
+    }
+
+    /// Closes every connection, letting in-flight statements finish: part of graceful shutdown.
+    pub async fn close(&self) {
+        match &self.engine {
+            Engine::Sqlite { writer, readers } => {
+                readers.close().await;
+                writer.close().await;
+            }
+            Engine::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// The tables and their columns, sorted: lets a test prove both engines' migrations agree.
+    pub async fn schema_outline(&self) -> Result<Vec<(String, Vec<String>)>, StoreError> {
+        let rows: Vec<(String, String)> = match &self.engine {
+            Engine::Sqlite { readers, .. } => {
+                sqlx::query_as(
+                    "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p \
+                     WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND m.name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(readers)
+                .await?
+            }
+            Engine::Postgres(pool) => {
+                sqlx::query_as(
+                    "SELECT table_name::text, column_name::text FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
+                )
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        let mut map: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+        for (t, c) in rows {
+            map.entry(t).or_default().push(c);
+        }
+        Ok(map
+            .into_iter()
+            .map(|(t, mut cs)| {
+                cs.sort();
+                (t, cs)
+            })
+            .collect())
+    }
+}
+
+/// A clock reading the system time: the one place outside tests that does.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> time::OffsetDateTime {
+        time::OffsetDateTime::now_utc()
+    }
+}
+
+impl Store {
+    /// A 32-byte secret kept in the database, created on first use, so every app server
+    /// sharing the database signs and checks (CSRF tokens) with the same key.
+    pub async fn shared_secret(&self, name: &str) -> Result<[u8; 32], StoreError> {
+        let fresh: [u8; 32] = rand::random();
+        let key = format!("secret:{name}");
+        write!(self, tx, kind => {
+            sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                .bind(&key)
+                .bind(hex::encode(fresh))
+                .execute(&mut *tx)
+                .await?;
+        });
+        let (value,): (String,) =
+            read!(self, db => sqlx::query_as("SELECT value FROM settings WHERE key = $1").bind(&key).fetch_one(db).await?);
+        let bytes = hex::decode(value).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        bytes.try_into().map_err(|_| StoreError::Corrupt(format!("{key} is not 32 bytes")))
+    }
+
+    /// Copies a SQLite database to a new file while it is in use (`VACUUM INTO`): a consistent
+    /// backup without stopping the service. PostgreSQL is backed up with `pg_dump` instead.
+    pub async fn backup_sqlite(&self, to: &str) -> Result<(), StoreError> {
+        match &self.engine {
+            Engine::Sqlite { writer, .. } => {
+                sqlx::query("VACUUM INTO $1").bind(to).execute(writer).await?;
+                Ok(())
+            }
+            Engine::Postgres(_) => Err(StoreError::UnsupportedUrl),
+        }
+    }
+}
