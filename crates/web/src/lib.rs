@@ -1,1 +1,94 @@
-//! placeholder
+//! # earlyhelp-web — the pages, the JSON API and everything between a browser and the store
+//!
+//! Every request that touches personal data takes one path (see `DESIGN.md`): parse the form
+//! or JSON into domain types ([`forms`]), find who is asking ([`session`] for browsers, bearer
+//! tokens in [`api`]), ask the policy crate for a `Permit`, hand the permit to the store, and
+//! render GOV.UK HTML ([`pages`]) or JSON from the same result. Errors become one
+//! [`error::AppError`], rendered in one place as an error page or problem JSON.
+//!
+//! Security that applies to every response lives in [`security`] (headers, CSRF); sign-in
+//! throttling in [`throttle`]. Start reading at [`router`].
+
+pub mod api;
+pub mod assets;
+pub mod config;
+pub mod error;
+pub mod forms;
+pub mod pages;
+pub mod passwords;
+pub mod security;
+pub mod session;
+pub mod throttle;
+
+use axum::Router;
+use axum::routing::{get, post};
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+pub use config::WebConfig;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    /// Persistence.
+    pub store: store::Store,
+    /// The one place access is decided.
+    pub authority: Arc<policy::Authority>,
+    /// Settings for the web layer.
+    pub config: Arc<WebConfig>,
+    /// Key for CSRF tokens, shared by every app server through the database.
+    pub csrf_key: Arc<[u8; 32]>,
+    /// Renders `/metrics`.
+    pub metrics: Option<PrometheusHandle>,
+}
+
+/// All routes, with the security layers every response passes through.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(pages::home::home))
+        .route("/sign-in", get(pages::sign_in::form).post(pages::sign_in::submit))
+        .route("/sign-in/second-factor", get(pages::mfa::challenge).post(pages::mfa::verify))
+        .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/account", get(pages::account::show))
+        .route(
+            "/account/password",
+            get(pages::account::password_form).post(pages::account::change_password),
+        )
+        .route("/account/sign-out-everywhere", post(pages::account::sign_out_everywhere))
+        .route("/account/second-factor", get(pages::mfa::setup).post(pages::mfa::confirm_setup))
+        .route("/organisations", get(pages::organisations::register))
+        .route(
+            "/organisations/apply",
+            get(pages::organisations::apply_form).post(pages::organisations::apply),
+        )
+        .route("/organisations/{id}", get(pages::organisations::show))
+        .route("/organisations/{id}/isa", post(pages::organisations::record_signature))
+        .route("/organisations/{id}/second-factor", post(pages::organisations::set_mfa))
+        .route("/people", get(pages::people::list))
+        .route("/people/new", get(pages::people::new_form).post(pages::people::create))
+        .route("/people/{id}", get(pages::people::show))
+        .route("/people/{id}/roles", post(pages::people::set_roles))
+        .route("/people/{id}/active", post(pages::people::set_active))
+        .route("/people/{id}/reset-second-factor", post(pages::people::reset_mfa))
+        .route("/panels", get(pages::panels::list))
+        .route("/accessibility", get(pages::static_pages::accessibility))
+        .route("/api", get(api::reference));
+
+    Router::new()
+        .merge(pages)
+        .merge(api::routes())
+        .route("/healthz", get(pages::static_pages::healthz))
+        .route("/readyz", get(pages::static_pages::readyz))
+        .route("/metrics", get(pages::static_pages::metrics))
+        .route("/assets/{*path}", get(assets::serve))
+        .route("/favicon.ico", get(assets::favicon))
+        .fallback(pages::static_pages::not_found)
+        .layer(axum::middleware::from_fn(security::headers))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(2 * 1024 * 1024))
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(security::request_span))
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
+        .with_state(state)
+}

@@ -1,0 +1,140 @@
+//! The home page: what needs this person today, by role.
+
+use super::{Chrome, long_date, render};
+use crate::AppState;
+use crate::error::AppError;
+use crate::session::SignedIn;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use domain::organisation::{IsaStanding, IsaStatus};
+use domain::role::Role;
+
+/// One thing waiting for this person.
+pub struct Task {
+    /// What it is.
+    pub text: String,
+    /// Where to deal with it.
+    pub href: String,
+}
+
+/// A panel this person chairs or supports.
+pub struct MyPanel {
+    /// Panel name.
+    pub name: String,
+    /// How often it meets, in words.
+    pub cadence: String,
+    /// This person's part in it.
+    pub part: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    chrome: Chrome,
+    given_name: String,
+    roles: Vec<&'static str>,
+    isa_standing: IsaStanding,
+    organisation: String,
+    tasks: Vec<Task>,
+    panels: Vec<MyPanel>,
+    runs_panels: bool,
+    works_with_families: bool,
+}
+
+/// The home page.
+pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
+    let today = state.store.clock().today();
+    let mut tasks = Vec::new();
+
+    if state.authority.decide(&who.principal, policy::ManageOrganisations).is_ok() {
+        let orgs = state
+            .store
+            .list_organisations(&state.authority.decide(&who.principal, policy::ViewIsaRegister)?)
+            .await?;
+        for o in &orgs {
+            match o.isa.standing(today) {
+                IsaStanding::Pending => tasks.push(Task {
+                    text: format!("Decide {}'s application to join the Information Sharing Agreement", o.name),
+                    href: format!("/organisations/{}", o.id),
+                }),
+                IsaStanding::Lapsed => tasks.push(Task {
+                    text: format!(
+                        "{}'s signature has lapsed: its staff cannot see family information until it is renewed",
+                        o.name
+                    ),
+                    href: format!("/organisations/{}", o.id),
+                }),
+                IsaStanding::Current => {
+                    if let IsaStatus::Signed { review_due, .. } = &o.isa
+                        && (*review_due - today).whole_days() <= 60
+                    {
+                        tasks.push(Task {
+                            text: format!("Review {}'s signature by {}", o.name, long_date(*review_due)),
+                            href: format!("/organisations/{}", o.id),
+                        });
+                    }
+                }
+                IsaStanding::Withdrawn => {}
+            }
+        }
+    }
+    if state.authority.decide(&who.principal, policy::ManageUsers).is_ok() {
+        let staff = state
+            .store
+            .list_staff(&state.authority.decide(&who.principal, policy::ViewStaffDirectory)?)
+            .await?;
+        let without = staff.iter().filter(|s| s.active && s.requires_mfa() && !s.mfa_enabled).count();
+        if without > 0 {
+            tasks.push(Task {
+                text: format!("{without} people must set up a second factor when they next sign in"),
+                href: "/people".into(),
+            });
+        }
+    }
+
+    let mut panels = Vec::new();
+    let runs_panels = who
+        .account
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::PanelChair | Role::BusinessSupport));
+    if runs_panels {
+        let all = state
+            .store
+            .list_panels(&state.authority.decide(&who.principal, policy::ViewStaffDirectory)?)
+            .await?;
+        for p in all {
+            let part = if p.chairs.iter().any(|(id, _)| *id == who.account.id) {
+                "Chair"
+            } else if p.business_support.0 == who.account.id {
+                "Business support"
+            } else {
+                continue;
+            };
+            panels.push(MyPanel {
+                cadence: format!(
+                    "{}, {} to {}",
+                    p.cadence.describe(),
+                    super::short_time(p.starts_at),
+                    super::short_time(p.ends_at)
+                ),
+                name: p.name,
+                part,
+            });
+        }
+    }
+    let works_with_families = who.account.roles.iter().any(|r| !matches!(r, Role::Administrator));
+    let page = HomePage {
+        chrome: Chrome::signed_in(&state, &who, "Home", "home"),
+        given_name: who.account.given_name.clone(),
+        roles: who.account.roles.iter().map(|r| r.label()).collect(),
+        isa_standing: who.principal.isa,
+        organisation: who.account.organisation_name.clone(),
+        tasks,
+        panels,
+        runs_panels,
+        works_with_families,
+    };
+    render(&page)
+}

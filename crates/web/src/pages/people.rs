@@ -1,0 +1,262 @@
+//! People and roles: staff accounts, administered by administrators.
+
+use super::{Chrome, render};
+use crate::AppState;
+use crate::error::AppError;
+use crate::forms::{CsrfForm, FormErrors};
+use crate::passwords;
+use crate::session::SignedIn;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::email::EmailAddress;
+use domain::password::NewPassword;
+use domain::role::Role;
+use domain::{OrganisationId, UserId};
+use serde::Deserialize;
+use store::accounts::{NewStaff, StaffAccount};
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    chrome: Chrome,
+    people: Vec<StaffAccount>,
+    can_manage: bool,
+}
+
+/// Everyone with an account, by organisation.
+pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
+    let permit = state.authority.decide(&who.principal, policy::ViewStaffDirectory)?;
+    let people = state.store.list_staff(&permit).await?;
+    render(&PeoplePage {
+        chrome: Chrome::signed_in(&state, &who, "People and roles", "people"),
+        people,
+        can_manage: state.authority.decide(&who.principal, policy::ManageUsers).is_ok(),
+    })
+}
+
+#[derive(Template)]
+#[template(path = "person_new.html")]
+struct NewPersonPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    form: NewPersonForm,
+    organisations: Vec<(String, String)>,
+    roles: Vec<(&'static str, &'static str, bool)>,
+}
+
+/// What the new-person form sends (roles come as repeated `roles` fields).
+#[derive(Deserialize, Default, Clone)]
+pub struct NewPersonForm {
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    job_title: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// Every role as a checkbox: (code, label, checked).
+fn role_options(checked: impl Fn(Role) -> bool) -> Vec<(&'static str, &'static str, bool)> {
+    Role::ALL.iter().map(|r| (r.code(), r.label(), checked(*r))).collect()
+}
+
+async fn new_person_page(
+    state: &AppState,
+    who: &SignedIn,
+    errors: FormErrors,
+    form: NewPersonForm,
+    chosen_roles: Vec<String>,
+) -> Result<Response, AppError> {
+    let view = state.authority.decide(&who.principal, policy::ViewIsaRegister)?;
+    let organisations = state
+        .store
+        .list_organisations(&view)
+        .await?
+        .into_iter()
+        .map(|o| (o.id.to_string(), o.name))
+        .collect();
+    render(&NewPersonPage {
+        chrome: Chrome::signed_in(state, who, "Add a person", "people").with_errors(&errors),
+        errors,
+        form,
+        organisations,
+        roles: role_options(|r| chosen_roles.iter().any(|c| c == r.code())),
+    })
+}
+
+/// The form to add a person.
+pub async fn new_form(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
+    state.authority.decide(&who.principal, policy::ManageUsers)?;
+    new_person_page(&state, &who, FormErrors::default(), NewPersonForm::default(), Vec::new()).await
+}
+
+/// Creates an account. The password the administrator sets must be changed at first sign-in.
+pub async fn create(State(state): State<AppState>, who: SignedIn, form: CsrfForm<NewPersonForm>) -> Result<Response, AppError> {
+    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    let chosen: Vec<String> = form.all("roles").into_iter().map(str::to_owned).collect();
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let organisation = errors.check(
+        "organisation",
+        f.organisation
+            .parse::<OrganisationId>()
+            .map_err(|_| "Select the person's organisation"),
+    );
+    if f.given_name.trim().is_empty() {
+        errors.add("given_name", "Enter the person's first name");
+    }
+    if f.family_name.trim().is_empty() {
+        errors.add("family_name", "Enter the person's last name");
+    }
+    let email = errors.check("email", EmailAddress::parse(&f.email));
+    if f.job_title.trim().is_empty() {
+        errors.add("job_title", "Enter the person's job title");
+    }
+    let roles: Vec<Role> = chosen.iter().filter_map(|c| c.parse().ok()).collect();
+    if roles.is_empty() {
+        errors.add("roles", "Select at least one role");
+    }
+    let local = email
+        .as_ref()
+        .map(|e| e.as_str().split('@').next().unwrap_or_default().to_owned())
+        .unwrap_or_default();
+    let password = errors.check(
+        "password",
+        NewPassword::parse(&f.password, &[local.as_str(), f.given_name.trim(), f.family_name.trim()]),
+    );
+    if let (Some(organisation), Some(email), Some(password), true) = (organisation, email, password, errors.is_empty()) {
+        let new = NewStaff {
+            organisation_id: organisation,
+            email,
+            given_name: f.given_name.trim().to_owned(),
+            family_name: f.family_name.trim().to_owned(),
+            job_title: f.job_title.trim().to_owned(),
+            roles,
+            password_hash: passwords::hash(password.expose().to_owned()).await?,
+            must_change_password: true,
+        };
+        match state.store.create_staff(&permit, &new).await {
+            Ok(id) => return Ok(Redirect::to(&format!("/people/{id}")).into_response()),
+            Err(store::StoreError::Duplicate(_)) => errors.add("email", "Someone already has an account with this email address"),
+            Err(e) => return Err(e.into()),
+        }
+    }
+    new_person_page(
+        &state,
+        &who,
+        errors,
+        NewPersonForm {
+            password: String::new(),
+            ..f
+        },
+        chosen,
+    )
+    .await
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    chrome: Chrome,
+    person: StaffAccount,
+    can_manage: bool,
+    is_self: bool,
+    roles: Vec<(&'static str, &'static str, bool)>,
+    errors: FormErrors,
+}
+
+fn parse_user(id: &str) -> Result<UserId, AppError> {
+    id.parse().map_err(|_| AppError::NotFound)
+}
+
+async fn person_page(state: &AppState, who: &SignedIn, id: UserId, errors: FormErrors) -> Result<Response, AppError> {
+    state.authority.decide(&who.principal, policy::ViewStaffDirectory)?;
+    let person = state.store.staff_account(id).await?.ok_or(AppError::NotFound)?;
+    render(&PersonPage {
+        chrome: Chrome::signed_in(state, who, person.full_name(), "people").with_errors(&errors),
+        can_manage: state.authority.decide(&who.principal, policy::ManageUsers).is_ok(),
+        is_self: person.id == who.account.id,
+        roles: role_options(|r| person.roles.contains(&r)),
+        person,
+        errors,
+    })
+}
+
+/// One person's account.
+pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    person_page(&state, &who, parse_user(&id)?, FormErrors::default()).await
+}
+
+/// What the roles and activation forms send.
+#[derive(Deserialize)]
+pub struct VersionForm {
+    #[serde(default)]
+    version: i64,
+    #[serde(default)]
+    active: String,
+}
+
+/// Replaces a person's roles.
+pub async fn set_roles(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<VersionForm>,
+) -> Result<Response, AppError> {
+    let id = parse_user(&id)?;
+    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    let roles: Vec<Role> = form.all("roles").into_iter().filter_map(|c| c.parse().ok()).collect();
+    if roles.is_empty() {
+        let mut errors = FormErrors::default();
+        errors.add("roles", "Select at least one role");
+        return person_page(&state, &who, id, errors).await;
+    }
+    state.store.set_roles(&permit, id, &roles, form.value.version).await?;
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
+
+/// Deactivates or reactivates an account. Nobody deactivates themselves (that locks out the
+/// last administrator).
+pub async fn set_active(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<VersionForm>,
+) -> Result<Response, AppError> {
+    let id = parse_user(&id)?;
+    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    if id == who.account.id {
+        return Err(AppError::BadRequest(
+            "You cannot deactivate your own account. Ask another administrator.".into(),
+        ));
+    }
+    state
+        .store
+        .set_active(&permit, id, form.value.active == "yes", form.value.version)
+        .await?;
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
+
+/// What the reset form sends.
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// Removes a person's second factor so they can set it up again (lost phone).
+pub async fn reset_mfa(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    _form: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = parse_user(&id)?;
+    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    state.store.reset_mfa(Some(&permit), id).await?;
+    Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
