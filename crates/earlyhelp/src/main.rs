@@ -1,1 +1,408 @@
-fn main() {}
+//! # earlyhelp — the binary
+//!
+//! Command line, configuration and the server's lifecycle: `demo` and `serve` run the web app
+//! (and its background work) until SIGTERM or Ctrl-C, finishing in-flight requests; the other
+//! commands are operator tools. Configuration is one typed struct layered from defaults, an
+//! optional TOML file and `EARLYHELP_*` environment variables (see [`config`]).
+
+mod config;
+mod server;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use config::Config;
+use domain::email::EmailAddress;
+use domain::password::NewPassword;
+use domain::role::Role;
+use std::path::PathBuf;
+use std::sync::Arc;
+use store::Store;
+use store::engine::{ConnectOptions, SystemClock};
+
+/// Early Help panels for councils and their partner agencies.
+#[derive(Parser)]
+#[command(name = "earlyhelp", version, about, long_about = None)]
+struct Cli {
+    /// A TOML configuration file (settings there are overridden by EARLYHELP_* variables).
+    #[arg(long, global = true, env = "EARLYHELP_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve a synthetic demo county on an embedded SQLite database (created on first run).
+    Demo {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: String,
+        /// Where the demo database lives.
+        #[arg(long, default_value = ".earlyhelp")]
+        data_dir: PathBuf,
+    },
+    /// Serve for real, against SQLite or PostgreSQL.
+    Serve {
+        /// sqlite://path/to/file.db or postgres://user@host/db [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Address to listen on [env: EARLYHELP_ADDR]
+        #[arg(long)]
+        addr: Option<String>,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Load a deterministic synthetic county (staff, panels and N families) into an empty database.
+    Seed {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+        /// How many families to generate.
+        #[arg(long, default_value_t = 300)]
+        families: usize,
+        /// The random seed: the same seed gives the same county.
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Manage staff accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Issue API tokens for agency systems.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Check the audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Copy a SQLite database to a file while the service runs (PostgreSQL: use pg_dump).
+    Backup {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+        /// The backup file to write (must not exist).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a SQLite backup in place of a database file (stop the service first).
+    Restore {
+        /// The backup file made by `earlyhelp backup`.
+        #[arg(long)]
+        from: PathBuf,
+        /// The database file to replace.
+        #[arg(long)]
+        to: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account (the first administrator, typically).
+    Create {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Sign-in e-mail address.
+        #[arg(long)]
+        email: String,
+        /// First name.
+        #[arg(long)]
+        given_name: String,
+        /// Last name.
+        #[arg(long)]
+        family_name: String,
+        /// Job title.
+        #[arg(long)]
+        job_title: String,
+        /// The organisation's exact name on the register.
+        #[arg(long)]
+        organisation: String,
+        /// Role codes, comma-separated (e.g. administrator,information_governance).
+        #[arg(long, value_delimiter = ',')]
+        roles: Vec<String>,
+        /// The first password [env: EARLYHELP_NEW_PASSWORD]; they must change it at first sign-in.
+        #[arg(long, env = "EARLYHELP_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Remove a person's second factor (lost phone); they set it up again at next sign-in.
+    ResetMfa {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+        /// Their e-mail address.
+        #[arg(long)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Issue a token acting as this user; it is printed once and only its digest is kept.
+    Create {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+        /// The account the agency system acts as.
+        #[arg(long)]
+        user: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "agency system")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the whole audit chain; names the first entry altered, inserted, removed or reordered.
+    Verify {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let config = Config::load(cli.config.as_deref())?;
+    config::init_logging(&config);
+    rustls::crypto::ring::default_provider()
+        .install_default()
+        .map_err(|_| anyhow::anyhow!("could not install the TLS provider"))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(run(cli.command, config))
+}
+
+async fn open(config: &Config, url: Option<String>) -> Result<Store> {
+    let url = url
+        .or_else(|| config.database_url.clone())
+        .context("no database: give --database-url or set EARLYHELP_DATABASE_URL")?;
+    let store = Store::connect(
+        &ConnectOptions {
+            database_url: url,
+            max_connections: config.max_connections,
+        },
+        Arc::new(SystemClock),
+    )
+    .await
+    .context("could not open the database")?;
+    store.migrate().await.context("could not migrate the database")?;
+    Ok(store)
+}
+
+async fn run(command: Command, mut config: Config) -> Result<()> {
+    match command {
+        Command::Demo { addr, data_dir } => {
+            std::fs::create_dir_all(&data_dir).with_context(|| format!("could not create {}", data_dir.display()))?;
+            let url = format!("sqlite://{}", data_dir.join("earlyhelp.db").display());
+            let store = open(&config, Some(url)).await?;
+            let spec = match store.loaded_county().await? {
+                Some(spec) => spec,
+                None => {
+                    let spec = county::Spec {
+                        seed: 2026,
+                        families: 300,
+                        today: store.clock().today(),
+                    };
+                    seed(&store, &spec).await?;
+                    spec
+                }
+            };
+            let county = county::generate(&spec);
+            config.addr = addr;
+            // The demo is plain HTTP on this machine; Secure cookies would not come back.
+            config.secure_cookies = false;
+            let listener = tokio::net::TcpListener::bind(&config.addr)
+                .await
+                .with_context(|| format!("could not listen on {}", config.addr))?;
+            let local = listener.local_addr()?;
+            println!(
+                "\nEarly Help demo: {} with {} synthetic families",
+                county.council_name, spec.families
+            );
+            println!(
+                "Open http://{local}/ and sign in with any of these (password: {}):\n",
+                county::DEMO_PASSWORD
+            );
+            for (role, email) in county::demo_sign_ins(&county) {
+                let note = if role.always_requires_mfa() {
+                    "  (asks you to set up an authenticator app)"
+                } else {
+                    ""
+                };
+                println!("  {:<28} {}{}", role.label(), email, note);
+            }
+            println!("\nData: {}  ·  Stop with Ctrl-C\n", data_dir.display());
+            server::serve(store, &config, listener).await
+        }
+        Command::Serve { database_url, addr } => {
+            let store = open(&config, database_url).await?;
+            if let Some(addr) = addr {
+                config.addr = addr;
+            }
+            let listener = tokio::net::TcpListener::bind(&config.addr)
+                .await
+                .with_context(|| format!("could not listen on {}", config.addr))?;
+            tracing::info!(addr = %listener.local_addr()?, "serving");
+            server::serve(store, &config, listener).await
+        }
+        Command::Migrate { database_url } => {
+            open(&config, database_url).await?;
+            println!("Database is up to date.");
+            Ok(())
+        }
+        Command::Seed {
+            database_url,
+            families,
+            seed: s,
+        } => {
+            let store = open(&config, database_url).await?;
+            if store.loaded_county().await?.is_some() {
+                bail!("this database already holds a county; seed an empty database");
+            }
+            let spec = county::Spec {
+                seed: s,
+                families,
+                today: store.clock().today(),
+            };
+            let started = std::time::Instant::now();
+            seed(&store, &spec).await?;
+            println!(
+                "Loaded {} families in {:.1}s.",
+                store.family_count_for_operator().await?,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    database_url,
+                    email,
+                    given_name,
+                    family_name,
+                    job_title,
+                    organisation,
+                    roles,
+                    password,
+                },
+        } => {
+            let store = open(&config, database_url).await?;
+            let email = EmailAddress::parse(&email)?;
+            let roles: Vec<Role> = roles.iter().map(|r| r.parse()).collect::<Result<_, _>>()?;
+            if roles.is_empty() {
+                bail!("give at least one role with --roles");
+            }
+            let local = email.as_str().split('@').next().unwrap_or_default().to_owned();
+            let password = NewPassword::parse(&password, &[&local, &given_name, &family_name])?;
+            let org = store
+                .organisation_id_by_name(&organisation)
+                .await?
+                .with_context(|| format!("no organisation called “{organisation}” on the register"))?;
+            let new = store::accounts::NewStaff {
+                organisation_id: org,
+                email,
+                given_name,
+                family_name,
+                job_title,
+                roles,
+                password_hash: hash_password(password.expose())?,
+                must_change_password: true,
+            };
+            let id = store.create_staff_from_console(&new).await?;
+            println!("Created account {id}. They must choose a new password when they first sign in.");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::ResetMfa { database_url, email },
+        } => {
+            let store = open(&config, database_url).await?;
+            let email = EmailAddress::parse(&email)?;
+            let id = store
+                .user_id_by_email(&email)
+                .await?
+                .context("no account with that e-mail address")?;
+            store.reset_mfa(None, id).await?;
+            println!("Second factor removed; they will set it up again at their next sign-in.");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { database_url, user, name },
+        } => {
+            let store = open(&config, database_url).await?;
+            let email = EmailAddress::parse(&user)?;
+            let id = store
+                .user_id_by_email(&email)
+                .await?
+                .context("no account with that e-mail address")?;
+            let token = web::session::new_token();
+            store.create_api_token(None, id, &name, &web::session::token_digest(&token)).await?;
+            println!("{token}");
+            eprintln!("Keep this token secret: it is shown once. Send it as `Authorization: Bearer <token>`.");
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { database_url },
+        } => {
+            let store = open(&config, database_url).await?;
+            match store.verify_audit_chain().await? {
+                Ok(n) => {
+                    println!("Audit chain verified: {n} entries, unbroken.");
+                    Ok(())
+                }
+                Err(b) => bail!("audit chain broken at entry {}: {}", b.seq, b.reason),
+            }
+        }
+        Command::Backup { database_url, to } => {
+            let store = open(&config, database_url).await?;
+            if to.exists() {
+                bail!("{} already exists; choose a new file", to.display());
+            }
+            if store.kind() != store::EngineKind::Sqlite {
+                bail!("for PostgreSQL use pg_dump --format=custom (see docs/operations.md)");
+            }
+            store.backup_sqlite(&to.to_string_lossy()).await?;
+            println!("Backed up to {}.", to.display());
+            Ok(())
+        }
+        Command::Restore { from, to } => {
+            if !from.exists() {
+                bail!("{} does not exist", from.display());
+            }
+            for suffix in ["-wal", "-shm"] {
+                let side = PathBuf::from(format!("{}{suffix}", to.display()));
+                if side.exists() {
+                    std::fs::remove_file(&side)?;
+                }
+            }
+            std::fs::copy(&from, &to).with_context(|| format!("could not copy to {}", to.display()))?;
+            println!("Restored {} from {}.", to.display(), from.display());
+            Ok(())
+        }
+    }
+}
+
+fn hash_password(password: &str) -> Result<String> {
+    use argon2::password_hash::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing failed: {e}"))
+}
+
+async fn seed(store: &Store, spec: &county::Spec) -> Result<()> {
+    let county = county::generate(spec);
+    let hash = hash_password(county::DEMO_PASSWORD)?;
+    store
+        .load_county(&county, spec, &hash)
+        .await
+        .context("could not load the synthetic county")?;
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! The one configuration struct, layered: defaults, then an optional TOML file, then
+//! `EARLYHELP_*` environment variables (e.g. `EARLYHELP_DATABASE_URL`, `EARLYHELP_ADDR`).
+
+use anyhow::{Context, Result};
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// Everything the binary can be told.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: Option<String>,
+    /// Address to listen on.
+    pub addr: String,
+    /// Database connections (PostgreSQL) or readers (SQLite).
+    pub max_connections: u32,
+    /// The council's name in the header.
+    pub council_name: String,
+    /// Mark cookies `Secure` (keep true behind HTTPS).
+    pub secure_cookies: bool,
+    /// `text` for people, `json` for log collectors.
+    pub log_format: String,
+    /// Serve Prometheus metrics at /metrics.
+    pub metrics: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: None,
+            addr: "127.0.0.1:8080".into(),
+            max_connections: 16,
+            council_name: "Northmere Council".into(),
+            secure_cookies: true,
+            log_format: "text".into(),
+            metrics: true,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the layers.
+    pub fn load(file: Option<&Path>) -> Result<Self> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(f) = file {
+            figment = figment.merge(Toml::file_exact(f));
+        }
+        figment
+            .merge(Env::prefixed("EARLYHELP_"))
+            .extract()
+            .context("configuration is not valid")
+    }
+}
+
+/// Structured logs to stderr. Spans carry request ids; nothing logs personal data.
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EARLYHELP_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    if config.log_format == "json" {
+        builder.json().init();
+    } else {
+        builder.compact().init();
+    }
+}

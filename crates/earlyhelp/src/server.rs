@@ -1,0 +1,79 @@
+//! Running the web app: state, background work and graceful shutdown.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use store::Store;
+use tokio::sync::watch;
+
+/// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish, stops background
+/// work and closes the database.
+pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListener) -> Result<()> {
+    let metrics = if config.metrics {
+        metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()
+    } else {
+        None
+    };
+    let web_config = web::WebConfig {
+        council_name: config.council_name.clone(),
+        secure_cookies: config.secure_cookies,
+        ..Default::default()
+    };
+    let state = web::AppState {
+        authority: Arc::new(policy::Authority::new().context("the access policy did not load")?),
+        csrf_key: Arc::new(store.shared_secret("csrf").await?),
+        config: Arc::new(web_config.clone()),
+        metrics,
+        store: store.clone(),
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let housekeeping = tokio::spawn(housekeeping(store.clone(), web_config, stop_rx));
+    let app = web::router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("server failed")?;
+    tracing::info!("shutting down: in-flight requests finished");
+    let _ = stop_tx.send(true);
+    let _ = housekeeping.await;
+    store.close().await;
+    Ok(())
+}
+
+/// Background work: removes expired sessions. Safe on several servers at once (a DELETE by
+/// time is idempotent). Later issues add circulation, reminders and retention through the
+/// jobs table.
+async fn housekeeping(store: Store, config: web::WebConfig, mut stop: watch::Receiver<bool>) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let now = store.clock().now();
+                if let Err(e) = store.purge_expired_sessions(now - config.idle_timeout, now - config.absolute_timeout).await {
+                    tracing::warn!(error = %e, "session housekeeping failed");
+                }
+            }
+            _ = stop.changed() => break,
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
