@@ -3,7 +3,6 @@
 use crate::config::Config;
 use anyhow::{Context, Result};
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::time::Duration;
 use store::Store;
 use tokio::sync::watch;
@@ -21,13 +20,7 @@ pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListe
         secure_cookies: config.secure_cookies,
         ..Default::default()
     };
-    let state = web::AppState {
-        authority: Arc::new(policy::Authority::new().context("the access policy did not load")?),
-        csrf_key: Arc::new(store.shared_secret("csrf").await?),
-        config: Arc::new(web_config.clone()),
-        metrics,
-        store: store.clone(),
-    };
+    let state = web::AppState::new(store.clone(), web_config.clone(), metrics).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(store.clone(), web_config, stop_rx));
     let app = web::router(state);

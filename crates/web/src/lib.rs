@@ -42,6 +42,30 @@ pub struct AppState {
     pub metrics: Option<PrometheusHandle>,
 }
 
+/// Why the web app could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The access policy files did not load or validate.
+    #[error("the access policy did not load: {0}")]
+    Policy(#[from] policy::PolicyError),
+    /// The database could not give the shared secrets.
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
+}
+
+impl AppState {
+    /// Builds the state every handler shares: loads the policy and the shared CSRF key.
+    pub async fn new(store: store::Store, config: WebConfig, metrics: Option<PrometheusHandle>) -> Result<Self, StartError> {
+        Ok(Self {
+            authority: Arc::new(policy::Authority::new()?),
+            csrf_key: Arc::new(store.shared_secret("csrf").await?),
+            config: Arc::new(config),
+            metrics,
+            store,
+        })
+    }
+}
+
 /// All routes, with the security layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()

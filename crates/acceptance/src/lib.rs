@@ -1,0 +1,410 @@
+//! # earlyhelp-acceptance — the harness the acceptance tests share
+//!
+//! [`TestDb`] gives each test a fresh database on either engine: a SQLite file in a temporary
+//! directory, or a new PostgreSQL database on the local server (dropped afterwards). The
+//! [`engines!`] macro turns one async test body into a SQLite test and a PostgreSQL test.
+//! [`TestApp`] spawns the real web app on a random port against such a database, with a
+//! clock the test can move, and [`Browser`] talks to it over HTTP as a browser would.
+//!
+//! PostgreSQL comes from `EARLYHELP_TEST_POSTGRES` (default `postgres://postgres@127.0.0.1:5432`).
+//! If it cannot be reached, the PostgreSQL half of each test fails under CI (`CI` set) and
+//! is skipped with a printed reason elsewhere.
+
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)] // a test harness: failing loudly is its job
+
+use domain::clock::Clock;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use store::Store;
+use store::engine::ConnectOptions;
+use time::OffsetDateTime;
+
+/// A clock the test moves by hand.
+#[derive(Debug, Clone)]
+pub struct MovableClock(Arc<Mutex<OffsetDateTime>>);
+
+impl MovableClock {
+    /// Starts at a fixed weekday morning, so tests never depend on the real date.
+    pub fn new() -> Self {
+        Self(Arc::new(Mutex::new(time::macros::datetime!(2026-11-25 09:00 UTC))))
+    }
+
+    /// Moves time on.
+    pub fn advance(&self, by: time::Duration) {
+        if let Ok(mut t) = self.0.lock() {
+            *t += by;
+        }
+    }
+}
+
+impl Default for MovableClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for MovableClock {
+    fn now(&self) -> OffsetDateTime {
+        self.0.lock().map(|t| *t).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+    }
+}
+
+/// Which engine a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// A SQLite file.
+    Sqlite,
+    /// A PostgreSQL database.
+    Postgres,
+}
+
+/// A fresh database for one test, removed when dropped.
+pub struct TestDb {
+    /// The URL to connect to.
+    pub url: String,
+    _dir: Option<TempDir>,
+    pg_name: Option<String>,
+}
+
+/// A temporary directory removed on drop.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// Creates a new empty directory under the system temp dir.
+    pub fn new() -> Self {
+        let p = std::env::temp_dir().join(format!("earlyhelp-test-{}", uuid::Uuid::now_v7().simple()));
+        let _ = std::fs::create_dir_all(&p);
+        Self(p)
+    }
+}
+
+impl Default for TempDir {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn postgres_server() -> String {
+    std::env::var("EARLYHELP_TEST_POSTGRES").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+impl TestDb {
+    /// A fresh database on the engine, or `None` (with a printed reason) when PostgreSQL is
+    /// not reachable outside CI. Under CI an unreachable PostgreSQL is a failure.
+    pub async fn new(engine: Engine) -> Option<Self> {
+        match engine {
+            Engine::Sqlite => {
+                let dir = TempDir::new();
+                let url = format!("sqlite://{}", dir.0.join("test.db").display());
+                Some(Self {
+                    url,
+                    _dir: Some(dir),
+                    pg_name: None,
+                })
+            }
+            Engine::Postgres => {
+                use sqlx::Connection;
+                let server = postgres_server();
+                let admin = match sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
+                    Ok(c) => c,
+                    Err(e) => {
+                        if std::env::var_os("CI").is_some() {
+                            panic!("PostgreSQL at {server} is required under CI: {e}");
+                        }
+                        eprintln!("skipping the PostgreSQL half: {server} unreachable ({e})");
+                        return None;
+                    }
+                };
+                let mut admin = admin;
+                let name = format!("earlyhelp_test_{}", uuid::Uuid::now_v7().simple());
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .await
+                    .expect("create test database");
+                let _ = admin.close().await;
+                Some(Self {
+                    url: format!("{server}/{name}"),
+                    _dir: None,
+                    pg_name: Some(name),
+                })
+            }
+        }
+    }
+
+    /// Opens and migrates a store on this database with the given clock.
+    pub async fn store(&self, clock: Arc<dyn Clock>) -> Store {
+        let store = Store::connect(
+            &ConnectOptions {
+                database_url: self.url.clone(),
+                max_connections: 8,
+            },
+            clock,
+        )
+        .await
+        .expect("connect to test database");
+        store.migrate().await.expect("migrate test database");
+        store
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(name) = self.pg_name.take() {
+            let server = postgres_server();
+            // Drop runs outside async; a short-lived runtime on its own thread removes the
+            // database even if the test's runtime is shutting down.
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut c) = sqlx::PgConnection::connect(&format!("{server}/postgres")).await {
+                        let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut c)
+                            .await;
+                        let _ = c.close().await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Runs one async test body on both engines: `engines!(name, |store, clock| async move { … });`
+/// expands to a module `name` with tests `sqlite` and `postgres`.
+#[macro_export]
+macro_rules! engines {
+    ($name:ident, |$db:ident| $body:expr) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let Some($db) = $crate::TestDb::new($crate::Engine::Sqlite).await else {
+                    return;
+                };
+                $body.await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                let Some($db) = $crate::TestDb::new($crate::Engine::Postgres).await else {
+                    return;
+                };
+                $body.await
+            }
+        }
+    };
+}
+
+/// The demo county at a small size, as tests use it.
+pub fn small_county() -> (county::County, county::Spec) {
+    let spec = county::Spec {
+        seed: 7,
+        families: 20,
+        today: time::macros::date!(2026 - 11 - 25),
+    };
+    (county::generate(&spec), spec)
+}
+
+/// A cheap argon2 hash of the demo password for loading test counties.
+pub fn demo_password_hash() -> String {
+    use argon2::password_hash::PasswordHasher;
+    argon2::Argon2::default()
+        .hash_password(county::DEMO_PASSWORD.as_bytes())
+        .expect("hash demo password")
+        .to_string()
+}
+
+/// The real app, spawned on a random port against a test database.
+pub struct TestApp {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub base: String,
+    /// The store behind the app, for arranging and checking.
+    pub store: Store,
+    /// The clock the app reads.
+    pub clock: MovableClock,
+    /// The county loaded into it.
+    pub county: county::County,
+    _db: TestDb,
+}
+
+impl TestApp {
+    /// Spawns the app with the small county loaded.
+    pub async fn spawn(db: TestDb) -> Self {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let clock = MovableClock::new();
+        let store = db.store(Arc::new(clock.clone())).await;
+        let (county, spec) = small_county();
+        store.load_county(&county, &spec, &demo_password_hash()).await.expect("load county");
+        let config = web::WebConfig {
+            secure_cookies: false,
+            ..Default::default()
+        };
+        let state = web::AppState::new(store.clone(), config, None).await.expect("app state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let app = web::router(state);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
+        });
+        Self {
+            base: format!("http://{addr}"),
+            store,
+            clock,
+            county,
+            _db: db,
+        }
+    }
+
+    /// A new browser with an empty cookie jar.
+    pub fn browser(&self) -> Browser {
+        Browser::new(&self.base)
+    }
+
+    /// The e-mail of a staff member holding `role` whose account needs no second factor.
+    pub fn staff_without_mfa(&self, role: domain::role::Role) -> String {
+        self.county
+            .staff
+            .iter()
+            .find(|s| {
+                let org = self.county.organisations.iter().find(|o| o.id == s.organisation);
+                s.roles.contains(&role)
+                    && !s.roles.iter().any(|r| r.always_requires_mfa())
+                    && org.is_some_and(|o| {
+                        !o.mfa_required && self.county.isa_standing(o.id) == Some(domain::organisation::IsaStanding::Current)
+                    })
+            })
+            .map(|s| s.email.to_string())
+            .expect("a staff member with that role and no second factor")
+    }
+
+    /// The e-mail of a staff member holding `role` (any organisation).
+    pub fn staff_with_role(&self, role: domain::role::Role) -> String {
+        self.county
+            .staff
+            .iter()
+            .find(|s| s.roles.contains(&role))
+            .map(|s| s.email.to_string())
+            .expect("a staff member with that role")
+    }
+}
+
+/// A response as a test sees it.
+pub struct Page {
+    /// HTTP status.
+    pub status: u16,
+    /// Where a redirect points, if it is one.
+    pub location: Option<String>,
+    /// Response headers.
+    pub headers: reqwest::header::HeaderMap,
+    /// The body.
+    pub body: String,
+}
+
+impl Page {
+    /// The CSRF token of the first form on the page.
+    pub fn csrf(&self) -> String {
+        let marker = "name=\"csrf\" value=\"";
+        self.body
+            .find(marker)
+            .map(|i| {
+                let rest = &self.body[i + marker.len()..];
+                rest[..rest.find('"').unwrap_or(0)].to_owned()
+            })
+            .expect("a form with a CSRF token on the page")
+    }
+
+    /// Whether the page shows the text (as the templates escape it: `'` becomes `&#39;`).
+    pub fn shows(&self, text: &str) -> bool {
+        self.body.contains(text) || self.body.contains(&text.replace('\'', "&#39;"))
+    }
+}
+
+/// A cookie-keeping HTTP client that does not follow redirects, so tests see them.
+pub struct Browser {
+    base: String,
+    client: reqwest::Client,
+}
+
+impl Browser {
+    /// A browser with an empty cookie jar.
+    pub fn new(base: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self {
+            base: base.to_owned(),
+            client,
+        }
+    }
+
+    async fn page(resp: reqwest::Response) -> Page {
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_owned);
+        let body = resp.text().await.unwrap_or_default();
+        Page {
+            status,
+            location,
+            headers,
+            body,
+        }
+    }
+
+    /// GET a path.
+    pub async fn get(&self, path: &str) -> Page {
+        Self::page(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
+    }
+
+    /// GET with a bearer token.
+    pub async fn get_with_token(&self, path: &str, token: &str) -> Page {
+        Self::page(
+            self.client
+                .get(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
+    }
+
+    /// POST form fields as they are (the caller supplies any CSRF token).
+    pub async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Page {
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .form(fields)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
+    /// GETs the form page, then POSTs the fields with the page's CSRF token.
+    pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get(form_page).await.csrf();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post(action, &all).await
+    }
+
+    /// Signs in with the demo password; returns the response to the sign-in POST.
+    pub async fn sign_in(&self, email: &str, password: &str) -> Page {
+        self.submit("/sign-in", "/sign-in", &[("email", email), ("password", password)])
+            .await
+    }
+}

@@ -1,0 +1,284 @@
+//! Administration pages: accounts, roles, the ISA register. Over HTTP on both engines.
+
+use domain::clock::Clock;
+use domain::organisation::IsaStanding;
+use domain::role::Role;
+use earlyhelp_acceptance::{Browser, TestApp, engines};
+
+const PASSWORD: &str = county::DEMO_PASSWORD;
+
+/// Signs in as an administrator and enrols their second factor.
+async fn administrator(app: &TestApp) -> Browser {
+    let b = app.browser();
+    b.sign_in(&app.staff_with_role(Role::Administrator), PASSWORD).await;
+    let setup = b.get("/account/second-factor").await;
+    let marker = "<code class=\"app-secret\">";
+    let i = setup.body.find(marker).unwrap() + marker.len();
+    let secret = &setup.body[i..i + setup.body[i..].find('<').unwrap()];
+    let totp = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap();
+    let code = totp.generate(app.clock.now().unix_timestamp() as u64).to_string();
+    b.post(
+        "/account/second-factor",
+        &[("csrf", setup.csrf().as_str()), ("code", code.as_str())],
+    )
+    .await;
+    b
+}
+
+fn organisation_of(app: &TestApp, standing: IsaStanding) -> &county::Organisation {
+    app.county
+        .organisations
+        .iter()
+        .find(|o| app.county.isa_standing(o.id) == Some(standing))
+        .unwrap()
+}
+
+engines!(a_practitioner_cannot_open_the_add_a_person_page_and_is_told_why, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let b = app.browser();
+    b.sign_in(&app.staff_without_mfa(Role::AgencyRepresentative), PASSWORD).await;
+    let r = b.get("/people/new").await;
+    assert_eq!(r.status, 403);
+    assert!(r.shows("Why can't I see this?"));
+    assert!(!b.get("/people").await.shows("Add a person"));
+});
+
+engines!(
+    adding_a_person_with_bad_input_shows_every_error_and_keeps_what_was_typed,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let b = administrator(&app).await;
+        let org = organisation_of(&app, IsaStanding::Current).id.to_string();
+        let r = b
+            .submit(
+                "/people/new",
+                "/people/new",
+                &[
+                    ("organisation", org.as_str()),
+                    ("given_name", "Robin"),
+                    ("family_name", ""),
+                    ("email", "robin@"),
+                    ("job_title", "Youth worker"),
+                    ("password", "short"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 200);
+        assert!(r.shows("There is a problem"));
+        for message in [
+            "Enter the person's last name",
+            "Enter an email address in the correct format",
+            "Select at least one role",
+            "Password must be 12 characters or more",
+        ] {
+            assert!(r.shows(message), "missing: {message}");
+        }
+        assert!(r.shows("value=\"Robin\"") && r.shows("value=\"robin@\"") && r.shows("value=\"Youth worker\""));
+        assert!(r.shows("<title>Error: "));
+    }
+);
+
+engines!(a_new_person_must_choose_their_own_password_at_first_sign_in, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = administrator(&app).await;
+    let org = app
+        .county
+        .organisations
+        .iter()
+        .find(|o| !o.mfa_required && app.county.isa_standing(o.id) == Some(IsaStanding::Current))
+        .unwrap();
+    let email = format!("robin.ashdown@{}", org.secure_email_domain);
+    let org_id = org.id.to_string();
+    let r = admin
+        .submit(
+            "/people/new",
+            "/people/new",
+            &[
+                ("organisation", org_id.as_str()),
+                ("given_name", "Robin"),
+                ("family_name", "Ashdown"),
+                ("email", email.as_str()),
+                ("job_title", "Youth worker"),
+                ("roles", "agency_representative"),
+                ("roles", "lead_professional"),
+                ("password", "first temporary lantern"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    let person = admin.get(r.location.as_deref().unwrap()).await;
+    assert!(person.shows("Robin Ashdown") && person.shows("Lead professional"));
+
+    let robin = app.browser();
+    robin.sign_in(&email, "first temporary lantern").await;
+    assert_eq!(robin.get("/").await.location.as_deref(), Some("/account/password"));
+    let weak = robin
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "first temporary lantern"),
+                ("new_password", "Password2024!"),
+                ("confirm_password", "Password2024!"),
+            ],
+        )
+        .await;
+    assert!(weak.shows("This password is too common"));
+    let ok = robin
+        .submit(
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", "first temporary lantern"),
+                ("new_password", "copper kettle orchard"),
+                ("confirm_password", "copper kettle orchard"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.location.as_deref(), Some("/account"));
+    assert_eq!(robin.get("/").await.status, 200);
+});
+
+engines!(an_email_already_in_use_is_refused_on_the_form, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = administrator(&app).await;
+    let existing = app.county.staff[3].clone();
+    let org = existing.organisation.to_string();
+    let r = admin
+        .submit(
+            "/people/new",
+            "/people/new",
+            &[
+                ("organisation", org.as_str()),
+                ("given_name", "Sam"),
+                ("family_name", "Other"),
+                ("email", existing.email.as_str()),
+                ("job_title", "Worker"),
+                ("roles", "agency_representative"),
+                ("password", "first temporary lantern"),
+            ],
+        )
+        .await;
+    assert!(r.shows("Someone already has an account with this email address"));
+});
+
+engines!(a_deactivated_person_is_signed_out_and_cannot_sign_in, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = administrator(&app).await;
+    let email = app.staff_without_mfa(Role::AgencyRepresentative);
+    let worker = app.browser();
+    worker.sign_in(&email, PASSWORD).await;
+    let id = app
+        .store
+        .user_id_by_email(&domain::email::EmailAddress::parse(&email).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let page = admin.get(&format!("/people/{id}")).await;
+    let version = app.store.staff_account(id).await.unwrap().unwrap().version.to_string();
+    let r = admin
+        .post(
+            &format!("/people/{id}/active"),
+            &[("csrf", page.csrf().as_str()), ("version", version.as_str()), ("active", "no")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(worker.get("/").await.location.as_deref(), Some("/sign-in"));
+    assert!(
+        app.browser()
+            .sign_in(&email, PASSWORD)
+            .await
+            .shows(web::pages::sign_in::WRONG_CREDENTIALS)
+    );
+});
+
+engines!(
+    staff_of_a_lapsed_signatory_are_told_they_cannot_see_family_information,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let lapsed = organisation_of(&app, IsaStanding::Lapsed).id;
+        let staff = app
+            .county
+            .staff
+            .iter()
+            .find(|s| s.organisation == lapsed && !s.roles.iter().any(|r| r.always_requires_mfa()));
+        let Some(staff) = staff else {
+            panic!("the demo county has staff at its lapsed signatory")
+        };
+        let b = app.browser();
+        b.sign_in(staff.email.as_str(), PASSWORD).await;
+        let home = b.get("/").await;
+        assert!(
+            home.shows("is not a current signatory of the Information Sharing Agreement"),
+            "{}",
+            home.body
+        );
+    }
+);
+
+engines!(
+    approving_an_application_makes_the_organisation_a_current_signatory,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let admin = administrator(&app).await;
+        let pending = organisation_of(&app, IsaStanding::Pending).id;
+        let page = admin.get(&format!("/organisations/{pending}")).await;
+        assert!(page.shows("Approve the application"));
+        let csrf = page.csrf();
+        let bad = admin
+            .post(
+                &format!("/organisations/{pending}/isa"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("version", "1"),
+                    ("signatory", "Director"),
+                    ("signed_on", "31/02/2026"),
+                    ("review_due", ""),
+                ],
+            )
+            .await;
+        assert!(bad.shows("Enter a real date") && bad.shows("Enter a date"));
+        let ok = admin
+            .post(
+                &format!("/organisations/{pending}/isa"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("version", "1"),
+                    ("signatory", "Director"),
+                    ("signed_on", "20/11/2026"),
+                    ("review_due", "20/11/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(ok.status, 303, "{}", ok.body);
+        assert!(admin.get(&format!("/organisations/{pending}")).await.shows("Current signatory"));
+        let stale = admin
+            .post(
+                &format!("/organisations/{pending}/isa"),
+                &[
+                    ("csrf", csrf.as_str()),
+                    ("version", "1"),
+                    ("signatory", "Director"),
+                    ("signed_on", "21/11/2026"),
+                    ("review_due", "21/11/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(stale.status, 409, "a second edit from the old page is refused");
+    }
+);
+
+engines!(the_panels_page_lists_each_panel_with_its_chairs_and_members, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let b = app.browser();
+    b.sign_in(&app.staff_without_mfa(Role::AgencyRepresentative), PASSWORD).await;
+    let page = b.get("/panels").await;
+    for p in &app.county.panels {
+        assert!(page.shows(&p.name), "{}", p.name);
+    }
+    assert!(page.shows("Chairs (taking turns)"));
+    assert!(page.shows("Every other Thursday, 9am to 11am"));
+});

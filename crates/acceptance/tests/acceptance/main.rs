@@ -1,0 +1,8 @@
+//! One test binary for every acceptance test, so the workspace links it once.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+mod audit;
+mod http_accounts;
+mod http_admin;
+mod http_api;
+mod store;
