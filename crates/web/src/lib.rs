@@ -107,6 +107,7 @@ pub fn router(state: AppState) -> Router {
         .route("/assets/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .fallback(pages::static_pages::not_found)
+        .route_layer(axum::middleware::from_fn(security::observe))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
