@@ -254,7 +254,9 @@ impl County {
 /// One demo account per role, for the demo's sign-in page: for each role in [`Role::ALL`], a
 /// member of staff who holds it, preferring staff of a current ISA signatory (so the account can
 /// actually see family data) and staff who hold only that role (so the demo shows the role on
-/// its own). Every account's password is [`DEMO_PASSWORD`].
+/// its own), then staff whose organisation does not ask everyone for a second factor (so a
+/// newcomer can look around without an authenticator app; administrators and information
+/// governance always need one). Every account's password is [`DEMO_PASSWORD`].
 pub fn demo_sign_ins(county: &County) -> Vec<(Role, EmailAddress)> {
     Role::ALL
         .into_iter()
@@ -265,7 +267,8 @@ pub fn demo_sign_ins(county: &County) -> Vec<(Role, EmailAddress)> {
                 .filter(|s| s.roles.contains(&role))
                 .min_by_key(|s| {
                     let current = county.isa_standing(s.organisation) == Some(IsaStanding::Current);
-                    (!current, s.roles.len() != 1)
+                    let org_mfa = county.organisations.iter().any(|o| o.id == s.organisation && o.mfa_required);
+                    (!current, s.roles.len() != 1, org_mfa)
                 })
                 .map(|s| (role, s.email.clone()))
         })

@@ -165,11 +165,14 @@ fn isa_dates_follow_today_whatever_it_is() {
 }
 
 #[test]
-fn family_services_and_the_mash_require_a_second_factor_and_some_others_do_not() {
+fn the_mash_police_and_camhs_require_a_second_factor_and_family_services_does_not() {
     let (_, county) = demo();
     for o in &county.organisations {
-        if matches!(o.kind, OrganisationKind::FamilyServices | OrganisationKind::Mash) {
+        if matches!(o.kind, OrganisationKind::Mash | OrganisationKind::Police | OrganisationKind::Camhs) {
             assert!(o.mfa_required, "{}", o.name);
+        }
+        if o.kind == OrganisationKind::FamilyServices {
+            assert!(!o.mfa_required, "{}", o.name);
         }
     }
     assert!(county.organisations.iter().any(|o| !o.mfa_required));

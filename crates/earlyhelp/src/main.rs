@@ -232,7 +232,13 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 county::DEMO_PASSWORD
             );
             for (role, email) in county::demo_sign_ins(&county) {
-                let note = if role.always_requires_mfa() {
+                let org_requires = county
+                    .staff
+                    .iter()
+                    .find(|s| s.email == email)
+                    .and_then(|s| county.organisations.iter().find(|o| o.id == s.organisation))
+                    .is_some_and(|o| o.mfa_required);
+                let note = if role.always_requires_mfa() || org_requires {
                     "  (asks you to set up an authenticator app)"
                 } else {
                     ""
