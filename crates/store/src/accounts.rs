@@ -433,6 +433,22 @@ impl Store {
         Ok(())
     }
 
+    /// Accepts a one-time code's time step only if it is later than the last one accepted for
+    /// this person, so a code seen over someone's shoulder cannot be used again (RFC 6238 §5.2).
+    pub async fn accept_totp_step(&self, user: UserId, step: u64) -> Result<bool, StoreError> {
+        let step = i64::try_from(step).map_err(|_| StoreError::Corrupt("time step out of range".into()))?;
+        let accepted = write!(self, tx, kind => {
+            sqlx::query("UPDATE users SET mfa_last_step = $1 WHERE id = $2 AND (mfa_last_step IS NULL OR mfa_last_step < $1)")
+                .bind(step)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+                == 1
+        });
+        Ok(accepted)
+    }
+
     /// Spends a recovery code; true if it was valid and unused.
     pub async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> Result<bool, StoreError> {
         let now = self.clock.now();
@@ -560,7 +576,7 @@ impl Store {
         let actor = actor.map(|p| p.principal().user);
         write!(self, tx, kind => {
             let n = sqlx::query("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_enabled_at = NULL, \
-                                 version = version + 1 WHERE id = $1")
+                                 mfa_last_step = NULL, version = version + 1 WHERE id = $1")
                 .bind(user.0)
                 .execute(&mut *tx)
                 .await?

@@ -47,6 +47,7 @@ CREATE TABLE users (
     mfa_secret            TEXT,
     mfa_pending_secret    TEXT,
     mfa_enabled_at        TIMESTAMPTZ,
+    mfa_last_step         BIGINT,
     version               BIGINT NOT NULL DEFAULT 1,
     created_at            TIMESTAMPTZ NOT NULL
 );

@@ -70,10 +70,15 @@ pub async fn verify(State(state): State<AppState>, who: PartlySignedIn, form: Cs
     } else {
         let (secret, _) = state.store.mfa_secrets(who.account.id).await?;
         let secret = secret.ok_or(AppError::NotSignedIn)?;
-        let ok_code = typed.len() == 6
-            && totp_for(&secret, who.account.email.as_str())?
-                .check(&typed, now_secs(&state))
-                .is_some();
+        let step = if typed.len() == 6 {
+            totp_for(&secret, who.account.email.as_str())?.check(&typed, now_secs(&state))
+        } else {
+            None
+        };
+        let ok_code = match step {
+            Some(step) => state.store.accept_totp_step(who.account.id, step).await?,
+            None => false,
+        };
         let ok_recovery = !ok_code
             && typed.len() > 6
             && state
@@ -156,7 +161,12 @@ pub async fn confirm_setup(State(state): State<AppState>, who: PartlySignedIn, f
         return Ok(Redirect::to("/account/second-factor").into_response());
     };
     let totp = totp_for(&pending, who.account.email.as_str())?;
-    if typed.len() != 6 || totp.check(&typed, now_secs(&state)).is_none() {
+    let step = if typed.len() == 6 {
+        totp.check(&typed, now_secs(&state))
+    } else {
+        None
+    };
+    let Some(step) = step else {
         let mut errors = FormErrors::default();
         errors.add(
             "code",
@@ -167,7 +177,8 @@ pub async fn confirm_setup(State(state): State<AppState>, who: PartlySignedIn, f
             },
         );
         return setup_page(&state, &who, pending, errors);
-    }
+    };
+    state.store.accept_totp_step(who.account.id, step).await?;
     let codes: Vec<String> = (0..10).map(|_| recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| token_digest(&c.replace('-', ""))).collect();
     state.store.complete_mfa_enrolment(who.account.id, &hashes, &who.token_hash).await?;
