@@ -1,0 +1,378 @@
+// Shared harness for the browser tests: starts the real earlyhelp binary on a
+// fresh demo database, drives headless Chromium through playwright-core, runs
+// axe-core in the page, computes TOTP codes and saves screenshots.
+//
+// Each test file starts its own app (`startApp`) and browser (`launchBrowser`)
+// in `before` and stops them in `after`; each test gets a fresh browser context.
+'use strict';
+
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const { setTimeout: sleep } = require('node:timers/promises');
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BIN = path.resolve(ROOT, process.env.EARLYHELP_BIN || 'target/debug/earlyhelp');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const SCREENSHOTS = path.join(ROOT, 'screenshots');
+const AXE = require.resolve('axe-core/axe.min.js');
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
+const START_TIMEOUT_MS = 120_000;
+
+// ---------------------------------------------------------------------------
+// The app
+// ---------------------------------------------------------------------------
+
+// The demo prints, after "Open http://HOST:PORT/ and sign in with any of these
+// (password: PW):", one line per role:
+//   "  <Role label padded>  <email>[  (asks you to set up an authenticator app)]"
+const OPEN_LINE = /Open (http:\/\/\S+?)\/? and sign in with any of these \(password: ([^)]+)\)/;
+const ACCOUNT_LINE = /^ {2}(\S.*?)\s{2,}(\S+@\S+)(\s+\(asks you to set up[^)]*\))?\s*$/;
+
+/**
+ * Starts `earlyhelp demo` on a fresh temp dir and port 0 and waits until it has
+ * printed its address and demo accounts.
+ * @returns {Promise<{url: string, password: string, accounts: Map<string, {role: string, email: string, asksForSecondFactor: boolean}>, account: (role: string) => {role: string, email: string, asksForSecondFactor: boolean}, secrets: Map<string, string>, stop: () => Promise<void>, log: () => string}>}
+ */
+async function startApp() {
+  if (!fs.existsSync(BIN)) {
+    throw new Error(`earlyhelp binary not found at ${BIN}: run 'cargo build -p earlyhelp' or set EARLYHELP_BIN`);
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'earlyhelp-browser-'));
+  const child = spawn(BIN, ['demo', '--data-dir', dataDir, '--addr', '127.0.0.1:0'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NO_COLOR: '1' },
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (d) => {
+    stderr = (stderr + d).slice(-20_000);
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  // Never leave the app running if this test process ends without calling stop().
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+
+  const ready = new Promise((resolve, reject) => {
+    let url = null;
+    let password = null;
+    const accounts = new Map();
+    let buffer = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      buffer += d;
+      let nl;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const open = OPEN_LINE.exec(line);
+        if (open) {
+          [, url, password] = open;
+          continue;
+        }
+        if (!url) continue;
+        const acc = ACCOUNT_LINE.exec(line);
+        if (acc) {
+          const role = acc[1].trim();
+          accounts.set(role, { role, email: acc[2], asksForSecondFactor: Boolean(acc[3]) });
+        } else if (line.trim() !== '' && accounts.size > 0) {
+          // The first non-blank line after the account list ("Data: …").
+          resolve({ url, password, accounts });
+        }
+      }
+    });
+    exited.then(({ code, signal }) =>
+      reject(new Error(`earlyhelp demo exited early (code ${code}, signal ${signal})\nstdout:\n${stdout}\nstderr:\n${stderr}`)),
+    );
+  });
+
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`earlyhelp demo did not print its accounts within ${START_TIMEOUT_MS} ms\nstdout:\n${stdout}\nstderr:\n${stderr}`)),
+      START_TIMEOUT_MS,
+    );
+  });
+
+  const stop = async () => {
+    process.removeListener('exit', killOnExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const done = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!done) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    }
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  };
+
+  let info;
+  try {
+    info = await Promise.race([ready, timeout]);
+  } catch (e) {
+    await stop();
+    throw e;
+  } finally {
+    clearTimeout(timer);
+  }
+
+  return {
+    ...info,
+    // Authenticator secrets of accounts enrolled during this run, by email.
+    secrets: new Map(),
+    account(role) {
+      const a = info.accounts.get(role);
+      if (!a) throw new Error(`the demo listed no "${role}"; it listed: ${[...info.accounts.keys()].join(', ')}`);
+      return a;
+    },
+    stop,
+    log: () => `stdout:\n${stdout}\nstderr:\n${stderr}`,
+  };
+}
+
+// ---------------------------------------------------------------------------
+// The browser
+// ---------------------------------------------------------------------------
+
+async function launchBrowser() {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
+/** A fresh browser context (no cookies) and page, with the app as base URL. */
+async function newPage(browser, app) {
+  // Our CSP forbids inline script; bypassCSP lets axe-core be injected.
+  const context = await browser.newContext({
+    bypassCSP: true,
+    baseURL: app.url,
+    viewport: { width: 1280, height: 900 },
+    locale: 'en-GB',
+  });
+  context.setDefaultTimeout(15_000);
+  context.setDefaultNavigationTimeout(30_000);
+  const page = await context.newPage();
+  return { context, page };
+}
+
+/** Path of the current page, e.g. "/sign-in". */
+function pathOf(page) {
+  return new URL(page.url()).pathname;
+}
+
+/**
+ * Clicks a button (or link) that navigates, and waits for the new page to load.
+ * Returns the response of the final document.
+ */
+async function clickAndWait(page, locator) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), locator.click()]);
+  return response;
+}
+
+async function h1(page) {
+  return (await page.locator('h1').first().innerText()).trim();
+}
+
+async function errorSummary(page) {
+  const summary = page.locator('.govuk-error-summary');
+  if ((await summary.count()) === 0) return null;
+  return {
+    title: (await summary.locator('.govuk-error-summary__title').innerText()).trim(),
+    items: (await summary.locator('.govuk-error-summary__list li').allInnerTexts()).map((s) => s.trim()),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// Signing in
+// ---------------------------------------------------------------------------
+
+/** Fills and submits the sign-in form; returns the response. */
+async function submitSignIn(page, email, password) {
+  if (pathOf(page) !== '/sign-in' || (await page.locator('form[action="/sign-in"]').count()) === 0) {
+    await page.goto('/sign-in');
+  }
+  await page.getByLabel('Email address').fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  return clickAndWait(page, page.getByRole('button', { name: 'Sign in' }));
+}
+
+/**
+ * On "Set up your second factor": reads the key, submits a code computed from it
+ * and returns { secret, codes } from the "Second factor turned on" page.
+ */
+async function enrolSecondFactor(page, { shoot } = {}) {
+  const secret = (await page.locator('code.app-secret').innerText()).replace(/\s+/g, '');
+  if (shoot) await shoot('second-factor-setup');
+  await page.getByLabel('Code from your app').fill(await freshTotp(secret));
+  await clickAndWait(page, page.getByRole('button', { name: 'Turn on second factor' }));
+  const codes = (await page.locator('.app-recovery-codes li').allInnerTexts()).map((s) => s.trim());
+  return { secret, codes };
+}
+
+/**
+ * Signs in through the real pages as a person of `role`, completing first-time
+ * second-factor enrolment or the second-factor challenge if the app asks for
+ * them, and ends on the home page. Returns what happened on the way.
+ */
+async function signIn(page, app, role, { shoot } = {}) {
+  const { email } = app.account(role);
+  await submitSignIn(page, email, app.password);
+  const steps = [];
+  if (pathOf(page) === '/account/second-factor') {
+    steps.push('enrolled a second factor');
+    const { secret } = await enrolSecondFactor(page, { shoot });
+    app.secrets.set(email, secret);
+    if (shoot) await shoot('second-factor-recovery-codes');
+    await clickAndWait(page, page.getByRole('link', { name: 'Continue to Early Help' }));
+  } else if (pathOf(page) === '/sign-in/second-factor') {
+    steps.push('entered a security code');
+    const secret = app.secrets.get(email);
+    if (!secret) throw new Error(`${email} asks for a security code but was not enrolled in this run`);
+    if (shoot) await shoot('second-factor-challenge');
+    await page.getByLabel('Enter your security code').fill(await freshTotp(secret));
+    await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
+  }
+  if (pathOf(page) !== '/') {
+    throw new Error(`signing in as ${role} (${email}) ended on ${page.url()}: "${await h1(page).catch(() => '?')}"`);
+  }
+  return { email, steps };
+}
+
+async function signOut(page) {
+  return clickAndWait(page, page.getByRole('button', { name: 'Sign out', exact: true }));
+}
+
+// ---------------------------------------------------------------------------
+// TOTP (RFC 6238: HMAC-SHA-1, 6 digits, 30-second steps)
+// ---------------------------------------------------------------------------
+
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const clean = text.toUpperCase().replace(/[\s=]/g, '');
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of clean) {
+    const i = alphabet.indexOf(ch);
+    if (i < 0) throw new Error(`not base32: ${JSON.stringify(ch)} in ${JSON.stringify(text)}`);
+    value = (value << 5) | i;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** The 6-digit code for a base32 secret at `unixSeconds` (RFC 4226 dynamic truncation). */
+function totp(secretBase32, unixSeconds = Date.now() / 1000) {
+  const counter = Math.floor(unixSeconds / 30);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const mac = crypto.createHmac('sha1', base32Decode(secretBase32)).update(msg).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 1_000_000).padStart(6, '0');
+}
+
+const lastStepUsed = new Map();
+
+/**
+ * A code for `secret` from a time step not used before in this process (a
+ * verifier may refuse a replayed code), and not about to expire: waits for the
+ * next step when needed.
+ */
+async function freshTotp(secret) {
+  for (;;) {
+    const now = Date.now() / 1000;
+    const step = Math.floor(now / 30);
+    const secondsLeft = (step + 1) * 30 - now;
+    if (lastStepUsed.get(secret) !== step && secondsLeft > 3) {
+      lastStepUsed.set(secret, step);
+      return totp(secret, now);
+    }
+    await sleep(Math.ceil(secondsLeft * 1000) + 200);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Screenshots and axe-core
+// ---------------------------------------------------------------------------
+
+/** Returns shoot(name): saves a full-page screenshot as screenshots/<prefix>--<name>.png. */
+function screenshotter(page, prefix) {
+  fs.mkdirSync(SCREENSHOTS, { recursive: true });
+  return async (name) => {
+    const file = path.join(SCREENSHOTS, `${prefix}--${name}.png`);
+    await page.screenshot({ path: file, fullPage: true });
+    return file;
+  };
+}
+
+/** Runs axe-core (WCAG 2.0/2.1/2.2 A and AA rules) in the page; returns its violations. */
+async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ path: AXE });
+  }
+  return page.evaluate(async (tags) => {
+    const results = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: tags },
+      resultTypes: ['violations'],
+    });
+    return results.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      helpUrl: v.helpUrl,
+      nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html, summary: n.failureSummary })),
+    }));
+  }, AXE_TAGS);
+}
+
+function formatViolations(where, violations) {
+  return violations
+    .map(
+      (v) =>
+        `${where}: [${v.impact}] ${v.id}: ${v.help} (${v.helpUrl})\n` +
+        v.nodes.map((n) => `    at ${n.target}\n      ${n.html}\n      ${(n.summary || '').replace(/\n/g, '\n      ')}`).join('\n'),
+    )
+    .join('\n');
+}
+
+module.exports = {
+  ROOT,
+  startApp,
+  launchBrowser,
+  newPage,
+  pathOf,
+  clickAndWait,
+  h1,
+  errorSummary,
+  submitSignIn,
+  enrolSecondFactor,
+  signIn,
+  signOut,
+  totp,
+  freshTotp,
+  screenshotter,
+  axeViolations,
+  formatViolations,
+};
