@@ -228,6 +228,25 @@ impl Store {
         .transpose()
     }
 
+    /// One member of staff, as someone else views them: the read is recorded in the audit
+    /// trail (who looked at whose details, from where) before the details are returned.
+    pub async fn view_staff_account(
+        &self,
+        permit: &Permit<policy::ViewStaffDirectory>,
+        id: UserId,
+        address: &str,
+    ) -> Result<Option<StaffAccount>, StoreError> {
+        let Some(account) = self.staff_account(id).await? else {
+            return Ok(None);
+        };
+        self.audit_read(
+            AuditEntry::new(Some(permit.principal().user), "user.view", "user", Some(id.to_string()))
+                .from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(Some(account))
+    }
+
     /// Every member of staff, by organisation then name: the people-and-roles page.
     pub async fn list_staff(&self, _permit: &Permit<policy::ViewStaffDirectory>) -> Result<Vec<StaffAccount>, StoreError> {
         let (rows, roles): (Vec<StaffRow>, Vec<(Uuid, String)>) = read!(self, db => {

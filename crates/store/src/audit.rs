@@ -282,3 +282,73 @@ impl crate::Store {
         Ok(Ok(entries.len() as i64))
     }
 }
+
+/// An entry waiting for the group-commit writer, with the way to tell its request it is durable.
+type Pending = (AuditEntry, tokio::sync::oneshot::Sender<Result<(), String>>);
+
+/// The queue in front of the group-commit writer. Reads of personal data are audited too, so
+/// every page view is a write; rather than one transaction (and one fsync) per view, a single
+/// task takes every entry waiting, appends them in one transaction, and only then lets each
+/// request answer. "Who saw what" survives a crash without a commit per page view.
+#[derive(Clone, Debug)]
+pub(crate) struct GroupCommit {
+    queue: tokio::sync::mpsc::Sender<Pending>,
+}
+
+/// Most entries appended in one transaction.
+const GROUP_LIMIT: usize = 512;
+
+impl GroupCommit {
+    /// Starts the writer task for a store (which must not itself have a queue).
+    pub(crate) fn start(store: crate::Store) -> Self {
+        let (queue, mut rx) = tokio::sync::mpsc::channel::<Pending>(4096);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < GROUP_LIMIT {
+                    match rx.try_recv() {
+                        Ok(p) => batch.push(p),
+                        Err(_) => break,
+                    }
+                }
+                let result = store.append_audit_batch(batch.iter().map(|(e, _)| e.clone()).collect()).await;
+                let outcome = result.map_err(|e| {
+                    tracing::error!(error = %e, entries = batch.len(), "audit group commit failed");
+                    e.to_string()
+                });
+                for (_, done) in batch {
+                    let _ = done.send(outcome.clone());
+                }
+            }
+        });
+        Self { queue }
+    }
+}
+
+impl crate::Store {
+    /// Records that someone read personal data. Returns only once the entry is durable, so a
+    /// page is never shown without its record; concurrent reads share one transaction.
+    pub async fn audit_read(&self, entry: AuditEntry) -> Result<(), crate::StoreError> {
+        let Some(group) = &self.audit_queue else {
+            return self.append_audit_batch(vec![entry]).await;
+        };
+        let (done, wait) = tokio::sync::oneshot::channel();
+        group
+            .queue
+            .send((entry, done))
+            .await
+            .map_err(|_| crate::StoreError::AuditUnavailable)?;
+        wait.await
+            .map_err(|_| crate::StoreError::AuditUnavailable)?
+            .map_err(crate::StoreError::AuditFailed)
+    }
+
+    async fn append_audit_batch(&self, entries: Vec<AuditEntry>) -> Result<(), crate::StoreError> {
+        write!(self, tx, kind => {
+            for entry in entries {
+                audit_append!(tx, kind, self, entry);
+            }
+        });
+        Ok(())
+    }
+}

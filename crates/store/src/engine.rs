@@ -32,6 +32,8 @@ pub(crate) enum Engine {
 pub struct Store {
     pub(crate) engine: Engine,
     pub(crate) clock: Arc<dyn Clock>,
+    /// The group-commit writer for read audits; `None` inside the writer itself.
+    pub(crate) audit_queue: Option<crate::audit::GroupCommit>,
 }
 
 /// Runs `$body` once per engine against a connection pool for reading, bound to `$db`.
@@ -113,7 +115,16 @@ impl Store {
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
-        Ok(Self { engine, clock })
+        let writer = Self {
+            engine: engine.clone(),
+            clock: clock.clone(),
+            audit_queue: None,
+        };
+        Ok(Self {
+            engine,
+            clock,
+            audit_queue: Some(crate::audit::GroupCommit::start(writer)),
+        })
     }
 
     /// Applies any migrations not yet applied. Safe to run from several servers at once: sqlx

@@ -21,6 +21,12 @@ pub enum StoreError {
     /// A unique value (e-mail, name) is already taken.
     #[error("{0} is already in use")]
     Duplicate(&'static str),
+    /// The audit writer has stopped (the server is shutting down): nothing is shown unrecorded.
+    #[error("the audit trail is not accepting entries")]
+    AuditUnavailable,
+    /// Appending to the audit trail failed; the read it recorded must not be shown.
+    #[error("the audit trail could not be written: {0}")]
+    AuditFailed(String),
     /// A stored value could not be read back into a domain type: the data is corrupt.
     #[error("stored data is not valid: {0}")]
     Corrupt(String),

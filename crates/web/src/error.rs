@@ -16,7 +16,7 @@ pub enum AppError {
     #[error("{}", .0.explanation)]
     Forbidden(policy::Denied),
     /// Nothing at this address (or nothing this person may know exists).
-    #[error("Page not found")]
+    #[error("If you typed the web address, check it is correct. If you pasted the web address, check you copied the entire address.")]
     NotFound,
     /// The form's CSRF token was missing or wrong (often a page left open too long).
     #[error("This form has expired. Go back, refresh the page and try again.")]

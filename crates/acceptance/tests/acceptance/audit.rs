@@ -129,3 +129,26 @@ engines!(sixteen_concurrent_writers_leave_one_unbroken_chain, |db| async move {
     // 2 county entries + 160 sign-ins, none lost, one chain.
     assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(162));
 });
+
+engines!(reads_recorded_by_many_requests_at_once_all_reach_the_chain, |db| async move {
+    let store = db.store(Arc::new(MovableClock::new())).await;
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            store
+                .audit_read(store::audit::AuditEntry::new(
+                    None,
+                    "user.view",
+                    "user",
+                    Some(format!("reader-{i}")),
+                ))
+                .await
+                .unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(200));
+});

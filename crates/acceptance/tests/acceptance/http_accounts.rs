@@ -239,17 +239,29 @@ engines!(a_security_code_cannot_be_used_twice, |db| async move {
     let setup = first.get("/account/second-factor").await;
     let secret = secret_on(&setup);
     let code = code_for(&secret, app.clock.now());
-    first.post("/account/second-factor", &[("csrf", setup.csrf().as_str()), ("code", code.as_str())]).await;
+    first
+        .post(
+            "/account/second-factor",
+            &[("csrf", setup.csrf().as_str()), ("code", code.as_str())],
+        )
+        .await;
 
     app.clock.advance(time::Duration::seconds(30));
     let code = code_for(&secret, app.clock.now());
     let second = app.browser();
     second.sign_in(&email, PASSWORD).await;
-    let ok = second.submit("/sign-in/second-factor", "/sign-in/second-factor", &[("code", code.as_str())]).await;
+    let ok = second
+        .submit("/sign-in/second-factor", "/sign-in/second-factor", &[("code", code.as_str())])
+        .await;
     assert_eq!(ok.location.as_deref(), Some("/"));
 
     let onlooker = app.browser();
     onlooker.sign_in(&email, PASSWORD).await;
-    let replay = onlooker.submit("/sign-in/second-factor", "/sign-in/second-factor", &[("code", code.as_str())]).await;
-    assert!(replay.shows("The security code is not correct"), "a code seen once is refused the second time");
+    let replay = onlooker
+        .submit("/sign-in/second-factor", "/sign-in/second-factor", &[("code", code.as_str())])
+        .await;
+    assert!(
+        replay.shows("The security code is not correct"),
+        "a code seen once is refused the second time"
+    );
 });

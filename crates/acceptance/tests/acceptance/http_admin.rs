@@ -240,7 +240,8 @@ engines!(
                 ],
             )
             .await;
-        assert!(bad.shows("Enter a real date") && bad.shows("Enter a date"));
+        assert!(bad.shows("The date the agreement was signed must be a real date"));
+        assert!(bad.shows("Enter the date the signature is due for review"));
         let ok = admin
             .post(
                 &format!("/organisations/{pending}/isa"),
@@ -281,4 +282,18 @@ engines!(the_panels_page_lists_each_panel_with_its_chairs_and_members, |db| asyn
     }
     assert!(page.shows("Chairs (taking turns)"));
     assert!(page.shows("Every other Thursday, 9am to 11am"));
+});
+
+engines!(viewing_someone_elses_details_is_recorded_in_the_audit_trail, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let b = app.browser();
+    b.sign_in(&app.staff_without_mfa(Role::AgencyRepresentative), PASSWORD).await;
+    let before = app.store.verify_audit_chain().await.unwrap().unwrap();
+    let someone = app.county.staff[5].id;
+    assert_eq!(b.get(&format!("/people/{someone}")).await.status, 200);
+    assert_eq!(
+        app.store.verify_audit_chain().await.unwrap(),
+        Ok(before + 1),
+        "one entry for the view, and the chain holds"
+    );
 });

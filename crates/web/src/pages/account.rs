@@ -42,7 +42,7 @@ struct PasswordPage {
 }
 
 fn password_chrome(state: &AppState, who: &PartlySignedIn, errors: &FormErrors) -> Chrome {
-    Chrome::anonymous(state, who.csrf.clone(), "Change your password").with_errors(errors)
+    Chrome::partly_signed_in(state, who, "Change your password").with_errors(errors)
 }
 
 /// The change-password form (also where people land when they must choose a new one).

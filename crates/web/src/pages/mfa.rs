@@ -41,7 +41,7 @@ pub async fn challenge(State(state): State<AppState>, who: PartlySignedIn) -> Re
         return Ok(Redirect::to("/account/second-factor").into_response());
     }
     render(&ChallengePage {
-        chrome: Chrome::anonymous(&state, who.csrf, "Enter your security code"),
+        chrome: Chrome::partly_signed_in(&state, &who, "Enter your security code"),
         errors: FormErrors::default(),
     })
 }
@@ -100,7 +100,7 @@ pub async fn verify(State(state): State<AppState>, who: PartlySignedIn, form: Cs
         );
     }
     render(&ChallengePage {
-        chrome: Chrome::anonymous(&state, who.csrf, "Enter your security code").with_errors(&errors),
+        chrome: Chrome::partly_signed_in(&state, &who, "Enter your security code").with_errors(&errors),
         errors,
     })
 }
@@ -122,7 +122,7 @@ pub async fn setup(State(state): State<AppState>, who: PartlySignedIn) -> Result
             return Ok(Redirect::to("/sign-in/second-factor").into_response());
         }
         return render(&SetupPage {
-            chrome: Chrome::anonymous(&state, who.csrf, "Second factor"),
+            chrome: Chrome::partly_signed_in(&state, &who, "Second factor"),
             errors: FormErrors::default(),
             qr_png_base64: String::new(),
             secret: String::new(),
@@ -138,7 +138,7 @@ fn setup_page(state: &AppState, who: &PartlySignedIn, secret: String, errors: Fo
     let totp = totp_for(&secret, who.account.email.as_str())?;
     let qr = totp.to_qr_base64().map_err(AppError::internal)?;
     render(&SetupPage {
-        chrome: Chrome::anonymous(state, who.csrf.clone(), "Set up your second factor").with_errors(&errors),
+        chrome: Chrome::partly_signed_in(state, who, "Set up your second factor").with_errors(&errors),
         errors,
         qr_png_base64: qr,
         secret,
@@ -183,7 +183,7 @@ pub async fn confirm_setup(State(state): State<AppState>, who: PartlySignedIn, f
     let hashes: Vec<String> = codes.iter().map(|c| token_digest(&c.replace('-', ""))).collect();
     state.store.complete_mfa_enrolment(who.account.id, &hashes, &who.token_hash).await?;
     render(&RecoveryCodesPage {
-        chrome: Chrome::anonymous(&state, who.csrf, "Your recovery codes"),
+        chrome: Chrome::partly_signed_in(&state, &who, "Your recovery codes"),
         codes,
     })
 }

@@ -69,7 +69,19 @@ impl Chrome {
         }
     }
 
-    /// Layout for a page shown before sign-in is complete.
+    /// Layout for a page shown after the password but before sign-in is complete (second
+    /// factor, forced password change): no navigation, but the person can still sign out.
+    pub fn partly_signed_in(state: &AppState, who: &crate::session::PartlySignedIn, title: impl Into<String>) -> Self {
+        Self {
+            user: Some(NavUser {
+                name: who.account.full_name(),
+                organisation: who.account.organisation_name.clone(),
+            }),
+            ..Self::anonymous(state, who.csrf.clone(), title)
+        }
+    }
+
+    /// Layout for a page shown to someone not signed in.
     pub fn anonymous(state: &AppState, csrf: String, title: impl Into<String>) -> Self {
         Self {
             title: title.into(),

@@ -135,17 +135,18 @@ pub struct SignatureForm {
     version: i64,
 }
 
-/// Parses a date typed as YYYY-MM-DD or DD/MM/YYYY.
-pub fn parse_date(s: &str) -> Result<Date, &'static str> {
+/// Parses a date typed as DD/MM/YYYY or YYYY-MM-DD; `what` names it in the error message,
+/// as GOV.UK asks ("Enter the date the agreement was signed").
+pub fn parse_date(s: &str, what: &str) -> Result<Date, String> {
     let s = s.trim();
     if s.is_empty() {
-        return Err("Enter a date");
+        return Err(format!("Enter {what}"));
     }
     let iso = time::macros::format_description!("[year]-[month]-[day]");
     let uk = time::macros::format_description!("[day padding:none]/[month padding:none]/[year]");
-    Date::parse(s, iso)
-        .or_else(|_| Date::parse(s, uk))
-        .map_err(|_| "Enter a real date, like 25/11/2026")
+    Date::parse(s, uk)
+        .or_else(|_| Date::parse(s, iso))
+        .map_err(|_| format!("{} must be a real date, like 25/11/2026", capitalise(what)))
 }
 
 /// Approves a pending application or renews a signature.
@@ -161,11 +162,11 @@ pub async fn record_signature(
     let org = state.store.organisation(&view, id).await?.ok_or(AppError::NotFound)?;
     let f = form.value;
     let mut errors = FormErrors::default();
-    let signed_on = errors.check("signed_on", parse_date(&f.signed_on));
-    let review_due = errors.check("review_due", parse_date(&f.review_due));
     if f.signatory.trim().is_empty() {
         errors.add("signatory", "Enter who signed the agreement for the organisation");
     }
+    let signed_on = errors.check("signed_on", parse_date(&f.signed_on, "the date the agreement was signed"));
+    let review_due = errors.check("review_due", parse_date(&f.review_due, "the date the signature is due for review"));
     if let (Some(s), Some(r), true) = (signed_on, review_due, errors.is_empty()) {
         let next = match &org.isa {
             IsaStatus::Applied { .. } => org.isa.approve(s, &f.signatory, r),
@@ -180,6 +181,13 @@ pub async fn record_signature(
         }
     }
     organisation_page(&state, &who, id, errors, f).await
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
 }
 
 /// What the second-factor switch sends.

@@ -177,8 +177,12 @@ fn parse_user(id: &str) -> Result<UserId, AppError> {
 }
 
 async fn person_page(state: &AppState, who: &SignedIn, id: UserId, errors: FormErrors) -> Result<Response, AppError> {
-    state.authority.decide(&who.principal, policy::ViewStaffDirectory)?;
-    let person = state.store.staff_account(id).await?.ok_or(AppError::NotFound)?;
+    let permit = state.authority.decide(&who.principal, policy::ViewStaffDirectory)?;
+    let person = state
+        .store
+        .view_staff_account(&permit, id, &who.address)
+        .await?
+        .ok_or(AppError::NotFound)?;
     render(&PersonPage {
         chrome: Chrome::signed_in(state, who, person.full_name(), "people").with_errors(&errors),
         can_manage: state.authority.decide(&who.principal, policy::ManageUsers).is_ok(),
