@@ -324,6 +324,17 @@ impl Page {
             .expect("a form with a CSRF token on the page")
     }
 
+    /// The `name=value` of a cookie this response sets, if it sets it.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .and_then(|c| c.split(';').next())
+            .map(str::to_owned)
+    }
+
     /// Whether the page shows the text (as the templates escape it: `'` becomes `&#39;`).
     pub fn shows(&self, text: &str) -> bool {
         self.body.contains(text) || self.body.contains(&text.replace('\'', "&#39;"))
@@ -366,6 +377,12 @@ impl Browser {
     /// GET a path.
     pub async fn get(&self, path: &str) -> Page {
         Self::page(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
+    }
+
+    /// GET sending exactly this Cookie header (a stolen or stale cookie), outside the jar.
+    pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Page {
+        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
+        Self::page(client.get(format!("{}{path}", self.base)).header("cookie", cookie).send().await.expect("GET")).await
     }
 
     /// GET with a bearer token.

@@ -335,7 +335,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 .user_id_by_email(&email)
                 .await?
                 .context("no account with that e-mail address")?;
-            store.reset_mfa(None, id).await?;
+            store.reset_mfa_from_console(id).await?;
             println!("Second factor removed; they will set it up again at their next sign-in.");
             Ok(())
         }
@@ -349,7 +349,9 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 .await?
                 .context("no account with that e-mail address")?;
             let token = web::session::new_token();
-            store.create_api_token(None, id, &name, &web::session::token_digest(&token)).await?;
+            store
+                .create_api_token_from_console(id, &name, &web::session::token_digest(&token))
+                .await?;
             println!("{token}");
             eprintln!("Keep this token secret: it is shown once. Send it as `Authorization: Bearer <token>`.");
             Ok(())

@@ -54,9 +54,15 @@ impl StaffAccount {
         format!("{} {}", self.given_name, self.family_name)
     }
 
-    /// Whether this person must pass a second factor before using the product.
+    /// Whether this person must set up a second factor before using the product.
     pub fn requires_mfa(&self) -> bool {
         self.organisation_mfa_required || self.roles.iter().any(|r| r.always_requires_mfa())
+    }
+
+    /// Whether sign-in must ask for the second factor: when it is required, and whenever the
+    /// person has set one up, even by choice (otherwise the app they set up protects nothing).
+    pub fn must_pass_second_factor(&self) -> bool {
+        self.mfa_enabled || self.requires_mfa()
     }
 }
 
@@ -268,7 +274,7 @@ impl Store {
         let (n,): (i64,) = read!(self, db => {
             sqlx::query_as("SELECT COUNT(*) FROM sign_in_failures WHERE subject = $1 AND failed_at > $2")
                 .bind(subject)
-                .bind(since)
+                .bind(crate::engine::db_instant(since))
                 .fetch_one(db)
                 .await?
         });
@@ -277,7 +283,7 @@ impl Store {
 
     /// Records a failed sign-in against each subject, and audits it without the typed address.
     pub async fn record_sign_in_failure(&self, subjects: &[String], user: Option<UserId>, address: &str) -> Result<(), StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         write!(self, tx, kind => {
             for s in subjects {
                 sqlx::query("INSERT INTO sign_in_failures (subject, failed_at) VALUES ($1, $2)")
@@ -308,7 +314,7 @@ impl Store {
 
     /// Starts a session after a correct password. The token itself is never stored.
     pub async fn create_session(&self, token_hash: &str, user: UserId, mfa_passed: bool, address: &str) -> Result<(), StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         write!(self, tx, kind => {
             sqlx::query("INSERT INTO sessions (token_hash, user_id, created_at, last_seen_at, mfa_passed, client_address) \
                          VALUES ($1, $2, $3, $3, $4, $5)")
@@ -343,17 +349,22 @@ impl Store {
 
     /// Notes that a session was used, which pushes back its idle timeout.
     pub async fn touch_session(&self, token_hash: &str) -> Result<(), StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         write!(self, tx, kind => {
             sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(now).bind(token_hash).execute(&mut *tx).await?;
         });
         Ok(())
     }
 
-    /// Marks the second factor as passed in this session.
-    pub async fn pass_session_mfa(&self, token_hash: &str, user: UserId, address: &str) -> Result<(), StoreError> {
+    /// Marks the second factor as passed, moving the session to a new token: a token seen
+    /// before the second factor was passed is worth nothing after it.
+    pub async fn pass_session_mfa(&self, token_hash: &str, new_token_hash: &str, user: UserId, address: &str) -> Result<(), StoreError> {
         write!(self, tx, kind => {
-            sqlx::query("UPDATE sessions SET mfa_passed = TRUE WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+            sqlx::query("UPDATE sessions SET mfa_passed = TRUE, token_hash = $1 WHERE token_hash = $2")
+                .bind(new_token_hash)
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
             audit_append!(tx, kind, self, AuditEntry::new(Some(user), "session.mfa", "user", Some(user.to_string()))
                 .from_address(Some(address.to_owned())));
         });
@@ -383,8 +394,8 @@ impl Store {
     pub async fn purge_expired_sessions(&self, idle_before: OffsetDateTime, created_before: OffsetDateTime) -> Result<u64, StoreError> {
         let n = write!(self, tx, kind => {
             sqlx::query("DELETE FROM sessions WHERE last_seen_at < $1 OR created_at < $2")
-                .bind(idle_before)
-                .bind(created_before)
+                .bind(crate::engine::db_instant(idle_before))
+                .bind(crate::engine::db_instant(created_before))
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
@@ -428,9 +439,16 @@ impl Store {
         Ok(())
     }
 
-    /// Turns on the second factor with the pending secret, storing digests of the recovery codes.
-    pub async fn complete_mfa_enrolment(&self, user: UserId, recovery_code_hashes: &[String], token_hash: &str) -> Result<(), StoreError> {
-        let now = self.clock.now();
+    /// Turns on the second factor with the pending secret, storing digests of the recovery
+    /// codes, and moves the session to a new token as [`Store::pass_session_mfa`] does.
+    pub async fn complete_mfa_enrolment(
+        &self,
+        user: UserId,
+        recovery_code_hashes: &[String],
+        token_hash: &str,
+        new_token_hash: &str,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
         write!(self, tx, kind => {
             let n = sqlx::query("UPDATE users SET mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, mfa_enabled_at = $1, \
                                  version = version + 1 WHERE id = $2 AND mfa_pending_secret IS NOT NULL")
@@ -446,7 +464,11 @@ impl Store {
             for h in recovery_code_hashes {
                 sqlx::query("INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)").bind(user.0).bind(h).execute(&mut *tx).await?;
             }
-            sqlx::query("UPDATE sessions SET mfa_passed = TRUE WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+            sqlx::query("UPDATE sessions SET mfa_passed = TRUE, token_hash = $1 WHERE token_hash = $2")
+                .bind(new_token_hash)
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
             audit_append!(tx, kind, self, AuditEntry::new(Some(user), "user.enable_mfa", "user", Some(user.to_string())));
         });
         Ok(())
@@ -470,7 +492,7 @@ impl Store {
 
     /// Spends a recovery code; true if it was valid and unused.
     pub async fn use_recovery_code(&self, user: UserId, code_hash: &str) -> Result<bool, StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         let used = write!(self, tx, kind => {
             let n = sqlx::query("UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL")
                 .bind(now)
@@ -511,7 +533,7 @@ impl Store {
     }
 
     async fn insert_staff(&self, actor: Option<UserId>, id: UserId, new: &NewStaff) -> Result<(), StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         write!(self, tx, kind => {
             sqlx::query("INSERT INTO users (id, organisation_id, email, given_name, family_name, job_title, password_hash, \
                          must_change_password, active, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, TRUE, $9)")
@@ -564,7 +586,7 @@ impl Store {
     /// Deactivates or reactivates an account; deactivation ends its sessions and API tokens.
     pub async fn set_active(&self, permit: &Permit<ManageUsers>, user: UserId, active: bool, version: i64) -> Result<(), StoreError> {
         let actor = permit.principal().user;
-        let now = self.clock.now();
+        let now = self.now();
         write!(self, tx, kind => {
             let n = sqlx::query("UPDATE users SET active = $1, version = version + 1 WHERE id = $2 AND version = $3")
                 .bind(active)
@@ -591,8 +613,16 @@ impl Store {
     }
 
     /// Removes a person's second factor (lost phone): they set it up again at next sign-in.
-    pub async fn reset_mfa(&self, actor: Option<&Permit<ManageUsers>>, user: UserId) -> Result<(), StoreError> {
-        let actor = actor.map(|p| p.principal().user);
+    pub async fn reset_mfa(&self, permit: &Permit<ManageUsers>, user: UserId) -> Result<(), StoreError> {
+        self.remove_second_factor(Some(permit.principal().user), user).await
+    }
+
+    /// The same, from the command line (an operator at the console, no session).
+    pub async fn reset_mfa_from_console(&self, user: UserId) -> Result<(), StoreError> {
+        self.remove_second_factor(None, user).await
+    }
+
+    async fn remove_second_factor(&self, actor: Option<UserId>, user: UserId) -> Result<(), StoreError> {
         write!(self, tx, kind => {
             let n = sqlx::query("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_enabled_at = NULL, \
                                  mfa_last_step = NULL, version = version + 1 WHERE id = $1")
@@ -615,17 +645,16 @@ impl Store {
         Ok(self.find_sign_in(email).await?.map(|r| r.id))
     }
 
-    /// Issues an API token for an agency system acting as this user. Only its digest is kept.
-    pub async fn create_api_token(
+    /// Issues an API token for an agency system acting as this user, from the command line
+    /// (an operator at the console). Only its digest is kept.
+    pub async fn create_api_token_from_console(
         &self,
-        permit: Option<&Permit<IssueApiToken>>,
         user: UserId,
         name: &str,
         token_hash: &str,
     ) -> Result<domain::ApiTokenId, StoreError> {
         let id = domain::ApiTokenId::new();
-        let now = self.clock.now();
-        let actor = permit.map(|p| p.principal().user);
+        let now = self.now();
         write!(self, tx, kind => {
             sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(id.0)
@@ -635,12 +664,12 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(actor, "api_token.create", "user", Some(user.to_string())));
+            audit_append!(tx, kind, self, AuditEntry::new(None, "api_token.create", "user", Some(user.to_string())));
         });
         Ok(id)
     }
 
-    /// The user an API token acts for, if the token is known and not revoked.
+    /// The user an API token acts for, if the token is known and not revoked; notes its use.
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
         let row: Option<(Uuid,)> = read!(self, db => {
             sqlx::query_as("SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
@@ -649,6 +678,17 @@ impl Store {
                 .fetch_optional(db)
                 .await?
         });
-        Ok(row.map(|(u,)| UserId(u)))
+        let Some((user,)) = row else { return Ok(None) };
+        let now = self.now();
+        // Note the last use once a minute at most: enough to spot a forgotten token.
+        write!(self, tx, kind => {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
+                .bind(now)
+                .bind(token_hash)
+                .bind(now - time::Duration::MINUTE)
+                .execute(&mut *tx)
+                .await?;
+        });
+        Ok(Some(UserId(user)))
     }
 }

@@ -40,7 +40,7 @@ impl Store {
     /// Loads the organisations, staff, localities and panels of a county, then its families in
     /// batches. `password_hash` is given to every staff account (the demo's shared password).
     pub async fn load_county(&self, county: &County, spec: &Spec, password_hash: &str) -> Result<(), StoreError> {
-        let now = self.clock.now();
+        let now = self.now();
         write!(self, tx, kind => {
             for l in &county.localities {
                 sqlx::query("INSERT INTO localities (id, name) VALUES ($1, $2)").bind(l.id.0).bind(&l.name).execute(&mut *tx).await?;

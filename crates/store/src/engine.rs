@@ -60,7 +60,10 @@ macro_rules! write {
             $crate::engine::Engine::Sqlite { writer, .. } => {
                 #[allow(unused_variables)]
                 let $kind = $crate::EngineKind::Sqlite;
-                let mut $tx = writer.begin().await?;
+                // IMMEDIATE takes the write lock at BEGIN, so a transaction that reads the
+                // audit head and then appends can never be refused half-way by another writer
+                // (a command-line tool on the same file).
+                let mut $tx = writer.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
@@ -145,6 +148,14 @@ impl Store {
         }
     }
 
+    /// "Now" as the store writes it: UTC, whole seconds. SQLite keeps instants as RFC 3339
+    /// text and compares them as text, which is only right if every instant has the same
+    /// width and offset; whole-second UTC gives "2026-11-25T09:00:00Z" every time. (The audit
+    /// chain keeps microseconds in its own column, which is never compared in SQL.)
+    pub fn now(&self) -> time::OffsetDateTime {
+        db_instant(self.clock.now())
+    }
+
     /// The clock every "now" in the store comes from.
     pub fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
@@ -199,6 +210,12 @@ impl Store {
             })
             .collect())
     }
+}
+
+/// An instant as the database keeps it: UTC, whole seconds (see [`Store::now`]).
+pub fn db_instant(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    let utc = t.to_offset(time::UtcOffset::UTC);
+    utc.replace_nanosecond(0).unwrap_or(utc)
 }
 
 /// A clock reading the system time: the one place outside tests that does.

@@ -159,7 +159,7 @@ impl Store {
     /// Records an organisation's application to join the ISA.
     pub async fn record_application(&self, permit: &Permit<ApplyToJoin>, application: &Application) -> Result<OrganisationId, StoreError> {
         let id = OrganisationId::new();
-        let now = self.clock.now();
+        let now = self.now();
         let today = self.clock.today();
         let actor = permit.principal().user;
         write!(self, tx, kind => {

@@ -34,8 +34,8 @@ impl IntoResponse for ApiError {
 pub struct ApiCaller {
     /// The account the token belongs to.
     pub account: store::accounts::StaffAccount,
-    /// Who the caller is to the policy. API tokens are issued after the person's own
-    /// second factor, so they count as having passed it.
+    /// Who the caller is to the policy. A token is not a second factor, so an agency system
+    /// never counts as having passed one: administrative actions stay out of its reach.
     pub principal: policy::Principal,
 }
 
@@ -65,7 +65,7 @@ where
             .await?
             .filter(|a| a.active)
             .ok_or(ApiError(AppError::NotSignedIn))?;
-        let principal = principal_for(&state, &account, true);
+        let principal = principal_for(&state, &account, false);
         Ok(ApiCaller { account, principal })
     }
 }
@@ -194,7 +194,7 @@ impl utoipa::Modify for BearerAuth {
 /// The OpenAPI description of the API.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Early Help API", description = "For agency systems of Information Sharing Agreement signatories. Tokens are issued with `earlyhelp token create --user EMAIL`; every call is decided by the same access policy as the pages and recorded in the audit trail."),
+    info(title = "Early Help API", description = "For agency systems of Information Sharing Agreement signatories. Tokens are issued with `earlyhelp token create --user EMAIL`; every call is decided by the same access policy as the pages. A token acts as its account without a second factor, so administrative actions are never open to it."),
     paths(me, organisations, panels),
     components(schemas(Me, OrganisationEntry, PanelEntry)),
     modifiers(&BearerAuth)

@@ -89,6 +89,14 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The CSRF token for whichever cookie the jar will hold after this response.
+pub fn csrf_for_jar(state: &AppState, jar: &CookieJar) -> String {
+    jar.get(&cookie_name(state, SESSION))
+        .or_else(|| jar.get(&cookie_name(state, VISITOR)))
+        .map(|c| csrf_token(state, c.value()))
+        .unwrap_or_default()
+}
+
 /// Makes sure a visitor who is not signed in has a visitor cookie; returns the jar to send
 /// back and the CSRF token for the form on the page.
 pub fn ensure_visitor(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
@@ -230,7 +238,7 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let partly = PartlySignedIn::from_request_parts(parts, state).await.map_err(NotYet::Error)?;
         let state = AppState::from_ref(state);
-        if partly.account.requires_mfa() && !partly.mfa_passed {
+        if partly.account.must_pass_second_factor() && !partly.mfa_passed {
             return Err(NotYet::Redirect(if partly.account.mfa_enabled {
                 "/sign-in/second-factor"
             } else {
@@ -262,12 +270,22 @@ pub fn principal_for(state: &AppState, account: &StaffAccount, mfa_passed: bool)
     }
 }
 
-/// Starts a new session for a user and returns the jar carrying its cookie. Any visitor
-/// cookie is dropped: the session cookie now binds the CSRF token.
+/// Starts a new session for a user and returns the jar carrying its cookie. A session the
+/// browser already had ends first, and any visitor cookie is dropped: the new session cookie
+/// binds the CSRF token.
 pub async fn start_session(state: &AppState, jar: CookieJar, user: UserId, address: &str, mfa_passed: bool) -> Result<CookieJar, AppError> {
+    let jar = end_session(state, jar).await?;
     let token = new_token();
     state.store.create_session(&token_digest(&token), user, mfa_passed, address).await?;
     Ok(jar.remove(removal_cookie(state, VISITOR)).add(build_cookie(state, SESSION, token)))
+}
+
+/// Moves the current session to a fresh token once the second factor is passed; returns the
+/// jar carrying the new cookie and the new token's digest for the store.
+pub fn rotated(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
+    let token = new_token();
+    let digest = token_digest(&token);
+    (jar.add(build_cookie(state, SESSION, token)), digest)
 }
 
 /// Ends the current session, if any, and returns the jar that clears its cookie.

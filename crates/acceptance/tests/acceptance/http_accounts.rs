@@ -265,3 +265,51 @@ engines!(a_security_code_cannot_be_used_twice, |db| async move {
         "a code seen once is refused the second time"
     );
 });
+
+engines!(a_second_factor_set_up_by_choice_is_asked_for_at_every_sign_in, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let email = app.staff_without_mfa(Role::LeadProfessional);
+    let first = app.browser();
+    first.sign_in(&email, PASSWORD).await;
+    assert_eq!(first.get("/").await.status, 200, "not required of this account");
+    let setup = first.get("/account/second-factor").await;
+    let code = code_for(&secret_on(&setup), app.clock.now());
+    first
+        .post(
+            "/account/second-factor",
+            &[("csrf", setup.csrf().as_str()), ("code", code.as_str())],
+        )
+        .await;
+
+    let later = app.browser();
+    later.sign_in(&email, PASSWORD).await;
+    assert_eq!(later.get("/").await.location.as_deref(), Some("/sign-in/second-factor"));
+    assert_eq!(
+        later.get("/account/password").await.location.as_deref(),
+        Some("/sign-in/second-factor")
+    );
+});
+
+engines!(the_session_token_changes_when_the_second_factor_is_passed, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let b = app.browser();
+    let signed_in = b.sign_in(&app.staff_with_role(Role::Administrator), PASSWORD).await;
+    let before = signed_in.cookie("eh_session").unwrap();
+    let setup = b.get("/account/second-factor").await;
+    let code = code_for(&secret_on(&setup), app.clock.now());
+    let done = b.post("/account/second-factor", &[("csrf", setup.csrf().as_str()), ("code", code.as_str())]).await;
+    let after = done.cookie("eh_session").expect("a new session cookie");
+    assert_ne!(before, after);
+    assert_eq!(b.get_with_cookie("/", &before).await.location.as_deref(), Some("/sign-in"), "the old token is dead");
+    assert_eq!(b.get("/people").await.status, 200);
+    assert!(b.submit("/", "/sign-out", &[]).await.shows("signed out"), "the new page's sign-out form works");
+});
+
+engines!(signing_in_again_ends_the_browsers_previous_session, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let b = app.browser();
+    let email = app.staff_without_mfa(Role::AgencyRepresentative);
+    let first = b.sign_in(&email, PASSWORD).await.cookie("eh_session").unwrap();
+    b.sign_in(&email, PASSWORD).await;
+    assert_eq!(b.get_with_cookie("/", &first).await.location.as_deref(), Some("/sign-in"));
+});

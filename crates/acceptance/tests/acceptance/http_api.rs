@@ -8,7 +8,7 @@ async fn token_for(app: &TestApp, role: Role) -> String {
     let user = app.store.user_id_by_email(&email).await.unwrap().unwrap();
     let token = web::session::new_token();
     app.store
-        .create_api_token(None, user, "case system", &web::session::token_digest(&token))
+        .create_api_token_from_console(user, "case system", &web::session::token_digest(&token))
         .await
         .unwrap();
     token

@@ -47,7 +47,7 @@ fn password_chrome(state: &AppState, who: &PartlySignedIn, errors: &FormErrors) 
 
 /// The change-password form (also where people land when they must choose a new one).
 pub async fn password_form(State(state): State<AppState>, who: PartlySignedIn) -> Result<Response, AppError> {
-    if who.account.requires_mfa() && !who.mfa_passed {
+    if who.account.must_pass_second_factor() && !who.mfa_passed {
         return Ok(Redirect::to("/sign-in/second-factor").into_response());
     }
     let errors = FormErrors::default();
@@ -75,7 +75,7 @@ pub async fn change_password(
     who: PartlySignedIn,
     form: CsrfForm<PasswordForm>,
 ) -> Result<Response, AppError> {
-    if who.account.requires_mfa() && !who.mfa_passed {
+    if who.account.must_pass_second_factor() && !who.mfa_passed {
         return Ok(Redirect::to("/sign-in/second-factor").into_response());
     }
     let f = form.value;

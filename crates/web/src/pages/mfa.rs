@@ -6,10 +6,11 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::error::AppError;
 use crate::forms::{CsrfForm, FormErrors};
-use crate::session::{PartlySignedIn, token_digest};
+use crate::session::{self, PartlySignedIn, token_digest};
 use askama::Template;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 use totp_rs::{Builder, Secret, Totp};
 
@@ -58,7 +59,12 @@ fn mfa_subject(who: &PartlySignedIn) -> String {
 }
 
 /// Checks a code or a recovery code.
-pub async fn verify(State(state): State<AppState>, who: PartlySignedIn, form: CsrfForm<CodeForm>) -> Result<Response, AppError> {
+pub async fn verify(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    who: PartlySignedIn,
+    form: CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
     let typed: String = form.value.code.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
     let mut errors = FormErrors::default();
     let since = state.store.clock().now() - state.config.failure_window;
@@ -87,8 +93,12 @@ pub async fn verify(State(state): State<AppState>, who: PartlySignedIn, form: Cs
                 .await?;
         if ok_code || ok_recovery {
             state.store.clear_sign_in_failures(&subject).await?;
-            state.store.pass_session_mfa(&who.token_hash, who.account.id, &who.address).await?;
-            return Ok(Redirect::to("/").into_response());
+            let (jar, new_hash) = session::rotated(&state, jar);
+            state
+                .store
+                .pass_session_mfa(&who.token_hash, &new_hash, who.account.id, &who.address)
+                .await?;
+            return Ok((jar, Redirect::to("/")).into_response());
         }
         state
             .store
@@ -129,8 +139,16 @@ pub async fn setup(State(state): State<AppState>, who: PartlySignedIn) -> Result
             already_enabled: true,
         });
     }
-    let secret = Secret::generate().to_base32();
-    state.store.begin_mfa_enrolment(who.account.id, &secret).await?;
+    // Keep a secret already shown: after a reload or the back button, the app the person
+    // just scanned must still match.
+    let secret = match state.store.mfa_secrets(who.account.id).await? {
+        (_, Some(pending)) => pending,
+        _ => {
+            let secret = Secret::generate().to_base32();
+            state.store.begin_mfa_enrolment(who.account.id, &secret).await?;
+            secret
+        }
+    };
     setup_page(&state, &who, secret, FormErrors::default())
 }
 
@@ -154,7 +172,12 @@ struct RecoveryCodesPage {
 }
 
 /// Confirms enrolment with a first code, and shows the recovery codes once.
-pub async fn confirm_setup(State(state): State<AppState>, who: PartlySignedIn, form: CsrfForm<CodeForm>) -> Result<Response, AppError> {
+pub async fn confirm_setup(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    who: PartlySignedIn,
+    form: CsrfForm<CodeForm>,
+) -> Result<Response, AppError> {
     let typed: String = form.value.code.chars().filter(|c| c.is_ascii_digit()).collect();
     let (_, pending) = state.store.mfa_secrets(who.account.id).await?;
     let Some(pending) = pending else {
@@ -181,11 +204,17 @@ pub async fn confirm_setup(State(state): State<AppState>, who: PartlySignedIn, f
     state.store.accept_totp_step(who.account.id, step).await?;
     let codes: Vec<String> = (0..10).map(|_| recovery_code()).collect();
     let hashes: Vec<String> = codes.iter().map(|c| token_digest(&c.replace('-', ""))).collect();
-    state.store.complete_mfa_enrolment(who.account.id, &hashes, &who.token_hash).await?;
-    render(&RecoveryCodesPage {
-        chrome: Chrome::partly_signed_in(&state, &who, "Your recovery codes"),
-        codes,
-    })
+    let (jar, new_hash) = session::rotated(&state, jar);
+    state
+        .store
+        .complete_mfa_enrolment(who.account.id, &hashes, &who.token_hash, &new_hash)
+        .await?;
+    // The page carries the new session's CSRF token, as the next request will send its cookie.
+    let chrome = Chrome {
+        csrf: session::csrf_for_jar(&state, &jar),
+        ..Chrome::partly_signed_in(&state, &who, "Your recovery codes")
+    };
+    Ok((jar, render(&RecoveryCodesPage { chrome, codes })?).into_response())
 }
 
 /// A recovery code people can copy by hand: 10 characters from an alphabet without look-alikes.

@@ -261,6 +261,6 @@ pub async fn reset_mfa(
 ) -> Result<Response, AppError> {
     let id = parse_user(&id)?;
     let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
-    state.store.reset_mfa(Some(&permit), id).await?;
+    state.store.reset_mfa(&permit, id).await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
