@@ -11,7 +11,7 @@ use domain::email::EmailAddress;
 use domain::organisation::IsaStatus;
 use domain::role::Role;
 use domain::{OrganisationId, UserId};
-use policy::{IssueApiToken, ManageOwnAccount, ManageUsers, Permit};
+use policy::{ManageOwnAccount, ManageUsers, Permit};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
