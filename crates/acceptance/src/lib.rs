@@ -381,8 +381,19 @@ impl Browser {
 
     /// GET sending exactly this Cookie header (a stolen or stale cookie), outside the jar.
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Page {
-        let client = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("http client");
-        Self::page(client.get(format!("{}{path}", self.base)).header("cookie", cookie).send().await.expect("GET")).await
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("http client");
+        Self::page(
+            client
+                .get(format!("{}{path}", self.base))
+                .header("cookie", cookie)
+                .send()
+                .await
+                .expect("GET"),
+        )
+        .await
     }
 
     /// GET with a bearer token.

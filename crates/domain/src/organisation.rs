@@ -220,6 +220,12 @@ pub enum IsaError {
     /// Only a signatory can renew.
     #[error("Only an organisation that has signed can have its review renewed")]
     NotSigned,
+    /// A signature cannot be recorded before it happens.
+    #[error("The date the agreement was signed must be today or in the past")]
+    SignedInFuture,
+    /// A signature whose review date has already passed would lapse at once.
+    #[error("The review date must be in the future")]
+    ReviewPassed,
 }
 
 impl IsaStatus {
@@ -233,29 +239,36 @@ impl IsaStatus {
         }
     }
 
-    /// Approves a pending application: the organisation becomes a signatory.
-    pub fn approve(&self, signed_on: Date, signatory: &str, review_due: Date) -> Result<Self, IsaError> {
+    /// Approves a pending application on `today`: the organisation becomes a signatory.
+    pub fn approve(&self, signed_on: Date, signatory: &str, review_due: Date, today: Date) -> Result<Self, IsaError> {
         if !matches!(self, Self::Applied { .. }) {
             return Err(IsaError::NotPending);
         }
-        Self::signed(signed_on, signatory, review_due)
+        Self::signed(signed_on, signatory, review_due, today)
     }
 
-    /// Records a fresh signature (a renewal after review, or a lapsed signatory re-signing).
-    pub fn renew(&self, signed_on: Date, signatory: &str, review_due: Date) -> Result<Self, IsaError> {
+    /// Records a fresh signature on `today` (a renewal after review, or a lapsed signatory
+    /// re-signing).
+    pub fn renew(&self, signed_on: Date, signatory: &str, review_due: Date, today: Date) -> Result<Self, IsaError> {
         if !matches!(self, Self::Signed { .. }) {
             return Err(IsaError::NotSigned);
         }
-        Self::signed(signed_on, signatory, review_due)
+        Self::signed(signed_on, signatory, review_due, today)
     }
 
-    fn signed(signed_on: Date, signatory: &str, review_due: Date) -> Result<Self, IsaError> {
+    fn signed(signed_on: Date, signatory: &str, review_due: Date, today: Date) -> Result<Self, IsaError> {
         let signatory = signatory.trim();
         if signatory.is_empty() {
             return Err(IsaError::NoSignatory);
         }
+        if signed_on > today {
+            return Err(IsaError::SignedInFuture);
+        }
         if review_due <= signed_on {
             return Err(IsaError::ReviewBeforeSigning);
+        }
+        if review_due <= today {
+            return Err(IsaError::ReviewPassed);
         }
         Ok(Self::Signed {
             signed_on,
@@ -287,7 +300,9 @@ mod tests {
             applied_on: date!(2026 - 03 - 01),
         };
         assert_eq!(applied.standing(date!(2026 - 03 - 02)), IsaStanding::Pending);
-        let signed = applied.approve(date!(2026 - 03 - 05), "Director", date!(2027 - 03 - 05)).unwrap();
+        let signed = applied
+            .approve(date!(2026 - 03 - 05), "Director", date!(2027 - 03 - 05), date!(2026 - 03 - 05))
+            .unwrap();
         assert_eq!(signed.standing(date!(2026 - 03 - 06)), IsaStanding::Current);
     }
 
@@ -299,7 +314,7 @@ mod tests {
             review_due: date!(2026 - 01 - 10),
         };
         assert_eq!(
-            s.approve(date!(2026 - 01 - 01), "y", date!(2027 - 01 - 01)),
+            s.approve(date!(2026 - 01 - 01), "y", date!(2027 - 01 - 01), date!(2026 - 01 - 01)),
             Err(IsaError::NotPending)
         );
     }
@@ -310,12 +325,28 @@ mod tests {
             applied_on: date!(2026 - 03 - 01),
         };
         assert_eq!(
-            applied.approve(date!(2026 - 03 - 05), "Director", date!(2026 - 03 - 05)),
+            applied.approve(date!(2026 - 03 - 05), "Director", date!(2026 - 03 - 05), date!(2026 - 03 - 06)),
             Err(IsaError::ReviewBeforeSigning)
         );
         assert_eq!(
-            applied.approve(date!(2026 - 03 - 05), "  ", date!(2027 - 03 - 05)),
+            applied.approve(date!(2026 - 03 - 05), "  ", date!(2027 - 03 - 05), date!(2026 - 03 - 06)),
             Err(IsaError::NoSignatory)
+        );
+    }
+
+    #[test]
+    fn a_signature_dated_tomorrow_or_already_due_for_review_is_refused() {
+        let applied = IsaStatus::Applied {
+            applied_on: date!(2026 - 03 - 01),
+        };
+        let today = date!(2026 - 03 - 06);
+        assert_eq!(
+            applied.approve(date!(2026 - 03 - 07), "Director", date!(2027 - 03 - 05), today),
+            Err(IsaError::SignedInFuture)
+        );
+        assert_eq!(
+            applied.approve(date!(2025 - 03 - 07), "Director", date!(2026 - 03 - 06), today),
+            Err(IsaError::ReviewPassed)
         );
     }
 

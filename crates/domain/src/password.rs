@@ -77,6 +77,18 @@ impl NewPassword {
         Ok(Self(input.to_owned()))
     }
 
+    /// Checks a password chosen for a particular person: their e-mail name and their own
+    /// names are the first guesses an attacker makes, so none may make up the password.
+    pub fn for_person(
+        input: &str,
+        email: Option<&crate::email::EmailAddress>,
+        given_name: &str,
+        family_name: &str,
+    ) -> Result<Self, PasswordError> {
+        let local = email.map(|e| e.as_str().split('@').next().unwrap_or_default()).unwrap_or_default();
+        Self::parse(input, &[local, given_name, family_name])
+    }
+
     /// The password itself, for hashing.
     pub fn expose(&self) -> &str {
         &self.0
@@ -127,6 +139,16 @@ mod tests {
             NewPassword::parse("rowanfairleigh1", &["rowanfairleigh"]).unwrap_err(),
             PasswordError::Guessable
         );
+    }
+
+    #[test]
+    fn a_password_made_of_the_email_name_is_refused_for_that_person() {
+        let email = crate::email::EmailAddress::parse("kit.marlowe@police.example").unwrap();
+        assert_eq!(
+            NewPassword::for_person("kit.marlowe2024!", Some(&email), "Kit", "Marlowe").unwrap_err(),
+            PasswordError::Guessable
+        );
+        assert!(NewPassword::for_person("tangerine lantern ferry", Some(&email), "Kit", "Marlowe").is_ok());
     }
 
     #[test]

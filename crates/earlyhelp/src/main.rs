@@ -205,6 +205,12 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             let store = open(&config, Some(url)).await?;
             let spec = match store.loaded_county().await? {
                 Some(spec) => spec,
+                None if store.has_staff().await? => {
+                    bail!(
+                        "{} holds a demo county that was only partly loaded; delete the folder and run again",
+                        data_dir.display()
+                    )
+                }
                 None => {
                     let spec = county::Spec {
                         seed: 2026,
@@ -273,6 +279,11 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             if store.loaded_county().await?.is_some() {
                 bail!("this database already holds a county; seed an empty database");
             }
+            if store.has_staff().await? {
+                bail!(
+                    "this database already has staff accounts; the synthetic county's accounts share a published password, so seed only an empty database"
+                );
+            }
             let spec = county::Spec {
                 seed: s,
                 families,
@@ -306,8 +317,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             if roles.is_empty() {
                 bail!("give at least one role with --roles");
             }
-            let local = email.as_str().split('@').next().unwrap_or_default().to_owned();
-            let password = NewPassword::parse(&password, &[&local, &given_name, &family_name])?;
+            let password = NewPassword::for_person(&password, Some(&email), &given_name, &family_name)?;
             let org = store
                 .organisation_id_by_name(&organisation)
                 .await?

@@ -175,6 +175,13 @@ impl Store {
         Ok(())
     }
 
+    /// Whether the database already holds staff accounts: a synthetic county, whose accounts
+    /// share a published password, must never be loaded beside real ones.
+    pub async fn has_staff(&self) -> Result<bool, StoreError> {
+        let row: Option<(i64,)> = read!(self, db => sqlx::query_as("SELECT 1 FROM users LIMIT 1").fetch_optional(db).await?);
+        Ok(row.is_some())
+    }
+
     /// How many families are held: for the command line's report after seeding.
     pub async fn family_count_for_operator(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = read!(self, db => sqlx::query_as("SELECT COUNT(*) FROM families").fetch_one(db).await?);

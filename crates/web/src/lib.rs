@@ -73,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sign-in", get(pages::sign_in::form).post(pages::sign_in::submit))
         .route("/sign-in/second-factor", get(pages::mfa::challenge).post(pages::mfa::verify))
         .route("/sign-out", post(pages::sign_in::sign_out))
+        .route("/signed-out", get(pages::sign_in::signed_out))
         .route("/account", get(pages::account::show))
         .route(
             "/account/password",

@@ -108,7 +108,8 @@ engines!(signing_out_ends_the_session, |db| async move {
     let b = app.browser();
     b.sign_in(&app.staff_without_mfa(Role::AgencyRepresentative), PASSWORD).await;
     let r = b.submit("/", "/sign-out", &[]).await;
-    assert!(r.shows("You have signed out"));
+    assert_eq!(r.location.as_deref(), Some("/signed-out"));
+    assert!(b.get("/signed-out").await.shows("You have signed out"));
     let home = b.get("/").await;
     assert_eq!(home.location.as_deref(), Some("/sign-in"));
 });
@@ -297,12 +298,25 @@ engines!(the_session_token_changes_when_the_second_factor_is_passed, |db| async 
     let before = signed_in.cookie("eh_session").unwrap();
     let setup = b.get("/account/second-factor").await;
     let code = code_for(&secret_on(&setup), app.clock.now());
-    let done = b.post("/account/second-factor", &[("csrf", setup.csrf().as_str()), ("code", code.as_str())]).await;
+    let done = b
+        .post(
+            "/account/second-factor",
+            &[("csrf", setup.csrf().as_str()), ("code", code.as_str())],
+        )
+        .await;
     let after = done.cookie("eh_session").expect("a new session cookie");
     assert_ne!(before, after);
-    assert_eq!(b.get_with_cookie("/", &before).await.location.as_deref(), Some("/sign-in"), "the old token is dead");
+    assert_eq!(
+        b.get_with_cookie("/", &before).await.location.as_deref(),
+        Some("/sign-in"),
+        "the old token is dead"
+    );
     assert_eq!(b.get("/people").await.status, 200);
-    assert!(b.submit("/", "/sign-out", &[]).await.shows("signed out"), "the new page's sign-out form works");
+    assert_eq!(
+        b.submit("/", "/sign-out", &[]).await.location.as_deref(),
+        Some("/signed-out"),
+        "the new page's sign-out form works"
+    );
 });
 
 engines!(signing_in_again_ends_the_browsers_previous_session, |db| async move {

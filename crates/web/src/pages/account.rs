@@ -88,9 +88,15 @@ pub async fn change_password(
             errors.add("current_password", "Your current password is not correct");
         }
     }
-    let local = who.account.email.as_str().split('@').next().unwrap_or_default().to_owned();
-    let personal = [local.as_str(), who.account.given_name.as_str(), who.account.family_name.as_str()];
-    let new = errors.check("new_password", NewPassword::parse(&f.new_password, &personal));
+    let new = errors.check(
+        "new_password",
+        NewPassword::for_person(
+            &f.new_password,
+            Some(&who.account.email),
+            &who.account.given_name,
+            &who.account.family_name,
+        ),
+    );
     if new.is_some() && f.new_password != f.confirm_password {
         errors.add("confirm_password", "The passwords do not match");
     }

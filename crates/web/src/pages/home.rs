@@ -124,7 +124,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
             });
         }
     }
-    let works_with_families = who.account.roles.iter().any(|r| !matches!(r, Role::Administrator));
+    let works_with_families = state.authority.decide(&who.principal, policy::ViewFamilyList).is_ok();
     let page = HomePage {
         chrome: Chrome::signed_in(&state, &who, "Home", "home"),
         given_name: who.account.given_name.clone(),

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::OrganisationId;
-use domain::organisation::{IsaStanding, IsaStatus, OrganisationKind};
+use domain::organisation::{IsaError, IsaStanding, IsaStatus, OrganisationKind};
 use serde::Deserialize;
 use store::organisations::{Application, Organisation};
 use time::Date;
@@ -168,15 +168,18 @@ pub async fn record_signature(
     let signed_on = errors.check("signed_on", parse_date(&f.signed_on, "the date the agreement was signed"));
     let review_due = errors.check("review_due", parse_date(&f.review_due, "the date the signature is due for review"));
     if let (Some(s), Some(r), true) = (signed_on, review_due, errors.is_empty()) {
+        let today = state.store.clock().today();
         let next = match &org.isa {
-            IsaStatus::Applied { .. } => org.isa.approve(s, &f.signatory, r),
-            _ => org.isa.renew(s, &f.signatory, r),
+            IsaStatus::Applied { .. } => org.isa.approve(s, &f.signatory, r, today),
+            _ => org.isa.renew(s, &f.signatory, r, today),
         };
         match next {
             Ok(status) => {
                 state.store.set_isa_status(&permit, id, &status, f.version).await?;
                 return Ok(Redirect::to(&format!("/organisations/{id}")).into_response());
             }
+            Err(e @ IsaError::SignedInFuture) => errors.add("signed_on", e.to_string()),
+            Err(e @ IsaError::NoSignatory) => errors.add("signatory", e.to_string()),
             Err(e) => errors.add("review_due", e.to_string()),
         }
     }

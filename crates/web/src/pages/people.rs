@@ -123,13 +123,9 @@ pub async fn create(State(state): State<AppState>, who: SignedIn, form: CsrfForm
     if roles.is_empty() {
         errors.add("roles", "Select at least one role");
     }
-    let local = email
-        .as_ref()
-        .map(|e| e.as_str().split('@').next().unwrap_or_default().to_owned())
-        .unwrap_or_default();
     let password = errors.check(
         "password",
-        NewPassword::parse(&f.password, &[local.as_str(), f.given_name.trim(), f.family_name.trim()]),
+        NewPassword::for_person(&f.password, email.as_ref(), f.given_name.trim(), f.family_name.trim()),
     );
     if let (Some(organisation), Some(email), Some(password), true) = (organisation, email, password, errors.is_empty()) {
         let new = NewStaff {

@@ -106,9 +106,14 @@ pub async fn submit(
 #[derive(Deserialize)]
 pub struct Empty {}
 
-/// Ends this session.
+/// Ends this session, then shows the signed-out page (a redirect, so refreshing it is harmless).
 pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, _form: CsrfForm<Empty>) -> Result<Response, AppError> {
     let jar = session::end_session(&state, jar).await?;
+    Ok((jar, Redirect::to("/signed-out")).into_response())
+}
+
+/// The sign-in form with a note that the person has signed out.
+pub async fn signed_out(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
     let (jar, csrf) = session::ensure_visitor(&state, jar);
     let page = SignInPage {
         chrome: Chrome::anonymous(&state, csrf, "Signed out"),
