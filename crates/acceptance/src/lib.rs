@@ -250,7 +250,7 @@ impl TestApp {
             secure_cookies: false,
             ..Default::default()
         };
-        let state = web::AppState::new(store.clone(), config, None).await.expect("app state");
+        let state = web::AppState::new(store.clone(), config).await.expect("app state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
         let addr = listener.local_addr().expect("addr");
         let app = web::router(state);

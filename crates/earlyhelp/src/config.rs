@@ -22,8 +22,12 @@ pub struct Config {
     pub secure_cookies: bool,
     /// `text` for people, `json` for log collectors.
     pub log_format: String,
-    /// Serve Prometheus metrics at /metrics.
-    pub metrics: bool,
+    /// Serve Prometheus metrics at /metrics on this separate address (e.g. 127.0.0.1:9464);
+    /// unset, no metrics are served.
+    pub metrics_addr: Option<String>,
+    /// Addresses of reverse proxies in front of the service: for requests from them, the
+    /// client address is taken from X-Forwarded-For (throttling and the audit trail need it).
+    pub trusted_proxies: Vec<String>,
 }
 
 impl Default for Config {
@@ -35,7 +39,8 @@ impl Default for Config {
             council_name: "Northmere Council".into(),
             secure_cookies: true,
             log_format: "text".into(),
-            metrics: true,
+            metrics_addr: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

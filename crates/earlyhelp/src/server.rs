@@ -10,17 +10,30 @@ use tokio::sync::watch;
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish, stops background
 /// work and closes the database.
 pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListener) -> Result<()> {
-    let metrics = if config.metrics {
-        metrics_exporter_prometheus::PrometheusBuilder::new().install_recorder().ok()
-    } else {
-        None
-    };
+    if let Some(addr) = &config.metrics_addr {
+        let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
+            .install_recorder()
+            .context("could not start metrics")?;
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("could not listen for metrics on {addr}"))?;
+        tracing::info!(addr = %addr, "metrics at /metrics");
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, web::metrics_router(handle)).await;
+        });
+    }
+    let trusted_proxies = config
+        .trusted_proxies
+        .iter()
+        .map(|p| p.parse().with_context(|| format!("trusted proxy {p} is not an IP address")))
+        .collect::<Result<Vec<std::net::IpAddr>>>()?;
     let web_config = web::WebConfig {
         council_name: config.council_name.clone(),
         secure_cookies: config.secure_cookies,
+        trusted_proxies,
         ..Default::default()
     };
-    let state = web::AppState::new(store.clone(), web_config.clone(), metrics).await?;
+    let state = web::AppState::new(store.clone(), web_config.clone()).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let housekeeping = tokio::spawn(housekeeping(store.clone(), web_config, stop_rx));
     let app = web::router(state);

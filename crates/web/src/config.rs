@@ -20,6 +20,8 @@ pub struct WebConfig {
     pub address_failure_limit: i64,
     /// The throttling window.
     pub failure_window: Duration,
+    /// Reverse proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -32,6 +34,7 @@ impl Default for WebConfig {
             account_failure_limit: 5,
             address_failure_limit: 20,
             failure_window: Duration::from_secs(15 * 60),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -38,8 +38,18 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     /// Key for CSRF tokens, shared by every app server through the database.
     pub csrf_key: Arc<[u8; 32]>,
-    /// Renders `/metrics`.
-    pub metrics: Option<PrometheusHandle>,
+}
+
+/// `/metrics` for Prometheus, served on its own (internal) address so that the public
+/// listener never exposes operational detail.
+pub fn metrics_router(handle: PrometheusHandle) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let handle = handle.clone();
+            async move { ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle.render()) }
+        }),
+    )
 }
 
 /// Why the web app could not start.
@@ -55,12 +65,11 @@ pub enum StartError {
 
 impl AppState {
     /// Builds the state every handler shares: loads the policy and the shared CSRF key.
-    pub async fn new(store: store::Store, config: WebConfig, metrics: Option<PrometheusHandle>) -> Result<Self, StartError> {
+    pub async fn new(store: store::Store, config: WebConfig) -> Result<Self, StartError> {
         Ok(Self {
             authority: Arc::new(policy::Authority::new()?),
             csrf_key: Arc::new(store.shared_secret("csrf").await?),
             config: Arc::new(config),
-            metrics,
             store,
         })
     }
@@ -104,7 +113,6 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .route("/healthz", get(pages::static_pages::healthz))
         .route("/readyz", get(pages::static_pages::readyz))
-        .route("/metrics", get(pages::static_pages::metrics))
         .route("/assets/{*path}", get(assets::serve))
         .route("/favicon.ico", get(assets::favicon))
         .fallback(pages::static_pages::not_found)

@@ -112,19 +112,57 @@ pub fn ensure_visitor(state: &AppState, jar: CookieJar) -> (CookieJar, String) {
     (jar.add(build_cookie(state, VISITOR, value)), token)
 }
 
-/// The address a request came from, for throttling and the audit trail.
+/// The address a request came from, for throttling and the audit trail. Behind trusted
+/// reverse proxies it is the nearest address in X-Forwarded-For that is not one of them
+/// (the right-most untrusted hop: anything left of it the client could have written).
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddress {
+/// Picks the client address from the peer and the X-Forwarded-For header.
+pub fn client_address(peer: Option<std::net::IpAddr>, forwarded_for: Option<&str>, trusted: &[std::net::IpAddr]) -> String {
+    let Some(peer) = peer else { return "unknown".into() };
+    if !trusted.contains(&peer) {
+        return peer.to_string();
+    }
+    forwarded_for
+        .into_iter()
+        .flat_map(|h| h.split(',').rev())
+        .filter_map(|hop| hop.trim().parse::<std::net::IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .unwrap_or(peer)
+        .to_string()
+}
+
+impl<S> FromRequestParts<S> for ClientAddress
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let addr = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|ci| ci.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        Ok(ClientAddress(addr))
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip());
+        let forwarded = parts.headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+        Ok(ClientAddress(client_address(peer, forwarded, &state.config.trusted_proxies)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_address;
+
+    #[test]
+    fn a_direct_client_is_its_own_address_whatever_it_claims() {
+        let peer = "203.0.113.9".parse().ok();
+        assert_eq!(client_address(peer, Some("10.9.9.9"), &[]), "203.0.113.9");
+    }
+
+    #[test]
+    fn behind_a_trusted_proxy_the_right_most_untrusted_hop_is_the_client() {
+        let proxy = "10.0.0.2".parse().unwrap();
+        let forged_then_real = Some("198.51.100.1, 203.0.113.7");
+        assert_eq!(client_address(Some(proxy), forged_then_real, &[proxy]), "203.0.113.7");
+        assert_eq!(client_address(Some(proxy), None, &[proxy]), "10.0.0.2");
     }
 }
 
@@ -183,11 +221,11 @@ where
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let state = AppState::from_ref(state);
-        let jar = CookieJar::from_headers(&parts.headers);
-        let ClientAddress(address) = ClientAddress::from_request_parts(parts, &state)
+        let ClientAddress(address) = ClientAddress::from_request_parts(parts, state)
             .await
             .unwrap_or(ClientAddress("unknown".into()));
+        let state = AppState::from_ref(state);
+        let jar = CookieJar::from_headers(&parts.headers);
         let Some(cookie) = jar.get(&cookie_name(&state, SESSION)) else {
             return Err(AppError::NotSignedIn);
         };

@@ -1,4 +1,4 @@
-//! Pages that need no data: health checks, metrics, the accessibility statement, 404.
+//! Pages that need no data: health checks, the accessibility statement, 404.
 
 use super::Chrome;
 use crate::AppState;
@@ -22,14 +22,6 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
             tracing::warn!(error = %e, "readiness check failed");
             (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
         }
-    }
-}
-
-/// Prometheus metrics.
-pub async fn metrics(State(state): State<AppState>) -> Response {
-    match &state.metrics {
-        Some(h) => ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], h.render()).into_response(),
-        None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
     }
 }
 
