@@ -44,7 +44,8 @@ pub struct StaffAccount {
     pub mfa_enabled: bool,
     /// Whether they must choose a new password at next sign-in.
     pub must_change_password: bool,
-    /// Optimistic-locking version.
+    /// Optimistic-locking version of what administrators edit (roles, active); changes people
+    /// make to their own sign-in (password, second factor) do not move it.
     pub version: i64,
 }
 
@@ -412,7 +413,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let user = permit.principal().user;
         write!(self, tx, kind => {
-            sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE, version = version + 1 WHERE id = $2")
+            sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2")
                 .bind(password_hash)
                 .bind(user.0)
                 .execute(&mut *tx)
@@ -450,8 +451,8 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = self.now();
         write!(self, tx, kind => {
-            let n = sqlx::query("UPDATE users SET mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, mfa_enabled_at = $1, \
-                                 version = version + 1 WHERE id = $2 AND mfa_pending_secret IS NOT NULL")
+            let n = sqlx::query("UPDATE users SET mfa_secret = mfa_pending_secret, mfa_pending_secret = NULL, mfa_enabled_at = $1 \
+                                 WHERE id = $2 AND mfa_pending_secret IS NOT NULL")
                 .bind(now)
                 .bind(user.0)
                 .execute(&mut *tx)
@@ -625,7 +626,7 @@ impl Store {
     async fn remove_second_factor(&self, actor: Option<UserId>, user: UserId) -> Result<(), StoreError> {
         write!(self, tx, kind => {
             let n = sqlx::query("UPDATE users SET mfa_secret = NULL, mfa_pending_secret = NULL, mfa_enabled_at = NULL, \
-                                 mfa_last_step = NULL, version = version + 1 WHERE id = $1")
+                                 mfa_last_step = NULL WHERE id = $1")
                 .bind(user.0)
                 .execute(&mut *tx)
                 .await?
