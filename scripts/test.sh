@@ -34,8 +34,11 @@ fi
 
 if [ "$browser" = 1 ]; then
   step "Browser tests (headless Chromium, axe-core)"
-  cargo build -p earlyhelp --locked
-  EARLYHELP_BIN="$PWD/target/debug/earlyhelp" scripts/browser-tests.sh
+  # The test run above built the binary (the command-line tests need it); building it again
+  # with `-p earlyhelp` alone would resolve features differently and recompile half the tree.
+  bin="$PWD/target/debug/earlyhelp"
+  [ -x "$bin" ] || cargo build --workspace --locked
+  EARLYHELP_BIN="$bin" scripts/browser-tests.sh
 fi
 
 step "All test suites passed"
