@@ -34,6 +34,8 @@ impl IntoResponse for ApiError {
 pub struct ApiCaller {
     /// The account the token belongs to.
     pub account: store::accounts::StaffAccount,
+    /// Where the call came from, for the audit trail.
+    pub address: String,
     /// Who the caller is to the policy. A token is not a second factor, so an agency system
     /// never counts as having passed one: administrative actions stay out of its reach.
     pub principal: policy::Principal,
@@ -47,6 +49,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let crate::session::ClientAddress(address) = crate::session::ClientAddress::from_request_parts(parts, state)
+            .await
+            .unwrap_or(crate::session::ClientAddress("unknown".into()));
         let state = AppState::from_ref(state);
         let token = parts
             .headers
@@ -66,7 +71,11 @@ where
             .filter(|a| a.active)
             .ok_or(ApiError(AppError::NotSignedIn))?;
         let principal = principal_for(&state, &account, false);
-        Ok(ApiCaller { account, principal })
+        Ok(ApiCaller {
+            account,
+            principal,
+            address,
+        })
     }
 }
 
@@ -138,7 +147,7 @@ pub async fn me(caller: ApiCaller) -> Result<Json<Me>, ApiError> {
 #[utoipa::path(get, path = "/api/v1/organisations", tag = "organisations", security(("bearer" = [])),
     responses((status = 200, body = [OrganisationEntry]), (status = 401), (status = 403)))]
 pub async fn organisations(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<OrganisationEntry>>, ApiError> {
-    let permit = state.authority.decide(&caller.principal, policy::ViewIsaRegister)?;
+    let permit = state.require(&caller.principal, policy::ViewIsaRegister, &caller.address).await?;
     let today = state.store.clock().today();
     let list = state.store.list_organisations(&permit).await?;
     Ok(Json(
@@ -161,7 +170,9 @@ pub async fn organisations(State(state): State<AppState>, caller: ApiCaller) -> 
 #[utoipa::path(get, path = "/api/v1/panels", tag = "panels", security(("bearer" = [])),
     responses((status = 200, body = [PanelEntry]), (status = 401), (status = 403)))]
 pub async fn panels(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<PanelEntry>>, ApiError> {
-    let permit = state.authority.decide(&caller.principal, policy::ViewStaffDirectory)?;
+    let permit = state
+        .require(&caller.principal, policy::ViewStaffDirectory, &caller.address)
+        .await?;
     let list = state.store.list_panels(&permit).await?;
     Ok(Json(
         list.into_iter()

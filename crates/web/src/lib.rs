@@ -75,6 +75,34 @@ impl AppState {
     }
 }
 
+impl AppState {
+    /// Asks the policy whether this person may do this; a refusal is written to the audit
+    /// trail (who, what, which rule, from where) before it is returned, so attempts to reach
+    /// what someone may not see are on record, not only successes.
+    pub async fn require<A: policy::SystemAction>(
+        &self,
+        who: &policy::Principal,
+        action: A,
+        address: &str,
+    ) -> Result<policy::Permit<A>, error::AppError> {
+        match self.authority.decide(who, action) {
+            Ok(permit) => Ok(permit),
+            Err(denied) => {
+                let entry = store::audit::AuditEntry::new(
+                    Some(who.user),
+                    "access.denied",
+                    "action",
+                    Some(format!("{}#{}", A::NAME, denied.rule)),
+                )
+                .from_address(Some(address.to_owned()))
+                .outcome(store::audit::Outcome::Denied);
+                self.store.audit_read(entry).await?;
+                Err(error::AppError::Forbidden(denied))
+            }
+        }
+    }
+}
+
 /// All routes, with the security layers every response passes through.
 pub fn router(state: AppState) -> Router {
     let pages = Router::new()

@@ -40,9 +40,11 @@ engines!(a_practitioner_cannot_open_the_add_a_person_page_and_is_told_why, |db| 
     let app = TestApp::spawn(db).await;
     let b = app.browser();
     b.sign_in(&app.staff_without_mfa(Role::AgencyRepresentative), PASSWORD).await;
+    let entries_before = app.store.verify_audit_chain().await.unwrap().unwrap();
     let r = b.get("/people/new").await;
     assert_eq!(r.status, 403);
     assert!(r.shows("Why can't I see this?"));
+    assert_eq!(app.store.verify_audit_chain().await.unwrap(), Ok(entries_before + 1), "the refusal is on record");
     assert!(!b.get("/people").await.shows("Add a person"));
 });
 

@@ -108,7 +108,7 @@ pub async fn change_password(
         });
     };
     let principal = principal_for(&state, &who.account, who.mfa_passed);
-    let permit = state.authority.decide(&principal, policy::ManageOwnAccount)?;
+    let permit = state.require(&principal, policy::ManageOwnAccount, &who.address).await?;
     let hash = passwords::hash(new.expose().to_owned()).await?;
     state.store.change_own_password(&permit, &hash, &who.token_hash).await?;
     Ok(Redirect::to("/account").into_response())
@@ -125,7 +125,7 @@ pub async fn sign_out_everywhere(
     who: SignedIn,
     _form: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    let permit = state.authority.decide(&who.principal, policy::ManageOwnAccount)?;
+    let permit = state.require(&who.principal, policy::ManageOwnAccount, &who.address).await?;
     state.store.end_all_sessions(&permit, who.account.id).await?;
     let jar = jar.remove(session::removal_cookie(&state, session::SESSION));
     Ok((jar, Redirect::to("/sign-in")).into_response())

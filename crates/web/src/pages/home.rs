@@ -50,7 +50,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
     if state.authority.decide(&who.principal, policy::ManageOrganisations).is_ok() {
         let orgs = state
             .store
-            .list_organisations(&state.authority.decide(&who.principal, policy::ViewIsaRegister)?)
+            .list_organisations(&state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?)
             .await?;
         for o in &orgs {
             match o.isa.standing(today) {
@@ -82,7 +82,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
     if state.authority.decide(&who.principal, policy::ManageUsers).is_ok() {
         let staff = state
             .store
-            .list_staff(&state.authority.decide(&who.principal, policy::ViewStaffDirectory)?)
+            .list_staff(&state.require(&who.principal, policy::ViewStaffDirectory, &who.address).await?)
             .await?;
         let without = staff.iter().filter(|s| s.active && s.requires_mfa() && !s.mfa_enabled).count();
         if without > 0 {
@@ -102,7 +102,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
     if runs_panels {
         let all = state
             .store
-            .list_panels(&state.authority.decide(&who.principal, policy::ViewStaffDirectory)?)
+            .list_panels(&state.require(&who.principal, policy::ViewStaffDirectory, &who.address).await?)
             .await?;
         for p in all {
             let part = if p.chairs.iter().any(|(id, _)| *id == who.account.id) {

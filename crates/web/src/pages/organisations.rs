@@ -61,7 +61,7 @@ struct RegisterPage {
 
 /// The ISA register.
 pub async fn register(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
-    let permit = state.authority.decide(&who.principal, policy::ViewIsaRegister)?;
+    let permit = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
     let today = state.store.clock().today();
     let rows: Vec<RegisterRow> = state
         .store
@@ -100,7 +100,7 @@ async fn organisation_page(
     errors: FormErrors,
     form: SignatureForm,
 ) -> Result<Response, AppError> {
-    let permit = state.authority.decide(&who.principal, policy::ViewIsaRegister)?;
+    let permit = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
     let org = state.store.organisation(&permit, id).await?.ok_or(AppError::NotFound)?;
     let signatory = match &org.isa {
         IsaStatus::Signed { signatory, .. } => signatory.clone(),
@@ -157,8 +157,8 @@ pub async fn record_signature(
     form: CsrfForm<SignatureForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let permit = state.authority.decide(&who.principal, policy::ManageOrganisations)?;
-    let view = state.authority.decide(&who.principal, policy::ViewIsaRegister)?;
+    let permit = state.require(&who.principal, policy::ManageOrganisations, &who.address).await?;
+    let view = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
     let org = state.store.organisation(&view, id).await?.ok_or(AppError::NotFound)?;
     let f = form.value;
     let mut errors = FormErrors::default();
@@ -210,7 +210,7 @@ pub async fn set_mfa(
     form: CsrfForm<MfaForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let permit = state.authority.decide(&who.principal, policy::ManageOrganisations)?;
+    let permit = state.require(&who.principal, policy::ManageOrganisations, &who.address).await?;
     state
         .store
         .set_organisation_mfa(&permit, id, form.value.required == "yes", form.value.version)
@@ -246,7 +246,7 @@ fn kinds() -> Vec<(&'static str, &'static str)> {
 
 /// The form to record an organisation's application to join.
 pub async fn apply_form(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
-    state.authority.decide(&who.principal, policy::ApplyToJoin)?;
+    state.require(&who.principal, policy::ApplyToJoin, &who.address).await?;
     render(&ApplyPage {
         chrome: Chrome::signed_in(&state, &who, "Record an application to join", "organisations"),
         errors: FormErrors::default(),
@@ -257,7 +257,7 @@ pub async fn apply_form(State(state): State<AppState>, who: SignedIn) -> Result<
 
 /// Records an application; an administrator then approves it on the organisation's page.
 pub async fn apply(State(state): State<AppState>, who: SignedIn, form: CsrfForm<ApplyForm>) -> Result<Response, AppError> {
-    let permit = state.authority.decide(&who.principal, policy::ApplyToJoin)?;
+    let permit = state.require(&who.principal, policy::ApplyToJoin, &who.address).await?;
     let f = form.value;
     let mut errors = FormErrors::default();
     if f.name.trim().is_empty() {

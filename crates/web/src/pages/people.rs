@@ -26,7 +26,7 @@ struct PeoplePage {
 
 /// Everyone with an account, by organisation.
 pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
-    let permit = state.authority.decide(&who.principal, policy::ViewStaffDirectory)?;
+    let permit = state.require(&who.principal, policy::ViewStaffDirectory, &who.address).await?;
     let people = state.store.list_staff(&permit).await?;
     render(&PeoplePage {
         chrome: Chrome::signed_in(&state, &who, "People and roles", "people"),
@@ -74,7 +74,7 @@ async fn new_person_page(
     form: NewPersonForm,
     chosen_roles: Vec<String>,
 ) -> Result<Response, AppError> {
-    let view = state.authority.decide(&who.principal, policy::ViewIsaRegister)?;
+    let view = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
     let organisations = state
         .store
         .list_organisations(&view)
@@ -93,13 +93,13 @@ async fn new_person_page(
 
 /// The form to add a person.
 pub async fn new_form(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
-    state.authority.decide(&who.principal, policy::ManageUsers)?;
+    state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     new_person_page(&state, &who, FormErrors::default(), NewPersonForm::default(), Vec::new()).await
 }
 
 /// Creates an account. The password the administrator sets must be changed at first sign-in.
 pub async fn create(State(state): State<AppState>, who: SignedIn, form: CsrfForm<NewPersonForm>) -> Result<Response, AppError> {
-    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     let chosen: Vec<String> = form.all("roles").into_iter().map(str::to_owned).collect();
     let f = form.value;
     let mut errors = FormErrors::default();
@@ -173,7 +173,7 @@ fn parse_user(id: &str) -> Result<UserId, AppError> {
 }
 
 async fn person_page(state: &AppState, who: &SignedIn, id: UserId, errors: FormErrors) -> Result<Response, AppError> {
-    let permit = state.authority.decide(&who.principal, policy::ViewStaffDirectory)?;
+    let permit = state.require(&who.principal, policy::ViewStaffDirectory, &who.address).await?;
     let person = state
         .store
         .view_staff_account(&permit, id, &who.address)
@@ -211,7 +211,7 @@ pub async fn set_roles(
     form: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
     let id = parse_user(&id)?;
-    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     let roles: Vec<Role> = form.all("roles").into_iter().filter_map(|c| c.parse().ok()).collect();
     if roles.is_empty() {
         let mut errors = FormErrors::default();
@@ -231,7 +231,7 @@ pub async fn set_active(
     form: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
     let id = parse_user(&id)?;
-    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     if id == who.account.id {
         return Err(AppError::BadRequest(
             "You cannot deactivate your own account. Ask another administrator.".into(),
@@ -256,7 +256,7 @@ pub async fn reset_mfa(
     _form: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let id = parse_user(&id)?;
-    let permit = state.authority.decide(&who.principal, policy::ManageUsers)?;
+    let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     state.store.reset_mfa(&permit, id).await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
