@@ -34,7 +34,7 @@ describe('administrator', () => {
       assert.equal(h.pathOf(page), '/account/second-factor');
       assert.equal(await h.h1(page), 'Set up your second factor');
       const qr = page.getByRole('img', { name: /QR code/ });
-      assert.match(await qr.getAttribute('src'), /^data:image\/png;base64,/);
+      assert.match(await qr.getAttribute('src'), /^data:image\/svg\+xml;base64,/);
       assert.ok(await qr.evaluate((img) => img.complete && img.naturalWidth > 0), 'the QR code image loads');
       const secret = (await page.locator('code.app-secret').innerText()).replace(/\s+/g, '');
       assert.match(secret, /^[A-Z2-7]{16,}=*$/, 'the key is base32');

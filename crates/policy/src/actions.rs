@@ -4,7 +4,7 @@
 //! `Permit<ViewFamily>` cannot be handed a permit for something else. The traits are sealed:
 //! only this crate can say what an action is and what it is decided against.
 
-use domain::FamilyId;
+use domain::{FamilyId, OrganisationId};
 use std::fmt::Debug;
 
 pub(crate) mod sealed {
@@ -22,7 +22,7 @@ pub(crate) mod sealed {
     /// Keeps [`super::Action`] closed to other crates, and carries what a permit is scoped to.
     pub trait Sealed {
         /// What a permit for this action names beyond the action: nothing (`()`) for system
-        /// actions, the family for family actions.
+        /// actions, the family for family actions, the organisation for organisation actions.
         type Target: Copy + core::fmt::Debug + PartialEq + Send + Sync + 'static;
     }
 
@@ -46,6 +46,10 @@ pub trait SystemAction: Action + sealed::Sealed<Target = ()> + sealed::OnSystem 
 /// An action on one family; decided with [`crate::Authority::decide_family`], and the permit
 /// names that family so it cannot be used to read another.
 pub trait FamilyAction: Action + sealed::Sealed<Target = FamilyId> {}
+
+/// An action on one organisation; decided with [`crate::Authority::decide_organisation`], and
+/// the permit names that organisation so it cannot be used to change another.
+pub trait OrganisationAction: Action + sealed::Sealed<Target = OrganisationId> {}
 
 macro_rules! system_action {
     ($(#[$doc:meta])* $name:ident on $resource:ident) => {
@@ -71,7 +75,9 @@ system_action!(
     ViewIsaRegister on IsaRegister
 );
 system_action!(
-    /// Create organisations, approve ISA applications and renew signatures.
+    /// Open the organisation-management screens and record applications and new
+    /// organisations: work on the register as a whole. Approving, renewing or changing one
+    /// organisation is [`ManageOrganisation`], decided against that organisation.
     ManageOrganisations on IsaRegister
 );
 system_action!(
@@ -85,6 +91,11 @@ system_action!(
 system_action!(
     /// See the staff directory: who works where, in which role.
     ViewStaffDirectory on Service
+);
+system_action!(
+    /// See how panels are set up: their names, cadence, chairs and member organisations.
+    /// No family data.
+    ViewPanels on Service
 );
 system_action!(
     /// Change one's own password, second factor and contact details (decided against the
@@ -117,16 +128,32 @@ impl Action for ViewFamily {
 }
 impl FamilyAction for ViewFamily {}
 
+/// Approve one organisation's application, renew or withdraw its signature, change its
+/// settings. Never one's own organisation: the permit names the organisation it was granted
+/// for, and the store must change that one and no other.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ManageOrganisation;
+
+impl sealed::Sealed for ManageOrganisation {
+    type Target = OrganisationId;
+}
+impl Action for ManageOrganisation {
+    const NAME: &'static str = "ManageOrganisation";
+}
+impl OrganisationAction for ManageOrganisation {}
+
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 10] = [
+pub const ALL_ACTIONS: [&str; 12] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
+    ManageOrganisation::NAME,
     ManageUsers::NAME,
     IssueApiToken::NAME,
     ViewAuditLog::NAME,
     ViewStaffDirectory::NAME,
+    ViewPanels::NAME,
     ManageOwnAccount::NAME,
     ViewFamilyList::NAME,
     ViewFamily::NAME,

@@ -4,7 +4,7 @@
 //! and validated once at start-up; each decision then builds three or four small entities
 //! (the user, their organisation, the resource) and asks Cedar.
 
-use crate::actions::{ALL_ACTIONS, FamilyAction, SystemAction, sealed::SystemResource};
+use crate::actions::{ALL_ACTIONS, FamilyAction, OrganisationAction, SystemAction, sealed::SystemResource};
 use crate::permit::{Denied, Permit};
 use crate::principal::{FamilyFacts, Principal};
 use crate::rules;
@@ -12,6 +12,7 @@ use cedar_policy::{
     ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
     RestrictedExpression, Schema, ValidationMode, Validator,
 };
+use domain::OrganisationId;
 use domain::organisation::IsaStanding;
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
@@ -103,6 +104,8 @@ pub(crate) enum Resource<'a> {
     System(SystemResource),
     /// One family.
     Family(&'a FamilyFacts),
+    /// One organisation, known only by its id.
+    Organisation(OrganisationId),
 }
 
 /// One action and the policies that can apply to it.
@@ -203,6 +206,19 @@ impl Authority {
         Ok(Permit::grant(who, family.id))
     }
 
+    /// May `who` do `action` to this organisation (approve it, renew or withdraw its signature,
+    /// change its settings)? The permit names the organisation, so it cannot be used for
+    /// another; the policies refuse anyone their own organisation.
+    pub fn decide_organisation<A: OrganisationAction>(
+        &self,
+        who: &Principal,
+        _action: A,
+        organisation: OrganisationId,
+    ) -> Result<Permit<A>, Denied> {
+        self.evaluate(who, A::NAME, Resource::Organisation(organisation))?;
+        Ok(Permit::grant(who, organisation))
+    }
+
     /// Asks Cedar and turns its answer into ours. Fails closed: a request that cannot be built
     /// or a policy that errors while evaluating refuses access, whatever else applied.
     fn evaluate(&self, who: &Principal, action: &'static str, resource: Resource<'_>) -> Result<(), Denied> {
@@ -288,6 +304,10 @@ impl Authority {
                 )?);
                 id
             }
+            // The asker's own organisation is already an entity, with its standing. Another
+            // organisation is named but not described: the policies compare identities only
+            // (reading an attribute of it fails to evaluate, which refuses the request).
+            Resource::Organisation(other) => uid(&self.types.organisation, other),
         };
 
         let request = Request::new(user, action, resource, Context::empty(), schema)?;
@@ -340,12 +360,12 @@ fn load_policies() -> Result<PolicySet, PolicyError> {
 mod tests {
     use super::*;
     use crate::actions::{
-        Action, ApplyToJoin, IssueApiToken, ManageOrganisations, ManageOwnAccount, ManageUsers, ViewAuditLog, ViewFamily, ViewFamilyList,
-        ViewIsaRegister, ViewStaffDirectory,
+        Action, ApplyToJoin, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, ViewAuditLog,
+        ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
     };
     use crate::rules::Effect;
     use domain::role::Role;
-    use domain::{FamilyId, OrganisationId, UserId};
+    use domain::{FamilyId, UserId};
 
     fn schema() -> Schema {
         Schema::from_cedarschema_str(SCHEMA).unwrap().0
@@ -353,6 +373,33 @@ mod tests {
 
     fn system<A: SystemAction>(_: A) -> (&'static str, Resource<'static>) {
         (A::NAME, Resource::System(A::RESOURCE))
+    }
+
+    /// A request for every action, and for the actions on one record each kind of record:
+    /// `family` (which may exclude `who`'s organisation), `who`'s own organisation and another.
+    fn every_request<'a>(who: &Principal, family: &'a FamilyFacts) -> Vec<(&'static str, Resource<'a>)> {
+        let requests = vec![
+            system(ViewIsaRegister),
+            system(ManageOrganisations),
+            system(ApplyToJoin),
+            system(ManageUsers),
+            system(ViewStaffDirectory),
+            system(ViewPanels),
+            system(ManageOwnAccount),
+            system(IssueApiToken),
+            system(ViewFamilyList),
+            system(ViewAuditLog),
+            (ViewFamily::NAME, Resource::Family(family)),
+            (ManageOrganisation::NAME, Resource::Organisation(who.organisation)),
+            (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
+        ];
+        let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
+        covered.sort_unstable();
+        covered.dedup();
+        let mut all = ALL_ACTIONS.to_vec();
+        all.sort_unstable();
+        assert_eq!(covered, all, "every action needs a request here");
+        requests
     }
 
     fn someone(roles: Vec<Role>, isa: IsaStanding, mfa_passed: bool) -> Principal {
@@ -426,24 +473,11 @@ mod tests {
             id: FamilyId::new(),
             excluded_organisations: vec![OrganisationId::new()],
         };
-        let requests = [
-            system(ViewIsaRegister),
-            system(ManageOrganisations),
-            system(ApplyToJoin),
-            system(ManageUsers),
-            system(ViewStaffDirectory),
-            system(ManageOwnAccount),
-            system(IssueApiToken),
-            system(ViewFamilyList),
-            system(ViewAuditLog),
-            (ViewFamily::NAME, Resource::Family(&family)),
-        ];
-        assert_eq!(requests.len(), ALL_ACTIONS.len());
         for who in [
             someone(vec![], IsaStanding::Pending, false),
             someone(Role::ALL.to_vec(), IsaStanding::Current, true),
         ] {
-            for (action, resource) in requests {
+            for (action, resource) in every_request(&who, &family) {
                 if let Err(e) = authority.request(&who, action, resource, Some(&schema)) {
                     panic!("{action}: {e}");
                 }
@@ -468,18 +502,7 @@ mod tests {
                 id: FamilyId::new(),
                 excluded_organisations: vec![who.organisation],
             };
-            for (action, resource) in [
-                system(ViewIsaRegister),
-                system(ManageOrganisations),
-                system(ApplyToJoin),
-                system(ManageUsers),
-                system(ViewStaffDirectory),
-                system(ManageOwnAccount),
-                system(IssueApiToken),
-                system(ViewFamilyList),
-                system(ViewAuditLog),
-                (ViewFamily::NAME, Resource::Family(&family)),
-            ] {
+            for (action, resource) in every_request(who, &family) {
                 let (request, entities) = authority.request(who, action, resource, None).unwrap();
                 let sliced = &authority.actions[action].policies;
                 let a = authority.authorizer.is_authorized(&request, sliced, &entities);

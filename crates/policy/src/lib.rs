@@ -9,7 +9,8 @@
 //!
 //! - yes is a [`Permit<A>`], a capability only this crate can construct. Store functions that
 //!   read or change data take one as an argument, so a handler that forgot to ask does not
-//!   compile, and a `Permit<ViewFamily>` names the one family it was granted for.
+//!   compile, a `Permit<ViewFamily>` names the one family it was granted for, and a
+//!   `Permit<ManageOrganisation>` the one organisation.
 //! - no is a [`Denied`], carrying the `@id` of the rule that decided and a plain-English
 //!   sentence for the "why can't I see this?" page, from the table in [`rules`].
 //!
@@ -31,6 +32,10 @@
 //! # Ok::<(), earlyhelp_policy::PolicyError>(())
 //! ```
 //!
+//! Three questions, by what the action is about: [`Authority::decide`] for the service as a
+//! whole ([`SystemAction`]), [`Authority::decide_family`] for one family ([`FamilyAction`]) and
+//! [`Authority::decide_organisation`] for one organisation ([`OrganisationAction`]).
+//!
 //! It may touch: the domain crate's ids, roles and ISA standing, and Cedar. No database, no
 //! clock, no I/O: the web layer tells it who is asking ([`Principal`]) and what it knows about
 //! the family ([`FamilyFacts`]); the store filters lists with the same rules in SQL and a
@@ -39,8 +44,9 @@
 //! Start reading at the policies themselves (`policies/family-data.cedar` holds the rules that
 //! matter most), then [`Authority`] for how a decision is made, and [`rules`] for what people
 //! are told. `tests/matrix.rs` checks every role × action × ISA standing × second factor ×
-//! consent exclusion against a specification written separately in plain Rust, and prints the
-//! table: `cargo test -p earlyhelp-policy --test matrix -- --nocapture print_matrix`.
+//! consent exclusion × own or other organisation against a specification written separately
+//! in plain Rust, and prints the table:
+//! `cargo test -p earlyhelp-policy --test matrix -- --nocapture print_matrix`.
 
 mod actions;
 mod authority;
@@ -49,8 +55,8 @@ mod principal;
 pub mod rules;
 
 pub use actions::{
-    ALL_ACTIONS, Action, ApplyToJoin, FamilyAction, IssueApiToken, ManageOrganisations, ManageOwnAccount, ManageUsers, SystemAction,
-    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewStaffDirectory,
+    ALL_ACTIONS, Action, ApplyToJoin, FamilyAction, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
+    OrganisationAction, SystemAction, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

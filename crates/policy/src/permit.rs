@@ -1,13 +1,14 @@
 //! The two outcomes of a decision: a [`Permit`] to hand to the store, or a [`Denied`] to show.
 
-use crate::actions::{Action, FamilyAction, sealed};
+use crate::actions::{Action, FamilyAction, OrganisationAction, sealed};
 use crate::principal::Principal;
 use crate::rules;
-use domain::FamilyId;
+use domain::{FamilyId, OrganisationId};
 use serde::Serialize;
 use std::marker::PhantomData;
 
-/// Proof that the policies allowed `who` to do `A` (to one family, for a family action).
+/// Proof that the policies allowed `who` to do `A` (to one family, for a family action; to one
+/// organisation, for an organisation action).
 ///
 /// Store functions that read or change data take a `&Permit<A>`, so a handler that never asked
 /// cannot call them. Only this crate can make one: the fields are private and there is no
@@ -29,6 +30,24 @@ use std::marker::PhantomData;
 /// use earlyhelp_policy::{Authority, Principal, ViewFamily};
 /// fn skip_the_family(authority: &Authority, who: &Principal) {
 ///     let _ = authority.decide(who, ViewFamily);
+/// }
+/// ```
+///
+/// nor an organisation action without naming the organisation:
+///
+/// ```compile_fail,E0277
+/// use earlyhelp_policy::{Authority, ManageOrganisation, Principal};
+/// fn skip_the_organisation(authority: &Authority, who: &Principal) {
+///     let _ = authority.decide(who, ManageOrganisation);
+/// }
+/// ```
+///
+/// and a permit for the register as a whole names no organisation to change:
+///
+/// ```compile_fail,E0599
+/// use earlyhelp_policy::{ManageOrganisations, Permit};
+/// fn any_organisation(permit: &Permit<ManageOrganisations>) {
+///     let _ = permit.organisation();
 /// }
 /// ```
 #[derive(Debug)]
@@ -63,6 +82,14 @@ impl<A: Action> Permit<A> {
 impl<A: FamilyAction> Permit<A> {
     /// The family this permit was granted for. The store must touch this family and no other.
     pub fn family(&self) -> FamilyId {
+        self.target
+    }
+}
+
+impl<A: OrganisationAction> Permit<A> {
+    /// The organisation this permit was granted for (never the asker's own). The store must
+    /// change this organisation and no other.
+    pub fn organisation(&self) -> OrganisationId {
         self.target
     }
 }

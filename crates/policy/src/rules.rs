@@ -8,6 +8,8 @@
 //! The order of [`RULES`] matters: when several forbids apply at once, the one listed first is
 //! the one reported. Organisational reasons come before the family's consent, so a member of a
 //! lapsed signatory learns about the lapse (which they can fix) and nothing about the family.
+//! A refusal no second factor can lift comes before the second factor, so nobody signs in
+//! again only to be refused for another reason.
 
 use serde::Serialize;
 
@@ -65,6 +67,13 @@ pub const RULES: &[Rule] = &[
             child safe, speak to the panel chair or the MASH.",
     },
     Rule {
+        id: "not-your-own-organisation",
+        effect: Effect::Forbid,
+        explanation: "Nobody can approve, renew or change the settings of their own \
+            organisation: an administrator or information governance officer of another \
+            organisation must do it.",
+    },
+    Rule {
         id: "admin-actions-need-a-second-factor",
         effect: Effect::Forbid,
         explanation: "Managing accounts, organisations, API tokens and the audit trail needs a \
@@ -87,6 +96,13 @@ pub const RULES: &[Rule] = &[
         effect: Effect::Permit,
         explanation: "Everyone signed in can see the staff directory and the register of \
             organisations that have signed the Information Sharing Agreement.",
+    },
+    Rule {
+        id: "staff-see-panels",
+        effect: Effect::Permit,
+        explanation: "Everyone signed in can see how panels are set up: their names, how often \
+            they meet, who chairs them and which organisations sit on them. This shows no \
+            family information.",
     },
     Rule {
         id: "own-account-only",

@@ -6,8 +6,8 @@ use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
-    Authority, FamilyFacts, IssueApiToken, ManageOrganisations, ManageOwnAccount, ManageUsers, Principal, ViewAuditLog, ViewFamily,
-    ViewFamilyList, ViewIsaRegister, ViewStaffDirectory, rules,
+    Authority, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, Principal, ViewAuditLog,
+    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory, rules,
 };
 
 fn authority() -> Authority {
@@ -164,6 +164,12 @@ fn admin_actions_need_a_second_factor() {
         authority.decide(&admin, ManageOrganisations).unwrap_err(),
         authority.decide(&admin, IssueApiToken).unwrap_err(),
         authority.decide(&ig, ViewAuditLog).unwrap_err(),
+        authority
+            .decide_organisation(&admin, ManageOrganisation, OrganisationId::new())
+            .unwrap_err(),
+        authority
+            .decide_organisation(&ig, ManageOrganisation, OrganisationId::new())
+            .unwrap_err(),
     ] {
         assert_eq!(denied.rule, "admin-actions-need-a-second-factor");
     }
@@ -213,6 +219,88 @@ fn everyone_signed_in_sees_the_directory_and_register_and_manages_their_own_acco
     assert!(authority.decide(&nobody_special, ViewIsaRegister).is_ok());
     let own = authority.decide(&nobody_special, ManageOwnAccount).unwrap();
     assert_eq!(own.principal().user, nobody_special.user);
+}
+
+#[test]
+fn everyone_signed_in_sees_how_panels_are_set_up() {
+    let authority = authority();
+    let nobody_special = Principal {
+        mfa_passed: false,
+        ..staff(&[], IsaStanding::Withdrawn)
+    };
+
+    assert!(authority.decide(&nobody_special, ViewPanels).is_ok());
+}
+
+#[test]
+fn information_governance_cannot_approve_their_own_organisation() {
+    let authority = authority();
+    let ig = staff(&[Role::InformationGovernance], IsaStanding::Lapsed);
+    let without_second_factor = Principal {
+        mfa_passed: false,
+        ..ig.clone()
+    };
+
+    let denied = authority.decide_organisation(&ig, ManageOrganisation, ig.organisation).unwrap_err();
+    // A second factor would not help, so that is not what they are told.
+    let also_denied = authority
+        .decide_organisation(&without_second_factor, ManageOrganisation, ig.organisation)
+        .unwrap_err();
+
+    assert_eq!(denied.rule, "not-your-own-organisation");
+    assert_eq!(also_denied.rule, "not-your-own-organisation");
+    assert_eq!(rules::rule(&denied.rule).unwrap().explanation, denied.explanation);
+    // Opening the register's screens is still theirs: only the organisation itself is refused.
+    assert!(authority.decide(&ig, ManageOrganisations).is_ok());
+}
+
+#[test]
+fn an_administrator_cannot_renew_their_own_organisation_either() {
+    let authority = authority();
+    let admin = staff(&[Role::Administrator, Role::InformationGovernance], IsaStanding::Current);
+
+    let denied = authority
+        .decide_organisation(&admin, ManageOrganisation, admin.organisation)
+        .unwrap_err();
+
+    assert_eq!(denied.rule, "not-your-own-organisation");
+}
+
+#[test]
+fn an_administrator_may_renew_another_organisation() {
+    let authority = authority();
+    let admin = staff(&[Role::Administrator], IsaStanding::Current);
+    let ig = staff(&[Role::InformationGovernance], IsaStanding::Current);
+    let lapsed_agency = OrganisationId::new();
+
+    assert!(authority.decide_organisation(&admin, ManageOrganisation, lapsed_agency).is_ok());
+    assert!(authority.decide_organisation(&ig, ManageOrganisation, lapsed_agency).is_ok());
+}
+
+#[test]
+fn practitioners_cannot_manage_another_organisation() {
+    let authority = authority();
+    let chair = staff(&[Role::PanelChair], IsaStanding::Current);
+
+    let denied = authority
+        .decide_organisation(&chair, ManageOrganisation, OrganisationId::new())
+        .unwrap_err();
+
+    assert_eq!(denied.rule, rules::DEFAULT_DENY);
+}
+
+#[test]
+fn a_permit_names_the_organisation_it_was_granted_for() {
+    let authority = authority();
+    let ig = staff(&[Role::InformationGovernance], IsaStanding::Current);
+    let applicant = OrganisationId::new();
+
+    let permit = authority.decide_organisation(&ig, ManageOrganisation, applicant).unwrap();
+
+    assert_eq!(permit.principal(), &ig);
+    assert_eq!(permit.organisation(), applicant);
+    assert_ne!(permit.organisation(), ig.organisation);
+    assert_eq!(permit.action(), "ManageOrganisation");
 }
 
 #[test]

@@ -1,5 +1,6 @@
 //! The whole decision table: every role × action × ISA standing × second factor × consent
-//! exclusion, checked against the specification in `support/mod.rs`, and printed for people:
+//! exclusion × own or other organisation, checked against the specification in
+//! `support/mod.rs`, and printed for people:
 //!
 //! ```text
 //! cargo test -p earlyhelp-policy --test matrix -- --nocapture print_matrix
@@ -39,9 +40,9 @@ fn every_cell_of_the_matrix_matches_the_specification() {
                     let want = expected(&roles, isa, mfa, column);
                     if outcome(&actual) != want {
                         disagreements.push(format!(
-                            "{roles:?} {isa:?} mfa={mfa} {} excluded={}: policy {:?}, spec {want:?}",
+                            "{roles:?} {isa:?} mfa={mfa} {} {:?}: policy {:?}, spec {want:?}",
                             column.action,
-                            column.excluded,
+                            column.about,
                             outcome(&actual)
                         ));
                     }
@@ -65,6 +66,7 @@ fn mark(result: Result<(), &str>) -> &'static str {
         Err("isa-signatories-only") => "ISA",
         Err("administrators-see-no-case-content") => "ADM",
         Err("consent-exclusion") => "CON",
+        Err("not-your-own-organisation") => "OWN",
         Err("admin-actions-need-a-second-factor") => "MFA",
         Err(_) => "ERR",
     }
@@ -80,8 +82,9 @@ fn print_matrix() {
          and any forbid still applies)\n\
          yes = permitted   - = no rule permits (default-deny)   ISA = isa-signatories-only\n\
          ADM = administrators-see-no-case-content   CON = consent-exclusion   \
-         MFA = admin-actions-need-a-second-factor\n\
-         Fam(excl) = ViewFamily on a family whose consent excludes the asker's organisation\n"
+         MFA = admin-actions-need-a-second-factor   OWN = not-your-own-organisation\n\
+         Fam(excl) = ViewFamily on a family whose consent excludes the asker's organisation\n\
+         Org(othr) / Org(own) = ManageOrganisation on another organisation / the asker's own\n"
     );
     let _ = write!(out, "{:<28} {:<10} {:<4}", "role", "ISA", "2FA");
     for column in COLUMNS {

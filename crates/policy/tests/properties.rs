@@ -7,7 +7,7 @@ mod support;
 use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, UserId};
-use earlyhelp_policy::{Authority, FamilyFacts, Principal, ViewFamily, ViewFamilyList};
+use earlyhelp_policy::{Authority, FamilyFacts, ManageOrganisation, Principal, ViewFamily, ViewFamilyList};
 use proptest::prelude::*;
 use std::sync::LazyLock;
 use support::{COLUMNS, decide, expected, organisation, outcome};
@@ -85,8 +85,8 @@ proptest! {
             prop_assert_eq!(
                 outcome(&actual),
                 expected(&who.roles, who.isa, who.mfa_passed, column),
-                "{:?} {:?} mfa={} {} excluded={}",
-                who.roles, who.isa, who.mfa_passed, column.action, column.excluded
+                "{:?} {:?} mfa={} {} {:?}",
+                who.roles, who.isa, who.mfa_passed, column.action, column.about
             );
         }
     }
@@ -104,6 +104,29 @@ proptest! {
         let permit = AUTHORITY.decide_family(&who, ViewFamily, &family).unwrap();
 
         prop_assert_eq!(permit.family(), family.id);
+        prop_assert_eq!(permit.principal(), &who);
+    }
+
+    #[test]
+    fn nobody_may_manage_their_own_organisation_whatever_their_roles(who in principal_in(1)) {
+        let denied = AUTHORITY.decide_organisation(&who, ManageOrganisation, who.organisation).unwrap_err();
+
+        prop_assert_eq!(denied.rule.as_str(), "not-your-own-organisation");
+    }
+
+    #[test]
+    fn an_organisation_permit_names_the_organisation_it_was_granted_for(other in 2u16..200) {
+        let who = Principal {
+            user: UserId::new(),
+            organisation: organisation(1),
+            roles: vec![Role::InformationGovernance],
+            isa: IsaStanding::Current,
+            mfa_passed: true,
+        };
+
+        let permit = AUTHORITY.decide_organisation(&who, ManageOrganisation, organisation(other)).unwrap();
+
+        prop_assert_eq!(permit.organisation(), organisation(other));
         prop_assert_eq!(permit.principal(), &who);
     }
 }

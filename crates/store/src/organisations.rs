@@ -7,7 +7,7 @@ use crate::error::parse_code;
 use crate::{Store, StoreError};
 use domain::OrganisationId;
 use domain::organisation::{IsaStatus, OrganisationKind};
-use policy::{ApplyToJoin, ManageOrganisations, Permit, ViewIsaRegister};
+use policy::{ApplyToJoin, ManageOrganisation, Permit, ViewIsaRegister};
 use time::Date;
 use uuid::Uuid;
 
@@ -182,15 +182,10 @@ impl Store {
 
     /// Changes an organisation's ISA status (approval, renewal, withdrawal), checking the
     /// version so two administrators cannot silently overwrite each other.
-    pub async fn set_isa_status(
-        &self,
-        permit: &Permit<ManageOrganisations>,
-        id: OrganisationId,
-        status: &IsaStatus,
-        version: i64,
-    ) -> Result<(), StoreError> {
+    pub async fn set_isa_status(&self, permit: &Permit<ManageOrganisation>, status: &IsaStatus, version: i64) -> Result<(), StoreError> {
         let c = IsaColumns::from(status);
         let actor = permit.principal().user;
+        let id = permit.organisation();
         write!(self, tx, kind => {
             let n = sqlx::query("UPDATE organisations SET isa_state = $1, isa_applied_on = COALESCE($2, isa_applied_on), \
                                  isa_signed_on = $3, isa_signatory = $4, isa_review_due = $5, isa_withdrawn_on = $6, \
@@ -216,14 +211,9 @@ impl Store {
     }
 
     /// Requires (or stops requiring) a second factor of all an organisation's staff.
-    pub async fn set_organisation_mfa(
-        &self,
-        permit: &Permit<ManageOrganisations>,
-        id: OrganisationId,
-        required: bool,
-        version: i64,
-    ) -> Result<(), StoreError> {
+    pub async fn set_organisation_mfa(&self, permit: &Permit<ManageOrganisation>, required: bool, version: i64) -> Result<(), StoreError> {
         let actor = permit.principal().user;
+        let id = permit.organisation();
         write!(self, tx, kind => {
             let n = sqlx::query("UPDATE organisations SET mfa_required = $1, version = version + 1 WHERE id = $2 AND version = $3")
                 .bind(required)

@@ -4,7 +4,7 @@ use crate::error::parse_code;
 use crate::{Store, StoreError};
 use domain::panel::{Cadence, Membership, PanelKind};
 use domain::{OrganisationId, PanelId, UserId};
-use policy::{Permit, ViewStaffDirectory};
+use policy::{Permit, ViewPanels};
 use time::Time;
 use uuid::Uuid;
 
@@ -72,9 +72,8 @@ struct PanelRow {
 }
 
 impl Store {
-    /// Every panel with its chairs and members, by name. Panel configuration names staff but
-    /// holds no family data, so the staff-directory permission covers it.
-    pub async fn list_panels(&self, _permit: &Permit<ViewStaffDirectory>) -> Result<Vec<PanelSummary>, StoreError> {
+    /// Every panel with its chairs and members, by name.
+    pub async fn list_panels(&self, _permit: &Permit<ViewPanels>) -> Result<Vec<PanelSummary>, StoreError> {
         let (rows, chairs, members): (Vec<PanelRow>, Vec<ChairRow>, Vec<MemberRow>) = read!(self, db => {
             let rows = sqlx::query_as(
                 "SELECT p.id, p.name, p.kind, l.name AS locality_name, p.cadence, p.starts_at, p.ends_at, p.venue, \

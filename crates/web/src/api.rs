@@ -170,9 +170,7 @@ pub async fn organisations(State(state): State<AppState>, caller: ApiCaller) -> 
 #[utoipa::path(get, path = "/api/v1/panels", tag = "panels", security(("bearer" = [])),
     responses((status = 200, body = [PanelEntry]), (status = 401), (status = 403)))]
 pub async fn panels(State(state): State<AppState>, caller: ApiCaller) -> Result<Json<Vec<PanelEntry>>, ApiError> {
-    let permit = state
-        .require(&caller.principal, policy::ViewStaffDirectory, &caller.address)
-        .await?;
+    let permit = state.require(&caller.principal, policy::ViewPanels, &caller.address).await?;
     let list = state.store.list_panels(&permit).await?;
     Ok(Json(
         list.into_iter()

@@ -87,18 +87,42 @@ impl AppState {
     ) -> Result<policy::Permit<A>, error::AppError> {
         match self.authority.decide(who, action) {
             Ok(permit) => Ok(permit),
-            Err(denied) => {
-                let entry = store::audit::AuditEntry::new(
-                    Some(who.user),
-                    "access.denied",
-                    "action",
-                    Some(format!("{}#{}", A::NAME, denied.rule)),
-                )
-                .from_address(Some(address.to_owned()))
-                .outcome(store::audit::Outcome::Denied);
-                self.store.audit_read(entry).await?;
-                Err(error::AppError::Forbidden(denied))
-            }
+            Err(denied) => Err(self.refused(who, A::NAME, None, denied, address).await),
+        }
+    }
+
+    /// The same for an action on one organisation (approving or renewing its signature).
+    pub async fn require_organisation<A: policy::OrganisationAction>(
+        &self,
+        who: &policy::Principal,
+        action: A,
+        organisation: domain::OrganisationId,
+        address: &str,
+    ) -> Result<policy::Permit<A>, error::AppError> {
+        match self.authority.decide_organisation(who, action, organisation) {
+            Ok(permit) => Ok(permit),
+            Err(denied) => Err(self.refused(who, A::NAME, Some(organisation.to_string()), denied, address).await),
+        }
+    }
+
+    async fn refused(
+        &self,
+        who: &policy::Principal,
+        action: &str,
+        target: Option<String>,
+        denied: policy::Denied,
+        address: &str,
+    ) -> error::AppError {
+        let record = match target {
+            Some(t) => format!("{action}:{t}#{}", denied.rule),
+            None => format!("{action}#{}", denied.rule),
+        };
+        let entry = store::audit::AuditEntry::new(Some(who.user), "access.denied", "action", Some(record))
+            .from_address(Some(address.to_owned()))
+            .outcome(store::audit::Outcome::Denied);
+        match self.store.audit_read(entry).await {
+            Ok(()) => error::AppError::Forbidden(denied),
+            Err(e) => e.into(),
         }
     }
 }

@@ -171,7 +171,7 @@ engines!(an_administrator_must_enrol_a_second_factor_before_anything_else, |db| 
     b.sign_in(&app.staff_with_role(Role::Administrator), PASSWORD).await;
     assert_eq!(b.get("/people").await.location.as_deref(), Some("/account/second-factor"));
     let setup = b.get("/account/second-factor").await;
-    assert!(setup.shows("data:image/png;base64,"), "a QR code is shown");
+    assert!(setup.shows("data:image/svg+xml;base64,"), "a QR code is shown");
     let secret = secret_on(&setup);
     let wrong = b
         .post("/account/second-factor", &[("csrf", setup.csrf().as_str()), ("code", "000000")])

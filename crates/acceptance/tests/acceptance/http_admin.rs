@@ -44,7 +44,11 @@ engines!(a_practitioner_cannot_open_the_add_a_person_page_and_is_told_why, |db| 
     let r = b.get("/people/new").await;
     assert_eq!(r.status, 403);
     assert!(r.shows("Why can't I see this?"));
-    assert_eq!(app.store.verify_audit_chain().await.unwrap(), Ok(entries_before + 1), "the refusal is on record");
+    assert_eq!(
+        app.store.verify_audit_chain().await.unwrap(),
+        Ok(entries_before + 1),
+        "the refusal is on record"
+    );
     assert!(!b.get("/people").await.shows("Add a person"));
 });
 
@@ -298,4 +302,22 @@ engines!(viewing_someone_elses_details_is_recorded_in_the_audit_trail, |db| asyn
         Ok(before + 1),
         "one entry for the view, and the chain holds"
     );
+});
+
+engines!(nobody_can_renew_their_own_organisations_signature, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = administrator(&app).await;
+    let email = domain::email::EmailAddress::parse(&app.staff_with_role(Role::Administrator)).unwrap();
+    let id = app.store.user_id_by_email(&email).await.unwrap().unwrap();
+    let own = app.store.staff_account(id).await.unwrap().unwrap().organisation_id;
+    let page = admin.get(&format!("/organisations/{own}")).await;
+    assert!(!page.shows("Record signature"), "no form for their own organisation");
+    let r = admin
+        .post(
+            &format!("/organisations/{own}/isa"),
+            &[("csrf", page.csrf().as_str()), ("version", "1"), ("signatory", "Me"), ("signed_on", "20/11/2026"), ("review_due", "20/11/2030")],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+    assert!(r.shows("not-your-own-organisation"));
 });

@@ -9,78 +9,109 @@ use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
-    ApplyToJoin, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisations, ManageOwnAccount, ManageUsers, Principal,
-    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewStaffDirectory,
+    ApplyToJoin, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
+    Principal, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
 };
 
-/// One column of the matrix: an action, and for `ViewFamily` whether the family's consent
-/// excludes the asker's organisation.
+/// What a column's action is asked about, beyond the service as a whole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum About {
+    /// A system action: the service, the register or the asker's own account.
+    Nothing,
+    /// A family action, on a family whose consent excludes the asker's organisation or not.
+    Family {
+        /// Whether the family excludes the asker's organisation.
+        excluded: bool,
+    },
+    /// An organisation action, on the asker's own organisation or another.
+    Organisation {
+        /// Whether the organisation is the asker's own.
+        own: bool,
+    },
+}
+
+/// One column of the matrix: an action, and what it is asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
     /// The action's name in the schema.
     pub action: &'static str,
     /// Short header for the printed table.
     pub header: &'static str,
-    /// For family actions: whether the family excludes the asker's organisation.
-    pub excluded: bool,
+    /// The family or organisation asked about, for actions on one record.
+    pub about: About,
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 11] = [
+pub const COLUMNS: [Column; 14] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
-        excluded: false,
+        about: About::Nothing,
     },
     Column {
         action: "ViewStaffDirectory",
         header: "Directory",
-        excluded: false,
+        about: About::Nothing,
+    },
+    Column {
+        action: "ViewPanels",
+        header: "Panels",
+        about: About::Nothing,
     },
     Column {
         action: "ManageOwnAccount",
         header: "OwnAcct",
-        excluded: false,
+        about: About::Nothing,
     },
     Column {
         action: "ApplyToJoin",
         header: "Apply",
-        excluded: false,
+        about: About::Nothing,
     },
     Column {
         action: "ManageOrganisations",
         header: "Orgs",
-        excluded: false,
+        about: About::Nothing,
+    },
+    Column {
+        action: "ManageOrganisation",
+        header: "Org(othr)",
+        about: About::Organisation { own: false },
+    },
+    Column {
+        action: "ManageOrganisation",
+        header: "Org(own)",
+        about: About::Organisation { own: true },
     },
     Column {
         action: "ManageUsers",
         header: "Users",
-        excluded: false,
+        about: About::Nothing,
     },
     Column {
         action: "IssueApiToken",
         header: "Token",
-        excluded: false,
+        about: About::Nothing,
     },
     Column {
         action: "ViewAuditLog",
         header: "Audit",
-        excluded: false,
+        about: About::Nothing,
     },
     Column {
         action: "ViewFamilyList",
         header: "FamList",
-        excluded: false,
+        about: About::Nothing,
     },
     Column {
         action: "ViewFamily",
         header: "Family",
-        excluded: false,
+        about: About::Family { excluded: false },
     },
     Column {
         action: "ViewFamily",
         header: "Fam(excl)",
-        excluded: true,
+        about: About::Family { excluded: true },
     },
 ];
 
@@ -96,7 +127,8 @@ pub const STANDINGS: [IsaStanding; 4] = [
 /// allowed, otherwise the rule that should be reported.
 ///
 /// Order of refusals (most useful and least revealing first): the organisation's ISA standing,
-/// the administrator's separation from case content, the family's consent, the second factor.
+/// the administrator's separation from case content, the family's consent, the asker's own
+/// organisation (no second factor would lift it), the second factor.
 pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> Result<(), &'static str> {
     let holds = |role: Role| roles.contains(&role);
     let works_with_families = roles.iter().any(|r| match r {
@@ -113,7 +145,18 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
 
     match column.action {
         // Everyone signed in, whatever their role, organisation or second factor.
-        "ViewIsaRegister" | "ViewStaffDirectory" | "ManageOwnAccount" | "ApplyToJoin" => Ok(()),
+        "ViewIsaRegister" | "ViewStaffDirectory" | "ViewPanels" | "ManageOwnAccount" | "ApplyToJoin" => Ok(()),
+
+        // One organisation: never one's own, whoever asks; otherwise as for the register.
+        "ManageOrganisation" => {
+            if column.about == (About::Organisation { own: true }) {
+                Err("not-your-own-organisation")
+            } else if !mfa {
+                Err("admin-actions-need-a-second-factor")
+            } else {
+                allow_if(holds(Role::Administrator) || holds(Role::InformationGovernance))
+            }
+        }
 
         // Powers over the service: need a second factor whoever asks, then the right role.
         "ManageUsers" | "IssueApiToken" | "ManageOrganisations" | "ViewAuditLog" => {
@@ -133,7 +176,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                 Err("isa-signatories-only")
             } else if holds(Role::Administrator) {
                 Err("administrators-see-no-case-content")
-            } else if column.action == "ViewFamily" && column.excluded {
+            } else if column.about == (About::Family { excluded: true }) {
                 Err("consent-exclusion")
             } else {
                 allow_if(works_with_families)
@@ -160,6 +203,11 @@ pub fn principal(roles: &[Role], isa: IsaStanding, mfa_passed: bool) -> Principa
     }
 }
 
+/// The principal's own organisation, or another one.
+pub fn organisation_for(who: &Principal, own: bool) -> OrganisationId {
+    if own { who.organisation } else { organisation(998) }
+}
+
 /// A family that excludes the principal's organisation, or another one.
 pub fn family(who: &Principal, excluded: bool) -> FamilyFacts {
     let excluded_org = if excluded { who.organisation } else { organisation(999) };
@@ -171,13 +219,16 @@ pub fn family(who: &Principal, excluded: bool) -> FamilyFacts {
 
 /// Asks the authority through the typed API, for the action a column names.
 pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<(), Denied> {
-    let f = family(who, column.excluded);
+    let f = family(who, column.about == (About::Family { excluded: true }));
+    let o = organisation_for(who, column.about == (About::Organisation { own: true }));
     match column.action {
         "ViewIsaRegister" => authority.decide(who, ViewIsaRegister).map(drop),
         "ViewStaffDirectory" => authority.decide(who, ViewStaffDirectory).map(drop),
+        "ViewPanels" => authority.decide(who, ViewPanels).map(drop),
         "ManageOwnAccount" => authority.decide(who, ManageOwnAccount).map(drop),
         "ApplyToJoin" => authority.decide(who, ApplyToJoin).map(drop),
         "ManageOrganisations" => authority.decide(who, ManageOrganisations).map(drop),
+        "ManageOrganisation" => authority.decide_organisation(who, ManageOrganisation, o).map(drop),
         "ManageUsers" => authority.decide(who, ManageUsers).map(drop),
         "IssueApiToken" => authority.decide(who, IssueApiToken).map(drop),
         "ViewAuditLog" => authority.decide(who, ViewAuditLog).map(drop),

@@ -102,7 +102,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
     if runs_panels {
         let all = state
             .store
-            .list_panels(&state.require(&who.principal, policy::ViewStaffDirectory, &who.address).await?)
+            .list_panels(&state.require(&who.principal, policy::ViewPanels, &who.address).await?)
             .await?;
         for p in all {
             let part = if p.chairs.iter().any(|(id, _)| *id == who.account.id) {

@@ -111,7 +111,10 @@ async fn organisation_page(
         chrome: Chrome::signed_in(state, who, row.org.name.clone(), "organisations").with_errors(&errors),
         row,
         signatory,
-        can_manage: state.authority.decide(&who.principal, policy::ManageOrganisations).is_ok(),
+        can_manage: state
+            .authority
+            .decide_organisation(&who.principal, policy::ManageOrganisation, id)
+            .is_ok(),
         errors,
         form,
     })
@@ -157,7 +160,9 @@ pub async fn record_signature(
     form: CsrfForm<SignatureForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let permit = state.require(&who.principal, policy::ManageOrganisations, &who.address).await?;
+    let permit = state
+        .require_organisation(&who.principal, policy::ManageOrganisation, id, &who.address)
+        .await?;
     let view = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
     let org = state.store.organisation(&view, id).await?.ok_or(AppError::NotFound)?;
     let f = form.value;
@@ -175,7 +180,7 @@ pub async fn record_signature(
         };
         match next {
             Ok(status) => {
-                state.store.set_isa_status(&permit, id, &status, f.version).await?;
+                state.store.set_isa_status(&permit, &status, f.version).await?;
                 return Ok(Redirect::to(&format!("/organisations/{id}")).into_response());
             }
             Err(e @ IsaError::SignedInFuture) => errors.add("signed_on", e.to_string()),
@@ -210,10 +215,12 @@ pub async fn set_mfa(
     form: CsrfForm<MfaForm>,
 ) -> Result<Response, AppError> {
     let id = parse_id(&id)?;
-    let permit = state.require(&who.principal, policy::ManageOrganisations, &who.address).await?;
+    let permit = state
+        .require_organisation(&who.principal, policy::ManageOrganisation, id, &who.address)
+        .await?;
     state
         .store
-        .set_organisation_mfa(&permit, id, form.value.required == "yes", form.value.version)
+        .set_organisation_mfa(&permit, form.value.required == "yes", form.value.version)
         .await?;
     Ok(Redirect::to(&format!("/organisations/{id}")).into_response())
 }

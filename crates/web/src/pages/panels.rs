@@ -18,7 +18,7 @@ struct PanelsPage {
 
 /// Every panel with its cadence, chairs and members.
 pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
-    let permit = state.require(&who.principal, policy::ViewStaffDirectory, &who.address).await?;
+    let permit = state.require(&who.principal, policy::ViewPanels, &who.address).await?;
     let panels = state
         .store
         .list_panels(&permit)
