@@ -315,7 +315,13 @@ engines!(nobody_can_renew_their_own_organisations_signature, |db| async move {
     let r = admin
         .post(
             &format!("/organisations/{own}/isa"),
-            &[("csrf", page.csrf().as_str()), ("version", "1"), ("signatory", "Me"), ("signed_on", "20/11/2026"), ("review_due", "20/11/2030")],
+            &[
+                ("csrf", page.csrf().as_str()),
+                ("version", "1"),
+                ("signatory", "Me"),
+                ("signed_on", "20/11/2026"),
+                ("review_due", "20/11/2030"),
+            ],
         )
         .await;
     assert_eq!(r.status, 403);
