@@ -20,7 +20,7 @@ use std::marker::PhantomData;
 /// ```compile_fail,E0451
 /// use earlyhelp_policy::{Permit, ViewFamily};
 /// fn forge() -> Permit<ViewFamily> {
-///     Permit { principal: todo!(), target: todo!(), _action: std::marker::PhantomData }
+///     Permit { principal: panic!(), target: panic!(), _action: std::marker::PhantomData }
 /// }
 /// ```
 ///
