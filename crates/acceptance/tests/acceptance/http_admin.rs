@@ -327,3 +327,47 @@ engines!(nobody_can_renew_their_own_organisations_signature, |db| async move {
     assert_eq!(r.status, 403);
     assert!(r.shows("not-your-own-organisation"));
 });
+
+engines!(a_corrected_form_still_catches_a_change_made_meanwhile, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = administrator(&app).await;
+    let pending = organisation_of(&app, IsaStanding::Pending).id;
+    let page = admin.get(&format!("/organisations/{pending}")).await;
+    let csrf = page.csrf();
+    let path = format!("/organisations/{pending}/isa");
+    // Someone else changes the organisation while this form is open…
+    let other = admin
+        .post(
+            &format!("/organisations/{pending}/second-factor"),
+            &[("csrf", csrf.as_str()), ("version", "1"), ("required", "yes")],
+        )
+        .await;
+    assert_eq!(other.status, 303);
+    // …this person makes a mistake, and the form comes back carrying the version they loaded.
+    let bad = admin
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("version", "1"),
+                ("signatory", ""),
+                ("signed_on", "20/11/2026"),
+                ("review_due", "20/11/2027"),
+            ],
+        )
+        .await;
+    assert!(bad.shows("name=\"version\" value=\"1\""));
+    let corrected = admin
+        .post(
+            &path,
+            &[
+                ("csrf", csrf.as_str()),
+                ("version", "1"),
+                ("signatory", "Director"),
+                ("signed_on", "20/11/2026"),
+                ("review_due", "20/11/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(corrected.status, 409);
+});
