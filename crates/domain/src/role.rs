@@ -80,6 +80,18 @@ impl Role {
     }
 }
 
+/// Whether a person must set up a second factor: their organisation requires it of all its
+/// staff, or one of their roles always does.
+pub fn second_factor_required(roles: &[Role], organisation_requires: bool) -> bool {
+    organisation_requires || roles.iter().any(|r| r.always_requires_mfa())
+}
+
+/// Whether sign-in must ask for the second factor: whenever it is required, and whenever the
+/// person has set one up, even by choice (otherwise the app they set up protects nothing).
+pub fn second_factor_asked(roles: &[Role], organisation_requires: bool, set_up: bool) -> bool {
+    set_up || second_factor_required(roles, organisation_requires)
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.label())
@@ -110,6 +122,15 @@ mod tests {
         for role in Role::ALL {
             assert_eq!(role.code().parse::<Role>(), Ok(role));
         }
+    }
+
+    #[test]
+    fn a_second_factor_set_up_by_choice_is_always_asked_for() {
+        let roles = [Role::LeadProfessional];
+        assert!(!second_factor_asked(&roles, false, false));
+        assert!(second_factor_asked(&roles, false, true));
+        assert!(second_factor_asked(&roles, true, false));
+        assert!(second_factor_required(&[Role::LeadProfessional, Role::Administrator], false));
     }
 
     #[test]

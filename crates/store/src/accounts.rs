@@ -57,13 +57,13 @@ impl StaffAccount {
 
     /// Whether this person must set up a second factor before using the product.
     pub fn requires_mfa(&self) -> bool {
-        self.organisation_mfa_required || self.roles.iter().any(|r| r.always_requires_mfa())
+        domain::role::second_factor_required(&self.roles, self.organisation_mfa_required)
     }
 
-    /// Whether sign-in must ask for the second factor: when it is required, and whenever the
-    /// person has set one up, even by choice (otherwise the app they set up protects nothing).
+    /// Whether sign-in must ask for the second factor (the rule is the domain's
+    /// [`domain::role::second_factor_asked`]).
     pub fn must_pass_second_factor(&self) -> bool {
-        self.mfa_enabled || self.requires_mfa()
+        domain::role::second_factor_asked(&self.roles, self.organisation_mfa_required, self.mfa_enabled)
     }
 }
 

@@ -41,6 +41,11 @@ impl FormErrors {
     }
 }
 
+/// A form with no fields but its CSRF token: a button that only does one thing (sign out,
+/// reset a second factor).
+#[derive(Debug, serde::Deserialize)]
+pub struct NoFields {}
+
 /// A URL-encoded form whose CSRF token has been checked. `pairs` keeps every field as sent,
 /// for repeated fields such as checkboxes.
 pub struct CsrfForm<T> {

@@ -3,7 +3,7 @@
 use super::{Chrome, render};
 use crate::AppState;
 use crate::error::AppError;
-use crate::forms::{CsrfForm, FormErrors};
+use crate::forms::{CsrfForm, FormErrors, NoFields};
 use crate::passwords;
 use crate::session::{self, PartlySignedIn, SignedIn, principal_for};
 use askama::Template;
@@ -114,16 +114,12 @@ pub async fn change_password(
     Ok(Redirect::to("/account").into_response())
 }
 
-/// What the sign-out-everywhere button sends.
-#[derive(Deserialize)]
-pub struct Empty {}
-
 /// Ends every session of this person, on every server.
 pub async fn sign_out_everywhere(
     State(state): State<AppState>,
     jar: CookieJar,
     who: SignedIn,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let permit = state.require(&who.principal, policy::ManageOwnAccount, &who.address).await?;
     state.store.end_all_sessions(&permit, who.account.id).await?;

@@ -3,7 +3,7 @@
 use super::{Chrome, render};
 use crate::AppState;
 use crate::error::AppError;
-use crate::forms::{CsrfForm, FormErrors};
+use crate::forms::{CsrfForm, FormErrors, NoFields};
 use crate::passwords;
 use crate::session::SignedIn;
 use askama::Template;
@@ -244,16 +244,12 @@ pub async fn set_active(
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
 }
 
-/// What the reset form sends.
-#[derive(Deserialize)]
-pub struct Empty {}
-
 /// Removes a person's second factor so they can set it up again (lost phone).
 pub async fn reset_mfa(
     State(state): State<AppState>,
     who: SignedIn,
     Path(id): Path<String>,
-    _form: CsrfForm<Empty>,
+    _form: CsrfForm<NoFields>,
 ) -> Result<Response, AppError> {
     let id = parse_user(&id)?;
     let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;

@@ -3,7 +3,7 @@
 use super::{Chrome, render};
 use crate::AppState;
 use crate::error::AppError;
-use crate::forms::{CsrfForm, FormErrors};
+use crate::forms::{CsrfForm, FormErrors, NoFields};
 use crate::session::{self, ClientAddress};
 use crate::{passwords, throttle};
 use askama::Template;
@@ -102,12 +102,8 @@ pub async fn submit(
     Ok((jar, Redirect::to("/")).into_response())
 }
 
-/// What the sign-out button sends.
-#[derive(Deserialize)]
-pub struct Empty {}
-
 /// Ends this session, then shows the signed-out page (a redirect, so refreshing it is harmless).
-pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, _form: CsrfForm<Empty>) -> Result<Response, AppError> {
+pub async fn sign_out(State(state): State<AppState>, jar: CookieJar, _form: CsrfForm<NoFields>) -> Result<Response, AppError> {
     let jar = session::end_session(&state, jar).await?;
     Ok((jar, Redirect::to("/signed-out")).into_response())
 }
