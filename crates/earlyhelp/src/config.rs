@@ -28,6 +28,10 @@ pub struct Config {
     /// Addresses of reverse proxies in front of the service: for requests from them, the
     /// client address is taken from X-Forwarded-For (throttling and the audit trail need it).
     pub trusted_proxies: Vec<String>,
+    /// A file holding the Ed25519 key (64 hex characters) that signs audit checkpoints, kept
+    /// outside the database (make one with `earlyhelp audit new-key`). Unset, a key kept in
+    /// the database is used.
+    pub audit_key_file: Option<std::path::PathBuf>,
 }
 
 impl Default for Config {
@@ -41,6 +45,7 @@ impl Default for Config {
             log_format: "text".into(),
             metrics_addr: None,
             trusted_proxies: Vec::new(),
+            audit_key_file: None,
         }
     }
 }
@@ -56,6 +61,23 @@ impl Config {
             .merge(Env::prefixed("EARLYHELP_"))
             .extract()
             .context("configuration is not valid")
+    }
+}
+
+impl Config {
+    /// The key that signs audit checkpoints: the configured file's, or the database's own.
+    pub async fn checkpoint_key(&self, store: &store::Store) -> Result<store::audit::CheckpointKey> {
+        match &self.audit_key_file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).with_context(|| format!("could not read the audit key {}", path.display()))?;
+                let seed: [u8; 32] = hex::decode(text.trim())
+                    .ok()
+                    .and_then(|b| b.try_into().ok())
+                    .with_context(|| format!("{} must hold 64 hexadecimal characters", path.display()))?;
+                Ok(store::audit::CheckpointKey::from_seed(seed))
+            }
+            None => Ok(store.stored_checkpoint_key().await?),
+        }
     }
 }
 

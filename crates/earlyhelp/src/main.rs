@@ -161,11 +161,40 @@ enum TokenCommand {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Check the whole audit chain; names the first entry altered, inserted, removed or reordered.
+    /// Check the whole audit chain and its signed checkpoints; names the first entry altered,
+    /// inserted, removed or reordered.
     Verify {
         /// Database URL [env: EARLYHELP_DATABASE_URL]
         #[arg(long)]
         database_url: Option<String>,
+        /// Checkpoints an outside witness kept (the JSON lines `audit checkpoints` wrote):
+        /// the chain must still match every one of them.
+        #[arg(long)]
+        witness: Option<PathBuf>,
+        /// The public key (hex) the witness pinned; every checkpoint must be signed by it.
+        #[arg(long, requires = "witness")]
+        public_key: Option<String>,
+    },
+    /// Sign a checkpoint of the chain's head now (the server also does this every few minutes).
+    Checkpoint {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Write every signed checkpoint as JSON lines, for an outside witness to keep.
+    Checkpoints {
+        /// Database URL [env: EARLYHELP_DATABASE_URL]
+        #[arg(long)]
+        database_url: Option<String>,
+        /// The file to write (standard output if not given).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Make a new checkpoint signing key file (then set EARLYHELP_AUDIT_KEY_FILE to it).
+    NewKey {
+        /// The file to write (must not exist); keep it readable only by the service.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -367,16 +396,91 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             Ok(())
         }
         Command::Audit {
-            command: AuditCommand::Verify { database_url },
+            command: AuditCommand::Verify {
+                database_url,
+                witness,
+                public_key,
+            },
         } => {
             let store = open(&config, database_url).await?;
-            match store.verify_audit_chain().await? {
-                Ok(n) => {
-                    println!("Audit chain verified: {n} entries, unbroken.");
-                    Ok(())
-                }
+            let n = match store.verify_audit_chain().await? {
+                Ok(n) => n,
                 Err(b) => bail!("audit chain broken at entry {}: {}", b.seq, b.reason),
+            };
+            let own = store.checkpoints().await?;
+            if let Err(b) = store.verify_checkpoints(&own, None).await? {
+                bail!("audit chain broken at entry {}: {}", b.seq, b.reason);
             }
+            let mut witnessed = 0;
+            if let Some(path) = witness {
+                let text = std::fs::read_to_string(&path).with_context(|| format!("could not read {}", path.display()))?;
+                let kept: Vec<store::audit::Checkpoint> = text
+                    .lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .enumerate()
+                    .map(|(i, l)| serde_json::from_str(l).with_context(|| format!("{} line {} is not a checkpoint", path.display(), i + 1)))
+                    .collect::<Result<_>>()?;
+                match store.verify_checkpoints(&kept, public_key.as_deref()).await? {
+                    Ok(k) => witnessed = k,
+                    Err(b) => bail!("audit chain broken at entry {}: {}", b.seq, b.reason),
+                }
+            }
+            println!(
+                "Audit chain verified: {n} entries, unbroken; {} signed checkpoints match{}.",
+                own.len(),
+                if witnessed > 0 {
+                    format!(", and so do the witness's {witnessed}")
+                } else {
+                    String::new()
+                }
+            );
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoint { database_url },
+        } => {
+            let store = open(&config, database_url).await?;
+            let key = config.checkpoint_key(&store).await?;
+            match store.sign_checkpoint(&key).await? {
+                Some(c) => println!("Signed a checkpoint at entry {} with key {}.", c.seq, c.public_key),
+                None => println!("Nothing new to sign: the chain's head is already checkpointed (or the chain is empty)."),
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::Checkpoints { database_url, out },
+        } => {
+            let store = open(&config, database_url).await?;
+            let mut lines = String::new();
+            for c in store.checkpoints().await? {
+                lines.push_str(&serde_json::to_string(&c)?);
+                lines.push('\n');
+            }
+            match out {
+                Some(path) => std::fs::write(&path, lines).with_context(|| format!("could not write {}", path.display()))?,
+                None => print!("{lines}"),
+            }
+            Ok(())
+        }
+        Command::Audit {
+            command: AuditCommand::NewKey { out },
+        } => {
+            use std::io::Write;
+            let seed: [u8; 32] = rand::random();
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let mut file = options
+                .open(&out)
+                .with_context(|| format!("could not create {} (it must not exist)", out.display()))?;
+            writeln!(file, "{}", hex::encode(seed))?;
+            println!(
+                "Wrote a new key to {}. Its public key, for witnesses: {}",
+                out.display(),
+                store::audit::CheckpointKey::from_seed(seed).public_key()
+            );
+            Ok(())
         }
         Command::Backup { database_url, to } => {
             let store = open(&config, database_url).await?;

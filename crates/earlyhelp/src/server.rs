@@ -35,7 +35,8 @@ pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListe
     };
     let state = web::AppState::new(store.clone(), web_config.clone()).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
-    let housekeeping = tokio::spawn(housekeeping(store.clone(), web_config, stop_rx));
+    let checkpoint_key = config.checkpoint_key(&store).await?;
+    let housekeeping = tokio::spawn(housekeeping(store.clone(), web_config, checkpoint_key, stop_rx));
     let app = web::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -48,10 +49,10 @@ pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListe
     Ok(())
 }
 
-/// Background work: removes expired sessions. Safe on several servers at once (a DELETE by
-/// time is idempotent). Later issues add circulation, reminders and retention through the
-/// jobs table.
-async fn housekeeping(store: Store, config: web::WebConfig, mut stop: watch::Receiver<bool>) {
+/// Background work: removes expired sessions and signs a checkpoint of the audit chain's head.
+/// Safe on several servers at once (a DELETE by time is idempotent; a checkpoint for an entry
+/// is kept once). Later issues add circulation, reminders and retention through the jobs table.
+async fn housekeeping(store: Store, config: web::WebConfig, checkpoint_key: store::audit::CheckpointKey, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tokio::select! {
@@ -59,6 +60,9 @@ async fn housekeeping(store: Store, config: web::WebConfig, mut stop: watch::Rec
                 let now = store.clock().now();
                 if let Err(e) = store.purge_expired_sessions(now - config.idle_timeout, now - config.absolute_timeout).await {
                     tracing::warn!(error = %e, "session housekeeping failed");
+                }
+                if let Err(e) = store.sign_checkpoint(&checkpoint_key).await {
+                    tracing::warn!(error = %e, "could not sign an audit checkpoint");
                 }
             }
             _ = stop.changed() => break,

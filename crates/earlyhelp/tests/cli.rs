@@ -142,19 +142,65 @@ async fn operator_commands(engine: Engine) {
     );
 
     assert!(ok(&earlyhelp(&["audit", "verify", "--database-url", &db.url])).contains("unbroken"));
+    assert!(ok(&earlyhelp(&["audit", "checkpoint", "--database-url", &db.url])).contains("Signed a checkpoint"));
+    let dir = TempDir::new();
+    let witness = dir.0.join("witness.jsonl");
+    ok(&earlyhelp(&[
+        "audit",
+        "checkpoints",
+        "--database-url",
+        &db.url,
+        "--out",
+        witness.to_str().unwrap(),
+    ]));
+    let kept: serde_json::Value = serde_json::from_str(std::fs::read_to_string(&witness).unwrap().lines().next().unwrap()).unwrap();
+    let public_key = kept["public_key"].as_str().unwrap().to_owned();
+    let verified = ok(&earlyhelp(&[
+        "audit",
+        "verify",
+        "--database-url",
+        &db.url,
+        "--witness",
+        witness.to_str().unwrap(),
+        "--public-key",
+        &public_key,
+    ]));
+    assert!(verified.contains("witness's 1"), "{verified}");
+    let wrong_key = "ab".repeat(32);
+    assert!(
+        fails(&earlyhelp(&[
+            "audit",
+            "verify",
+            "--database-url",
+            &db.url,
+            "--witness",
+            witness.to_str().unwrap(),
+            "--public-key",
+            &wrong_key,
+        ]))
+        .contains("not validly signed")
+    );
+
+    // The application's own connection cannot change an entry; someone who owns the database
+    // can, by removing the guard first, and verification finds it.
+    let alter = "UPDATE audit_log SET action = 'nothing.to.see' WHERE seq = 3";
     if db.url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-        sqlx::query("UPDATE audit_log SET action = 'nothing.to.see' WHERE seq = 3")
+        assert!(sqlx::query(alter).execute(&pool).await.is_err());
+        sqlx::query("DROP TRIGGER audit_log_append_only_update")
             .execute(&pool)
             .await
             .unwrap();
+        sqlx::query(alter).execute(&pool).await.unwrap();
         pool.close().await;
     } else {
         let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-        sqlx::query("UPDATE audit_log SET action = 'nothing.to.see' WHERE seq = 3")
+        assert!(sqlx::query(alter).execute(&pool).await.is_err());
+        sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER USER")
             .execute(&pool)
             .await
             .unwrap();
+        sqlx::query(alter).execute(&pool).await.unwrap();
         pool.close().await;
     }
     assert!(fails(&earlyhelp(&["audit", "verify", "--database-url", &db.url])).contains("broken at entry 3"));

@@ -352,3 +352,166 @@ impl crate::Store {
         Ok(())
     }
 }
+
+/// The service's key for signing checkpoints of the chain head.
+///
+/// An attacker who can rewrite the database can recompute every hash in the chain; what they
+/// cannot do is change a checkpoint that was already handed to an outside witness. The key
+/// comes from a file the operator keeps outside the database (`EARLYHELP_AUDIT_KEY_FILE`) or,
+/// by default, from a secret kept in the database itself, which still lets a witness notice a
+/// rewritten history (its old checkpoints stop matching).
+#[derive(Clone)]
+pub struct CheckpointKey(ed25519_dalek::SigningKey);
+
+impl std::fmt::Debug for CheckpointKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("CheckpointKey").field(&self.public_key()).finish()
+    }
+}
+
+impl CheckpointKey {
+    /// A key from its 32-byte seed.
+    pub fn from_seed(seed: [u8; 32]) -> Self {
+        Self(ed25519_dalek::SigningKey::from_bytes(&seed))
+    }
+
+    /// The public key, hex-encoded, as checkpoints carry it and witnesses pin it.
+    pub fn public_key(&self) -> String {
+        hex::encode(self.0.verifying_key().to_bytes())
+    }
+}
+
+/// A signed statement that the audit chain's entry `seq` had hash `hash` at `signed_at`.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize, serde::Deserialize)]
+pub struct Checkpoint {
+    /// The entry the checkpoint covers (and so every entry before it).
+    pub seq: i64,
+    /// That entry's hash.
+    pub hash: String,
+    /// When it was signed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub signed_at: OffsetDateTime,
+    /// The Ed25519 public key that signed it, hex.
+    pub public_key: String,
+    /// The Ed25519 signature over [`Checkpoint::message`], hex.
+    pub signature: String,
+}
+
+impl Checkpoint {
+    /// The exact bytes signed: versioned and labelled, so a signature can never be mistaken for
+    /// one over something else.
+    pub fn message(seq: i64, hash: &str, signed_at: OffsetDateTime) -> String {
+        format!(
+            "earlyhelp audit checkpoint v1\nseq={seq}\nhash={hash}\nsigned_at={}\n",
+            signed_at.unix_timestamp()
+        )
+    }
+
+    /// Whether the signature is valid for this checkpoint under its own public key. (A witness
+    /// also checks the key is the one it pinned.)
+    pub fn signature_is_valid(&self) -> bool {
+        let key = hex::decode(&self.public_key)
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .and_then(|b| ed25519_dalek::VerifyingKey::from_bytes(&b).ok());
+        let signature = hex::decode(&self.signature)
+            .ok()
+            .and_then(|b| <[u8; 64]>::try_from(b).ok())
+            .map(|b| ed25519_dalek::Signature::from_bytes(&b));
+        match (key, signature) {
+            (Some(key), Some(signature)) => key
+                .verify_strict(Self::message(self.seq, &self.hash, self.signed_at).as_bytes(), &signature)
+                .is_ok(),
+            _ => false,
+        }
+    }
+}
+
+impl crate::Store {
+    /// The checkpoint key kept in the database, created on first use: the default when the
+    /// operator has not configured a key file.
+    pub async fn stored_checkpoint_key(&self) -> Result<CheckpointKey, crate::StoreError> {
+        Ok(CheckpointKey::from_seed(self.shared_secret("audit-checkpoint-key").await?))
+    }
+
+    /// Signs the current head of the chain, unless it is already checkpointed (or the chain is
+    /// empty). Safe on several servers at once: a checkpoint for the same entry is kept once.
+    pub async fn sign_checkpoint(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>, crate::StoreError> {
+        use ed25519_dalek::Signer;
+        let head: Option<(i64, String)> = read!(self, db => {
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(db).await?
+        });
+        let Some((seq, hash)) = head else { return Ok(None) };
+        let signed_at = self.now();
+        let signature = key.0.sign(Checkpoint::message(seq, &hash, signed_at).as_bytes());
+        let checkpoint = Checkpoint {
+            seq,
+            hash,
+            signed_at,
+            public_key: key.public_key(),
+            signature: hex::encode(signature.to_bytes()),
+        };
+        let inserted = write!(self, tx, kind => {
+            sqlx::query(
+                "INSERT INTO audit_checkpoints (seq, hash, signed_at, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (seq) DO NOTHING",
+            )
+            .bind(checkpoint.seq)
+            .bind(&checkpoint.hash)
+            .bind(checkpoint.signed_at)
+            .bind(&checkpoint.public_key)
+            .bind(&checkpoint.signature)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        Ok((inserted == 1).then_some(checkpoint))
+    }
+
+    /// Every checkpoint, oldest first: what `earlyhelp audit checkpoints` exports to a witness.
+    pub async fn checkpoints(&self) -> Result<Vec<Checkpoint>, crate::StoreError> {
+        Ok(read!(self, db => {
+            sqlx::query_as("SELECT seq, hash, signed_at, public_key, signature FROM audit_checkpoints ORDER BY seq")
+                .fetch_all(db)
+                .await?
+        }))
+    }
+
+    /// Checks checkpoints (the database's own, or a witness's copies) against the chain as it
+    /// is now: each must carry a valid signature, by `pinned_key` when one is given, and name
+    /// an entry whose hash is still the one signed. Run after [`Store::verify_audit_chain`]:
+    /// a chain that verifies but no longer matches a checkpoint was rewritten wholesale.
+    pub async fn verify_checkpoints(
+        &self,
+        checkpoints: &[Checkpoint],
+        pinned_key: Option<&str>,
+    ) -> Result<Result<usize, ChainBreak>, crate::StoreError> {
+        for c in checkpoints {
+            if pinned_key.is_some_and(|k| k != c.public_key) || !c.signature_is_valid() {
+                return Ok(Err(ChainBreak {
+                    seq: c.seq,
+                    reason: "the checkpoint for this entry is not validly signed by the service's key".into(),
+                }));
+            }
+            let stored: Option<(String,)> = read!(self, db => {
+                sqlx::query_as("SELECT hash FROM audit_log WHERE seq = $1").bind(c.seq).fetch_optional(db).await?
+            });
+            match stored {
+                Some((hash,)) if hash == c.hash => {}
+                Some(_) => {
+                    return Ok(Err(ChainBreak {
+                        seq: c.seq,
+                        reason: "differs from the signed checkpoint: the chain up to here was rewritten".into(),
+                    }));
+                }
+                None => {
+                    return Ok(Err(ChainBreak {
+                        seq: c.seq,
+                        reason: "a signed checkpoint names this entry but it is missing: the chain was cut short".into(),
+                    }));
+                }
+            }
+        }
+        Ok(Ok(checkpoints.len()))
+    }
+}

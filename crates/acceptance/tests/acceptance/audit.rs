@@ -5,21 +5,85 @@ use earlyhelp_acceptance::{MovableClock, TestDb, engines, small_county};
 use std::sync::Arc;
 use store::Store;
 
-/// Runs SQL straight against the database, as someone with database access (not the app) would.
+/// Runs SQL straight against the database, as someone who owns it (not the app) would: first
+/// removing the triggers that keep the log append-only, as such a person could.
 async fn tamper(db: &TestDb, statements: &[&str]) {
     if db.url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-        for s in statements {
+        for s in [
+            "DROP TRIGGER IF EXISTS audit_log_append_only_update",
+            "DROP TRIGGER IF EXISTS audit_log_append_only_delete",
+        ]
+        .iter()
+        .chain(statements)
+        {
             sqlx::query(s).execute(&pool).await.unwrap();
         }
         pool.close().await;
     } else {
         let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-        for s in statements {
+        for s in ["ALTER TABLE audit_log DISABLE TRIGGER USER"].iter().chain(statements) {
             sqlx::query(s).execute(&pool).await.unwrap();
         }
         pool.close().await;
     }
+}
+
+/// Runs one statement as the application's own connections would, without touching the
+/// triggers; returns the database's error, if any.
+async fn as_the_app(db: &TestDb, statement: &str) -> Result<u64, String> {
+    let result = if db.url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        let r = sqlx::query(statement).execute(&pool).await.map(|r| r.rows_affected());
+        pool.close().await;
+        r
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        let r = sqlx::query(statement).execute(&pool).await.map(|r| r.rows_affected());
+        pool.close().await;
+        r
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// Recomputes every hash from entry `from` on, as an attacker who knows the algorithm would
+/// after changing an entry, so the chain verifies again on its own.
+async fn rehash_from(db: &TestDb, from: i64) {
+    const SELECT: &str = "SELECT seq, at, actor_user_id, client_address, action, record_type, record_id, outcome, \
+                          personal_fields, personal_digest, prev_hash, hash FROM audit_log ORDER BY seq";
+    let entries: Vec<store::audit::StoredEntry> = if db.url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        sqlx::query_as(SELECT).fetch_all(&pool).await.unwrap()
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        sqlx::query_as(SELECT).fetch_all(&pool).await.unwrap()
+    };
+    let mut prev = entries
+        .iter()
+        .find(|e| e.seq == from - 1)
+        .map_or(store::audit::GENESIS.to_owned(), |e| e.hash.clone());
+    let mut statements = Vec::new();
+    for e in entries.iter().filter(|e| e.seq >= from) {
+        let hash = store::audit::entry_hash(
+            &prev,
+            e.seq,
+            e.at,
+            e.actor_user_id.map(domain::UserId),
+            e.client_address.as_deref(),
+            &e.action,
+            &e.record_type,
+            e.record_id.as_deref(),
+            &e.outcome,
+            &e.personal_digest,
+        );
+        statements.push(format!(
+            "UPDATE audit_log SET prev_hash = '{prev}', hash = '{hash}' WHERE seq = {}",
+            e.seq
+        ));
+        prev = hash;
+    }
+    let refs: Vec<&str> = statements.iter().map(String::as_str).collect();
+    tamper(db, &refs).await;
 }
 
 /// A store with a county loaded and a handful of sign-ins: about eight audit entries.
@@ -151,4 +215,75 @@ engines!(reads_recorded_by_many_requests_at_once_all_reach_the_chain, |db| async
         t.await.unwrap();
     }
     assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(200));
+});
+
+engines!(the_application_cannot_change_or_remove_audit_entries, |db| async move {
+    let _store = store_with_history(&db).await;
+    assert!(
+        as_the_app(&db, "UPDATE audit_log SET client_address = '192.0.2.1' WHERE seq = 5")
+            .await
+            .is_err()
+    );
+    assert!(
+        as_the_app(&db, "UPDATE audit_log SET action = 'nothing', personal_fields = NULL WHERE seq = 5")
+            .await
+            .is_err()
+    );
+    assert!(as_the_app(&db, "DELETE FROM audit_log WHERE seq = 8").await.is_err());
+    // The one change allowed: a retention purge blanking personal fields.
+    assert_eq!(
+        as_the_app(&db, "UPDATE audit_log SET personal_fields = NULL WHERE seq = 1").await,
+        Ok(1)
+    );
+});
+
+engines!(a_signed_checkpoint_matches_the_chain_it_was_taken_from, |db| async move {
+    let store = store_with_history(&db).await;
+    let key = store.stored_checkpoint_key().await.unwrap();
+    let checkpoint = store.sign_checkpoint(&key).await.unwrap().unwrap();
+    assert_eq!(checkpoint.seq, 8);
+    assert!(checkpoint.signature_is_valid());
+    // The head is already checkpointed: nothing new to sign.
+    assert_eq!(store.sign_checkpoint(&key).await.unwrap(), None);
+    let kept = store.checkpoints().await.unwrap();
+    assert_eq!(store.verify_checkpoints(&kept, Some(&key.public_key())).await.unwrap(), Ok(1));
+});
+
+engines!(
+    rewriting_the_chain_with_fresh_hashes_is_caught_by_the_witness_checkpoint,
+    |db| async move {
+        let store = store_with_history(&db).await;
+        let key = store.stored_checkpoint_key().await.unwrap();
+        let witness = vec![store.sign_checkpoint(&key).await.unwrap().unwrap()];
+
+        tamper(&db, &["UPDATE audit_log SET client_address = '192.0.2.1' WHERE seq = 3"]).await;
+        rehash_from(&db, 3).await;
+
+        assert!(
+            store.verify_audit_chain().await.unwrap().is_ok(),
+            "the rewritten chain is consistent on its own"
+        );
+        let broken = store
+            .verify_checkpoints(&witness, Some(&key.public_key()))
+            .await
+            .unwrap()
+            .unwrap_err();
+        assert_eq!(broken.seq, 8);
+    }
+);
+
+engines!(a_checkpoint_signed_by_another_key_is_refused, |db| async move {
+    let store = store_with_history(&db).await;
+    let impostor = store::audit::CheckpointKey::from_seed([7; 32]);
+    let forged = store.sign_checkpoint(&impostor).await.unwrap().unwrap();
+    let genuine = store.stored_checkpoint_key().await.unwrap();
+    let broken = store
+        .verify_checkpoints(std::slice::from_ref(&forged), Some(&genuine.public_key()))
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(broken.seq, 8);
+    let mut altered = forged;
+    altered.hash = "0".repeat(64);
+    assert!(!altered.signature_is_valid());
 });
