@@ -11,6 +11,7 @@
 pub mod clock;
 pub mod email;
 pub mod family;
+pub mod identifiers;
 pub mod ids;
 pub mod locality;
 pub mod organisation;
