@@ -19,5 +19,6 @@ pub mod panel;
 pub mod password;
 pub mod postcode;
 pub mod role;
+pub mod working_days;
 
 pub use ids::*;
