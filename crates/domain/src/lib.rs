@@ -14,6 +14,7 @@ pub mod family;
 pub mod identifiers;
 pub mod ids;
 pub mod locality;
+pub mod matching;
 pub mod organisation;
 pub mod panel;
 pub mod password;
