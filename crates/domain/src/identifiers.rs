@@ -32,9 +32,12 @@ fn compact(input: &str) -> String {
 /// - the first nine digits are weighted 10, 9, …, 2 and summed; the check digit is
 ///   11 − (sum mod 11), with 11 meaning 0; a result of 10 means no valid NHS number begins
 ///   with those nine digits;
-/// - numbers made of one repeated digit (0000000000, 1111111111, …) are refused even though
-///   some of them pass the check-digit test: they are never issued and in practice are
-///   placeholders typed when the real number is not known.
+/// - numbers made of one repeated digit (0000000000, 1111111111, …) are refused, our choice
+///   rather than NHS Digital's rule: every one of them passes the check-digit test (the nine
+///   weights sum to 54, and 54·d leaves a check digit of d), they are what people type when the
+///   real number is not known, and a placeholder shared by many records is the worst possible
+///   matching key. None falls in the English and Welsh ranges (400–499 and 600–799 million);
+///   the chance that a Scottish or Northern Irish one was genuinely issued is negligible.
 ///
 /// No range is enforced: a child who moved from Scotland or Northern Ireland keeps a number
 /// from those ranges, and the 999 range is the one NHS Digital reserves for test data (our
@@ -449,10 +452,8 @@ mod tests {
 
     #[test]
     fn an_nhs_number_of_one_repeated_digit_is_refused_even_when_its_check_digit_works() {
-        // 0000000000 and 1111111111 both satisfy modulus 11.
-        assert_eq!(nhs_check_digit(&[0; 9]), Some(0));
-        assert_eq!(nhs_check_digit(&[1; 9]), Some(1));
         for d in 0..=9 {
+            assert_eq!(nhs_check_digit(&[d; 9]), Some(d), "{d} repeated satisfies modulus 11");
             let s = d.to_string().repeat(10);
             assert_eq!(NhsNumber::parse(&s), Err(NhsNumberError::RepeatedDigit), "{s}");
         }
@@ -531,6 +532,13 @@ mod tests {
         // 8·2 + 0·3 + 1·4 + 2·5 + 1·10 + 1·13 = 53; 53 mod 23 = 7, the eighth letter: H.
         let upn = UniquePupilNumber::parse("H801200001001").unwrap();
         assert_eq!(upn.local_authority_number(), "801");
+    }
+
+    #[test]
+    fn the_example_upn_other_validators_use_is_valid_and_a_changed_check_letter_is_not() {
+        // 8·2 + 1·4 + 2·5 + 5·10 + 1·13 = 93; 93 mod 23 = 1: B.
+        assert!(UniquePupilNumber::parse("B801200005001").is_ok());
+        assert_eq!(UniquePupilNumber::parse("A801200005001"), Err(UpnError::CheckLetter));
     }
 
     #[test]
