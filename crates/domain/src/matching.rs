@@ -378,7 +378,10 @@ fn compare_names(a: &str, b: &str, first_name: bool) -> Option<NameLevel> {
         return Some(NameLevel::ShortForm);
     }
     let jw = strsim::jaro_winkler(fa, fb);
-    if jw >= JW_VERY_SIMILAR {
+    // Jaro–Winkler undervalues names with repeated letters; one typing slip (a letter wrong,
+    // missing, extra, or two swapped) in a name of five letters or more is very similar too.
+    let one_slip = fa.chars().count().min(fb.chars().count()) >= 5 && strsim::osa_distance(fa, fb) == 1;
+    if jw >= JW_VERY_SIMILAR || one_slip {
         return Some(NameLevel::VerySimilar);
     }
     if jw >= JW_SIMILAR {
@@ -801,8 +804,10 @@ mod tests {
         }
 
         #[test]
-        fn one_mistyped_letter_in_a_long_surname_still_finds_the_person(p in details(), at in 1usize..6) {
-            prop_assume!(p.surname.len() >= 7);
+        fn one_mistyped_letter_in_a_long_surname_still_finds_the_person(
+            p in details(), surname in "[A-Z][a-z]{6,11}", at in 1usize..6,
+        ) {
+            let p = PersonDetails { surname, ..p };
             let mut typed = p.clone();
             let mut chars: Vec<char> = p.surname.chars().collect();
             chars[at] = if chars[at] == 'x' { 'q' } else { 'x' };
