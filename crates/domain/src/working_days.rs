@@ -9,11 +9,12 @@
 //! days between Christmas and New Year, say) with [`Calendar::with_closures`].
 //!
 //! Years after the last one-off listed here follow the standing rules; if a future bank
-//! holiday is proclaimed or moved, add it to [`one_off_changes`] (and its test) — until then an
+//! holiday is proclaimed or moved, add it to [`ONE_OFF_CHANGES`] (and its test) — until then an
 //! administrator can add it as a closure day.
 
 use std::collections::BTreeSet;
 use std::fmt;
+use time::macros::date;
 use time::{Date, Duration, Month, Weekday};
 
 /// A bank holiday: its date and the name it is published under.
@@ -213,8 +214,8 @@ fn last_weekday_of(year: i32, month: Month, weekday: Weekday) -> Date {
     d
 }
 
-/// How a year's bank holidays differ from the standing rules, by royal proclamation.
-/// Each entry: the standing holiday's date that is moved away (if any) and the holidays added.
+/// One way a year's bank holidays differ from the standing rules: a holiday added, or moved
+/// from the date the rules give.
 #[derive(Debug, Clone, Copy)]
 pub struct OneOffChange {
     /// The date the standing rules give that is not a bank holiday this year.
@@ -225,36 +226,35 @@ pub struct OneOffChange {
     pub name: &'static str,
 }
 
-/// The one-off changes to England and Wales bank holidays since 2020.
-pub fn one_off_changes() -> [OneOffChange; 5] {
-    [
-        OneOffChange {
-            instead_of: Some(ymd(2020, Month::May, 4)),
-            date: ymd(2020, Month::May, 8),
-            name: "Early May bank holiday (VE day)",
-        },
-        OneOffChange {
-            instead_of: Some(ymd(2022, Month::May, 30)),
-            date: ymd(2022, Month::June, 2),
-            name: "Spring bank holiday",
-        },
-        OneOffChange {
-            instead_of: None,
-            date: ymd(2022, Month::June, 3),
-            name: "Platinum Jubilee bank holiday",
-        },
-        OneOffChange {
-            instead_of: None,
-            date: ymd(2022, Month::September, 19),
-            name: "Bank Holiday for the State Funeral of Queen Elizabeth II",
-        },
-        OneOffChange {
-            instead_of: None,
-            date: ymd(2023, Month::May, 8),
-            name: "Bank holiday for the coronation of King Charles III",
-        },
-    ]
-}
+/// The one-off changes to England and Wales bank holidays since 2020, by royal proclamation.
+/// A new proclamation is one more entry here (and a line in the published-list test).
+pub const ONE_OFF_CHANGES: &[OneOffChange] = &[
+    OneOffChange {
+        instead_of: Some(date!(2020 - 05 - 04)),
+        date: date!(2020 - 05 - 08),
+        name: "Early May bank holiday (VE day)",
+    },
+    OneOffChange {
+        instead_of: Some(date!(2022 - 05 - 30)),
+        date: date!(2022 - 06 - 02),
+        name: "Spring bank holiday",
+    },
+    OneOffChange {
+        instead_of: None,
+        date: date!(2022 - 06 - 03),
+        name: "Platinum Jubilee bank holiday",
+    },
+    OneOffChange {
+        instead_of: None,
+        date: date!(2022 - 09 - 19),
+        name: "Bank Holiday for the State Funeral of Queen Elizabeth II",
+    },
+    OneOffChange {
+        instead_of: None,
+        date: date!(2023 - 05 - 08),
+        name: "Bank holiday for the coronation of King Charles III",
+    },
+];
 
 /// The England and Wales bank holidays in `year`, in date order, with their published names.
 pub fn bank_holidays_in(year: i32) -> Vec<BankHoliday> {
@@ -298,7 +298,7 @@ pub fn bank_holidays_in(year: i32) -> Vec<BankHoliday> {
         }
     }
 
-    for change in one_off_changes().iter().filter(|c| c.date.year() == year) {
+    for change in ONE_OFF_CHANGES.iter().filter(|c| c.date.year() == year) {
         if let Some(moved) = change.instead_of {
             days.retain(|d| d.date != moved);
         }
@@ -312,7 +312,6 @@ pub fn bank_holidays_in(year: i32) -> Vec<BankHoliday> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
-    use time::macros::date;
 
     /// The England and Wales bank holidays for 2020–2027 as published by the UK government.
     const PUBLISHED: &[(Date, &str)] = &[
