@@ -7,16 +7,23 @@
 //!
 //! It may not touch a database, the network, the clock or the file system: "today" is always
 //! passed in. Start reading at [`organisation`] (who takes part) and [`role`] (what people do).
+//!
+//! People are recognised across agencies by [`identifiers`] (NHS number, UPN, National Insurance
+//! number) and, when those are missing, by [`matching`], which suggests existing records before
+//! a duplicate is made. Every deadline is counted in [`working_days`].
 
 pub mod clock;
 pub mod email;
 pub mod family;
+pub mod identifiers;
 pub mod ids;
 pub mod locality;
+pub mod matching;
 pub mod organisation;
 pub mod panel;
 pub mod password;
 pub mod postcode;
 pub mod role;
+pub mod working_days;
 
 pub use ids::*;
