@@ -10,7 +10,7 @@ use divan::Bencher;
 use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
-use earlyhelp_policy::{Authority, FamilyFacts, ManageUsers, Principal, ViewFamily, ViewStaffDirectory};
+use earlyhelp_policy::{Authority, FamilyFacts, ManageUsers, Principal, Relationship, ViewFamily, ViewStaffDirectory};
 
 fn main() {
     divan::main();
@@ -31,6 +31,10 @@ fn family(n: usize) -> FamilyFacts {
     FamilyFacts {
         id: FamilyId::new(),
         excluded_organisations: (0..n).map(|_| OrganisationId::new()).collect(),
+        relationship: Relationship {
+            works_with_family: true,
+            ..Relationship::default()
+        },
     }
 }
 
@@ -67,6 +71,7 @@ fn view_family_refused_by_consent(bencher: Bencher) {
     let family = FamilyFacts {
         id: FamilyId::new(),
         excluded_organisations: vec![who.organisation],
+        relationship: Relationship::default(),
     };
     bencher.bench(|| {
         authority

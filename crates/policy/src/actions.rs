@@ -116,17 +116,43 @@ system_action!(
     ViewAuditLog on Service
 );
 
-/// See one family's record.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct ViewFamily;
+system_action!(
+    /// List break-glass access for information governance to review, and record the review.
+    ReviewBreakGlass on Service
+);
+system_action!(
+    /// Search and export the sharing log across families and organisations.
+    ViewSharingLog on Service
+);
 
-impl sealed::Sealed for ViewFamily {
-    type Target = FamilyId;
+macro_rules! family_action {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $name;
+
+        impl sealed::Sealed for $name {
+            type Target = FamilyId;
+        }
+        impl Action for $name {
+            const NAME: &'static str = stringify!($name);
+        }
+        impl FamilyAction for $name {}
+    };
 }
-impl Action for ViewFamily {
-    const NAME: &'static str = "ViewFamily";
-}
-impl FamilyAction for ViewFamily {}
+
+family_action!(
+    /// See one family's record.
+    ViewFamily
+);
+family_action!(
+    /// Add an entry to one family's sharing log, for sharing done outside the system.
+    RecordSharing
+);
+family_action!(
+    /// Open time-limited break-glass access to one family, giving a reason.
+    OpenBreakGlass
+);
 
 /// Approve one organisation's application, renew or withdraw its signature, change its
 /// settings. Never one's own organisation: the permit names the organisation it was granted
@@ -144,7 +170,7 @@ impl OrganisationAction for ManageOrganisation {}
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 12] = [
+pub const ALL_ACTIONS: [&str; 16] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -157,4 +183,8 @@ pub const ALL_ACTIONS: [&str; 12] = [
     ManageOwnAccount::NAME,
     ViewFamilyList::NAME,
     ViewFamily::NAME,
+    RecordSharing::NAME,
+    OpenBreakGlass::NAME,
+    ReviewBreakGlass::NAME,
+    ViewSharingLog::NAME,
 ];

@@ -276,6 +276,18 @@ impl Authority {
             HashSet::new(),
         )?);
 
+        let context = match resource {
+            Resource::Family(family) => {
+                let r = family.relationship;
+                let pairs = [
+                    ("works_with_family".to_owned(), RestrictedExpression::new_bool(r.works_with_family)),
+                    ("panel".to_owned(), RestrictedExpression::new_string(r.panel.code().to_owned())),
+                    ("break_glass".to_owned(), RestrictedExpression::new_bool(r.break_glass)),
+                ];
+                Context::from_pairs(pairs)?
+            }
+            _ => Context::empty(),
+        };
         let resource = match resource {
             Resource::System(SystemResource::Service) => self.service.clone(),
             Resource::System(SystemResource::IsaRegister) => self.isa_register.clone(),
@@ -310,7 +322,7 @@ impl Authority {
             Resource::Organisation(other) => uid(&self.types.organisation, other),
         };
 
-        let request = Request::new(user, action, resource, Context::empty(), schema)?;
+        let request = Request::new(user, action, resource, context, schema)?;
         let entities = Entities::from_entities(entities, schema)?;
         Ok((request, entities))
     }
@@ -360,9 +372,11 @@ fn load_policies() -> Result<PolicySet, PolicyError> {
 mod tests {
     use super::*;
     use crate::actions::{
-        Action, ApplyToJoin, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, ViewAuditLog,
-        ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
+        Action, ApplyToJoin, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass,
+        RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog,
+        ViewStaffDirectory,
     };
+    use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
     use domain::role::Role;
     use domain::{FamilyId, UserId};
@@ -389,7 +403,11 @@ mod tests {
             system(IssueApiToken),
             system(ViewFamilyList),
             system(ViewAuditLog),
+            system(ReviewBreakGlass),
+            system(ViewSharingLog),
             (ViewFamily::NAME, Resource::Family(family)),
+            (RecordSharing::NAME, Resource::Family(family)),
+            (OpenBreakGlass::NAME, Resource::Family(family)),
             (ManageOrganisation::NAME, Resource::Organisation(who.organisation)),
             (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
         ];
@@ -472,6 +490,11 @@ mod tests {
         let family = FamilyFacts {
             id: FamilyId::new(),
             excluded_organisations: vec![OrganisationId::new()],
+            relationship: Relationship {
+                works_with_family: true,
+                panel: PanelRelationship::Invited,
+                break_glass: true,
+            },
         };
         for who in [
             someone(vec![], IsaStanding::Pending, false),
@@ -501,6 +524,10 @@ mod tests {
             let family = FamilyFacts {
                 id: FamilyId::new(),
                 excluded_organisations: vec![who.organisation],
+                relationship: Relationship {
+                    panel: PanelRelationship::Core,
+                    ..Relationship::default()
+                },
             };
             for (action, resource) in every_request(who, &family) {
                 let (request, entities) = authority.request(who, action, resource, None).unwrap();

@@ -56,8 +56,9 @@ pub mod rules;
 
 pub use actions::{
     ALL_ACTIONS, Action, ApplyToJoin, FamilyAction, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
-    OrganisationAction, SystemAction, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
+    OpenBreakGlass, OrganisationAction, RecordSharing, ReviewBreakGlass, SystemAction, ViewAuditLog, ViewFamily, ViewFamilyList,
+    ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};
-pub use principal::{FamilyFacts, Principal};
+pub use principal::{FamilyFacts, PanelRelationship, Principal, Relationship};

@@ -31,12 +31,51 @@ impl Principal {
     }
 }
 
-/// What the policies need to know about one family: which it is, and which organisations its
-/// consent excludes. Nothing else about the family reaches the policy engine.
+/// What the policies need to know about one family: which it is, which organisations its
+/// consent excludes, and how the person asking is connected to it. Nothing else about the
+/// family reaches the policy engine.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FamilyFacts {
     /// The family asked about; a permit for it names this id and no other.
     pub id: FamilyId,
     /// Organisations the family's consent says must not receive its information.
     pub excluded_organisations: Vec<OrganisationId>,
+    /// The asker's connection to the family, which is what grants access.
+    pub relationship: Relationship,
+}
+
+/// How the person asking is connected to one family, as the store finds it for this request.
+/// The default is no connection at all.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Relationship {
+    /// They are the family's lead professional or in its Team Around the Family.
+    pub works_with_family: bool,
+    /// Their place on the panel that holds the family's case.
+    pub panel: PanelRelationship,
+    /// They hold unexpired break-glass access to this family.
+    pub break_glass: bool,
+}
+
+/// The asker's place on the panel that holds a family's case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum PanelRelationship {
+    /// Not on that panel (or the family's case is on no panel).
+    #[default]
+    None,
+    /// A chair, the business-support officer or a named core representative: sees the
+    /// panel's closed-session case material.
+    Core,
+    /// Staff of an extended member agency invited to this family's case.
+    Invited,
+}
+
+impl PanelRelationship {
+    /// The value the policies compare `context.panel` with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Core => "core",
+            Self::Invited => "invited",
+        }
+    }
 }

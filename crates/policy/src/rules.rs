@@ -60,6 +60,13 @@ pub const RULES: &[Rule] = &[
             with families, use your practitioner account.",
     },
     Rule {
+        id: "administrators-see-case-content-only-through-break-glass",
+        effect: Effect::Forbid,
+        explanation: "Administrator accounts do not show case content. If you must see one \
+            family's record (a data incident or a subject access request), open break-glass \
+            access with your reason: it lasts an hour and information governance reviews it.",
+    },
+    Rule {
         id: "consent-exclusion",
         effect: Effect::Forbid,
         explanation: "This record is not shared with your organisation. Information is shared \
@@ -82,7 +89,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: DEFAULT_DENY,
         effect: Effect::Forbid,
-        explanation: "None of your roles allows this. If you need it for your work, ask your \
+        explanation: "Nothing you hold allows this: family records are open to the people who \
+            work with the family (its lead professional and Team Around the Family) and to the \
+            members of the panel that holds its case. If you need it for your work, ask the \
+            lead professional or the panel chair to add you; for other pages, ask your \
             organisation's administrator to review your roles.",
     },
     Rule {
@@ -128,11 +138,41 @@ pub const RULES: &[Rule] = &[
             reviews the audit trail.",
     },
     Rule {
-        id: "practitioners-see-families",
+        id: "practitioners-open-the-family-list",
         effect: Effect::Permit,
         explanation: "People who work with families (chairs, business support, agency \
             representatives, lead professionals, MASH practitioners, case supervisors and \
-            locality managers) can see the families their organisation may see.",
+            locality managers) can search the families they are connected to.",
+    },
+    Rule {
+        id: "professionals-working-with-the-family",
+        effect: Effect::Permit,
+        explanation: "The family's lead professional and the members of its Team Around the \
+            Family see its record.",
+    },
+    Rule {
+        id: "panel-core-members-see-their-cases",
+        effect: Effect::Permit,
+        explanation: "The chairs, business-support officer and named core representatives of \
+            the panel that holds a family's case see its closed-session material.",
+    },
+    Rule {
+        id: "invited-extended-members-see-that-case",
+        effect: Effect::Permit,
+        explanation: "Staff of an extended member agency see a case when their agency is \
+            invited to it.",
+    },
+    Rule {
+        id: "break-glass-with-a-stated-reason",
+        effect: Effect::Permit,
+        explanation: "An administrator with open break-glass access to a family sees its \
+            record until the access expires; every view is audited and reviewed.",
+    },
+    Rule {
+        id: "administrators-may-break-glass",
+        effect: Effect::Permit,
+        explanation: "Administrators may open time-limited break-glass access to one family, \
+            giving their reason.",
     },
 ];
 

@@ -6,7 +6,7 @@ use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
-    Authority, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, Principal, ViewAuditLog,
+    Authority, FamilyFacts, IssueApiToken, OpenBreakGlass, PanelRelationship, Relationship, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, Principal, ViewAuditLog,
     ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory, rules,
 };
 
@@ -24,10 +24,34 @@ fn staff(roles: &[Role], isa: IsaStanding) -> Principal {
     }
 }
 
+/// A family the asker works with (as its lead professional or in its Team Around the Family),
+/// whose consent excludes these organisations.
 fn family_excluding(organisations: &[OrganisationId]) -> FamilyFacts {
+    connected(organisations, Relationship {
+        works_with_family: true,
+        ..Relationship::default()
+    })
+}
+
+fn connected(organisations: &[OrganisationId], relationship: Relationship) -> FamilyFacts {
     FamilyFacts {
         id: FamilyId::new(),
         excluded_organisations: organisations.to_vec(),
+        relationship,
+    }
+}
+
+fn on_panel(panel: PanelRelationship) -> Relationship {
+    Relationship {
+        panel,
+        ..Relationship::default()
+    }
+}
+
+fn with_break_glass() -> Relationship {
+    Relationship {
+        break_glass: true,
+        ..Relationship::default()
     }
 }
 
@@ -124,7 +148,7 @@ fn administrators_cannot_view_family_content() {
     let one = authority.decide_family(&admin, ViewFamily, &family_excluding(&[])).unwrap_err();
 
     assert_eq!(list.rule, "administrators-see-no-case-content");
-    assert_eq!(one.rule, "administrators-see-no-case-content");
+    assert_eq!(one.rule, "administrators-see-case-content-only-through-break-glass");
 }
 
 #[test]
@@ -134,7 +158,66 @@ fn an_administrator_who_also_leads_cases_still_sees_no_case_content_on_that_acco
 
     let denied = authority.decide_family(&both, ViewFamily, &family_excluding(&[])).unwrap_err();
 
-    assert_eq!(denied.rule, "administrators-see-no-case-content");
+    assert_eq!(denied.rule, "administrators-see-case-content-only-through-break-glass");
+}
+
+#[test]
+fn a_practitioner_with_no_connection_to_the_family_does_not_see_it() {
+    let authority = authority();
+    let lead = staff(&[Role::LeadProfessional, Role::PanelChair], IsaStanding::Current);
+
+    let denied = authority.decide_family(&lead, ViewFamily, &connected(&[], Relationship::default())).unwrap_err();
+
+    assert_eq!(denied.rule, rules::DEFAULT_DENY);
+}
+
+#[test]
+fn core_members_of_the_panel_holding_the_case_see_it_and_uninvited_extended_members_do_not() {
+    let authority = authority();
+    let rep = staff(&[Role::AgencyRepresentative], IsaStanding::Current);
+
+    assert!(authority.decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::Core))).is_ok());
+    assert!(authority.decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::Invited))).is_ok());
+    assert!(authority.decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::None))).is_err());
+}
+
+#[test]
+fn break_glass_lets_an_administrator_with_a_second_factor_see_the_family() {
+    let authority = authority();
+    let mut admin = staff(&[Role::Administrator], IsaStanding::Current);
+    admin.mfa_passed = true;
+
+    assert!(authority.decide_family(&admin, ViewFamily, &connected(&[], with_break_glass())).is_ok());
+    admin.mfa_passed = false;
+    assert!(authority.decide_family(&admin, ViewFamily, &connected(&[], with_break_glass())).is_err());
+}
+
+#[test]
+fn break_glass_never_overrides_a_consent_exclusion() {
+    let authority = authority();
+    let mut admin = staff(&[Role::Administrator], IsaStanding::Current);
+    admin.mfa_passed = true;
+    let family = connected(&[admin.organisation], with_break_glass());
+
+    assert_eq!(authority.decide_family(&admin, ViewFamily, &family).unwrap_err().rule, "consent-exclusion");
+    assert_eq!(authority.decide_family(&admin, OpenBreakGlass, &family).unwrap_err().rule, "consent-exclusion");
+}
+
+#[test]
+fn only_administrators_with_a_second_factor_open_break_glass() {
+    let authority = authority();
+    let mut admin = staff(&[Role::Administrator], IsaStanding::Current);
+    admin.mfa_passed = false;
+    let lead = staff(&[Role::LeadProfessional], IsaStanding::Current);
+    let family = connected(&[], Relationship::default());
+
+    assert_eq!(
+        authority.decide_family(&admin, OpenBreakGlass, &family).unwrap_err().rule,
+        "admin-actions-need-a-second-factor"
+    );
+    admin.mfa_passed = true;
+    assert!(authority.decide_family(&admin, OpenBreakGlass, &family).is_ok());
+    assert!(authority.decide_family(&lead, OpenBreakGlass, &family_excluding(&[])).is_err());
 }
 
 #[test]

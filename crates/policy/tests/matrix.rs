@@ -66,6 +66,7 @@ fn mark(result: Result<(), &str>) -> &'static str {
         Err("isa-signatories-only") => "ISA",
         Err("administrators-see-no-case-content") => "ADM",
         Err("consent-exclusion") => "CON",
+        Err("administrators-see-case-content-only-through-break-glass") => "BG?",
         Err("not-your-own-organisation") => "OWN",
         Err("admin-actions-need-a-second-factor") => "MFA",
         Err(_) => "ERR",
@@ -83,7 +84,11 @@ fn print_matrix() {
          yes = permitted   - = no rule permits (default-deny)   ISA = isa-signatories-only\n\
          ADM = administrators-see-no-case-content   CON = consent-exclusion   \
          MFA = admin-actions-need-a-second-factor   OWN = not-your-own-organisation\n\
-         Fam(excl) = ViewFamily on a family whose consent excludes the asker's organisation\n\
+         BG? = administrators-see-case-content-only-through-break-glass\n\
+         Fam(x) = ViewFamily on a family the asker is connected to as x: none, works with it \
+         (lead professional or TAF), panel core member, invited extended member, break-glass; \
+         FamX = the same on a family whose consent excludes the asker's organisation\n\
+         Share = RecordSharing; OpenBG = OpenBreakGlass (X: family excludes the asker's organisation)\n\
          Org(othr) / Org(own) = ManageOrganisation on another organisation / the asker's own\n"
     );
     let _ = write!(out, "{:<28} {:<10} {:<4}", "role", "ISA", "2FA");

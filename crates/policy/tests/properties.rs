@@ -7,7 +7,7 @@ mod support;
 use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, UserId};
-use earlyhelp_policy::{Authority, FamilyFacts, ManageOrganisation, Principal, ViewFamily, ViewFamilyList};
+use earlyhelp_policy::{Authority, FamilyFacts, ManageOrganisation, PanelRelationship, Principal, Relationship, ViewFamily, ViewFamilyList};
 use proptest::prelude::*;
 use std::sync::LazyLock;
 use support::{COLUMNS, decide, expected, organisation, outcome};
@@ -32,11 +32,27 @@ fn principal_in(organisation_number: u16) -> impl Strategy<Value = Principal> {
     })
 }
 
-/// A family excluding some random organisations (numbered 2..200, never the principal's 1).
+/// Any connection the asker may have to a family.
+fn relationship() -> impl Strategy<Value = Relationship> {
+    (
+        any::<bool>(),
+        prop::sample::select(vec![PanelRelationship::None, PanelRelationship::Core, PanelRelationship::Invited]),
+        any::<bool>(),
+    )
+        .prop_map(|(works_with_family, panel, break_glass)| Relationship {
+            works_with_family,
+            panel,
+            break_glass,
+        })
+}
+
+/// A family excluding some random organisations (numbered 2..200, never the principal's 1),
+/// to which the asker has some random connection.
 fn family_excluding_others() -> impl Strategy<Value = FamilyFacts> {
-    prop::collection::vec(2u16..200, 0..6).prop_map(|others| FamilyFacts {
+    (prop::collection::vec(2u16..200, 0..6), relationship()).prop_map(|(others, relationship)| FamilyFacts {
         id: FamilyId::new(),
         excluded_organisations: others.into_iter().map(organisation).collect(),
+        relationship,
     })
 }
 
@@ -70,7 +86,7 @@ proptest! {
         who in principal_in(1),
         family in family_excluding_others(),
     ) {
-        let untouched = FamilyFacts { id: family.id, excluded_organisations: vec![] };
+        let untouched = FamilyFacts { excluded_organisations: vec![], ..family.clone() };
 
         prop_assert_eq!(
             AUTHORITY.decide_family(&who, ViewFamily, &family).map(drop),
@@ -101,6 +117,7 @@ proptest! {
             mfa_passed: false,
         };
 
+        let family = FamilyFacts { relationship: Relationship { works_with_family: true, ..family.relationship }, ..family };
         let permit = AUTHORITY.decide_family(&who, ViewFamily, &family).unwrap();
 
         prop_assert_eq!(permit.family(), family.id);

@@ -10,18 +10,52 @@ use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
     ApplyToJoin, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
-    Principal, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
+    OpenBreakGlass, PanelRelationship, Principal, RecordSharing, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList,
+    ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
+
+/// How the asker is connected to the family a column asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// Not at all.
+    None,
+    /// Lead professional or Team Around the Family.
+    WorksWith,
+    /// Core member of the panel holding the case.
+    PanelCore,
+    /// Extended member invited to the case.
+    PanelInvited,
+    /// Holds open break-glass access.
+    BreakGlass,
+}
+
+impl Connection {
+    /// The relationship the store would report.
+    pub fn relationship(self) -> Relationship {
+        Relationship {
+            works_with_family: self == Connection::WorksWith,
+            panel: match self {
+                Connection::PanelCore => PanelRelationship::Core,
+                Connection::PanelInvited => PanelRelationship::Invited,
+                _ => PanelRelationship::None,
+            },
+            break_glass: self == Connection::BreakGlass,
+        }
+    }
+}
 
 /// What a column's action is asked about, beyond the service as a whole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum About {
     /// A system action: the service, the register or the asker's own account.
     Nothing,
-    /// A family action, on a family whose consent excludes the asker's organisation or not.
+    /// A family action, on a family whose consent excludes the asker's organisation or not,
+    /// to which the asker has one connection.
     Family {
         /// Whether the family excludes the asker's organisation.
         excluded: bool,
+        /// How the asker is connected to the family.
+        connection: Connection,
     },
     /// An organisation action, on the asker's own organisation or another.
     Organisation {
@@ -42,7 +76,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 14] = [
+pub const COLUMNS: [Column; 25] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -105,13 +139,101 @@ pub const COLUMNS: [Column; 14] = [
     },
     Column {
         action: "ViewFamily",
-        header: "Family",
-        about: About::Family { excluded: false },
+        header: "Fam(none)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::None,
+        },
     },
     Column {
         action: "ViewFamily",
-        header: "Fam(excl)",
-        about: About::Family { excluded: true },
+        header: "Fam(work)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "Fam(core)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::PanelCore,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "Fam(invt)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::PanelInvited,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "Fam(BG)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::BreakGlass,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "FamX(work)",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "FamX(BG)",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::BreakGlass,
+        },
+    },
+    Column {
+        action: "RecordSharing",
+        header: "Share(wk)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "RecordSharing",
+        header: "ShareX(wk)",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "OpenBreakGlass",
+        header: "OpenBG",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::None,
+        },
+    },
+    Column {
+        action: "OpenBreakGlass",
+        header: "OpenBGX",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::None,
+        },
+    },
+    Column {
+        action: "ReviewBreakGlass",
+        header: "ReviewBG",
+        about: About::Nothing,
+    },
+    Column {
+        action: "ViewSharingLog",
+        header: "ShareLog",
+        about: About::Nothing,
     },
 ];
 
@@ -170,16 +292,67 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             })
         }
 
-        // Family data.
-        "ViewFamilyList" | "ViewFamily" => {
+        // Break-glass review and the sharing log across families: information governance,
+        // with a second factor.
+        "ReviewBreakGlass" | "ViewSharingLog" => {
+            if !mfa {
+                return Err("admin-actions-need-a-second-factor");
+            }
+            allow_if(holds(Role::InformationGovernance))
+        }
+
+        // The list of families: people who work with families, never administrators.
+        "ViewFamilyList" => {
             if isa != IsaStanding::Current {
                 Err("isa-signatories-only")
             } else if holds(Role::Administrator) {
                 Err("administrators-see-no-case-content")
-            } else if column.about == (About::Family { excluded: true }) {
-                Err("consent-exclusion")
             } else {
                 allow_if(works_with_families)
+            }
+        }
+
+        // One family: by connection to it, never by role alone.
+        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" => {
+            let About::Family { excluded, connection } = column.about else {
+                panic!("a family column must name a family")
+            };
+            let related = works_with_families
+                && matches!(
+                    connection,
+                    Connection::WorksWith | Connection::PanelCore | Connection::PanelInvited
+                );
+            if isa != IsaStanding::Current {
+                return Err("isa-signatories-only");
+            }
+            match column.action {
+                "ViewFamily" => {
+                    if holds(Role::Administrator) && connection != Connection::BreakGlass {
+                        Err("administrators-see-case-content-only-through-break-glass")
+                    } else if excluded {
+                        Err("consent-exclusion")
+                    } else {
+                        allow_if(related || (connection == Connection::BreakGlass && holds(Role::Administrator) && mfa))
+                    }
+                }
+                "RecordSharing" => {
+                    if holds(Role::Administrator) {
+                        Err("administrators-see-no-case-content")
+                    } else if excluded {
+                        Err("consent-exclusion")
+                    } else {
+                        allow_if(related)
+                    }
+                }
+                _ => {
+                    if excluded {
+                        Err("consent-exclusion")
+                    } else if !mfa {
+                        Err("admin-actions-need-a-second-factor")
+                    } else {
+                        allow_if(holds(Role::Administrator))
+                    }
+                }
             }
         }
 
@@ -208,18 +381,23 @@ pub fn organisation_for(who: &Principal, own: bool) -> OrganisationId {
     if own { who.organisation } else { organisation(998) }
 }
 
-/// A family that excludes the principal's organisation, or another one.
-pub fn family(who: &Principal, excluded: bool) -> FamilyFacts {
+/// A family that excludes the principal's organisation, or another one, and to which the
+/// principal has the given connection.
+pub fn family(who: &Principal, excluded: bool, connection: Connection) -> FamilyFacts {
     let excluded_org = if excluded { who.organisation } else { organisation(999) };
     FamilyFacts {
         id: FamilyId::new(),
         excluded_organisations: vec![excluded_org],
+        relationship: connection.relationship(),
     }
 }
 
 /// Asks the authority through the typed API, for the action a column names.
 pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<(), Denied> {
-    let f = family(who, column.about == (About::Family { excluded: true }));
+    let f = match column.about {
+        About::Family { excluded, connection } => family(who, excluded, connection),
+        _ => family(who, false, Connection::None),
+    };
     let o = organisation_for(who, column.about == (About::Organisation { own: true }));
     match column.action {
         "ViewIsaRegister" => authority.decide(who, ViewIsaRegister).map(drop),
@@ -234,6 +412,10 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "ViewAuditLog" => authority.decide(who, ViewAuditLog).map(drop),
         "ViewFamilyList" => authority.decide(who, ViewFamilyList).map(drop),
         "ViewFamily" => authority.decide_family(who, ViewFamily, &f).map(drop),
+        "RecordSharing" => authority.decide_family(who, RecordSharing, &f).map(drop),
+        "OpenBreakGlass" => authority.decide_family(who, OpenBreakGlass, &f).map(drop),
+        "ReviewBreakGlass" => authority.decide(who, ReviewBreakGlass).map(drop),
+        "ViewSharingLog" => authority.decide(who, ViewSharingLog).map(drop),
         other => panic!("no typed action for {other}"),
     }
 }

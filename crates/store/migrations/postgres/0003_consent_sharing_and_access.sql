@@ -1,0 +1,114 @@
+-- Consent, who works with each family, which panel holds its case, the sharing log and
+-- break-glass access: the facts access decisions are made from (issue 4) and the records
+-- golden rule 7 asks for.
+
+ALTER TABLE people ADD COLUMN nhs_number TEXT;
+ALTER TABLE people ADD COLUMN upn TEXT;
+ALTER TABLE people ADD COLUMN national_insurance_number TEXT;
+CREATE INDEX people_nhs_number ON people (nhs_number);
+
+-- A consent record as MASH (usually) took it. Withdrawal keeps the record and stops sharing.
+CREATE TABLE consents (
+    id                   UUID PRIMARY KEY,
+    family_id            UUID NOT NULL REFERENCES families (id),
+    given_by             TEXT NOT NULL,
+    given_on             DATE NOT NULL,
+    method               TEXT NOT NULL CHECK (method IN ('written', 'verbal')),
+    covers_referral      BOOLEAN NOT NULL,
+    covers_panel         BOOLEAN NOT NULL,
+    covers_sharing       BOOLEAN NOT NULL,
+    review_due           DATE,
+    recorded_by          UUID REFERENCES users (id),
+    recorded_at          TIMESTAMPTZ NOT NULL,
+    withdrawn_on         DATE,
+    withdrawal_recorded_by UUID REFERENCES users (id),
+    withdrawal_reason    TEXT,
+    version              BIGINT NOT NULL DEFAULT 1
+);
+CREATE INDEX consents_family ON consents (family_id);
+
+CREATE TABLE consent_exclusions (
+    consent_id      UUID NOT NULL REFERENCES consents (id),
+    organisation_id UUID NOT NULL REFERENCES organisations (id),
+    PRIMARY KEY (consent_id, organisation_id)
+);
+
+-- The family's current standing, kept in step with its consent records in the same
+-- transaction, so every list and count can exclude in one indexed lookup.
+CREATE TABLE family_exclusions (
+    family_id       UUID NOT NULL REFERENCES families (id),
+    organisation_id UUID NOT NULL REFERENCES organisations (id),
+    PRIMARY KEY (family_id, organisation_id)
+);
+CREATE INDEX family_exclusions_organisation ON family_exclusions (organisation_id);
+
+-- Professionals who work with the family: the lead professional and the Team Around the Family.
+CREATE TABLE family_workers (
+    family_id UUID NOT NULL REFERENCES families (id),
+    user_id   UUID NOT NULL REFERENCES users (id),
+    role      TEXT NOT NULL CHECK (role IN ('lead_professional', 'team_around_the_family')),
+    since     DATE NOT NULL,
+    until     DATE,
+    PRIMARY KEY (family_id, user_id, since)
+);
+CREATE INDEX family_workers_user ON family_workers (user_id);
+
+-- Which panel holds the family's case (closed-session material is its members').
+CREATE TABLE family_panels (
+    family_id UUID NOT NULL REFERENCES families (id),
+    panel_id  UUID NOT NULL REFERENCES panels (id),
+    since     DATE NOT NULL,
+    until     DATE,
+    PRIMARY KEY (family_id, panel_id, since)
+);
+CREATE INDEX family_panels_panel ON family_panels (panel_id);
+
+-- Extended members invited to one case.
+CREATE TABLE case_invitations (
+    family_id       UUID NOT NULL REFERENCES families (id),
+    panel_id        UUID NOT NULL REFERENCES panels (id),
+    organisation_id UUID NOT NULL REFERENCES organisations (id),
+    invited_by      UUID REFERENCES users (id),
+    invited_at      TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (family_id, panel_id, organisation_id)
+);
+
+-- Golden rule 7: every decision to share or not to share, with what, with whom, why and who
+-- decided. The system writes entries when it shares; practitioners add sharing done elsewhere.
+CREATE TABLE sharing_log (
+    id                   UUID PRIMARY KEY,
+    family_id            UUID REFERENCES families (id),
+    decision             TEXT NOT NULL CHECK (decision IN ('shared', 'not_shared')),
+    data_categories      TEXT NOT NULL,
+    recipient_organisation_id UUID REFERENCES organisations (id),
+    recipient_user_id    UUID REFERENCES users (id),
+    recipient_description TEXT NOT NULL,
+    purpose              TEXT NOT NULL,
+    lawful_basis         TEXT NOT NULL,
+    method               TEXT NOT NULL,
+    decided_by           UUID REFERENCES users (id),
+    decided_on           DATE NOT NULL,
+    consent_override     BOOLEAN NOT NULL DEFAULT FALSE,
+    override_justification TEXT,
+    override_authorised_by UUID REFERENCES users (id),
+    recorded_by          UUID REFERENCES users (id),
+    recorded_at          TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sharing_log_family ON sharing_log (family_id, recorded_at);
+CREATE INDEX sharing_log_organisation ON sharing_log (recipient_organisation_id, recorded_at);
+
+-- Break-glass: an administrator's time-limited access to one family, with a stated reason,
+-- listed for information governance to review.
+CREATE TABLE break_glass (
+    id          UUID PRIMARY KEY,
+    user_id     UUID NOT NULL REFERENCES users (id),
+    family_id   UUID NOT NULL REFERENCES families (id),
+    reason      TEXT NOT NULL,
+    opened_at   TIMESTAMPTZ NOT NULL,
+    expires_at  TIMESTAMPTZ NOT NULL,
+    reviewed_by UUID REFERENCES users (id),
+    reviewed_at TIMESTAMPTZ,
+    review_note TEXT
+);
+CREATE INDEX break_glass_user ON break_glass (user_id, family_id, expires_at);
+CREATE INDEX break_glass_unreviewed ON break_glass (reviewed_at);
