@@ -11,8 +11,12 @@
 //! People are recognised across agencies by [`identifiers`] (NHS number, UPN, National Insurance
 //! number) and, when those are missing, by [`matching`], which suggests existing records before
 //! a duplicate is made. Every deadline is counted in [`working_days`].
+//!
+//! What a family agreed to is [`consent`]: records are reduced to one
+//! [`consent::ConsentStanding`] for "today", which every later step asks.
 
 pub mod clock;
+pub mod consent;
 pub mod email;
 pub mod family;
 pub mod identifiers;
