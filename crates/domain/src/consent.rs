@@ -1088,5 +1088,27 @@ mod tests {
             reversed.reverse();
             prop_assert_eq!(ConsentStanding::of(&records, today), ConsentStanding::of(&reversed, today));
         }
+
+        /// Without a readmission, no organisation a family ever excluded may receive them at
+        /// panel, whatever else the family agreed to later.
+        #[test]
+        fn an_exclusion_is_respected_until_readmitted(
+            gifts in proptest::collection::vec((arb_date(), proptest::collection::btree_set(0usize..5, 0..3)), 1..6),
+            today in arb_date(),
+        ) {
+            let family = FamilyId::new();
+            let orgs: Vec<OrganisationId> = (0..5).map(|_| OrganisationId::new()).collect();
+            let records: Vec<ConsentRecord> = gifts.iter().map(|(on, excluded)| {
+                let mut f = form(family, *on);
+                f.excluded_organisations = excluded.iter().map(|&i| orgs[i]).collect();
+                ConsentRecord::record(f, *on).unwrap()
+            }).collect();
+            let s = ConsentStanding::of(&records, today);
+            for r in records.iter().filter(|r| r.given_on() <= today) {
+                for o in r.excluded_organisations() {
+                    prop_assert!(!s.may_share_at_panel_with(*o));
+                }
+            }
+        }
     }
 }

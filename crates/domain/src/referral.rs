@@ -1919,5 +1919,29 @@ mod tests {
                 prop_assert_eq!(&Referral::restore(r.id(), r.facts(), r.state().clone()).unwrap(), r);
             }
         }
+
+        #[test]
+        fn the_proposed_meeting_is_the_earliest_in_the_locality_still_open_for_cases(
+            offsets in proptest::collection::vec((0i64..60, any::<bool>()), 0..12),
+            today_offset in 0i64..60,
+            n in 0u32..8,
+        ) {
+            let cal = Calendar::england_and_wales();
+            let start = date!(2026 - 03 - 02);
+            let (here, there) = (LocalityId::new(), LocalityId::new());
+            let meetings: Vec<UpcomingMeeting> = offsets
+                .iter()
+                .map(|&(d, mine)| UpcomingMeeting::new(MeetingId::new(), start + Duration::days(d), if mine { here } else { there }, &cal, n).unwrap())
+                .collect();
+            let today = start + Duration::days(today_offset);
+            let open = |m: &&UpcomingMeeting| m.locality == here && m.submission_deadline >= today;
+            match propose_meeting(&meetings, here, today) {
+                Some(p) => {
+                    prop_assert!(open(&p));
+                    prop_assert!(meetings.iter().filter(open).all(|m| m.date >= p.date));
+                }
+                None => prop_assert!(!meetings.iter().any(|m| open(&m))),
+            }
+        }
     }
 }
