@@ -75,3 +75,15 @@ id_type!(
     /// An API token issued to an agency system.
     ApiTokenId
 );
+id_type!(
+    /// A consent record: what a family agreed to, when and how (see [`crate::consent`]).
+    ConsentId
+);
+id_type!(
+    /// A referral into early help, from any route (see [`crate::referral`]).
+    ReferralId
+);
+id_type!(
+    /// One meeting of a panel on one date: what a referral is accepted for.
+    MeetingId
+);

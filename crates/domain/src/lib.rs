@@ -11,8 +11,14 @@
 //! People are recognised across agencies by [`identifiers`] (NHS number, UPN, National Insurance
 //! number) and, when those are missing, by [`matching`], which suggests existing records before
 //! a duplicate is made. Every deadline is counted in [`working_days`].
+//!
+//! What a family agreed to is [`consent`]: records are reduced to one
+//! [`consent::ConsentStanding`] for "today", which every later step asks. How a family reaches
+//! a panel is [`referral`]: a state machine whose refusals have names ("no consent, no panel";
+//! urgent concerns go to MASH).
 
 pub mod clock;
+pub mod consent;
 pub mod email;
 pub mod family;
 pub mod identifiers;
@@ -23,6 +29,7 @@ pub mod organisation;
 pub mod panel;
 pub mod password;
 pub mod postcode;
+pub mod referral;
 pub mod role;
 pub mod working_days;
 
