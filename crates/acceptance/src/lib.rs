@@ -151,6 +151,29 @@ impl TestDb {
         store.migrate().await.expect("migrate test database");
         store
     }
+
+    /// Runs one statement straight against the database, to arrange a situation the product
+    /// has no screen for yet (or to play someone with database access).
+    pub async fn execute(&self, statement: &str) {
+        if self.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.expect("connect");
+            sqlx::query(statement).execute(&pool).await.expect("statement");
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(&self.url).await.expect("connect");
+            sqlx::query(statement).execute(&pool).await.expect("statement");
+            pool.close().await;
+        }
+    }
+
+    /// An id written as a literal this engine reads as its stored form.
+    pub fn uuid_literal(&self, id: uuid::Uuid) -> String {
+        if self.url.starts_with("sqlite") {
+            format!("X'{}'", id.simple())
+        } else {
+            format!("'{id}'")
+        }
+    }
 }
 
 impl Drop for TestDb {

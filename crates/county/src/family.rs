@@ -4,9 +4,13 @@
 
 use crate::county::postcode_in;
 use crate::seeded::{Stream, shift, unix_ms};
-use crate::{Family, Locality, Person, Sex, Spec, names};
+use crate::{Consent, County, Family, Involvement, Locality, Person, Sex, Spec, names};
+use domain::OrganisationId;
 use domain::family::HouseholdRole;
+use domain::organisation::OrganisationKind;
+use domain::panel::Membership;
 use domain::postcode::Postcode;
+use domain::role::Role;
 use domain::{FamilyId, PersonId};
 use time::Date;
 
@@ -96,7 +100,98 @@ pub(crate) fn generate(localities: &[Locality], spec: &Spec, index: usize) -> Op
         address_line,
         postcode,
         people,
+        involvement: Involvement::default(),
     })
+}
+
+/// Family *i*'s consent and connections, from a stream of its own (so adding them changed none
+/// of the households drawn before). Four in five families have consented; of those, about one
+/// in eight asked not to share with the police and one in sixteen not with housing, and one in
+/// twenty-five later withdrew. A family with live consent has its case on its locality's panel
+/// (some with an extended member invited), and most have a lead professional and a small Team
+/// Around the Family.
+pub(crate) fn involvement(county: &County, spec: &Spec, index: usize, family: &Family) -> Involvement {
+    let n = u64::try_from(index).unwrap_or(u64::MAX);
+    let mut s = Stream::new(spec.seed, n, b"earlyhelp-consnt", 0);
+    if !s.percent(80) {
+        return Involvement::default();
+    }
+    let of_kind = |kind: OrganisationKind| county.organisations.iter().find(|o| o.kind == kind).map(|o| o.id);
+    let mut excluded = Vec::new();
+    if s.percent(12) {
+        excluded.extend(of_kind(OrganisationKind::Police));
+    }
+    if s.percent(6) {
+        excluded.extend(of_kind(OrganisationKind::Housing));
+    }
+    let given_on = shift(spec.today, -i64::try_from(s.between(7, 330)).unwrap_or(0));
+    let adults = family.people.iter().filter(|p| p.household_role != HouseholdRole::Child).count();
+    let withdrawn_on = s.percent(4).then(|| shift(given_on, i64::try_from(s.between(1, 5)).unwrap_or(1)));
+    let consent = Consent {
+        given_by: s.index(adults.max(1)),
+        given_on,
+        written: s.percent(70),
+        excluded: excluded.clone(),
+        review_due: shift(given_on, 365),
+        withdrawn_on,
+    };
+    if withdrawn_on.is_some() {
+        return Involvement {
+            consent: Some(consent),
+            ..Involvement::default()
+        };
+    }
+    let mut involvement = Involvement {
+        consent: Some(consent),
+        ..Involvement::default()
+    };
+    // Whoever works with the family must belong to an organisation it did not exclude.
+    let allowed = |staff: &&crate::Staff| !excluded.contains(&staff.organisation);
+    if let Some(panel) = county.panels.iter().find(|p| p.locality == family.locality)
+        && s.percent(85)
+    {
+        involvement.panel = Some(panel.id);
+        let extended: Vec<OrganisationId> = panel
+            .members
+            .iter()
+            .filter(|m| m.membership == Membership::Extended && !excluded.contains(&m.organisation))
+            .map(|m| m.organisation)
+            .collect();
+        if !extended.is_empty() && s.percent(20) {
+            involvement.invited.push(extended[s.index(extended.len())]);
+        }
+    }
+    let leads: Vec<&crate::Staff> = county
+        .staff
+        .iter()
+        .filter(|st| st.roles.contains(&Role::LeadProfessional))
+        .filter(allowed)
+        .collect();
+    if !leads.is_empty() && s.percent(70) {
+        let lead = leads[s.index(leads.len())].id;
+        involvement.lead_professional = Some(lead);
+        let team: Vec<&crate::Staff> = county
+            .staff
+            .iter()
+            .filter(|st| {
+                st.id != lead
+                    && st
+                        .roles
+                        .iter()
+                        .any(|r| matches!(r, Role::AgencyRepresentative | Role::LeadProfessional))
+            })
+            .filter(allowed)
+            .collect();
+        for _ in 0..s.between(0, 2) {
+            let member = team.get(s.index(team.len())).map(|st| st.id);
+            if let Some(member) = member
+                && !involvement.team.contains(&member)
+            {
+                involvement.team.push(member);
+            }
+        }
+    }
+    involvement
 }
 
 /// "14 Alder Road", or for one family in eight "Flat 3, Heron Court".

@@ -167,6 +167,40 @@ pub struct Family {
     pub postcode: Postcode,
     /// Adults first, then children eldest first.
     pub people: Vec<Person>,
+    /// Consent, and who works with the family: what decides who may see it.
+    pub involvement: Involvement,
+}
+
+/// A family's consent and the professionals and panel connected to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Involvement {
+    /// The consent MASH recorded, if the family has given any.
+    pub consent: Option<Consent>,
+    /// The panel holding the family's case (its locality's), if it has one.
+    pub panel: Option<PanelId>,
+    /// Extended member agencies of that panel invited to the case.
+    pub invited: Vec<OrganisationId>,
+    /// The lead professional.
+    pub lead_professional: Option<UserId>,
+    /// Other members of the Team Around the Family.
+    pub team: Vec<UserId>,
+}
+
+/// A consent record as MASH took it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Consent {
+    /// The adult who gave it: an index into the family's people.
+    pub given_by: usize,
+    /// When.
+    pub given_on: time::Date,
+    /// Written (true) or verbal.
+    pub written: bool,
+    /// Organisations the family asked not to share with.
+    pub excluded: Vec<OrganisationId>,
+    /// When it should be reviewed.
+    pub review_due: time::Date,
+    /// When it was withdrawn, if it was: sharing stopped then.
+    pub withdrawn_on: Option<time::Date>,
 }
 
 /// A member of a family.
@@ -225,7 +259,9 @@ impl County {
     /// Family number `index` of the spec, without generating those before it. `None` only when
     /// the county has no locality with a usable postcode area (a generated county always has).
     pub fn family(&self, spec: &Spec, index: usize) -> Option<Family> {
-        family::generate(&self.localities, spec, index)
+        let mut family = family::generate(&self.localities, spec, index)?;
+        family.involvement = family::involvement(self, spec, index, &family);
+        Some(family)
     }
 
     /// The postcode → locality table, for allocating a family by postcode with

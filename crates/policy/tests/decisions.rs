@@ -6,8 +6,9 @@ use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
-    Authority, FamilyFacts, IssueApiToken, OpenBreakGlass, PanelRelationship, Relationship, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, Principal, ViewAuditLog,
-    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory, rules,
+    Authority, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass,
+    PanelRelationship, Principal, Relationship, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
+    rules,
 };
 
 fn authority() -> Authority {
@@ -27,10 +28,13 @@ fn staff(roles: &[Role], isa: IsaStanding) -> Principal {
 /// A family the asker works with (as its lead professional or in its Team Around the Family),
 /// whose consent excludes these organisations.
 fn family_excluding(organisations: &[OrganisationId]) -> FamilyFacts {
-    connected(organisations, Relationship {
-        works_with_family: true,
-        ..Relationship::default()
-    })
+    connected(
+        organisations,
+        Relationship {
+            works_with_family: true,
+            ..Relationship::default()
+        },
+    )
 }
 
 fn connected(organisations: &[OrganisationId], relationship: Relationship) -> FamilyFacts {
@@ -166,7 +170,9 @@ fn a_practitioner_with_no_connection_to_the_family_does_not_see_it() {
     let authority = authority();
     let lead = staff(&[Role::LeadProfessional, Role::PanelChair], IsaStanding::Current);
 
-    let denied = authority.decide_family(&lead, ViewFamily, &connected(&[], Relationship::default())).unwrap_err();
+    let denied = authority
+        .decide_family(&lead, ViewFamily, &connected(&[], Relationship::default()))
+        .unwrap_err();
 
     assert_eq!(denied.rule, rules::DEFAULT_DENY);
 }
@@ -176,9 +182,21 @@ fn core_members_of_the_panel_holding_the_case_see_it_and_uninvited_extended_memb
     let authority = authority();
     let rep = staff(&[Role::AgencyRepresentative], IsaStanding::Current);
 
-    assert!(authority.decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::Core))).is_ok());
-    assert!(authority.decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::Invited))).is_ok());
-    assert!(authority.decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::None))).is_err());
+    assert!(
+        authority
+            .decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::Core)))
+            .is_ok()
+    );
+    assert!(
+        authority
+            .decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::Invited)))
+            .is_ok()
+    );
+    assert!(
+        authority
+            .decide_family(&rep, ViewFamily, &connected(&[], on_panel(PanelRelationship::None)))
+            .is_err()
+    );
 }
 
 #[test]
@@ -187,9 +205,17 @@ fn break_glass_lets_an_administrator_with_a_second_factor_see_the_family() {
     let mut admin = staff(&[Role::Administrator], IsaStanding::Current);
     admin.mfa_passed = true;
 
-    assert!(authority.decide_family(&admin, ViewFamily, &connected(&[], with_break_glass())).is_ok());
+    assert!(
+        authority
+            .decide_family(&admin, ViewFamily, &connected(&[], with_break_glass()))
+            .is_ok()
+    );
     admin.mfa_passed = false;
-    assert!(authority.decide_family(&admin, ViewFamily, &connected(&[], with_break_glass())).is_err());
+    assert!(
+        authority
+            .decide_family(&admin, ViewFamily, &connected(&[], with_break_glass()))
+            .is_err()
+    );
 }
 
 #[test]
@@ -199,8 +225,14 @@ fn break_glass_never_overrides_a_consent_exclusion() {
     admin.mfa_passed = true;
     let family = connected(&[admin.organisation], with_break_glass());
 
-    assert_eq!(authority.decide_family(&admin, ViewFamily, &family).unwrap_err().rule, "consent-exclusion");
-    assert_eq!(authority.decide_family(&admin, OpenBreakGlass, &family).unwrap_err().rule, "consent-exclusion");
+    assert_eq!(
+        authority.decide_family(&admin, ViewFamily, &family).unwrap_err().rule,
+        "consent-exclusion"
+    );
+    assert_eq!(
+        authority.decide_family(&admin, OpenBreakGlass, &family).unwrap_err().rule,
+        "consent-exclusion"
+    );
 }
 
 #[test]

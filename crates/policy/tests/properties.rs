@@ -7,7 +7,9 @@ mod support;
 use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, UserId};
-use earlyhelp_policy::{Authority, FamilyFacts, ManageOrganisation, PanelRelationship, Principal, Relationship, ViewFamily, ViewFamilyList};
+use earlyhelp_policy::{
+    Authority, FamilyFacts, ManageOrganisation, PanelRelationship, Principal, Relationship, ViewFamily, ViewFamilyList,
+};
 use proptest::prelude::*;
 use std::sync::LazyLock;
 use support::{COLUMNS, decide, expected, organisation, outcome};

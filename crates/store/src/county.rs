@@ -8,6 +8,7 @@ use crate::organisations::IsaColumns;
 use crate::{Store, StoreError};
 use county::{County, Spec};
 use sqlx::QueryBuilder;
+use uuid::Uuid;
 
 /// The settings key that records that a county was loaded, so `demo` loads it only once.
 const LOADED_KEY: &str = "county_loaded";
@@ -159,6 +160,63 @@ impl Store {
                         });
                         q.build().execute(&mut *tx).await?;
                     }
+                    let involvement = Involvement::rows(batch);
+                    if !involvement.consents.is_empty() {
+                        for rows in involvement.consents.chunks(BATCH / 2) {
+                            let mut q = QueryBuilder::new(
+                                "INSERT INTO consents (id, family_id, given_by, given_on, method, covers_referral, covers_panel, \
+                                 covers_sharing, review_due, recorded_at, withdrawn_on, withdrawal_reason) ",
+                            );
+                            q.push_values(rows, |mut b, c| {
+                                b.push_bind(c.id)
+                                    .push_bind(c.family)
+                                    .push_bind(&c.given_by)
+                                    .push_bind(c.given_on)
+                                    .push_bind(c.method)
+                                    .push_bind(true)
+                                    .push_bind(true)
+                                    .push_bind(true)
+                                    .push_bind(c.review_due)
+                                    .push_bind(now)
+                                    .push_bind(c.withdrawn_on)
+                                    .push_bind(c.withdrawn_on.map(|_| "The family withdrew consent"));
+                            });
+                            q.build().execute(&mut *tx).await?;
+                        }
+                    }
+                    for rows in involvement.exclusions.chunks(BATCH) {
+                        let mut q = QueryBuilder::new("INSERT INTO consent_exclusions (consent_id, organisation_id) ");
+                        q.push_values(rows, |mut b, (consent, _, org)| {
+                            b.push_bind(*consent).push_bind(*org);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                        let mut q = QueryBuilder::new("INSERT INTO family_exclusions (family_id, organisation_id) ");
+                        q.push_values(rows, |mut b, (_, family, org)| {
+                            b.push_bind(*family).push_bind(*org);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    for rows in involvement.workers.chunks(BATCH) {
+                        let mut q = QueryBuilder::new("INSERT INTO family_workers (family_id, user_id, role, since) ");
+                        q.push_values(rows, |mut b, (family, user, role, since)| {
+                            b.push_bind(*family).push_bind(*user).push_bind(*role).push_bind(*since);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    for rows in involvement.panels.chunks(BATCH) {
+                        let mut q = QueryBuilder::new("INSERT INTO family_panels (family_id, panel_id, since) ");
+                        q.push_values(rows, |mut b, (family, panel, since)| {
+                            b.push_bind(*family).push_bind(*panel).push_bind(*since);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    for rows in involvement.invitations.chunks(BATCH) {
+                        let mut q = QueryBuilder::new("INSERT INTO case_invitations (family_id, panel_id, organisation_id, invited_at) ");
+                        q.push_values(rows, |mut b, (family, panel, org)| {
+                            b.push_bind(*family).push_bind(*panel).push_bind(*org).push_bind(now);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
                 }
             });
         }
@@ -186,5 +244,79 @@ impl Store {
     pub async fn family_count_for_operator(&self) -> Result<i64, StoreError> {
         let (n,): (i64,) = read!(self, db => sqlx::query_as("SELECT COUNT(*) FROM families").fetch_one(db).await?);
         Ok(n)
+    }
+}
+
+/// The rows a batch of families' consent and connections become.
+#[derive(Default)]
+struct Involvement {
+    consents: Vec<ConsentRow>,
+    /// (consent, family, organisation), for live consents only.
+    exclusions: Vec<(Uuid, Uuid, Uuid)>,
+    /// (family, user, role, since).
+    workers: Vec<(Uuid, Uuid, &'static str, time::Date)>,
+    /// (family, panel, since).
+    panels: Vec<(Uuid, Uuid, time::Date)>,
+    /// (family, panel, organisation).
+    invitations: Vec<(Uuid, Uuid, Uuid)>,
+}
+
+struct ConsentRow {
+    id: Uuid,
+    family: Uuid,
+    given_by: String,
+    given_on: time::Date,
+    method: &'static str,
+    review_due: time::Date,
+    withdrawn_on: Option<time::Date>,
+}
+
+impl Involvement {
+    fn rows(families: &[county::Family]) -> Self {
+        let mut out = Self::default();
+        for f in families {
+            let i = &f.involvement;
+            let Some(c) = &i.consent else { continue };
+            // Consent ids are the one part of a loaded county not drawn from the seed: nothing
+            // refers to them from outside the database.
+            let id = Uuid::now_v7();
+            let adults: Vec<&county::Person> = f
+                .people
+                .iter()
+                .filter(|p| p.household_role != domain::family::HouseholdRole::Child)
+                .collect();
+            let giver = adults.get(c.given_by).or(adults.first()).map_or_else(
+                || "The family".to_owned(),
+                |p| format!("{} {} ({})", p.given_name, p.family_name, p.household_role.label().to_lowercase()),
+            );
+            out.consents.push(ConsentRow {
+                id,
+                family: f.id.0,
+                given_by: giver,
+                given_on: c.given_on,
+                method: if c.written { "written" } else { "verbal" },
+                review_due: c.review_due,
+                withdrawn_on: c.withdrawn_on,
+            });
+            // Exclusions outlive a withdrawal: a family's "not the police" is never lifted by
+            // silence, only by a later consent that says so.
+            for org in &c.excluded {
+                out.exclusions.push((id, f.id.0, org.0));
+            }
+            let since = c.given_on;
+            if let Some(lead) = i.lead_professional {
+                out.workers.push((f.id.0, lead.0, "lead_professional", since));
+            }
+            for member in &i.team {
+                out.workers.push((f.id.0, member.0, "team_around_the_family", since));
+            }
+            if let Some(panel) = i.panel {
+                out.panels.push((f.id.0, panel.0, since));
+                for org in &i.invited {
+                    out.invitations.push((f.id.0, panel.0, org.0));
+                }
+            }
+        }
+        out
     }
 }

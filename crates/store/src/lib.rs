@@ -18,6 +18,7 @@ pub mod audit;
 pub mod accounts;
 pub mod county;
 pub mod error;
+pub mod families;
 pub mod organisations;
 pub mod panels;
 

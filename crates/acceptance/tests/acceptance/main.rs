@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod audit;
+mod families;
 mod http_accounts;
 mod http_admin;
 mod http_api;

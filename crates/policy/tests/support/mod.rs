@@ -317,11 +317,8 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             let About::Family { excluded, connection } = column.about else {
                 panic!("a family column must name a family")
             };
-            let related = works_with_families
-                && matches!(
-                    connection,
-                    Connection::WorksWith | Connection::PanelCore | Connection::PanelInvited
-                );
+            let related =
+                works_with_families && matches!(connection, Connection::WorksWith | Connection::PanelCore | Connection::PanelInvited);
             if isa != IsaStanding::Current {
                 return Err("isa-signatories-only");
             }
