@@ -289,6 +289,11 @@ impl TestApp {
         }
     }
 
+    /// The test database, to arrange what the product has no screen for yet.
+    pub fn db(&self) -> &TestDb {
+        &self._db
+    }
+
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)

@@ -107,6 +107,18 @@ pub struct Denied {
 }
 
 impl Denied {
+    /// The refusal to show to the person who asked about one family: rules about the asker
+    /// (their organisation's ISA standing, the administrator separation, the second factor) are
+    /// kept, because they are the same whichever family was asked about; rules that depend on
+    /// the family become [`rules::FAMILY_NOT_AVAILABLE`], which is also what an id with no
+    /// family behind it gets. Record the original in the audit trail, show this one.
+    pub fn for_a_family(self) -> Self {
+        match self.rule.as_str() {
+            rules::DEFAULT_DENY | "consent-exclusion" => Self::by(rules::FAMILY_NOT_AVAILABLE),
+            _ => self,
+        }
+    }
+
     /// The denial for a rule, with its explanation from the table.
     pub(crate) fn by(rule_id: &str) -> Self {
         let explanation = rules::rule(rule_id)

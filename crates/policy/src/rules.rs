@@ -20,6 +20,12 @@ pub const DEFAULT_DENY: &str = "default-deny";
 /// in tests). Access fails closed: an evaluation error never grants anything.
 pub const EVALUATION_ERROR: &str = "evaluation-error";
 
+/// What a refusal to show one family says when the deciding rule depends on the family itself
+/// (its consent, or the asker having no connection to it). Naming that rule would tell the
+/// asker the family exists, or that it excluded their organisation; a made-up id must be
+/// refused with exactly the same words. See [`crate::Denied::for_a_family`].
+pub const FAMILY_NOT_AVAILABLE: &str = "family-not-available";
+
 /// Whether a rule grants or refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -94,6 +100,16 @@ pub const RULES: &[Rule] = &[
             members of the panel that holds its case. If you need it for your work, ask the \
             lead professional or the panel chair to add you; for other pages, ask your \
             organisation's administrator to review your roles.",
+    },
+    Rule {
+        id: FAMILY_NOT_AVAILABLE,
+        effect: Effect::Forbid,
+        explanation: "A family's record is open to the people who work with the family (its \
+            lead professional and Team Around the Family) and to the members of the panel that \
+            holds its case, and only where the family's consent allows sharing with their \
+            organisation. Either there is no record with this reference, or one of these does \
+            not apply to you. If you need it to keep a child safe, speak to the panel chair or \
+            the MASH.",
     },
     Rule {
         id: EVALUATION_ERROR,

@@ -105,6 +105,32 @@ impl AppState {
         }
     }
 
+    /// The same for an action on one family. The family's consent and the asker's connection
+    /// to it come from the store; an id with no family behind it is decided as a family with
+    /// no connection, and a refusal that depends on the family is shown in words that do not
+    /// say whether it exists (see [`policy::Denied::for_a_family`]). The audit trail keeps the
+    /// rule that really decided.
+    pub async fn require_family<A: policy::FamilyAction>(
+        &self,
+        who: &policy::Principal,
+        action: A,
+        family: domain::FamilyId,
+        address: &str,
+    ) -> Result<policy::Permit<A>, error::AppError> {
+        let facts = self.store.family_facts(who, family).await?.unwrap_or(policy::FamilyFacts {
+            id: family,
+            excluded_organisations: Vec::new(),
+            relationship: policy::Relationship::default(),
+        });
+        match self.authority.decide_family(who, action, &facts) {
+            Ok(permit) => Ok(permit),
+            Err(denied) => match self.refused(who, A::NAME, Some(family.to_string()), denied, address).await {
+                error::AppError::Forbidden(d) => Err(error::AppError::Forbidden(d.for_a_family())),
+                other => Err(other),
+            },
+        }
+    }
+
     async fn refused(
         &self,
         who: &policy::Principal,
@@ -157,6 +183,8 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{id}/active", post(pages::people::set_active))
         .route("/people/{id}/reset-second-factor", post(pages::people::reset_mfa))
         .route("/panels", get(pages::panels::list))
+        .route("/families", get(pages::families::list).post(pages::families::search))
+        .route("/families/{id}", get(pages::families::show))
         .route("/accessibility", get(pages::static_pages::accessibility))
         .route("/api", get(api::reference));
 

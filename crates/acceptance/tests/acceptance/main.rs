@@ -6,4 +6,5 @@ mod families;
 mod http_accounts;
 mod http_admin;
 mod http_api;
+mod http_families;
 mod store;

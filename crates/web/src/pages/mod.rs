@@ -2,6 +2,7 @@
 //! policy, calls the store with the permit and renders a template.
 
 pub mod account;
+pub mod families;
 pub mod home;
 pub mod mfa;
 pub mod organisations;
@@ -44,8 +45,9 @@ pub struct Chrome {
     pub has_errors: bool,
 }
 
-const NAV: [(&str, &str, &str); 5] = [
+const NAV: [(&str, &str, &str); 6] = [
     ("home", "/", "Home"),
+    ("families", "/families", "Families"),
     ("panels", "/panels", "Panels"),
     ("organisations", "/organisations", "Organisations"),
     ("people", "/people", "People"),

@@ -1,0 +1,138 @@
+//! Families over HTTP: the list, search and family page show a family only to those connected
+//! to it, and a refusal never says whether the family exists. On both engines.
+
+use domain::organisation::OrganisationKind;
+use domain::role::Role;
+use earlyhelp_acceptance::{TestApp, engines};
+
+/// Makes `email`'s holder a member of the family's Team Around the Family.
+async fn connect(app: &TestApp, email: &str, family: domain::FamilyId) {
+    let user = app.county.staff.iter().find(|s| s.email.as_str() == email).unwrap().id;
+    let db = app.db();
+    db.execute(&format!(
+        "INSERT INTO family_workers (family_id, user_id, role, since) VALUES ({}, {}, 'team_around_the_family', '2026-11-01')",
+        db.uuid_literal(family.0),
+        db.uuid_literal(user.0)
+    ))
+    .await;
+}
+
+fn families(app: &TestApp) -> Vec<county::Family> {
+    let (_, spec) = earlyhelp_acceptance::small_county();
+    app.county.families(&spec).collect()
+}
+
+engines!(a_lead_professional_finds_their_family_by_name_and_opens_its_page, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let email = app.staff_without_mfa(Role::LeadProfessional);
+    let family = families(&app)
+        .into_iter()
+        .find(|f| f.involvement.consent.as_ref().is_some_and(|c| c.withdrawn_on.is_none()))
+        .unwrap();
+    connect(&app, &email, family.id).await;
+    let b = app.browser();
+    b.sign_in(&email, county::DEMO_PASSWORD).await;
+
+    let list = b.get("/families").await;
+    assert_eq!(list.status, 200);
+    assert!(list.shows(&family.address_line));
+    let child = family.people.last().unwrap();
+    let found = b
+        .submit(
+            "/families",
+            "/families",
+            &[("name", &child.given_name.to_uppercase()), ("postcode", "")],
+        )
+        .await;
+    assert!(found.shows(&family.address_line), "{}", found.body);
+
+    let page = b.get(&format!("/families/{}", family.id)).await;
+    assert_eq!(page.status, 200);
+    assert!(page.shows(&child.given_name));
+    assert!(page.shows("Sharing log"));
+    assert_eq!(page.headers.get("cache-control").unwrap(), "no-store");
+});
+
+engines!(
+    a_family_excluding_police_is_refused_to_police_exactly_as_a_made_up_id_is,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let police = app
+            .county
+            .organisations
+            .iter()
+            .find(|o| o.kind == OrganisationKind::Police)
+            .unwrap()
+            .id;
+        let officer = app
+            .county
+            .staff
+            .iter()
+            .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
+            .unwrap()
+            .email
+            .to_string();
+        let family = families(&app).into_iter().next().unwrap();
+        connect(&app, &officer, family.id).await;
+        // The family's consent now excludes the police.
+        let db = app.db();
+        db.execute(&format!(
+            "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
+            db.uuid_literal(family.id.0),
+            db.uuid_literal(police.0)
+        ))
+        .await;
+        // (The constabulary asks its staff for a second factor; this test is not about that.)
+        db.execute(&format!(
+            "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
+            db.uuid_literal(police.0)
+        ))
+        .await;
+        let b = app.browser();
+        let signed_in = b.sign_in(&officer, county::DEMO_PASSWORD).await;
+        assert!(signed_in.status < 400, "signed in");
+
+        let refused = b.get(&format!("/families/{}", family.id)).await;
+        let made_up = b.get(&format!("/families/{}", domain::FamilyId::new())).await;
+        let malformed = b.get("/families/not-an-id").await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(made_up.status, 403);
+        assert_eq!(malformed.status, 403);
+        assert!(!refused.shows(&family.address_line));
+        assert_eq!(refused.body, made_up.body, "the refusal does not tell the two apart");
+        assert_eq!(refused.body, malformed.body);
+        assert!(refused.shows("Either there is no record with this reference"));
+
+        let list = b.get("/families").await;
+        assert!(!list.shows(&family.address_line));
+        let search = b
+            .submit(
+                "/families",
+                "/families",
+                &[("name", &family.people[0].family_name), ("postcode", "")],
+            )
+            .await;
+        assert!(!search.shows(&family.address_line));
+    }
+);
+
+engines!(staff_of_a_lapsed_signatory_are_told_why_they_see_no_families, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let b = app.browser();
+    let lapsed = app
+        .county
+        .staff
+        .iter()
+        .find(|s| {
+            app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Lapsed)
+                && s.roles.contains(&Role::AgencyRepresentative)
+                && !s.roles.iter().any(|r| r.always_requires_mfa())
+                && !app.county.organisations.iter().any(|o| o.id == s.organisation && o.mfa_required)
+        })
+        .map(|s| s.email.to_string())
+        .expect("the county has a lapsed signatory with an agency representative");
+    b.sign_in(&lapsed, county::DEMO_PASSWORD).await;
+    let list = b.get("/families").await;
+    assert_eq!(list.status, 403);
+    assert!(list.shows("Information Sharing Agreement"));
+});
