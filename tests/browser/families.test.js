@@ -1,0 +1,72 @@
+// A lead professional finds the families they work with, searches by name and opens a
+// family's page; every page passes axe (WCAG 2.2 AA). Screenshots go to the shots folder.
+'use strict';
+
+const { describe, it, before, after } = require('node:test');
+const assert = require('node:assert/strict');
+const h = require('./support/harness');
+
+describe('families', () => {
+  let app;
+  let browser;
+
+  before(async () => {
+    app = await h.startApp();
+    browser = await h.launchBrowser();
+  });
+
+  after(async () => {
+    await browser?.close();
+    await app?.stop();
+  });
+
+  it('a_lead_professional_finds_a_family_by_name_and_reads_its_page', async () => {
+    const { context, page } = await h.newPage(browser, app);
+    const shoot = h.screenshotter(page, 'families');
+    const problems = [];
+    async function check(name) {
+      await shoot(name);
+      const violations = await h.axeViolations(page);
+      if (violations.length) problems.push(h.formatViolations(`${name} (${h.pathOf(page)})`, violations));
+    }
+    try {
+      // Given a lead professional, signed in
+      await h.signIn(page, app, 'Lead professional');
+
+      // When they open Families from the navigation
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Families', exact: true }).first());
+      assert.equal(h.pathOf(page), '/families');
+      assert.equal(await h.h1(page), 'Families');
+      await check('01-families');
+      const first = page.locator('table.govuk-table tbody a.govuk-link').first();
+      assert.ok((await first.count()) > 0, 'the demo lead professional works with some families');
+      const names = (await first.innerText()).trim();
+
+      // and search for the first family by one person's first name, typed in lower case
+      const given = names.split(' ')[0].toLowerCase();
+      await page.getByLabel('Name of anyone in the family').fill(given);
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Search' }));
+      assert.equal(h.pathOf(page), '/families', 'the search stays off the URL');
+      assert.ok(!page.url().includes(given), 'the name is not in the URL');
+      await check('02-families-search');
+      await h.clickAndWait(page, page.getByRole('link', { name: names }).first());
+
+      // Then the family's page shows its people, consent and sharing log
+      assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+$/);
+      assert.match(await h.h1(page), /^Family at /);
+      for (const heading of ['People', 'Consent', 'Professionals working with the family', 'Sharing log']) {
+        assert.ok(await page.getByRole('heading', { name: heading }).isVisible(), `${heading} section`);
+      }
+      await check('03-family');
+
+      // and a made-up family id is refused without saying whether it exists
+      const refused = await page.goto('/families/01900000-0000-7000-8000-000000000000');
+      assert.equal(refused.status(), 403);
+      await check('04-family-not-available');
+
+      assert.equal(problems.length, 0, `accessibility violations:\n${problems.join('\n\n')}`);
+    } finally {
+      await context.close();
+    }
+  });
+});
