@@ -153,6 +153,10 @@ family_action!(
     /// Open time-limited break-glass access to one family, giving a reason.
     OpenBreakGlass
 );
+family_action!(
+    /// Authorise sharing one family's information without its consent, with a justification.
+    AuthoriseConsentOverride
+);
 
 /// Approve one organisation's application, renew or withdraw its signature, change its
 /// settings. Never one's own organisation: the permit names the organisation it was granted
@@ -170,7 +174,7 @@ impl OrganisationAction for ManageOrganisation {}
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 16] = [
+pub const ALL_ACTIONS: [&str; 17] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -185,6 +189,7 @@ pub const ALL_ACTIONS: [&str; 16] = [
     ViewFamily::NAME,
     RecordSharing::NAME,
     OpenBreakGlass::NAME,
+    AuthoriseConsentOverride::NAME,
     ReviewBreakGlass::NAME,
     ViewSharingLog::NAME,
 ];

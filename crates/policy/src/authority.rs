@@ -372,9 +372,9 @@ fn load_policies() -> Result<PolicySet, PolicyError> {
 mod tests {
     use super::*;
     use crate::actions::{
-        Action, ApplyToJoin, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass,
-        RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog,
-        ViewStaffDirectory,
+        Action, ApplyToJoin, AuthoriseConsentOverride, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount,
+        ManageUsers, OpenBreakGlass, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
+        ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -408,6 +408,7 @@ mod tests {
             (ViewFamily::NAME, Resource::Family(family)),
             (RecordSharing::NAME, Resource::Family(family)),
             (OpenBreakGlass::NAME, Resource::Family(family)),
+            (AuthoriseConsentOverride::NAME, Resource::Family(family)),
             (ManageOrganisation::NAME, Resource::Organisation(who.organisation)),
             (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
         ];

@@ -55,9 +55,9 @@ mod principal;
 pub mod rules;
 
 pub use actions::{
-    ALL_ACTIONS, Action, ApplyToJoin, FamilyAction, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
-    OpenBreakGlass, OrganisationAction, RecordSharing, ReviewBreakGlass, SystemAction, ViewAuditLog, ViewFamily, ViewFamilyList,
-    ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, FamilyAction, IssueApiToken, ManageOrganisation, ManageOrganisations,
+    ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction, RecordSharing, ReviewBreakGlass, SystemAction, ViewAuditLog,
+    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

@@ -185,6 +185,13 @@ pub const RULES: &[Rule] = &[
             record until the access expires; every view is audited and reviewed.",
     },
     Rule {
+        id: "safeguarding-leads-authorise-sharing-without-consent",
+        effect: Effect::Permit,
+        explanation: "MASH practitioners, case supervisors, locality managers and panel chairs \
+            may authorise sharing a family's information without its consent, for safeguarding \
+            or the public interest, with a justification kept in the sharing log.",
+    },
+    Rule {
         id: "administrators-may-break-glass",
         effect: Effect::Permit,
         explanation: "Administrators may open time-limited break-glass access to one family, \

@@ -12,16 +12,17 @@ use crate::audit::AuditEntry;
 use crate::{Store, StoreError};
 use domain::{FamilyId, OrganisationId, PersonId, UserId};
 use policy::{
-    Authority, FamilyFacts, OpenBreakGlass, PanelRelationship, Permit, Principal, RecordSharing, Relationship, ReviewBreakGlass,
-    ViewFamily, ViewFamilyList,
+    AuthoriseConsentOverride, Authority, FamilyFacts, OpenBreakGlass, PanelRelationship, Permit, Principal, RecordSharing, Relationship,
+    ReviewBreakGlass, ViewFamily, ViewFamilyList,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// Inserts one sharing-log row inside the caller's write transaction.
 macro_rules! insert_sharing {
-    ($tx:ident, $now:expr, $id:expr, $family:expr, $actor:expr, $entry:expr) => {{
+    ($tx:ident, $now:expr, $id:expr, $family:expr, $actor:expr, $entry:expr, $override:expr) => {{
         let e: &NewSharingEntry = $entry;
+        let consent_override: Option<&domain::consent::ConsentOverride> = $override;
         let family: Option<FamilyId> = $family;
         let actor: Option<UserId> = $actor;
         sqlx::query(
@@ -42,9 +43,9 @@ macro_rules! insert_sharing {
         .bind(&e.method)
         .bind(actor.map(|a| a.0))
         .bind(e.decided_on)
-        .bind(e.consent_override.is_some())
-        .bind(e.consent_override.as_ref().map(|(j, _)| j.as_str()))
-        .bind(e.consent_override.as_ref().map(|(_, by)| by.0))
+        .bind(consent_override.is_some())
+        .bind(consent_override.map(|o| format!("{}: {}", o.ground().label(), o.justification())))
+        .bind(consent_override.map(|o| o.authorised_by().0))
         .bind(actor.map(|a| a.0))
         .bind($now)
         .execute(&mut *$tx)
@@ -227,9 +228,6 @@ pub struct NewSharingEntry {
     pub method: String,
     /// The date the decision was made.
     pub decided_on: Date,
-    /// For sharing without consent: the justification (safeguarding, public interest) and
-    /// who authorised it.
-    pub consent_override: Option<(String, UserId)>,
 }
 
 /// A sharing-log entry as read back.
@@ -523,16 +521,36 @@ impl Store {
         Ok(rows.into_iter().map(SharingRow::into_entry).collect())
     }
 
-    /// Adds an entry a practitioner made for sharing done outside the system.
-    pub async fn record_sharing(&self, permit: &Permit<RecordSharing>, entry: &NewSharingEntry, address: &str) -> Result<Uuid, StoreError> {
+    /// Adds an entry a practitioner made for sharing done outside the system. Sharing without
+    /// the family's consent needs the override's permit, for the same family, and its
+    /// justification; the entry says who authorised it.
+    pub async fn record_sharing(
+        &self,
+        permit: &Permit<RecordSharing>,
+        entry: &NewSharingEntry,
+        consent_override: Option<(&Permit<AuthoriseConsentOverride>, &domain::consent::ConsentOverride)>,
+        address: &str,
+    ) -> Result<Uuid, StoreError> {
         let id = Uuid::now_v7();
         let family = permit.family();
         let actor = permit.principal().user;
+        if let Some((authority, o)) = consent_override
+            && (authority.family() != family || authority.principal().user != o.authorised_by())
+        {
+            return Err(StoreError::Corrupt(
+                "a consent override must be authorised for this family by the person named".into(),
+            ));
+        }
+        let justification = consent_override.map(|(_, o)| o);
         write!(self, tx, kind => {
-            insert_sharing!(tx, self.now(), id, Some(family), Some(actor), entry);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "sharing.record", "family", Some(family.to_string()))
+            insert_sharing!(tx, self.now(), id, Some(family), Some(actor), entry, justification);
+            let action = if justification.is_some() { "sharing.record_without_consent" } else { "sharing.record" };
+            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), action, "family", Some(family.to_string()))
                 .from_address(Some(address.to_owned())));
         });
+        if justification.is_some() {
+            tracing::warn!(entry = %id, "information shared without consent recorded");
+        }
         Ok(id)
     }
 
@@ -542,7 +560,7 @@ impl Store {
     pub async fn log_system_sharing(&self, family: FamilyId, entry: &NewSharingEntry) -> Result<(), StoreError> {
         let id = Uuid::now_v7();
         write!(self, tx, kind => {
-            insert_sharing!(tx, self.now(), id, Some(family), None::<UserId>, entry);
+            insert_sharing!(tx, self.now(), id, Some(family), None::<UserId>, entry, None);
             audit_append!(tx, kind, self, AuditEntry::new(None, "sharing.system", "family", Some(family.to_string())));
         });
         Ok(())

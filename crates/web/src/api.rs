@@ -186,6 +186,214 @@ pub async fn panels(State(state): State<AppState>, caller: ApiCaller) -> Result<
     ))
 }
 
+/// One family in a list: enough to recognise it.
+#[derive(Serialize, ToSchema)]
+pub struct FamilyEntry {
+    /// Family id.
+    pub id: String,
+    /// Its people's names, adults first.
+    pub names: String,
+    /// First line of the address.
+    pub address_line: String,
+    /// Postcode.
+    pub postcode: String,
+    /// Locality.
+    pub locality: String,
+}
+
+/// A page of families the calling account is connected to.
+#[derive(Serialize, ToSchema)]
+pub struct FamilyList {
+    /// The families on this page.
+    pub families: Vec<FamilyEntry>,
+    /// How many families match in all.
+    pub total: i64,
+    /// This page, from 1.
+    pub page: i64,
+}
+
+/// A search of the families the calling account is connected to. Sent as a POST body, so
+/// names never appear in a URL or a log.
+#[derive(serde::Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct FamilySearchRequest {
+    /// Part of anyone's given or family name, any case.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The start of the postcode.
+    #[serde(default)]
+    pub postcode: Option<String>,
+    /// The page, from 1.
+    #[serde(default)]
+    pub page: Option<i64>,
+}
+
+/// A person in a family.
+#[derive(Serialize, ToSchema)]
+pub struct PersonEntry {
+    /// Person id.
+    pub id: String,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth, YYYY-MM-DD.
+    pub date_of_birth: String,
+    /// Household role code: child, parent, carer, other_adult.
+    pub household_role: String,
+}
+
+/// One family's record. Reading it is recorded in the audit trail and, as sharing with the
+/// calling agency, in the family's sharing log.
+#[derive(Serialize, ToSchema)]
+pub struct FamilyDetail {
+    /// Family id.
+    pub id: String,
+    /// First line of the address.
+    pub address_line: String,
+    /// Postcode.
+    pub postcode: String,
+    /// Locality.
+    pub locality: String,
+    /// The panel holding its case, if any.
+    pub panel: Option<String>,
+    /// Its people.
+    pub people: Vec<PersonEntry>,
+}
+
+/// Families per API page.
+const API_PAGE: i64 = 100;
+
+async fn family_list(state: &AppState, caller: &ApiCaller, search: FamilySearchRequest) -> Result<Json<FamilyList>, ApiError> {
+    let permit = state.require(&caller.principal, policy::ViewFamilyList, &caller.address).await?;
+    let page = search.page.unwrap_or(1).max(1);
+    let found = state
+        .store
+        .list_families(
+            &state.authority,
+            &permit,
+            &store::families::FamilySearch {
+                name: search.name,
+                postcode: search.postcode,
+            },
+            (page - 1) * API_PAGE,
+            API_PAGE,
+        )
+        .await?;
+    Ok(Json(FamilyList {
+        families: found
+            .families
+            .into_iter()
+            .map(|f| FamilyEntry {
+                id: f.id.to_string(),
+                names: f.names,
+                address_line: f.address_line,
+                postcode: f.postcode,
+                locality: f.locality,
+            })
+            .collect(),
+        total: found.total,
+        page,
+    }))
+}
+
+/// The families the calling account works with or whose cases are on its panels, 100 a page.
+#[utoipa::path(get, path = "/api/v1/families", tag = "families", security(("bearer" = [])),
+    params(("page" = Option<i64>, Query, description = "Page, from 1")),
+    responses((status = 200, body = FamilyList), (status = 401), (status = 403)))]
+pub async fn families(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Query(q): axum::extract::Query<PageParam>,
+) -> Result<Json<FamilyList>, ApiError> {
+    family_list(
+        &state,
+        &caller,
+        FamilySearchRequest {
+            page: q.page,
+            ..Default::default()
+        },
+    )
+    .await
+}
+
+/// Which page.
+#[derive(serde::Deserialize, utoipa::IntoParams)]
+pub struct PageParam {
+    /// Page, from 1.
+    pub page: Option<i64>,
+}
+
+/// The same list narrowed by name or postcode (in the body, never the URL).
+#[utoipa::path(post, path = "/api/v1/families/search", tag = "families", security(("bearer" = [])),
+    request_body = FamilySearchRequest,
+    responses((status = 200, body = FamilyList), (status = 400), (status = 401), (status = 403)))]
+pub async fn search_families(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    body: Result<Json<FamilySearchRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<FamilyList>, ApiError> {
+    let Json(search) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    family_list(&state, &caller, search).await
+}
+
+/// One family. The read is audited and written to the family's sharing log as shared with the
+/// calling agency. A family the caller may not see and an id with no family behind it get the
+/// same 403.
+#[utoipa::path(get, path = "/api/v1/families/{id}", tag = "families", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Family id")),
+    responses((status = 200, body = FamilyDetail), (status = 401), (status = 403)))]
+pub async fn family(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<FamilyDetail>, ApiError> {
+    let id: domain::FamilyId = id.parse().unwrap_or(domain::FamilyId(uuid::Uuid::nil()));
+    let permit = state
+        .require_family(&caller.principal, policy::ViewFamily, id, &caller.address)
+        .await?;
+    let record = state.store.view_family(&permit, &caller.address).await?.ok_or(AppError::NotFound)?;
+    state
+        .store
+        .log_system_sharing(
+            id,
+            &store::families::NewSharingEntry {
+                decision: store::families::SharingDecision::Shared,
+                data_categories: "Family record: people, address, panel".into(),
+                recipient_organisation: Some(caller.account.organisation_id),
+                recipient_user: Some(caller.account.id),
+                recipient_description: format!(
+                    "{} (case system, as {})",
+                    caller.account.organisation_name,
+                    caller.account.full_name()
+                ),
+                purpose: "Read by the agency's case system through the API".into(),
+                lawful_basis: "As the family's consent and the Information Sharing Agreement allow".into(),
+                method: "api".into(),
+                decided_on: state.store.clock().today(),
+            },
+        )
+        .await?;
+    Ok(Json(FamilyDetail {
+        id: record.id.to_string(),
+        address_line: record.address_line,
+        postcode: record.postcode,
+        locality: record.locality,
+        panel: record.panel,
+        people: record
+            .people
+            .into_iter()
+            .map(|p| PersonEntry {
+                id: p.id.to_string(),
+                given_name: p.given_name,
+                family_name: p.family_name,
+                date_of_birth: p.date_of_birth.to_string(),
+                household_role: p.household_role,
+            })
+            .collect(),
+    }))
+}
+
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -204,8 +412,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Early Help API", description = "For agency systems of Information Sharing Agreement signatories. Tokens are issued with `earlyhelp token create --user EMAIL`; every call is decided by the same access policy as the pages. A token acts as its account without a second factor, so administrative actions are never open to it."),
-    paths(me, organisations, panels),
-    components(schemas(Me, OrganisationEntry, PanelEntry)),
+    paths(me, organisations, panels, families, search_families, family),
+    components(schemas(Me, OrganisationEntry, PanelEntry, FamilyEntry, FamilyList, FamilySearchRequest, PersonEntry, FamilyDetail)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -217,6 +425,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/organisations", get(organisations))
         .route("/api/v1/panels", get(panels))
+        .route("/api/v1/families", get(families))
+        .route("/api/v1/families/search", axum::routing::post(search_families))
+        .route("/api/v1/families/{id}", get(family))
 }
 
 async fn openapi_json() -> Response {

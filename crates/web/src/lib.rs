@@ -185,6 +185,8 @@ pub fn router(state: AppState) -> Router {
         .route("/panels", get(pages::panels::list))
         .route("/families", get(pages::families::list).post(pages::families::search))
         .route("/families/{id}", get(pages::families::show))
+        .route("/families/{id}/sharing/new", get(pages::families::new_sharing))
+        .route("/families/{id}/sharing", post(pages::families::record_sharing))
         .route("/accessibility", get(pages::static_pages::accessibility))
         .route("/api", get(api::reference));
 

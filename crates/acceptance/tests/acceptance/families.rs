@@ -190,9 +190,8 @@ engines!(recording_sharing_adds_to_the_familys_sharing_log, |db| async move {
         lawful_basis: "Consent".into(),
         method: "secure_email".into(),
         decided_on: spec.today,
-        consent_override: None,
     };
-    store.record_sharing(&permit, &entry, "10.0.0.9").await.unwrap();
+    store.record_sharing(&permit, &entry, None, "10.0.0.9").await.unwrap();
 
     let view = authority.decide_family(&who, ViewFamily, &facts).unwrap();
     let record = store.view_family(&view, "10.0.0.9").await.unwrap().unwrap();

@@ -70,3 +70,136 @@ engines!(health_and_readiness_answer, |db| async move {
     assert_eq!(css.status, 200);
     assert!(!css.body.contains("GDS Transport"), "the GOV.UK-only font is not used");
 });
+
+/// Puts the holder of `email` in the family's Team Around the Family.
+async fn connect(app: &TestApp, email: &str, family: domain::FamilyId) {
+    let user = app.county.staff.iter().find(|s| s.email.as_str() == email).unwrap().id;
+    let db = app.db();
+    db.execute(&format!(
+        "INSERT INTO family_workers (family_id, user_id, role, since) VALUES ({}, {}, 'team_around_the_family', '2026-11-01') ON CONFLICT DO NOTHING",
+        db.uuid_literal(family.0),
+        db.uuid_literal(user.0)
+    ))
+    .await;
+}
+
+engines!(
+    an_agency_system_reads_a_family_it_works_with_and_the_read_is_in_the_sharing_log,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let token = token_for(&app, Role::AgencyRepresentative).await;
+        let (_, spec) = earlyhelp_acceptance::small_county();
+        let family = app.county.families(&spec).next().unwrap();
+        connect(&app, &app.staff_without_mfa(Role::AgencyRepresentative), family.id).await;
+        let b = app.browser();
+
+        let list = b.get_with_token("/api/v1/families", &token).await;
+        assert_eq!(list.status, 200);
+        let list: serde_json::Value = serde_json::from_str(&list.body).unwrap();
+        assert!(
+            list["families"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == family.id.to_string())
+        );
+
+        let one = b.get_with_token(&format!("/api/v1/families/{}", family.id), &token).await;
+        assert_eq!(one.status, 200, "{}", one.body);
+        assert_eq!(one.headers.get("cache-control").unwrap(), "no-store");
+        let one: serde_json::Value = serde_json::from_str(&one.body).unwrap();
+        assert_eq!(one["people"].as_array().unwrap().len(), family.people.len());
+
+        // The read is sharing with the agency, so it is in the family's sharing log.
+        let lead = app.staff_without_mfa(Role::LeadProfessional);
+        connect(&app, &lead, family.id).await;
+        let page = app.browser();
+        page.sign_in(&lead, county::DEMO_PASSWORD).await;
+        let shown = page.get(&format!("/families/{}", family.id)).await;
+        assert!(
+            shown.shows("Read by the agency&#39;s case system through the API")
+                || shown.shows("Read by the agency's case system through the API"),
+            "{}",
+            shown.body
+        );
+    }
+);
+
+engines!(
+    an_agency_system_gets_the_same_refusal_for_a_family_it_may_not_see_and_a_made_up_id,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let token = token_for(&app, Role::AgencyRepresentative).await;
+        let (_, spec) = earlyhelp_acceptance::small_county();
+        let rep = app
+            .county
+            .staff
+            .iter()
+            .find(|s| s.email.as_str() == app.staff_without_mfa(Role::AgencyRepresentative))
+            .unwrap();
+        let who = policy::Principal {
+            user: rep.id,
+            organisation: rep.organisation,
+            roles: rep.roles.clone(),
+            isa: domain::organisation::IsaStanding::Current,
+            mfa_passed: false,
+        };
+        let mut family = None;
+        for f in app.county.families(&spec) {
+            let facts = app.store.family_facts(&who, f.id).await.unwrap().unwrap();
+            if facts.relationship == policy::Relationship::default() {
+                family = Some(f);
+                break;
+            }
+        }
+        let family = family.expect("a family the representative has no connection to");
+        let b = app.browser();
+        let unconnected = b.get_with_token(&format!("/api/v1/families/{}", family.id), &token).await;
+        let made_up = b
+            .get_with_token(&format!("/api/v1/families/{}", domain::FamilyId::new()), &token)
+            .await;
+        assert_eq!(unconnected.status, 403);
+        assert_eq!(made_up.status, 403);
+        let problem = |body: &str| {
+            let mut v: serde_json::Value = serde_json::from_str(body).unwrap();
+            v.as_object_mut().unwrap().remove("instance");
+            v
+        };
+        assert_eq!(problem(&unconnected.body), problem(&made_up.body));
+    }
+);
+
+engines!(
+    a_family_search_by_name_goes_in_the_body_and_extra_fields_are_refused,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let token = token_for(&app, Role::AgencyRepresentative).await;
+        let (_, spec) = earlyhelp_acceptance::small_county();
+        let family = app.county.families(&spec).next().unwrap();
+        connect(&app, &app.staff_without_mfa(Role::AgencyRepresentative), family.id).await;
+        let client = reqwest::Client::new();
+        let search = |body: serde_json::Value| {
+            client
+                .post(format!("{}/api/v1/families/search", app.base))
+                .bearer_auth(&token)
+                .json(&body)
+                .send()
+        };
+        let found = search(serde_json::json!({ "name": family.people[0].family_name.to_lowercase() }))
+            .await
+            .unwrap();
+        assert_eq!(found.status(), 200);
+        let found: serde_json::Value = found.json().await.unwrap();
+        assert!(
+            found["families"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["id"] == family.id.to_string())
+        );
+        let extra = search(serde_json::json!({ "name": "x", "organisation_id": "anything" }))
+            .await
+            .unwrap();
+        assert_eq!(extra.status(), 400);
+    }
+);

@@ -10,7 +10,7 @@ async fn connect(app: &TestApp, email: &str, family: domain::FamilyId) {
     let user = app.county.staff.iter().find(|s| s.email.as_str() == email).unwrap().id;
     let db = app.db();
     db.execute(&format!(
-        "INSERT INTO family_workers (family_id, user_id, role, since) VALUES ({}, {}, 'team_around_the_family', '2026-11-01')",
+        "INSERT INTO family_workers (family_id, user_id, role, since) VALUES ({}, {}, 'team_around_the_family', '2026-11-01') ON CONFLICT DO NOTHING",
         db.uuid_literal(family.0),
         db.uuid_literal(user.0)
     ))
@@ -136,3 +136,101 @@ engines!(staff_of_a_lapsed_signatory_are_told_why_they_see_no_families, |db| asy
     assert_eq!(list.status, 403);
     assert!(list.shows("Information Sharing Agreement"));
 });
+
+engines!(
+    a_lead_professional_records_sharing_and_it_appears_in_the_sharing_log,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let email = app.staff_without_mfa(Role::LeadProfessional);
+        let family = families(&app).into_iter().next().unwrap();
+        connect(&app, &email, family.id).await;
+        let b = app.browser();
+        b.sign_in(&email, county::DEMO_PASSWORD).await;
+        let form = format!("/families/{}/sharing/new", family.id);
+        let action = format!("/families/{}/sharing", family.id);
+        let fields = |purpose: &'static str| {
+            vec![
+                ("decision", "shared"),
+                ("data_categories", "Case summary"),
+                ("recipient", "Designated safeguarding lead, Northmere Academy"),
+                ("purpose", purpose),
+                ("lawful_basis", "Consent"),
+                ("method", "secure_email"),
+                ("decided_on", "24/11/2026"),
+            ]
+        };
+
+        // A missing purpose is refused, and what was typed is kept.
+        let refused = b.submit(&form, &action, &fields("")).await;
+        assert_eq!(refused.status, 200);
+        assert!(refused.shows("There is a problem"));
+        assert!(refused.shows("Enter why it was shared"));
+        assert!(refused.shows("Designated safeguarding lead, Northmere Academy"));
+
+        let done = b.submit(&form, &action, &fields("Planning support in school")).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let page = b.get(&format!("/families/{}", family.id)).await;
+        assert!(page.shows("Planning support in school"));
+        assert!(page.shows("Designated safeguarding lead, Northmere Academy"));
+    }
+);
+
+engines!(
+    sharing_without_consent_needs_an_authorising_role_and_a_real_justification,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let family = families(&app).into_iter().next().unwrap();
+        let lead = app.staff_without_mfa(Role::LeadProfessional);
+        connect(&app, &lead, family.id).await;
+        let b = app.browser();
+        b.sign_in(&lead, county::DEMO_PASSWORD).await;
+        let form = format!("/families/{}/sharing/new", family.id);
+        let action = format!("/families/{}/sharing", family.id);
+        let mut fields = vec![
+            ("decision", "shared"),
+            ("data_categories", "Chronology"),
+            ("recipient", "Police public protection unit"),
+            ("purpose", "Risk to a child"),
+            ("lawful_basis", "Vital interests (UK GDPR 6(1)(d))"),
+            ("method", "phone"),
+            ("decided_on", "24/11/2026"),
+            ("without_consent", "yes"),
+            ("ground", "safeguarding"),
+            (
+                "justification",
+                "Immediate risk of significant harm to the youngest child, parents unreachable",
+            ),
+        ];
+        let lead_holds_an_authorising_role = app.county.staff.iter().find(|s| s.email.as_str() == lead).is_some_and(|s| {
+            s.roles.iter().any(|r| {
+                matches!(
+                    r,
+                    Role::MashPractitioner | Role::CaseSupervisor | Role::LocalityManager | Role::PanelChair
+                )
+            })
+        });
+        if !lead_holds_an_authorising_role {
+            let refused = b.submit(&form, &action, &fields).await;
+            assert!(refused.shows("Only a MASH practitioner, case supervisor, locality manager or panel chair can authorise"));
+        }
+
+        let chair = app.staff_without_mfa(Role::PanelChair);
+        connect(&app, &chair, family.id).await;
+        let b = app.browser();
+        b.sign_in(&chair, county::DEMO_PASSWORD).await;
+        fields.retain(|(k, _)| *k != "justification");
+        fields.push(("justification", "Risk"));
+        let short = b.submit(&form, &action, &fields).await;
+        assert!(short.shows("There is a problem"), "{}", short.body);
+        fields.retain(|(k, _)| *k != "justification");
+        fields.push((
+            "justification",
+            "Immediate risk of significant harm to the youngest child, parents unreachable",
+        ));
+        let done = b.submit(&form, &action, &fields).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let page = b.get(&format!("/families/{}", family.id)).await;
+        assert!(page.shows("Shared without consent:"));
+        assert!(page.shows("parents unreachable"));
+    }
+);

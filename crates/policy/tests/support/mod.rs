@@ -9,9 +9,9 @@ use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
-    ApplyToJoin, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
-    OpenBreakGlass, PanelRelationship, Principal, RecordSharing, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList,
-    ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations,
+    ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordSharing, Relationship, ReviewBreakGlass,
+    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -76,7 +76,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 25] = [
+pub const COLUMNS: [Column; 27] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -210,6 +210,22 @@ pub const COLUMNS: [Column; 25] = [
         },
     },
     Column {
+        action: "AuthoriseConsentOverride",
+        header: "Overr(wk)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "AuthoriseConsentOverride",
+        header: "Overr(no)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::None,
+        },
+    },
+    Column {
         action: "OpenBreakGlass",
         header: "OpenBG",
         about: About::Family {
@@ -313,7 +329,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // One family: by connection to it, never by role alone.
-        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" => {
+        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" => {
             let About::Family { excluded, connection } = column.about else {
                 panic!("a family column must name a family")
             };
@@ -330,6 +346,19 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                         Err("consent-exclusion")
                     } else {
                         allow_if(related || (connection == Connection::BreakGlass && holds(Role::Administrator) && mfa))
+                    }
+                }
+                "AuthoriseConsentOverride" => {
+                    let authorises = holds(Role::MashPractitioner)
+                        || holds(Role::CaseSupervisor)
+                        || holds(Role::LocalityManager)
+                        || holds(Role::PanelChair);
+                    if holds(Role::Administrator) {
+                        Err("administrators-see-no-case-content")
+                    } else if excluded {
+                        Err("consent-exclusion")
+                    } else {
+                        allow_if(related && authorises)
                     }
                 }
                 "RecordSharing" => {
@@ -411,6 +440,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "ViewFamily" => authority.decide_family(who, ViewFamily, &f).map(drop),
         "RecordSharing" => authority.decide_family(who, RecordSharing, &f).map(drop),
         "OpenBreakGlass" => authority.decide_family(who, OpenBreakGlass, &f).map(drop),
+        "AuthoriseConsentOverride" => authority.decide_family(who, AuthoriseConsentOverride, &f).map(drop),
         "ReviewBreakGlass" => authority.decide(who, ReviewBreakGlass).map(drop),
         "ViewSharingLog" => authority.decide(who, ViewSharingLog).map(drop),
         other => panic!("no typed action for {other}"),

@@ -10,7 +10,7 @@ use crate::forms::CsrfForm;
 use crate::session::SignedIn;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::FamilyId;
 use domain::family::HouseholdRole;
 use serde::Deserialize;
@@ -87,6 +87,7 @@ struct FamilyPage {
     chrome: Chrome,
     family: FamilyRecord,
     today: time::Date,
+    may_record_sharing: bool,
 }
 
 impl FamilyPage {
@@ -113,9 +114,207 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
     let permit = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
     let family = state.store.view_family(&permit, &who.address).await?.ok_or(AppError::NotFound)?;
     let title = format!("Family at {}", family.address_line);
+    let facts = state.store.family_facts(&who.principal, id).await?;
+    let may_record_sharing = facts.is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordSharing, &f).is_ok());
     render(&FamilyPage {
         chrome: Chrome::signed_in(&state, &who, title, "families"),
         family,
         today: state.store.clock().today(),
+        may_record_sharing,
     })
+}
+
+/// How information can be shared outside the system, as the form offers it: (code, label).
+const METHODS: [(&str, &str); 6] = [
+    ("secure_email", "Secure email"),
+    ("phone", "Telephone"),
+    ("meeting", "In a meeting"),
+    ("letter", "Letter"),
+    ("in_person", "In person"),
+    ("other", "Another way"),
+];
+
+/// Lawful bases practitioners choose from (UK GDPR article 6, and consent).
+const LAWFUL_BASES: [&str; 5] = [
+    "Consent",
+    "Public task (UK GDPR 6(1)(e))",
+    "Legal obligation (UK GDPR 6(1)(c))",
+    "Vital interests (UK GDPR 6(1)(d))",
+    "Legitimate interests (UK GDPR 6(1)(f))",
+];
+
+#[derive(Template)]
+#[template(path = "family_sharing_new.html")]
+struct NewSharingPage {
+    chrome: Chrome,
+    family: FamilyId,
+    address_line: String,
+    errors: crate::forms::FormErrors,
+    form: SharingForm,
+    methods: [(&'static str, &'static str); 6],
+    lawful_bases: [&'static str; 5],
+    grounds: Vec<(&'static str, &'static str)>,
+    may_override: bool,
+}
+
+/// What the sharing form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct SharingForm {
+    #[serde(default)]
+    decision: String,
+    #[serde(default)]
+    data_categories: String,
+    #[serde(default)]
+    recipient: String,
+    #[serde(default)]
+    purpose: String,
+    #[serde(default)]
+    lawful_basis: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    decided_on: String,
+    #[serde(default)]
+    without_consent: String,
+    #[serde(default)]
+    ground: String,
+    #[serde(default)]
+    justification: String,
+}
+
+async fn sharing_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    errors: crate::forms::FormErrors,
+    form: SharingForm,
+) -> Result<Response, AppError> {
+    let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
+    let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    let facts = state.store.family_facts(&who.principal, id).await?;
+    let may_override = facts.is_some_and(|f| {
+        state
+            .authority
+            .decide_family(&who.principal, policy::AuthoriseConsentOverride, &f)
+            .is_ok()
+    });
+    render(&NewSharingPage {
+        chrome: Chrome::signed_in(state, who, "Record sharing", "families").with_errors(&errors),
+        family: id,
+        address_line: family.address_line,
+        errors,
+        form,
+        methods: METHODS,
+        lawful_bases: LAWFUL_BASES,
+        grounds: domain::consent::OverrideGround::ALL.iter().map(|g| (g.code(), g.label())).collect(),
+        may_override,
+    })
+}
+
+fn family_id(raw: &str) -> FamilyId {
+    raw.parse().unwrap_or(FamilyId(uuid::Uuid::nil()))
+}
+
+/// The form to record sharing done outside the system (golden rule 7).
+pub async fn new_sharing(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    let id = family_id(&id);
+    state
+        .require_family(&who.principal, policy::RecordSharing, id, &who.address)
+        .await?;
+    let today = state.store.clock().today();
+    let form = SharingForm {
+        decision: "shared".into(),
+        decided_on: format!("{}/{}/{}", today.day(), u8::from(today.month()), today.year()),
+        ..SharingForm::default()
+    };
+    sharing_page(&state, &who, id, crate::forms::FormErrors::default(), form).await
+}
+
+/// Records it, with the override's justification when shared without consent.
+pub async fn record_sharing(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<SharingForm>,
+) -> Result<Response, AppError> {
+    let id = family_id(&id);
+    let permit = state
+        .require_family(&who.principal, policy::RecordSharing, id, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = crate::forms::FormErrors::default();
+    let decision = match f.decision.as_str() {
+        "shared" => Some(store::families::SharingDecision::Shared),
+        "not_shared" => Some(store::families::SharingDecision::NotShared),
+        _ => {
+            errors.add("decision", "Select whether the information was shared");
+            None
+        }
+    };
+    let required = |errors: &mut crate::forms::FormErrors, field: &'static str, value: &str, message: &str| {
+        if value.trim().is_empty() {
+            errors.add(field, message);
+        }
+    };
+    required(&mut errors, "data_categories", &f.data_categories, "Enter what information it was");
+    required(&mut errors, "recipient", &f.recipient, "Enter who it was shared with");
+    required(&mut errors, "purpose", &f.purpose, "Enter why it was shared");
+    if !LAWFUL_BASES.contains(&f.lawful_basis.as_str()) {
+        errors.add("lawful_basis", "Select the lawful basis");
+    }
+    if !METHODS.iter().any(|(code, _)| *code == f.method) {
+        errors.add("method", "Select how it was shared");
+    }
+    let today = state.store.clock().today();
+    let decided_on = match super::organisations::parse_date(&f.decided_on, "the date it was decided") {
+        Ok(d) if d > today => {
+            errors.add("decided_on", "The date it was decided must be today or in the past");
+            None
+        }
+        Ok(d) => Some(d),
+        Err(message) => {
+            errors.add("decided_on", message);
+            None
+        }
+    };
+    let without_consent = f.without_consent == "yes";
+    let mut override_permit = None;
+    let mut consent_override = None;
+    if without_consent {
+        match state.require_family(&who.principal, policy::AuthoriseConsentOverride, id, &who.address).await {
+            Ok(p) => override_permit = Some(p),
+            Err(AppError::Forbidden(_)) => errors.add(
+                "without_consent",
+                "Only a MASH practitioner, case supervisor, locality manager or panel chair can authorise sharing without consent: ask one of them to record it",
+            ),
+            Err(other) => return Err(other),
+        }
+        let ground = f.ground.parse::<domain::consent::OverrideGround>().ok();
+        if ground.is_none() {
+            errors.add("ground", "Select why it was shared without consent");
+        }
+        if let Some(ground) = ground {
+            consent_override = errors.check(
+                "justification",
+                domain::consent::ConsentOverride::new(ground, &f.justification, who.principal.user, state.store.now()),
+            );
+        }
+    }
+    let (Some(decision), Some(decided_on), true) = (decision, decided_on, errors.is_empty()) else {
+        return sharing_page(&state, &who, id, errors, f).await;
+    };
+    let entry = store::families::NewSharingEntry {
+        decision,
+        data_categories: f.data_categories.trim().to_owned(),
+        recipient_organisation: None,
+        recipient_user: None,
+        recipient_description: f.recipient.trim().to_owned(),
+        purpose: f.purpose.trim().to_owned(),
+        lawful_basis: f.lawful_basis.clone(),
+        method: f.method.clone(),
+        decided_on,
+    };
+    let with_override = override_permit.as_ref().zip(consent_override.as_ref());
+    state.store.record_sharing(&permit, &entry, with_override, &who.address).await?;
+    Ok(axum::response::Redirect::to(&format!("/families/{id}#sharing-log")).into_response())
 }
