@@ -1,0 +1,170 @@
+//! The whole linkage of two data sets: intern, index, train, score, choose.
+
+use crate::blocking::{BlockIndex, BlockingRule};
+use crate::model::{Explanation, Model, Score, Scorer, Thresholds};
+use crate::record::Record;
+use crate::train::{Trained, Training, train};
+use crate::vocab::{Person, Vocabulary};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How to link: blocking, thresholds and training. Read from the `[linkage]` table of a TOML
+/// file (see [`crate::batch`]); every field has a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Candidate pairs are those sharing a key under any of these rules.
+    pub blocking: Vec<BlockingRule>,
+    /// Blocks with more left-hand records than this are skipped (see [`BlockIndex::build`]).
+    pub max_block_size: usize,
+    /// Link / review / no-link probabilities.
+    pub thresholds: Thresholds,
+    /// How the model is trained.
+    pub training: Training,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            blocking: BlockingRule::defaults(),
+            max_block_size: 5_000,
+            thresholds: Thresholds::default(),
+            training: Training::default(),
+        }
+    }
+}
+
+/// One scored pair, by position in the left and right data sets.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ScoredPair {
+    /// Index into the left data set.
+    pub left: u32,
+    /// Index into the right data set.
+    pub right: u32,
+    /// Its weight and probability.
+    pub score: Score,
+}
+
+/// Two data sets interned together, indexed and with a trained model: ready to score.
+#[derive(Debug)]
+pub struct Linkage {
+    vocab: Vocabulary,
+    left: Vec<Person>,
+    right: Vec<Person>,
+    settings: Settings,
+    trained: Trained,
+}
+
+impl Linkage {
+    /// Interns both sides, then trains; the usual entry point for in-memory records.
+    pub fn from_records(left: &[Record], right: &[Record], settings: Settings) -> Self {
+        let mut vocab = Vocabulary::new();
+        let l: Vec<Person> = left.iter().map(|r| vocab.record(r)).collect();
+        let r: Vec<Person> = right.iter().map(|r| vocab.record(r)).collect();
+        Self::from_people(vocab, l, r, settings)
+    }
+
+    /// Trains on people already interned into `vocab` (the CSV reader's route).
+    pub fn from_people(vocab: Vocabulary, left: Vec<Person>, right: Vec<Person>, settings: Settings) -> Self {
+        let trained = train(&vocab, &left, &right, &settings.training, settings.max_block_size);
+        Self {
+            vocab,
+            left,
+            right,
+            settings,
+            trained,
+        }
+    }
+
+    /// Replaces the trained model (one trained earlier, or set by hand in a test).
+    pub fn with_model(mut self, model: Model) -> Self {
+        self.trained.model = model;
+        self
+    }
+
+    /// The trained model.
+    pub fn model(&self) -> &Model {
+        &self.trained.model
+    }
+
+    /// Training figures: EM sessions, u, estimated number of matches.
+    pub fn training(&self) -> &Trained {
+        &self.trained
+    }
+
+    /// The settings in force.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// A scorer over this linkage's vocabulary.
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer::new(&self.trained.model, &self.vocab, self.settings.thresholds)
+    }
+
+    /// Score of left record `l` against right record `r`.
+    pub fn score(&self, l: usize, r: usize) -> Score {
+        self.scorer().score(&self.left[l], &self.right[r])
+    }
+
+    /// Explanation of left record `l` against right record `r`.
+    pub fn explain(&self, l: usize, r: usize) -> Explanation {
+        self.scorer().explain(&self.left[l], &self.right[r])
+    }
+
+    /// Every blocked pair whose probability is at least `min_probability`.
+    pub fn pairs(&self, min_probability: f64) -> Vec<ScoredPair> {
+        let index = BlockIndex::build(&self.vocab, &self.left, &self.settings.blocking, self.settings.max_block_size);
+        let scorer = self.scorer();
+        self.right
+            .par_iter()
+            .enumerate()
+            .with_min_len(256)
+            .fold(
+                || (Vec::new(), Vec::new()),
+                |(mut out, mut cands), (r, person)| {
+                    index.candidates(&self.vocab, person, &mut cands);
+                    for &l in &cands {
+                        let score = scorer.score(&self.left[l as usize], person);
+                        if score.probability >= min_probability {
+                            out.push(ScoredPair {
+                                left: l,
+                                right: r as u32,
+                                score,
+                            });
+                        }
+                    }
+                    (out, cands)
+                },
+            )
+            .map(|(out, _)| out)
+            .reduce(Vec::new, |mut a, mut b| {
+                a.append(&mut b);
+                a
+            })
+    }
+
+    /// For each left record, the best right record at or above the upper threshold: the
+    /// links to make. Ties go to the earlier right record, so output is deterministic.
+    pub fn best_links(&self) -> Vec<ScoredPair> {
+        best_per_left(self.pairs(self.settings.thresholds.upper))
+    }
+
+    /// Number of candidate pairs each blocking rule produces on its own.
+    pub fn pairs_per_rule(&self) -> Vec<(BlockingRule, u64)> {
+        BlockIndex::build(&self.vocab, &self.left, &self.settings.blocking, self.settings.max_block_size)
+            .pairs_per_rule(&self.vocab, &self.right)
+    }
+}
+
+/// Keeps the highest-weight pair of each left record.
+pub fn best_per_left(mut pairs: Vec<ScoredPair>) -> Vec<ScoredPair> {
+    pairs.par_sort_unstable_by(|a, b| {
+        a.left
+            .cmp(&b.left)
+            .then(b.score.weight.total_cmp(&a.score.weight))
+            .then(a.right.cmp(&b.right))
+    });
+    pairs.dedup_by_key(|p| p.left);
+    pairs
+}
