@@ -212,6 +212,8 @@ pub struct Summary {
     pub invalid_dates: usize,
     /// Links written.
     pub links: usize,
+    /// Candidate pairs the blocking rules produced (each compared once).
+    pub candidate_pairs: u64,
     /// Training's estimate of the true matches.
     pub estimated_matches: f64,
     /// Seconds reading, training, scoring and writing.
@@ -222,8 +224,8 @@ impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "{} left × {} right rows; {} links written (training estimated {:.0} matches)",
-            self.left_rows, self.right_rows, self.links, self.estimated_matches
+            "{} left × {} right rows; {} candidate pairs; {} links written (training estimated {:.0} matches)",
+            self.left_rows, self.right_rows, self.candidate_pairs, self.links, self.estimated_matches
         )?;
         if self.invalid_dates > 0 {
             write!(f, "; {} unreadable dates of birth treated as missing", self.invalid_dates)?;
@@ -242,7 +244,7 @@ pub fn link_files(left: &Path, right: &Path, out: &Path, config: &BatchConfig) -
     let t1 = Instant::now();
     let linkage = Linkage::from_people(vocab, l.people, r.people, config.settings.clone());
     let t2 = Instant::now();
-    let links = linkage.best_links();
+    let (links, candidate_pairs) = linkage.best_links_counted();
     let t3 = Instant::now();
     let file = std::fs::File::create(out).map_err(|e| BatchError::Io(out.to_owned(), e))?;
     write_links(std::io::BufWriter::new(file), out, &l.ids, &r.ids, &links)?;
@@ -252,6 +254,7 @@ pub fn link_files(left: &Path, right: &Path, out: &Path, config: &BatchConfig) -
         right_rows: r.ids.len(),
         invalid_dates: l.invalid_dates + r.invalid_dates,
         links: links.len(),
+        candidate_pairs,
         estimated_matches: linkage.training().estimated_matches,
         timings: [
             ("read", (t1 - t0).as_secs_f64()),

@@ -207,14 +207,47 @@ impl Comparison {
     }
 }
 
-fn name_level(a: &str, b: &str, a_phon: u32, b_phon: u32, nickname: bool) -> NameLevel {
+/// Slots in each thread's Jaro–Winkler cache (a power of two).
+const JW_CACHE_SLOTS: usize = 1 << 16;
+
+thread_local! {
+    // Direct-mapped: the same few thousand name pairs recur across millions of candidate
+    // pairs (every Smith in a postcode against every Jones), and a lookup is an order of
+    // magnitude cheaper than the similarity itself. Fixed size, so memory cannot grow.
+    static JW_CACHE: std::cell::RefCell<Vec<(u64, f64)>> =
+        std::cell::RefCell::new(vec![(u64::MAX, 0.0); JW_CACHE_SLOTS]);
+}
+
+/// Jaro–Winkler of two interned names, through the thread's cache. Symmetric in its
+/// arguments, so the key is ordered.
+fn jaro_winkler(a_id: u32, b_id: u32, a: &str, b: &str) -> f64 {
+    if a_id == NONE || b_id == NONE {
+        return strsim::jaro_winkler(a, b);
+    }
+    let (lo, hi) = if a_id < b_id { (a_id, b_id) } else { (b_id, a_id) };
+    let key = (u64::from(lo) << 32) | u64::from(hi);
+    let slot = (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 48) as usize % JW_CACHE_SLOTS;
+    JW_CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        let entry = &mut cache[slot];
+        if entry.0 == key {
+            return entry.1;
+        }
+        let (x, y) = if a_id < b_id { (a, b) } else { (b, a) };
+        let jw = strsim::jaro_winkler(x, y);
+        *entry = (key, jw);
+        jw
+    })
+}
+
+fn name_level(ids: (u32, u32), a: &str, b: &str, a_phon: u32, b_phon: u32, nickname: bool) -> NameLevel {
     if a == b {
         return NameLevel::Exact;
     }
     if nickname {
         return NameLevel::Nickname;
     }
-    let jw = strsim::jaro_winkler(a, b);
+    let jw = jaro_winkler(ids.0, ids.1, a, b);
     if jw >= JW_HIGH {
         NameLevel::JaroWinklerHigh
     } else if a_phon == b_phon && a_phon != NONE {
@@ -263,6 +296,7 @@ pub(crate) fn first_name_level(v: &Vocabulary, a: &Person, b: &Person) -> Option
     }
     let (ia, ib) = (v.name_info(a.first), v.name_info(b.first));
     Some(name_level(
+        (a.first, b.first),
         v.name_text(a.first),
         v.name_text(b.first),
         ia.phonetic,
@@ -279,6 +313,7 @@ pub(crate) fn surname_level(v: &Vocabulary, a: &Person, b: &Person) -> Option<Na
         return Some(NameLevel::Exact);
     }
     Some(name_level(
+        (a.surname, b.surname),
         v.name_text(a.surname),
         v.name_text(b.surname),
         v.name_info(a.surname).phonetic,
@@ -390,14 +425,28 @@ fn compare_sex_like<T: PartialEq>(a: Option<T>, b: Option<T>) -> Option<ExactLev
 
 /// All levels of one pair: the comparison vector scoring and training read.
 pub fn compare(v: &Vocabulary, a: &Person, b: &Person) -> Comparison {
+    let mut c = compare_cheap(v, a, b);
+    compare_names(v, a, b, &mut c);
+    c
+}
+
+/// The levels of every field but the names (which are left [`MISSING`]): integer
+/// comparisons only, so a scorer can rule a pair out before computing string similarities.
+pub fn compare_cheap(v: &Vocabulary, a: &Person, b: &Person) -> Comparison {
     let m = MISSING;
     Comparison([
-        first_name_level(v, a, b).map_or(m, NameLevel::first_name_index),
-        surname_level(v, a, b).map_or(m, NameLevel::surname_index),
+        m,
+        m,
         compare_dobs(a.dob, b.dob).map_or(m, |l| l as u8),
         compare_sex_like(a.sex, b.sex).map_or(m, |l| l as u8),
         postcode_level(a, b).map_or(m, |l| l as u8),
         address_level(v, a, b).map_or(m, |l| l as u8),
         compare_sex_like(a.nhs, b.nhs).map_or(m, |l| l as u8),
     ])
+}
+
+/// Fills in the name levels of a vector from [`compare_cheap`].
+pub fn compare_names(v: &Vocabulary, a: &Person, b: &Person, c: &mut Comparison) {
+    c.0[Field::FirstName.index()] = first_name_level(v, a, b).map_or(MISSING, NameLevel::first_name_index);
+    c.0[Field::Surname.index()] = surname_level(v, a, b).map_or(MISSING, NameLevel::surname_index);
 }

@@ -1,7 +1,7 @@
 //! The whole linkage of two data sets: intern, index, train, score, choose.
 
 use crate::blocking::{BlockIndex, BlockingRule};
-use crate::model::{Explanation, Model, Score, Scorer, Thresholds};
+use crate::model::{Explanation, Model, Score, Scorer, Thresholds, weight_of};
 use crate::record::Record;
 use crate::train::{Trained, Training, train};
 use crate::vocab::{Person, Vocabulary};
@@ -114,19 +114,25 @@ impl Linkage {
 
     /// Every blocked pair whose probability is at least `min_probability`.
     pub fn pairs(&self, min_probability: f64) -> Vec<ScoredPair> {
+        self.pairs_counted(min_probability).0
+    }
+
+    /// [`Linkage::pairs`] and the number of candidate pairs compared to find them.
+    pub fn pairs_counted(&self, min_probability: f64) -> (Vec<ScoredPair>, u64) {
         let index = BlockIndex::build(&self.vocab, &self.left, &self.settings.blocking, self.settings.max_block_size);
         let scorer = self.scorer();
+        let min_weight = weight_of(min_probability);
         self.right
             .par_iter()
             .enumerate()
             .with_min_len(256)
             .fold(
-                || (Vec::new(), Vec::new()),
-                |(mut out, mut cands), (r, person)| {
+                || (Vec::new(), Vec::new(), 0u64),
+                |(mut out, mut cands, compared), (r, person)| {
                     index.candidates(&self.vocab, person, &mut cands);
+                    let compared = compared + cands.len() as u64;
                     for &l in &cands {
-                        let score = scorer.score(&self.left[l as usize], person);
-                        if score.probability >= min_probability {
+                        if let Some(score) = scorer.score_at_least(&self.left[l as usize], person, min_weight) {
                             out.push(ScoredPair {
                                 left: l,
                                 right: r as u32,
@@ -134,20 +140,29 @@ impl Linkage {
                             });
                         }
                     }
-                    (out, cands)
+                    (out, cands, compared)
                 },
             )
-            .map(|(out, _)| out)
-            .reduce(Vec::new, |mut a, mut b| {
-                a.append(&mut b);
-                a
-            })
+            .map(|(out, _, compared)| (out, compared))
+            .reduce(
+                || (Vec::new(), 0),
+                |(mut a, n), (mut b, m)| {
+                    a.append(&mut b);
+                    (a, n + m)
+                },
+            )
     }
 
     /// For each left record, the best right record at or above the upper threshold: the
     /// links to make. Ties go to the earlier right record, so output is deterministic.
     pub fn best_links(&self) -> Vec<ScoredPair> {
-        best_per_left(self.pairs(self.settings.thresholds.upper))
+        self.best_links_counted().0
+    }
+
+    /// [`Linkage::best_links`] and the number of candidate pairs compared.
+    pub fn best_links_counted(&self) -> (Vec<ScoredPair>, u64) {
+        let (pairs, compared) = self.pairs_counted(self.settings.thresholds.upper);
+        (best_per_left(pairs), compared)
     }
 
     /// Number of candidate pairs each blocking rule produces on its own.

@@ -10,7 +10,7 @@
 //! fails inside a household: surname, postcode and address all agree for a sibling, a twin
 //! or a parent, and the sum would call them the same person.
 
-use crate::compare::{Comparison, FIELD_COUNT, FIELDS, Field, MISSING, compare};
+use crate::compare::{Comparison, FIELD_COUNT, FIELDS, Field, MISSING, compare, compare_cheap, compare_names};
 use crate::vocab::{Person, Vocabulary};
 use serde::{Deserialize, Serialize};
 
@@ -215,6 +215,7 @@ pub struct Scorer<'a> {
     term_frequency: bool,
     thresholds: Thresholds,
     veto_weight: f64,
+    max_name_weight: f64,
 }
 
 impl<'a> Scorer<'a> {
@@ -234,7 +235,27 @@ impl<'a> Scorer<'a> {
             // A vetoed pair lands one bit below the review threshold: visible in an
             // explanation, never linked, never queued.
             veto_weight: weight_of(thresholds.lower) - 1.0,
+            max_name_weight: 0.0,
         }
+        .with_name_bound(model)
+    }
+
+    /// The most weight the two name comparisons can add, term frequency included: what lets
+    /// [`Scorer::score_at_least`] skip the string work for pairs that cannot reach a bar.
+    fn with_name_bound(mut self, model: &Model) -> Self {
+        let mut bound = 0.0;
+        for f in [Field::FirstName, Field::Surname] {
+            let i = f.index();
+            let levels = self.weights[i].iter().take(f.levels().len()).copied().fold(0.0, f64::max);
+            let (u, log2_m) = match f {
+                Field::FirstName => (self.u_first_exact, self.log2_m_first_exact),
+                _ => (self.u_surname_exact, self.log2_m_surname_exact),
+            };
+            let tf = if model.term_frequency { log2_m - (u * 0.05).log2() } else { 0.0 };
+            bound += levels.max(tf);
+        }
+        self.max_name_weight = bound;
+        self
     }
 
     /// The thresholds decisions use.
@@ -280,7 +301,42 @@ impl<'a> Scorer<'a> {
         (c, w, rule)
     }
 
-    /// The final weight and probability; the fast path used in batch linkage.
+    /// The score when it reaches `min_weight`, else `None`; the fast path of batch linkage.
+    /// Integer fields are compared first; when even perfect name agreement could not lift
+    /// the pair to `min_weight`, the names are never compared. Same result as
+    /// [`Scorer::score`] for every pair it returns.
+    pub fn score_at_least(&self, a: &Person, b: &Person, min_weight: f64) -> Option<Score> {
+        let mut c = compare_cheap(self.vocab, a, b);
+        let mut w = self.prior_weight;
+        for f in [Field::Dob, Field::Sex, Field::Postcode, Field::Address, Field::Identifier] {
+            let l = c.0[f.index()];
+            if l != MISSING {
+                w += self.weights[f.index()][usize::from(l)];
+            }
+        }
+        if w + self.max_name_weight < min_weight {
+            return None;
+        }
+        compare_names(self.vocab, a, b, &mut c);
+        for (f, name) in [(Field::FirstName, a.first), (Field::Surname, a.surname)] {
+            let l = c.0[f.index()];
+            if l != MISSING {
+                w += self.weights[f.index()][usize::from(l)];
+                if l == 0 && self.term_frequency {
+                    w += self.tf_adjustment(f, name);
+                }
+            }
+        }
+        if household_rule(&c).is_some() {
+            w = w.min(self.veto_weight);
+        }
+        (w >= min_weight).then(|| Score {
+            weight: w,
+            probability: probability_of(w),
+        })
+    }
+
+    /// The final weight and probability of any pair.
     pub fn score(&self, a: &Person, b: &Person) -> Score {
         let (_, w, rule) = self.evaluate(a, b, |_, _, _, _| {});
         let w = if rule.is_some() { w.min(self.veto_weight) } else { w };

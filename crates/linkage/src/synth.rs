@@ -500,6 +500,9 @@ const STREET_TYPES: &[(&str, &str)] = &[
     ("WAY", "WAY"),
 ];
 const AREAS: &[&str] = &["NM", "NX", "QN", "ZR"];
+/// Streets per postcode sector; with 15–40 units a sector, a unit holds about 15 households,
+/// close to the UK average, so postcode blocks are as wide as real ones.
+const STREETS_PER_SECTOR: usize = 12;
 
 /// A person in the synthetic town, before any record of them is written.
 #[derive(Debug, Clone)]
@@ -601,11 +604,11 @@ impl Town {
                 .collect();
             postcodes_per_sector.push(units);
         }
-        let streets = (0..sectors * 6)
+        let streets = (0..sectors * STREETS_PER_SECTOR)
             .map(|i| {
                 let w = STREET_WORDS[rng.random_range(0..STREET_WORDS.len())];
                 let t = rng.random_range(0..STREET_TYPES.len());
-                (format!("{w} {}", STREET_TYPES[t].0), i / 6)
+                (format!("{w} {}", STREET_TYPES[t].0), i / STREETS_PER_SECTOR)
             })
             .collect();
         Self {
@@ -619,7 +622,7 @@ impl Town {
         let sector = self.streets[street].1;
         let units = &self.postcodes_per_sector[sector];
         // A street keeps to a handful of units of its sector, as real streets do.
-        let unit = (street * 7 + rng.random_range(0..3)) % units.len();
+        let unit = (street * 3 + rng.random_range(0..3)) % units.len();
         Address {
             number: rng.random_range(1..200),
             street,
@@ -879,8 +882,8 @@ fn nickname_alternatives() -> HashMap<String, Vec<String>> {
 pub fn generate(spec: Spec) -> Synthetic {
     let mut rng = ChaCha8Rng::seed_from_u64(spec.seed);
     let rare: Vec<String> = (0..6000).map(|_| synthetic_surname(&mut rng)).collect();
-    // About 30 households per postcode unit, 25 units per sector.
-    let sectors = (spec.register / 1500).max(4);
+    // About 400 households a sector, 15 a postcode unit.
+    let sectors = (spec.register / 1000).max(4);
     let town = Town::new(&mut rng, sectors);
     let mut g = Generator {
         rng,

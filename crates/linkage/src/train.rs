@@ -46,8 +46,8 @@ pub struct Training {
 impl Default for Training {
     fn default() -> Self {
         Self {
-            u_pairs: 2_000_000,
-            em_sample: 60_000,
+            u_pairs: 1_000_000,
+            em_sample: 20_000,
             max_iterations: 200,
             tolerance: 1e-6,
             seed: 7,
