@@ -54,17 +54,50 @@ impl Default for Columns {
     }
 }
 
-/// The `[linkage]` table of a configuration file.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-// No deny_unknown_fields here: serde cannot combine it with flatten; `Settings` and
-// `Columns` still refuse unknown keys.
-#[serde(default)]
+/// The `[linkage]` table of a configuration file: the engine's [`Settings`] plus the input
+/// column names. Unknown keys are refused, so a misspelt threshold is an error, not a default.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BatchConfig {
     /// Input column names.
     pub columns: Columns,
-    /// Blocking, thresholds and training.
-    #[serde(flatten)]
-    pub settings: Settings,
+    /// See [`Settings::blocking`].
+    pub blocking: Vec<crate::BlockingRule>,
+    /// See [`Settings::max_block_size`].
+    pub max_block_size: usize,
+    /// See [`Settings::thresholds`].
+    pub thresholds: crate::Thresholds,
+    /// See [`Settings::training`].
+    pub training: crate::train::Training,
+}
+
+impl Default for BatchConfig {
+    fn default() -> Self {
+        Self::with_settings(Settings::default())
+    }
+}
+
+impl BatchConfig {
+    /// Default columns with these engine settings.
+    pub fn with_settings(s: Settings) -> Self {
+        Self {
+            columns: Columns::default(),
+            blocking: s.blocking,
+            max_block_size: s.max_block_size,
+            thresholds: s.thresholds,
+            training: s.training,
+        }
+    }
+
+    /// The engine settings part.
+    pub fn settings(&self) -> Settings {
+        Settings {
+            blocking: self.blocking.clone(),
+            max_block_size: self.max_block_size,
+            thresholds: self.thresholds,
+            training: self.training,
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -242,7 +275,7 @@ pub fn link_files(left: &Path, right: &Path, out: &Path, config: &BatchConfig) -
     let l = read_side(left, &config.columns, &mut vocab)?;
     let r = read_side(right, &config.columns, &mut vocab)?;
     let t1 = Instant::now();
-    let linkage = Linkage::from_people(vocab, l.people, r.people, config.settings.clone());
+    let linkage = Linkage::from_people(vocab, l.people, r.people, config.settings());
     let t2 = Instant::now();
     let (links, candidate_pairs) = linkage.best_links_counted();
     let t3 = Instant::now();

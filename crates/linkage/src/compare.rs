@@ -168,8 +168,8 @@ pub enum PostcodeLevel {
 pub enum AddressLevel {
     /// Same words (after normalising abbreviations).
     Exact,
-    /// Same house number(s) and at least one shared street word; or, without numbers, at
-    /// least half the words shared.
+    /// The house numbers of one are all in the other (a flat number may be added) and a
+    /// street word is shared; or, when either lacks numbers, at least half the words shared.
     Overlap,
     /// None of the above.
     Different,
@@ -400,8 +400,11 @@ pub(crate) fn address_level(v: &Vocabulary, a: &Person, b: &Person) -> Option<Ad
     };
     let ((nx, lx), (ny, ly)) = (numbers(x), numbers(y));
     let shared_words = x.iter().filter(|t| !v.is_numeric_word(**t) && y.contains(t)).count();
-    let overlap = if lx > 0 || ly > 0 {
-        nx[..lx] == ny[..ly] && shared_words > 0
+    let overlap = if lx > 0 && ly > 0 {
+        // "Flat 2, 12 Oak Road" is at "12 Oak Road": the fewer numbers must all appear in
+        // the other address; "14 Oak Road" is a neighbour, not the same address.
+        let (few, many) = if lx <= ly { (&nx[..lx], &ny[..ly]) } else { (&ny[..ly], &nx[..lx]) };
+        few.iter().all(|n| many.contains(n)) && shared_words > 0
     } else {
         let shared = x.iter().filter(|t| y.contains(t)).count();
         2 * shared >= x.len().max(y.len())

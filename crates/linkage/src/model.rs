@@ -122,7 +122,9 @@ pub fn household_rule(c: &Comparison) -> Option<HouseholdRule> {
     let dob = c.level(Field::Dob);
     let first_different = level_is_last(Field::FirstName, first);
     let dob_different = level_is_last(Field::Dob, dob);
-    if !(first.is_some() && !first_different) && !(dob.is_some() && !dob_different) {
+    let first_agrees = first.is_some() && !first_different;
+    let dob_agrees = dob.is_some() && !dob_different;
+    if !first_agrees && !dob_agrees {
         return Some(HouseholdRule::NoPersonLevelEvidence);
     }
     let same_surname = c.level(Field::Surname).is_some() && !level_is_last(Field::Surname, c.level(Field::Surname));

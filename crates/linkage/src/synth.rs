@@ -735,10 +735,12 @@ impl Generator {
 
     fn slip_date(&mut self, d: BirthDate) -> BirthDate {
         let r = self.rng.random_range(0..100);
-        if r < 35 && d.day() <= 12 && d.day() != d.month() {
-            if let Ok(s) = BirthDate::new(d.year(), d.day(), d.month()) {
-                return s;
-            }
+        if r < 35
+            && d.day() <= 12
+            && d.day() != d.month()
+            && let Ok(s) = BirthDate::new(d.year(), d.day(), d.month())
+        {
+            return s;
         }
         if r < 85 {
             for _ in 0..10 {
