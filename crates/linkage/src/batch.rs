@@ -69,6 +69,8 @@ pub struct BatchConfig {
     pub thresholds: crate::Thresholds,
     /// See [`Settings::training`].
     pub training: crate::train::Training,
+    /// See [`Settings::household_rules`].
+    pub household_rules: bool,
 }
 
 impl Default for BatchConfig {
@@ -86,6 +88,7 @@ impl BatchConfig {
             max_block_size: s.max_block_size,
             thresholds: s.thresholds,
             training: s.training,
+            household_rules: s.household_rules,
         }
     }
 
@@ -96,6 +99,7 @@ impl BatchConfig {
             max_block_size: self.max_block_size,
             thresholds: self.thresholds,
             training: self.training,
+            household_rules: self.household_rules,
         }
     }
 }

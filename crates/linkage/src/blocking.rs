@@ -25,17 +25,21 @@ pub enum BlockingRule {
     FirstNamePhoneticDob,
     /// Same date of birth (used to train the model; wide for large data sets).
     Dob,
+    /// Same first-name and surname phonetic codes: survives a move *and* a wrong or missing
+    /// date of birth.
+    NamesPhonetic,
 }
 
 impl BlockingRule {
-    /// The rules used when a configuration does not say: the three the issue names plus the
-    /// one that finds people who moved and changed surname.
+    /// The rules used when a configuration does not say: the three the issue names plus two
+    /// that find people whose postcode changed along with their surname or date of birth.
     pub fn defaults() -> Vec<BlockingRule> {
         vec![
             BlockingRule::Postcode,
             BlockingRule::SurnamePhoneticBirthYear,
             BlockingRule::NhsNumber,
             BlockingRule::FirstNamePhoneticDob,
+            BlockingRule::NamesPhonetic,
         ]
     }
 
@@ -56,6 +60,10 @@ impl BlockingRule {
                 (p.first != NONE && code != NONE).then(|| (u64::from(code) << 32) | u64::from(dob.key()))
             }
             BlockingRule::Dob => p.dob.map(|d| u64::from(d.key())),
+            BlockingRule::NamesPhonetic => {
+                let (f, s) = (v.name_info(p.first).phonetic, v.name_info(p.surname).phonetic);
+                (f != NONE && s != NONE).then(|| (u64::from(f) << 32) | u64::from(s))
+            }
         }
     }
 }

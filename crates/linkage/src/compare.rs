@@ -81,6 +81,7 @@ const NAME_LEVELS: &[&str] = &[
     "nickname",
     "Jaro-Winkler ≥ 0.92",
     "same phonetic code",
+    "swapped with surname",
     "Jaro-Winkler ≥ 0.80",
     "different",
 ];
@@ -88,6 +89,7 @@ const SURNAME_LEVELS: &[&str] = &[
     "exact",
     "Jaro-Winkler ≥ 0.92",
     "same phonetic code",
+    "swapped with first name",
     "Jaro-Winkler ≥ 0.80",
     "different",
 ];
@@ -108,6 +110,8 @@ pub enum NameLevel {
     JaroWinklerHigh,
     /// Same Double Metaphone code ("Catherine"/"Kathryn").
     Phonetic,
+    /// First name and surname written the other way round ("Rybak Jassim").
+    Swapped,
     /// Jaro–Winkler similarity at or above [`JW_LOW`].
     JaroWinklerLow,
     /// None of the above.
@@ -129,8 +133,9 @@ impl NameLevel {
             NameLevel::Exact => 0,
             NameLevel::JaroWinklerHigh | NameLevel::Nickname => 1,
             NameLevel::Phonetic => 2,
-            NameLevel::JaroWinklerLow => 3,
-            NameLevel::Different => 4,
+            NameLevel::Swapped => 3,
+            NameLevel::JaroWinklerLow => 4,
+            NameLevel::Different => 5,
         }
     }
 }
@@ -240,7 +245,7 @@ fn jaro_winkler(a_id: u32, b_id: u32, a: &str, b: &str) -> f64 {
     })
 }
 
-fn name_level(ids: (u32, u32), a: &str, b: &str, a_phon: u32, b_phon: u32, nickname: bool) -> NameLevel {
+fn name_level(ids: (u32, u32), a: &str, b: &str, a_phon: u32, b_phon: u32, nickname: bool, swapped: bool) -> NameLevel {
     if a == b {
         return NameLevel::Exact;
     }
@@ -252,6 +257,8 @@ fn name_level(ids: (u32, u32), a: &str, b: &str, a_phon: u32, b_phon: u32, nickn
         NameLevel::JaroWinklerHigh
     } else if a_phon == b_phon && a_phon != NONE {
         NameLevel::Phonetic
+    } else if swapped {
+        NameLevel::Swapped
     } else if jw >= JW_LOW {
         NameLevel::JaroWinklerLow
     } else {
@@ -287,6 +294,11 @@ pub fn compare_surnames(a: &str, b: &str) -> Option<NameLevel> {
     surname_level(&v, &pa, &pb)
 }
 
+/// One record has the other's first name as its surname and the other way round.
+fn names_swapped(a: &Person, b: &Person) -> bool {
+    a.first != NONE && a.first == b.surname && a.surname == b.first
+}
+
 pub(crate) fn first_name_level(v: &Vocabulary, a: &Person, b: &Person) -> Option<NameLevel> {
     if a.first == NONE || b.first == NONE {
         return None;
@@ -302,6 +314,7 @@ pub(crate) fn first_name_level(v: &Vocabulary, a: &Person, b: &Person) -> Option
         ia.phonetic,
         ib.phonetic,
         groups_overlap(ia.groups, ib.groups),
+        names_swapped(a, b),
     ))
 }
 
@@ -319,6 +332,7 @@ pub(crate) fn surname_level(v: &Vocabulary, a: &Person, b: &Person) -> Option<Na
         v.name_info(a.surname).phonetic,
         v.name_info(b.surname).phonetic,
         false,
+        names_swapped(a, b),
     ))
 }
 

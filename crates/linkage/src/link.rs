@@ -21,6 +21,10 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// How the model is trained.
     pub training: Training,
+    /// Apply the household rule (see [`crate::model::household_rule`]). Leave on for people
+    /// data: it is what keeps siblings, twins and parents apart. Off only for benchmark sets
+    /// without households (FEBRL), whose corrupted first names look exactly like twins.
+    pub household_rules: bool,
 }
 
 impl Default for Settings {
@@ -30,6 +34,7 @@ impl Default for Settings {
             max_block_size: 5_000,
             thresholds: Thresholds::default(),
             training: Training::default(),
+            household_rules: true,
         }
     }
 }
@@ -99,7 +104,7 @@ impl Linkage {
 
     /// A scorer over this linkage's vocabulary.
     pub fn scorer(&self) -> Scorer<'_> {
-        Scorer::new(&self.trained.model, &self.vocab, self.settings.thresholds)
+        Scorer::new(&self.trained.model, &self.vocab, self.settings.thresholds).with_household_rules(self.settings.household_rules)
     }
 
     /// Score of left record `l` against right record `r`.

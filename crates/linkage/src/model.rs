@@ -132,7 +132,7 @@ pub fn household_rule(c: &Comparison) -> Option<HouseholdRule> {
     if same_surname && same_place {
         // Inside a household a weak first-name likeness (Jaro–Winkler ≥ 0.80 only) is what
         // siblings' names look like; it is not evidence of the same person.
-        let weak_first = first == Some(4);
+        let weak_first = first == Some(5);
         if first_different || weak_first {
             return Some(HouseholdRule::DifferentFirstNameInHousehold);
         }
@@ -218,6 +218,7 @@ pub struct Scorer<'a> {
     thresholds: Thresholds,
     veto_weight: f64,
     max_name_weight: f64,
+    household_rules: bool,
 }
 
 impl<'a> Scorer<'a> {
@@ -238,6 +239,7 @@ impl<'a> Scorer<'a> {
             // explanation, never linked, never queued.
             veto_weight: weight_of(thresholds.lower) - 1.0,
             max_name_weight: 0.0,
+            household_rules: true,
         }
         .with_name_bound(model)
     }
@@ -257,6 +259,12 @@ impl<'a> Scorer<'a> {
             bound += levels.max(tf);
         }
         self.max_name_weight = bound;
+        self
+    }
+
+    /// Switches the household rule on (the default) or off.
+    pub fn with_household_rules(mut self, on: bool) -> Self {
+        self.household_rules = on;
         self
     }
 
@@ -299,7 +307,7 @@ impl<'a> Scorer<'a> {
             each(f, l, base, tf);
             w += base + tf;
         }
-        let rule = household_rule(&c);
+        let rule = if self.household_rules { household_rule(&c) } else { None };
         (c, w, rule)
     }
 
@@ -329,7 +337,7 @@ impl<'a> Scorer<'a> {
                 }
             }
         }
-        if household_rule(&c).is_some() {
+        if self.household_rules && household_rule(&c).is_some() {
             w = w.min(self.veto_weight);
         }
         (w >= min_weight).then(|| Score {

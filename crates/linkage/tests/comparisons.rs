@@ -67,6 +67,22 @@ fn names_that_sound_alike_but_are_spelt_apart_share_a_phonetic_code() {
 }
 
 #[test]
+fn first_name_and_surname_written_the_other_way_round_are_swapped() {
+    use earlyhelp_linkage::Record;
+    use earlyhelp_linkage::compare::{Field, compare};
+    let mut v = Vocabulary::new();
+    let rec = |f: &str, s: &str| Record {
+        first_name: f.into(),
+        surname: s.into(),
+        ..Record::default()
+    };
+    let (a, b) = (v.record(&rec("Jassim", "Rybak")), v.record(&rec("Rybak", "Jassim")));
+    let c = compare(&v, &a, &b);
+    assert_eq!(c.label(Field::FirstName), "swapped with surname");
+    assert_eq!(c.label(Field::Surname), "swapped with first name");
+}
+
+#[test]
 fn a_looser_likeness_is_the_low_jaro_winkler_band() {
     assert_eq!(compare_first_names("Martin", "Martha"), Some(NameLevel::JaroWinklerLow));
 }
