@@ -73,7 +73,7 @@ def main():
         ],
         retain_intermediate_calculation_columns=False,
     )
-    dfs = [db.register(left, source_dataset_name="a_left"), db.register(right, source_dataset_name="b_right")]
+    dfs = [db.register(left, dataset_display_name="a_left"), db.register(right, dataset_display_name="b_right")]
     linker = Linker(dfs, settings)
     linker.training.estimate_probability_two_random_records_match(
         [block_on("first_name", "surname", "dob")], recall=0.7)

@@ -464,6 +464,16 @@ pub fn compare_cheap(v: &Vocabulary, a: &Person, b: &Person) -> Comparison {
 
 /// Fills in the name levels of a vector from [`compare_cheap`].
 pub fn compare_names(v: &Vocabulary, a: &Person, b: &Person, c: &mut Comparison) {
+    compare_first_name_into(v, a, b, c);
+    compare_surname_into(v, a, b, c);
+}
+
+/// Fills in the first-name level only.
+pub fn compare_first_name_into(v: &Vocabulary, a: &Person, b: &Person, c: &mut Comparison) {
     c.0[Field::FirstName.index()] = first_name_level(v, a, b).map_or(MISSING, NameLevel::first_name_index);
+}
+
+/// Fills in the surname level only.
+pub fn compare_surname_into(v: &Vocabulary, a: &Person, b: &Person, c: &mut Comparison) {
     c.0[Field::Surname.index()] = surname_level(v, a, b).map_or(MISSING, NameLevel::surname_index);
 }

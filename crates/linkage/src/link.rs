@@ -123,24 +123,40 @@ impl Linkage {
     }
 
     /// [`Linkage::pairs`] and the number of candidate pairs compared to find them.
+    ///
+    /// Scoring is bound by memory, not arithmetic: each candidate is a left record fetched
+    /// from somewhere in a large array. So both sides are visited in postcode order: the
+    /// left records are copied into that order (a postcode block is then contiguous) and the
+    /// right records are scored in that order (consecutive right records share blocks).
     pub fn pairs_counted(&self, min_probability: f64) -> (Vec<ScoredPair>, u64) {
-        let index = BlockIndex::build(&self.vocab, &self.left, &self.settings.blocking, self.settings.max_block_size);
+        let by_place = |people: &[Person]| {
+            let mut order: Vec<u32> = (0..people.len() as u32).collect();
+            order.par_sort_by_key(|&i| {
+                let p = &people[i as usize];
+                (p.postcode, p.surname, i)
+            });
+            order
+        };
+        let left_order = by_place(&self.left);
+        let left: Vec<Person> = left_order.par_iter().map(|&i| self.left[i as usize]).collect();
+        let right_order = by_place(&self.right);
+        let index = BlockIndex::build(&self.vocab, &left, &self.settings.blocking, self.settings.max_block_size);
         let scorer = self.scorer();
         let min_weight = weight_of(min_probability);
-        self.right
+        right_order
             .par_iter()
-            .enumerate()
             .with_min_len(256)
             .fold(
                 || (Vec::new(), Vec::new(), 0u64),
-                |(mut out, mut cands, compared), (r, person)| {
+                |(mut out, mut cands, compared), &r| {
+                    let person = &self.right[r as usize];
                     index.candidates(&self.vocab, person, &mut cands);
                     let compared = compared + cands.len() as u64;
                     for &l in &cands {
-                        if let Some(score) = scorer.score_at_least(&self.left[l as usize], person, min_weight) {
+                        if let Some(score) = scorer.score_at_least(&left[l as usize], person, min_weight) {
                             out.push(ScoredPair {
-                                left: l,
-                                right: r as u32,
+                                left: left_order[l as usize],
+                                right: r,
                                 score,
                             });
                         }

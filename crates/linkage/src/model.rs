@@ -10,7 +10,7 @@
 //! fails inside a household: surname, postcode and address all agree for a sibling, a twin
 //! or a parent, and the sum would call them the same person.
 
-use crate::compare::{Comparison, FIELD_COUNT, FIELDS, Field, MISSING, compare, compare_cheap, compare_names};
+use crate::compare::{Comparison, FIELD_COUNT, FIELDS, Field, MISSING, compare, compare_cheap};
 use crate::vocab::{Person, Vocabulary};
 use serde::{Deserialize, Serialize};
 
@@ -143,6 +143,17 @@ pub fn household_rule(c: &Comparison) -> Option<HouseholdRule> {
     None
 }
 
+/// Whether a field's disagreement is already counted by another field's. A person who moved
+/// has a different postcode *and* a different address; charging both treats one event as two
+/// independent pieces of evidence (the independence assumption failing again), and the
+/// double penalty pushed the records of people who moved into review. So a different
+/// address at a different postcode adds nothing beyond the postcode's own weight.
+pub fn counted_elsewhere(c: &Comparison, f: Field) -> bool {
+    f == Field::Address
+        && level_is_last(Field::Postcode, c.level(Field::Postcode))
+        && level_is_last(Field::Address, c.level(Field::Address))
+}
+
 fn level_is_last(f: Field, level: Option<u8>) -> bool {
     level.is_some_and(|l| usize::from(l) + 1 == f.levels().len())
 }
@@ -217,7 +228,7 @@ pub struct Scorer<'a> {
     term_frequency: bool,
     thresholds: Thresholds,
     veto_weight: f64,
-    max_name_weight: f64,
+    max_name_weight: [f64; 2],
     household_rules: bool,
 }
 
@@ -238,7 +249,7 @@ impl<'a> Scorer<'a> {
             // A vetoed pair lands one bit below the review threshold: visible in an
             // explanation, never linked, never queued.
             veto_weight: weight_of(thresholds.lower) - 1.0,
-            max_name_weight: 0.0,
+            max_name_weight: [0.0; 2],
             household_rules: true,
         }
         .with_name_bound(model)
@@ -247,8 +258,8 @@ impl<'a> Scorer<'a> {
     /// The most weight the two name comparisons can add, term frequency included: what lets
     /// [`Scorer::score_at_least`] skip the string work for pairs that cannot reach a bar.
     fn with_name_bound(mut self, model: &Model) -> Self {
-        let mut bound = 0.0;
-        for f in [Field::FirstName, Field::Surname] {
+        let mut bound = [0.0; 2];
+        for (k, f) in [Field::FirstName, Field::Surname].into_iter().enumerate() {
             let i = f.index();
             let levels = self.weights[i].iter().take(f.levels().len()).copied().fold(0.0, f64::max);
             let (u, log2_m) = match f {
@@ -256,7 +267,7 @@ impl<'a> Scorer<'a> {
                 _ => (self.u_surname_exact, self.log2_m_surname_exact),
             };
             let tf = if model.term_frequency { log2_m - (u * 0.05).log2() } else { 0.0 };
-            bound += levels.max(tf);
+            bound[k] = levels.max(tf);
         }
         self.max_name_weight = bound;
         self
@@ -294,7 +305,11 @@ impl<'a> Scorer<'a> {
                 each(f, l, 0.0, 0.0);
                 continue;
             }
-            let base = self.weights[f.index()][usize::from(l)];
+            let base = if counted_elsewhere(&c, f) {
+                0.0
+            } else {
+                self.weights[f.index()][usize::from(l)]
+            };
             let tf = if self.term_frequency && l == 0 {
                 match f {
                     Field::FirstName => self.tf_adjustment(f, a.first),
@@ -320,21 +335,33 @@ impl<'a> Scorer<'a> {
         let mut w = self.prior_weight;
         for f in [Field::Dob, Field::Sex, Field::Postcode, Field::Address, Field::Identifier] {
             let l = c.0[f.index()];
-            if l != MISSING {
+            if l != MISSING && !counted_elsewhere(&c, f) {
                 w += self.weights[f.index()][usize::from(l)];
             }
         }
-        if w + self.max_name_weight < min_weight {
+        let [max_first, max_surname] = self.max_name_weight;
+        if w + max_first + max_surname < min_weight {
             return None;
         }
-        compare_names(self.vocab, a, b, &mut c);
-        for (f, name) in [(Field::FirstName, a.first), (Field::Surname, a.surname)] {
-            let l = c.0[f.index()];
-            if l != MISSING {
-                w += self.weights[f.index()][usize::from(l)];
-                if l == 0 && self.term_frequency {
-                    w += self.tf_adjustment(f, name);
-                }
+        // Surname next: usually an integer comparison (same interned name), and with it in
+        // hand most pairs of a surname block can be ruled out without the first names.
+        crate::compare::compare_surname_into(self.vocab, a, b, &mut c);
+        let l = c.0[Field::Surname.index()];
+        if l != MISSING {
+            w += self.weights[Field::Surname.index()][usize::from(l)];
+            if l == 0 && self.term_frequency {
+                w += self.tf_adjustment(Field::Surname, a.surname);
+            }
+        }
+        if w + max_first < min_weight {
+            return None;
+        }
+        crate::compare::compare_first_name_into(self.vocab, a, b, &mut c);
+        let l = c.0[Field::FirstName.index()];
+        if l != MISSING {
+            w += self.weights[Field::FirstName.index()][usize::from(l)];
+            if l == 0 && self.term_frequency {
+                w += self.tf_adjustment(Field::FirstName, a.first);
             }
         }
         if self.household_rules && household_rule(&c).is_some() {
