@@ -93,6 +93,14 @@ def main():
                          "links": m["links"], "household_false_links": m["household_false_links"],
                          "household_false_share": m["household_false_share"]})
             print("   ", json.dumps(rows[-1]), flush=True)
+            if tool == "splink":
+                m = evaluate(out[:-4] + ".one_to_one.csv", truth, left if households else None,
+                             right if households else None)
+                rows.append(dict(rows[-1], tool="splink, one-to-one", precision=m["precision"],
+                                 recall=m["recall"], f1=m["f1"], links=m["links"],
+                                 household_false_links=m["household_false_links"],
+                                 household_false_share=m["household_false_share"]))
+                print("   ", json.dumps(rows[-1]), flush=True)
 
     with open(os.path.join(a.results, "linkage.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))

@@ -9,7 +9,8 @@ identifier levels, u from random pairs and m by EM in two sessions (blocked on p
 on date of birth), as earlyhelp trains. DuckDB has no Double Metaphone, so the phonetic
 blocking keys are jellyfish's Metaphone, computed here and counted in Splink's time.
 Output: left_id,right_id,match_probability,match_weight, the best right record per left
-record at or above the threshold, as earlyhelp writes it.
+record at or above the threshold, as earlyhelp writes it; and OUT with .one_to_one.csv in
+place of .csv, the same scores with each record used at most once.
 """
 import argparse
 import logging
@@ -89,6 +90,17 @@ def main():
         "match_probability": pred["match_probability"],
         "match_weight": pred["match_weight"],
     })
+    # Also a one-to-one reading of the same scores (greedy by weight, each record used once),
+    # which spares Splink the household false links that several register relatives of one
+    # extract person would otherwise each make; written beside OUT for the comparison table.
+    ranked = out.sort_values(["match_weight", "left_id", "right_id"], ascending=[False, True, True])
+    used_l, used_r, keep = set(), set(), []
+    for i, l, r in zip(ranked.index, ranked["left_id"], ranked["right_id"]):
+        if l not in used_l and r not in used_r:
+            used_l.add(l)
+            used_r.add(r)
+            keep.append(i)
+    ranked.loc[keep].to_csv(a.out[:-4] + ".one_to_one.csv", index=False, float_format="%.6f")
     out = out.sort_values(["left_id", "match_weight", "right_id"], ascending=[True, False, True])
     out = out.drop_duplicates("left_id")
     out.to_csv(a.out, index=False, float_format="%.6f")

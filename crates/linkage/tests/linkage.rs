@@ -354,7 +354,37 @@ fn the_generator_puts_household_members_who_are_not_on_the_register_in_the_extra
     assert_eq!(data.truth.iter().filter(|t| t.is_some()).count(), 800);
 }
 
+fn level(f: Field) -> impl Strategy<Value = u8> {
+    prop_oneof![Just(u8::MAX), 0..f.levels().len() as u8]
+}
+
 proptest! {
+    #[test]
+    fn without_person_level_agreement_no_comparison_vector_escapes_the_household_rule(
+        surname in level(Field::Surname),
+        sex in level(Field::Sex),
+        postcode in level(Field::Postcode),
+        address in level(Field::Address),
+        first_missing in any::<bool>(),
+        dob_missing in any::<bool>(),
+        id_missing in any::<bool>(),
+    ) {
+        // Given first name and date of birth each missing or different, and no agreeing
+        // identifier, whatever the surname and address say,
+        let last = |f: Field| f.levels().len() as u8 - 1;
+        let mut c = [u8::MAX; FIELD_COUNT];
+        c[Field::FirstName.index()] = if first_missing { u8::MAX } else { last(Field::FirstName) };
+        c[Field::Dob.index()] = if dob_missing { u8::MAX } else { last(Field::Dob) };
+        c[Field::Identifier.index()] = if id_missing { u8::MAX } else { 1 };
+        c[Field::Surname.index()] = surname;
+        c[Field::Sex.index()] = sex;
+        c[Field::Postcode.index()] = postcode;
+        c[Field::Address.index()] = address;
+        // then the household rule refuses the pair.
+        let rule = earlyhelp_linkage::model::household_rule(&earlyhelp_linkage::compare::Comparison(c));
+        prop_assert_eq!(rule, Some(HouseholdRule::NoPersonLevelEvidence));
+    }
+
     #[test]
     fn weight_and_probability_are_inverse(w in -25.0f64..25.0) {
         prop_assert!((weight_of(probability_of(w)) - w).abs() < 1e-6);
