@@ -95,10 +95,10 @@ pub enum HouseholdRule {
     /// Neither first name, date of birth nor identifier agrees: whatever else agrees
     /// (surname, address) is shared by a whole household.
     NoPersonLevelEvidence,
-    /// Same surname and address but clearly different first names: a sibling or twin.
+    /// Same address but clearly different first names: a sibling or twin.
     DifferentFirstNameInHousehold,
-    /// Same surname and address but a different date of birth: a parent and child who share
-    /// a name, or siblings.
+    /// Same address but a different date of birth: a parent and child who share a name, or
+    /// siblings.
     DifferentDobInHousehold,
 }
 
@@ -127,9 +127,10 @@ pub fn household_rule(c: &Comparison) -> Option<HouseholdRule> {
     if !first_agrees && !dob_agrees {
         return Some(HouseholdRule::NoPersonLevelEvidence);
     }
-    let same_surname = c.level(Field::Surname).is_some() && !level_is_last(Field::Surname, c.level(Field::Surname));
+    // The household context is the place, not the surname: a mother with her maiden name, or
+    // an extract row without a surname, is still someone else at the same address.
     let same_place = c.level(Field::Postcode) == Some(0) || matches!(c.level(Field::Address), Some(0 | 1));
-    if same_surname && same_place {
+    if same_place {
         // Inside a household a weak first-name likeness (Jaro–Winkler ≥ 0.80 only) is what
         // siblings' names look like; it is not evidence of the same person.
         let weak_first = first == Some(5);

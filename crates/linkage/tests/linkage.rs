@@ -175,6 +175,28 @@ fn a_parent_and_child_who_share_a_name_are_not_linked() {
 }
 
 #[test]
+fn a_twin_whose_extract_row_has_no_surname_is_not_linked() {
+    let (linkage, l0, r0) = town_with(
+        vec![person("L1", "Hugo", "Okonjo", "2015-02-09", "M", "3 Quarry Lane", "ZZ9 1AB")],
+        vec![person("R1", "Zainab", "", "2015-02-09", "F", "3 Quarry Lane", "ZZ9 1AB")],
+    );
+    let e = linkage.explain(l0, r0);
+    assert_eq!(e.household_rule, Some(HouseholdRule::DifferentFirstNameInHousehold));
+    assert_eq!(e.decision, Decision::NoLink);
+}
+
+#[test]
+fn a_mother_with_another_surname_who_shares_her_daughters_first_name_is_not_linked() {
+    let (linkage, l0, r0) = town_with(
+        vec![person("L1", "Lily", "Okonjo", "2019-09-13", "F", "3 Quarry Lane", "ZZ9 1AB")],
+        vec![person("R1", "Lily", "Adebayo", "1991-12-03", "F", "3 Quarry Lane", "ZZ9 1AB")],
+    );
+    let e = linkage.explain(l0, r0);
+    assert_eq!(e.household_rule, Some(HouseholdRule::DifferentDobInHousehold));
+    assert_eq!(e.decision, Decision::NoLink);
+}
+
+#[test]
 fn a_sibling_at_the_same_address_is_not_linked() {
     let (linkage, l0, r0) = town_with(
         vec![person("L1", "Harry", "Okonjo", "2010-05-02", "M", "3 Quarry Lane", "ZZ9 1AB")],
