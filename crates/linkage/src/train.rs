@@ -25,7 +25,8 @@ use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-/// How much data training looks at. The defaults train in about a second on a million rows.
+/// How much data training looks at. The defaults train in about three seconds on a
+/// million-row register on two busy cores, and are plenty for stable estimates.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Training {
