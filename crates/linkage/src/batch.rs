@@ -132,10 +132,10 @@ impl BatchConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum BatchError {
     /// A file could not be read or written.
-    #[error("{0}: {1}")]
+    #[error("could not read or write {0}")]
     Io(PathBuf, #[source] std::io::Error),
     /// A CSV file is malformed.
-    #[error("{0}: {1}")]
+    #[error("{0} is not readable CSV")]
     Csv(PathBuf, #[source] csv::Error),
     /// The id column is not in the header.
     #[error("{file}: no column named {column:?} (set [linkage.columns] in the configuration)")]
