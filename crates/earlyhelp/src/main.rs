@@ -92,6 +92,8 @@ enum Command {
         #[arg(long)]
         to: PathBuf,
     },
+    /// Link two CSV files of people without a database (config: the `[linkage]` table of --config).
+    Link(linkage::LinkArgs),
     /// Put a SQLite backup in place of a database file (stop the service first).
     Restore {
         /// The backup file made by `earlyhelp backup`.
@@ -200,6 +202,9 @@ enum AuditCommand {
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
+    if let Command::Link(args) = &cli.command {
+        return linkage::run(args, cli.config.as_deref()).map(|_| ()).map_err(Into::into);
+    }
     let config = Config::load(cli.config.as_deref())?;
     config::init_logging(&config);
     rustls::crypto::ring::default_provider()
@@ -494,6 +499,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             println!("Backed up to {}.", to.display());
             Ok(())
         }
+        Command::Link(_) => bail!("`link` needs no runtime and is handled in main"),
         Command::Restore { from, to } => {
             if !from.exists() {
                 bail!("{} does not exist", from.display());
