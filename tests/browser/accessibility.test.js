@@ -87,6 +87,8 @@ describe('accessibility', () => {
       await check('person');
       await visit('/people/new', 'people-new', { expectH1: 'Add a person' });
       await submitEmpty('Add person', 'people-new-with-errors');
+      await visit('/break-glass', 'break-glass', { expectH1: 'Break-glass access' });
+      await submitEmpty('Open access for one hour', 'break-glass-with-errors');
       await visit('/account', 'account', { expectH1: 'Your account' });
       await visit('/account/password', 'account-password', { expectH1: 'Change your password' });
       await submitEmpty('Save password', 'account-password-with-errors');

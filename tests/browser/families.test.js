@@ -59,6 +59,23 @@ describe('families', () => {
       }
       await check('03-family');
 
+      // and record sharing done by phone, first forgetting what was shared
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Record sharing done outside Early Help' }));
+      assert.equal(await h.h1(page), 'Record sharing');
+      await page.getByLabel('Who with').fill('Designated safeguarding lead, Northmere Academy');
+      await page.getByLabel('Why').fill('Planning support in school');
+      await page.getByLabel('Lawful basis').selectOption('Consent');
+      await page.getByLabel('How').selectOption('phone');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record sharing' }));
+      assert.equal((await h.errorSummary(page))?.title, 'There is a problem');
+      assert.equal(await page.getByLabel('Who with').inputValue(), 'Designated safeguarding lead, Northmere Academy', 'what was typed is kept');
+      await check('03a-record-sharing-with-errors');
+      await page.getByLabel('What information').fill('Case summary');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record sharing' }));
+      assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+$/);
+      assert.ok(await page.getByRole('cell', { name: 'Planning support in school (Consent)' }).isVisible(), 'the entry is in the sharing log');
+      await check('03b-family-with-sharing');
+
       // and a made-up family id is refused without saying whether it exists
       const refused = await page.goto('/families/01900000-0000-7000-8000-000000000000');
       assert.equal(refused.status(), 403);

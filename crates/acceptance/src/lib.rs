@@ -294,6 +294,30 @@ impl TestApp {
         &self._db
     }
 
+    /// A browser signed in as `email`, who sets up a second factor on the way (the accounts
+    /// of administrators and information governance always need one).
+    pub async fn sign_in_with_second_factor(&self, email: &str) -> Browser {
+        let b = self.browser();
+        b.sign_in(email, county::DEMO_PASSWORD).await;
+        let setup = b.get("/account/second-factor").await;
+        let marker = "<code class=\"app-secret\">";
+        let i = setup.body.find(marker).expect("the second-factor page shows the secret") + marker.len();
+        let secret = &setup.body[i..i + setup.body[i..].find('<').expect("the secret ends")];
+        let totp = totp_rs::Builder::new()
+            .with_secret(totp_rs::Secret::try_from_base32(secret).expect("a base32 secret"))
+            .build()
+            .expect("a TOTP");
+        let code = totp
+            .generate(u64::try_from(self.clock.now().unix_timestamp()).unwrap_or(0))
+            .to_string();
+        b.post(
+            "/account/second-factor",
+            &[("csrf", setup.csrf().as_str()), ("code", code.as_str())],
+        )
+        .await;
+        b
+    }
+
     /// A new browser with an empty cookie jar.
     pub fn browser(&self) -> Browser {
         Browser::new(&self.base)

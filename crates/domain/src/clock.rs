@@ -29,6 +29,12 @@ impl Clock for FixedClock {
 /// last Sunday of March to 01:00 UTC on the last Sunday of October; computing it here keeps
 /// the binary free of a time-zone database for the one zone it needs.
 pub fn london_date(instant: OffsetDateTime) -> Date {
+    instant.to_offset(london_offset(instant)).date()
+}
+
+/// The Europe/London offset from UTC at an instant: one hour in British Summer Time, none
+/// otherwise. For showing instants as people in England read them.
+pub fn london_offset(instant: OffsetDateTime) -> UtcOffset {
     let utc = instant.to_offset(UtcOffset::UTC);
     let year = utc.year();
     let starts = last_sunday(year, Month::March)
@@ -38,9 +44,9 @@ pub fn london_date(instant: OffsetDateTime) -> Date {
         .with_time(Time::from_hms(1, 0, 0).unwrap_or(Time::MIDNIGHT))
         .assume_utc();
     if utc >= starts && utc < ends {
-        (utc + time::Duration::HOUR).date()
+        UtcOffset::from_hms(1, 0, 0).unwrap_or(UtcOffset::UTC)
     } else {
-        utc.date()
+        UtcOffset::UTC
     }
 }
 

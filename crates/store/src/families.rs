@@ -13,7 +13,7 @@ use crate::{Store, StoreError};
 use domain::{FamilyId, OrganisationId, PersonId, UserId};
 use policy::{
     AuthoriseConsentOverride, Authority, FamilyFacts, OpenBreakGlass, PanelRelationship, Permit, Principal, RecordSharing, Relationship,
-    ReviewBreakGlass, ViewFamily, ViewFamilyList,
+    ReviewBreakGlass, ViewFamily, ViewFamilyList, ViewSharingLog,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -228,6 +228,21 @@ pub struct NewSharingEntry {
     pub method: String,
     /// The date the decision was made.
     pub decided_on: Date,
+}
+
+/// Which part of the sharing log information governance is looking at.
+#[derive(Debug, Clone, Default)]
+pub struct SharingFilter {
+    /// Only what was shared with this organisation.
+    pub organisation: Option<OrganisationId>,
+    /// Only about this family.
+    pub family: Option<FamilyId>,
+    /// Decided on or after.
+    pub from: Option<Date>,
+    /// Decided on or before.
+    pub to: Option<Date>,
+    /// At most this many entries, newest first.
+    pub limit: i64,
 }
 
 /// A sharing-log entry as read back.
@@ -518,6 +533,43 @@ impl Store {
                 .fetch_all(db)
                 .await?
         });
+        Ok(rows.into_iter().map(SharingRow::into_entry).collect())
+    }
+
+    /// The sharing log across families, newest first, for information governance: everything
+    /// shared with (or withheld from) one organisation, about one family, or all of it, within
+    /// dates. The read is audited.
+    pub async fn sharing_register(
+        &self,
+        permit: &Permit<ViewSharingLog>,
+        filter: &SharingFilter,
+        address: &str,
+    ) -> Result<Vec<SharingEntry>, StoreError> {
+        let sql = format!(
+            "{SHARING_SELECT} WHERE ($1 IS NULL OR s.recipient_organisation_id = $1) AND ($2 IS NULL OR s.family_id = $2) \
+             AND ($3 IS NULL OR s.decided_on >= $3) AND ($4 IS NULL OR s.decided_on <= $4) \
+             ORDER BY s.recorded_at DESC, s.id DESC LIMIT $5"
+        );
+        let rows: Vec<SharingRow> = read!(self, db => {
+            sqlx::query_as(&sql)
+                .bind(filter.organisation.map(|o| o.0))
+                .bind(filter.family.map(|f| f.0))
+                .bind(filter.from)
+                .bind(filter.to)
+                .bind(filter.limit.clamp(1, 100_000))
+                .fetch_all(db)
+                .await?
+        });
+        self.audit_read(
+            AuditEntry::new(
+                Some(permit.principal().user),
+                "sharing_log.view",
+                "sharing_log",
+                filter.family.map(|f| f.to_string()),
+            )
+            .from_address(Some(address.to_owned())),
+        )
+        .await?;
         Ok(rows.into_iter().map(SharingRow::into_entry).collect())
     }
 

@@ -187,6 +187,13 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}", get(pages::families::show))
         .route("/families/{id}/sharing/new", get(pages::families::new_sharing))
         .route("/families/{id}/sharing", post(pages::families::record_sharing))
+        .route("/sharing-log", get(pages::governance::sharing_log))
+        .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
+        .route(
+            "/break-glass",
+            get(pages::governance::break_glass).post(pages::governance::open_break_glass),
+        )
+        .route("/break-glass/{id}/review", post(pages::governance::review_break_glass))
         .route("/accessibility", get(pages::static_pages::accessibility))
         .route("/api", get(api::reference));
 

@@ -1,6 +1,5 @@
 //! Administration pages: accounts, roles, the ISA register. Over HTTP on both engines.
 
-use domain::clock::Clock;
 use domain::organisation::IsaStanding;
 use domain::role::Role;
 use earlyhelp_acceptance::{Browser, TestApp, engines};
@@ -9,23 +8,7 @@ const PASSWORD: &str = county::DEMO_PASSWORD;
 
 /// Signs in as an administrator and enrols their second factor.
 async fn administrator(app: &TestApp) -> Browser {
-    let b = app.browser();
-    b.sign_in(&app.staff_with_role(Role::Administrator), PASSWORD).await;
-    let setup = b.get("/account/second-factor").await;
-    let marker = "<code class=\"app-secret\">";
-    let i = setup.body.find(marker).unwrap() + marker.len();
-    let secret = &setup.body[i..i + setup.body[i..].find('<').unwrap()];
-    let totp = totp_rs::Builder::new()
-        .with_secret(totp_rs::Secret::try_from_base32(secret).unwrap())
-        .build()
-        .unwrap();
-    let code = totp.generate(app.clock.now().unix_timestamp() as u64).to_string();
-    b.post(
-        "/account/second-factor",
-        &[("csrf", setup.csrf().as_str()), ("code", code.as_str())],
-    )
-    .await;
-    b
+    app.sign_in_with_second_factor(&app.staff_with_role(Role::Administrator)).await
 }
 
 fn organisation_of(app: &TestApp, standing: IsaStanding) -> &county::Organisation {

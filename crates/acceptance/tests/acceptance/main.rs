@@ -7,4 +7,5 @@ mod http_accounts;
 mod http_admin;
 mod http_api;
 mod http_families;
+mod http_governance;
 mod store;

@@ -40,6 +40,8 @@ struct HomePage {
     panels: Vec<MyPanel>,
     runs_panels: bool,
     works_with_families: bool,
+    governs_information: bool,
+    administers: bool,
 }
 
 /// The home page.
@@ -77,6 +79,21 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
                 }
                 IsaStanding::Withdrawn => {}
             }
+        }
+    }
+    if let Ok(review) = state.authority.decide(&who.principal, policy::ReviewBreakGlass) {
+        let waiting = state
+            .store
+            .break_glass_grants(&review)
+            .await?
+            .iter()
+            .filter(|g| g.reviewed_by.is_none())
+            .count();
+        if waiting > 0 {
+            tasks.push(Task {
+                text: format!("Review {waiting} break-glass opening{}", if waiting == 1 { "" } else { "s" }),
+                href: "/break-glass".into(),
+            });
         }
     }
     if state.authority.decide(&who.principal, policy::ManageUsers).is_ok() {
@@ -135,6 +152,8 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         panels,
         runs_panels,
         works_with_families,
+        governs_information: who.principal.has_role(Role::InformationGovernance),
+        administers: who.principal.has_role(Role::Administrator),
     };
     render(&page)
 }

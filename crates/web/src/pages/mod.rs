@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod families;
+pub mod governance;
 pub mod home;
 pub mod mfa;
 pub mod organisations;
