@@ -158,6 +158,9 @@ enum TokenCommand {
         /// A name to recognise the token by.
         #[arg(long, default_value = "agency system")]
         name: String,
+        /// Days until the token stops working (1 to 730).
+        #[arg(long, default_value_t = 365, value_parser = clap::value_parser!(u16).range(1..=730))]
+        expires_in_days: u16,
     },
 }
 
@@ -384,7 +387,13 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             Ok(())
         }
         Command::Token {
-            command: TokenCommand::Create { database_url, user, name },
+            command:
+                TokenCommand::Create {
+                    database_url,
+                    user,
+                    name,
+                    expires_in_days,
+                },
         } => {
             let store = open(&config, database_url).await?;
             let email = EmailAddress::parse(&user)?;
@@ -394,10 +403,17 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 .context("no account with that e-mail address")?;
             let token = web::session::new_token();
             store
-                .create_api_token_from_console(id, &name, &web::session::token_digest(&token))
+                .create_api_token_from_console(
+                    id,
+                    &name,
+                    &web::session::token_digest(&token),
+                    store.now() + time::Duration::days(i64::from(expires_in_days)),
+                )
                 .await?;
             println!("{token}");
-            eprintln!("Keep this token secret: it is shown once. Send it as `Authorization: Bearer <token>`.");
+            eprintln!(
+                "Keep this token secret: it is shown once and stops working in {expires_in_days} days. Send it as `Authorization: Bearer <token>`."
+            );
             Ok(())
         }
         Command::Audit {

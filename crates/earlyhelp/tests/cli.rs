@@ -125,6 +125,19 @@ async fn operator_commands(engine: Engine) {
             "--database-url",
             &db.url,
             "--user",
+            "first.admin@familyservices.northmere.example",
+            "--expires-in-days",
+            "0",
+        ]))
+        .contains("expires-in-days")
+    );
+    assert!(
+        fails(&earlyhelp(&[
+            "token",
+            "create",
+            "--database-url",
+            &db.url,
+            "--user",
             "nobody@nowhere.example"
         ]))
         .contains("no account")

@@ -15,6 +15,24 @@ use policy::{ManageOwnAccount, ManageUsers, Permit};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+/// An API token as administrators see it: never the token, only what identifies it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ApiToken {
+    /// The token's id.
+    #[sqlx(try_from = "Uuid")]
+    pub id: domain::ApiTokenId,
+    /// The name it was given (the agency system it is for).
+    pub name: String,
+    /// When it was issued.
+    pub created_at: OffsetDateTime,
+    /// When it was last used (to the minute).
+    pub last_used_at: Option<OffsetDateTime>,
+    /// When it stops working.
+    pub expires_at: Option<OffsetDateTime>,
+    /// When it was revoked.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
 /// A member of staff as the rest of the product sees them.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StaffAccount {
@@ -653,35 +671,106 @@ impl Store {
         user: UserId,
         name: &str,
         token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<domain::ApiTokenId, StoreError> {
+        self.insert_api_token(None, user, name, token_hash, expires_at).await
+    }
+
+    /// Issues an API token from the administration pages. Only its digest is kept; the token
+    /// itself is shown once.
+    pub async fn create_api_token(
+        &self,
+        permit: &Permit<policy::IssueApiToken>,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
+    ) -> Result<domain::ApiTokenId, StoreError> {
+        self.insert_api_token(Some(permit.principal().user), user, name, token_hash, expires_at)
+            .await
+    }
+
+    async fn insert_api_token(
+        &self,
+        actor: Option<UserId>,
+        user: UserId,
+        name: &str,
+        token_hash: &str,
+        expires_at: OffsetDateTime,
     ) -> Result<domain::ApiTokenId, StoreError> {
         let id = domain::ApiTokenId::new();
         let now = self.now();
         write!(self, tx, kind => {
-            sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+            sqlx::query("INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
                 .bind(id.0)
                 .bind(user.0)
                 .bind(name)
                 .bind(token_hash)
                 .bind(now)
+                .bind(crate::engine::db_instant(expires_at))
                 .execute(&mut *tx)
-                .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(None, "api_token.create", "user", Some(user.to_string())));
+                .await
+                .map_err(|e| StoreError::unique_as(e, "token"))?;
+            audit_append!(tx, kind, self, AuditEntry::new(actor, "api_token.create", "user", Some(user.to_string())));
         });
         Ok(id)
     }
 
-    /// The user an API token acts for, if the token is known and not revoked; notes its use.
+    /// A person's API tokens, newest first (never the tokens themselves).
+    pub async fn api_tokens_of(&self, _permit: &Permit<policy::IssueApiToken>, user: UserId) -> Result<Vec<ApiToken>, StoreError> {
+        let rows: Vec<ApiToken> = read!(self, db => {
+            sqlx::query_as("SELECT id, name, created_at, last_used_at, expires_at, revoked_at FROM api_tokens WHERE user_id = $1 \
+                            ORDER BY created_at DESC, id DESC")
+                .bind(user.0)
+                .fetch_all(db)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// Revokes one of a person's API tokens at once.
+    pub async fn revoke_api_token(
+        &self,
+        permit: &Permit<policy::IssueApiToken>,
+        user: UserId,
+        token: domain::ApiTokenId,
+    ) -> Result<(), StoreError> {
+        let now = self.now();
+        write!(self, tx, kind => {
+            let n = sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL")
+                .bind(now)
+                .bind(token.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Err(StoreError::NotFound("unrevoked token"));
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(Some(permit.principal().user), "api_token.revoke", "user", Some(user.to_string())));
+        });
+        Ok(())
+    }
+
+    /// The user an API token acts for, if the token is known, unexpired and not revoked and
+    /// its account active; notes its use.
     pub async fn api_token_user(&self, token_hash: &str) -> Result<Option<UserId>, StoreError> {
-        let row: Option<(Uuid,)> = read!(self, db => {
-            sqlx::query_as("SELECT t.user_id FROM api_tokens t JOIN users u ON u.id = t.user_id \
-                            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active")
+        let now = self.now();
+        let row: Option<(Uuid, Option<OffsetDateTime>)> = read!(self, db => {
+            sqlx::query_as("SELECT t.user_id, t.last_used_at FROM api_tokens t JOIN users u ON u.id = t.user_id \
+                            WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active \
+                            AND (t.expires_at IS NULL OR t.expires_at > $2)")
                 .bind(token_hash)
+                .bind(now)
                 .fetch_optional(db)
                 .await?
         });
-        let Some((user,)) = row else { return Ok(None) };
-        let now = self.now();
-        // Note the last use once a minute at most: enough to spot a forgotten token.
+        let Some((user, last_used)) = row else { return Ok(None) };
+        // Note the last use once a minute at most: enough to spot a forgotten token, and no
+        // write transaction on every call.
+        if last_used.is_some_and(|t| t >= now - time::Duration::MINUTE) {
+            return Ok(Some(UserId(user)));
+        }
         write!(self, tx, kind => {
             sqlx::query("UPDATE api_tokens SET last_used_at = $1 WHERE token_hash = $2 AND (last_used_at IS NULL OR last_used_at < $3)")
                 .bind(now)

@@ -182,6 +182,8 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{id}/roles", post(pages::people::set_roles))
         .route("/people/{id}/active", post(pages::people::set_active))
         .route("/people/{id}/reset-second-factor", post(pages::people::reset_mfa))
+        .route("/people/{id}/tokens", post(pages::people::issue_token))
+        .route("/people/{id}/tokens/{token}/revoke", post(pages::people::revoke_token))
         .route("/panels", get(pages::panels::list))
         .route("/families", get(pages::families::list).post(pages::families::search))
         .route("/families/{id}", get(pages::families::show))

@@ -8,7 +8,12 @@ async fn token_for(app: &TestApp, role: Role) -> String {
     let user = app.store.user_id_by_email(&email).await.unwrap().unwrap();
     let token = web::session::new_token();
     app.store
-        .create_api_token_from_console(user, "case system", &web::session::token_digest(&token))
+        .create_api_token_from_console(
+            user,
+            "case system",
+            &web::session::token_digest(&token),
+            app.store.now() + time::Duration::days(30),
+        )
         .await
         .unwrap();
     token
@@ -203,3 +208,53 @@ engines!(
         assert_eq!(extra.status(), 400);
     }
 );
+
+engines!(an_administrator_issues_a_token_that_works_until_it_is_revoked, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let admin = app.sign_in_with_second_factor(&app.staff_with_role(Role::Administrator)).await;
+    let rep = app
+        .county
+        .staff
+        .iter()
+        .find(|s| s.email.as_str() == app.staff_without_mfa(Role::AgencyRepresentative))
+        .unwrap();
+    let person = format!("/people/{}", rep.id);
+    let tokens = format!("/people/{}/tokens", rep.id);
+
+    let refused = admin.submit(&person, &tokens, &[("name", ""), ("expires_in_days", "1000")]).await;
+    assert!(refused.shows("Enter the name of the agency system"));
+    assert!(refused.shows("from 1 to 730"));
+    let issued = admin
+        .submit(&person, &tokens, &[("name", "Case system"), ("expires_in_days", "30")])
+        .await;
+    assert_eq!(issued.status, 200);
+    let marker = "<code class=\"app-secret\">";
+    let i = issued.body.find(marker).unwrap() + marker.len();
+    let token = issued.body[i..i + issued.body[i..].find('<').unwrap()].to_owned();
+
+    let b = app.browser();
+    assert_eq!(b.get_with_token("/api/v1/me", &token).await.status, 200);
+    let page = admin.get(&person).await;
+    assert!(page.shows("Case system"));
+    assert!(page.shows("Active"));
+    let revoke = {
+        let marker = "/tokens/";
+        let i = page.body.find(marker).unwrap() + marker.len();
+        page.body[i..i + page.body[i..].find('/').unwrap()].to_owned()
+    };
+    let revoked = admin
+        .submit(&person, &format!("/people/{}/tokens/{revoke}/revoke", rep.id), &[])
+        .await;
+    assert_eq!(revoked.status, 303);
+    assert_eq!(b.get_with_token("/api/v1/me", &token).await.status, 401);
+    assert!(admin.get(&person).await.shows("Revoked"));
+});
+
+engines!(an_expired_token_stops_working, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let token = token_for(&app, Role::AgencyRepresentative).await;
+    let b = app.browser();
+    assert_eq!(b.get_with_token("/api/v1/me", &token).await.status, 200);
+    app.clock.advance(time::Duration::days(31));
+    assert_eq!(b.get_with_token("/api/v1/me", &token).await.status, 401);
+});

@@ -166,6 +166,36 @@ struct PersonPage {
     is_self: bool,
     roles: Vec<(&'static str, &'static str, bool)>,
     errors: FormErrors,
+    /// The person's API tokens, for those who may issue them.
+    tokens: Option<Vec<store::accounts::ApiToken>>,
+    token_form: TokenForm,
+    now: time::OffsetDateTime,
+}
+
+impl PersonPage {
+    fn when(&self, t: &time::OffsetDateTime) -> String {
+        let local = t.to_offset(domain::clock::london_offset(*t));
+        format!("{} at {}", super::long_date(local.date()), super::short_time(local.time()))
+    }
+
+    fn token_state(&self, t: &store::accounts::ApiToken) -> &'static str {
+        if t.revoked_at.is_some() {
+            "Revoked"
+        } else if t.expires_at.is_some_and(|e| e <= self.now) {
+            "Expired"
+        } else {
+            "Active"
+        }
+    }
+}
+
+/// What the new-token form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    expires_in_days: String,
 }
 
 fn parse_user(id: &str) -> Result<UserId, AppError> {
@@ -173,14 +203,38 @@ fn parse_user(id: &str) -> Result<UserId, AppError> {
 }
 
 async fn person_page(state: &AppState, who: &SignedIn, id: UserId, errors: FormErrors) -> Result<Response, AppError> {
+    person_page_with(state, who, id, errors, TokenForm::default()).await
+}
+
+async fn person_page_with(
+    state: &AppState,
+    who: &SignedIn,
+    id: UserId,
+    errors: FormErrors,
+    token_form: TokenForm,
+) -> Result<Response, AppError> {
     let permit = state.require(&who.principal, policy::ViewStaffDirectory, &who.address).await?;
     let person = state
         .store
         .view_staff_account(&permit, id, &who.address)
         .await?
         .ok_or(AppError::NotFound)?;
+    let tokens = match state.authority.decide(&who.principal, policy::IssueApiToken) {
+        Ok(permit) => Some(state.store.api_tokens_of(&permit, id).await?),
+        Err(_) => None,
+    };
     render(&PersonPage {
         chrome: Chrome::signed_in(state, who, person.full_name(), "people").with_errors(&errors),
+        tokens,
+        now: state.store.now(),
+        token_form: TokenForm {
+            expires_in_days: if token_form.expires_in_days.is_empty() {
+                "365".into()
+            } else {
+                token_form.expires_in_days
+            },
+            ..token_form
+        },
         can_manage: state.authority.decide(&who.principal, policy::ManageUsers).is_ok(),
         is_self: person.id == who.account.id,
         roles: role_options(|r| person.roles.contains(&r)),
@@ -255,4 +309,67 @@ pub async fn reset_mfa(
     let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     state.store.reset_mfa(&permit, id).await?;
     Ok(Redirect::to(&format!("/people/{id}")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "token_issued.html")]
+struct TokenIssuedPage {
+    chrome: Chrome,
+    person: UserId,
+    name: String,
+    token: String,
+    expires: String,
+}
+
+/// Issues an API token for an agency system acting as this person, and shows it once.
+pub async fn issue_token(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<TokenForm>,
+) -> Result<Response, AppError> {
+    let id = parse_user(&id)?;
+    let permit = state.require(&who.principal, policy::IssueApiToken, &who.address).await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    if f.name.trim().is_empty() {
+        errors.add("name", "Enter the name of the agency system the token is for");
+    }
+    let days = match f.expires_in_days.trim().parse::<i64>() {
+        Ok(d) if (1..=730).contains(&d) => Some(d),
+        _ => {
+            errors.add("expires_in_days", "Enter how many days the token works for, from 1 to 730");
+            None
+        }
+    };
+    let (Some(days), true) = (days, errors.is_empty()) else {
+        return person_page_with(&state, &who, id, errors, f).await;
+    };
+    let token = crate::session::new_token();
+    let expires_at = state.store.now() + time::Duration::days(days);
+    state
+        .store
+        .create_api_token(&permit, id, f.name.trim(), &crate::session::token_digest(&token), expires_at)
+        .await?;
+    render(&TokenIssuedPage {
+        chrome: Chrome::signed_in(&state, &who, "API token issued", "people"),
+        person: id,
+        name: f.name.trim().to_owned(),
+        token,
+        expires: super::long_date(domain::clock::london_date(expires_at)),
+    })
+}
+
+/// Revokes one API token at once.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, token)): Path<(String, String)>,
+    _form: CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let id = parse_user(&id)?;
+    let token: domain::ApiTokenId = token.parse().map_err(|_| AppError::NotFound)?;
+    let permit = state.require(&who.principal, policy::IssueApiToken, &who.address).await?;
+    state.store.revoke_api_token(&permit, id, token).await?;
+    Ok(Redirect::to(&format!("/people/{id}#api-tokens")).into_response())
 }
