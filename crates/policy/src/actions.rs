@@ -157,6 +157,10 @@ family_action!(
     /// Authorise sharing one family's information without its consent, with a justification.
     AuthoriseConsentOverride
 );
+family_action!(
+    /// Record a family's consent, or its withdrawal.
+    RecordConsent
+);
 
 /// Approve one organisation's application, renew or withdraw its signature, change its
 /// settings. Never one's own organisation: the permit names the organisation it was granted
@@ -174,7 +178,7 @@ impl OrganisationAction for ManageOrganisation {}
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 17] = [
+pub const ALL_ACTIONS: [&str; 18] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -190,6 +194,7 @@ pub const ALL_ACTIONS: [&str; 17] = [
     RecordSharing::NAME,
     OpenBreakGlass::NAME,
     AuthoriseConsentOverride::NAME,
+    RecordConsent::NAME,
     ReviewBreakGlass::NAME,
     ViewSharingLog::NAME,
 ];

@@ -373,8 +373,8 @@ mod tests {
     use super::*;
     use crate::actions::{
         Action, ApplyToJoin, AuthoriseConsentOverride, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount,
-        ManageUsers, OpenBreakGlass, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
-        ViewPanels, ViewSharingLog, ViewStaffDirectory,
+        ManageUsers, OpenBreakGlass, RecordConsent, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList,
+        ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -409,6 +409,7 @@ mod tests {
             (RecordSharing::NAME, Resource::Family(family)),
             (OpenBreakGlass::NAME, Resource::Family(family)),
             (AuthoriseConsentOverride::NAME, Resource::Family(family)),
+            (RecordConsent::NAME, Resource::Family(family)),
             (ManageOrganisation::NAME, Resource::Organisation(who.organisation)),
             (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
         ];

@@ -56,8 +56,8 @@ pub mod rules;
 
 pub use actions::{
     ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, FamilyAction, IssueApiToken, ManageOrganisation, ManageOrganisations,
-    ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction, RecordSharing, ReviewBreakGlass, SystemAction, ViewAuditLog,
-    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction, RecordConsent, RecordSharing, ReviewBreakGlass, SystemAction,
+    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

@@ -192,6 +192,12 @@ pub const RULES: &[Rule] = &[
             or the public interest, with a justification kept in the sharing log.",
     },
     Rule {
+        id: "mash-and-lead-professionals-record-consent",
+        effect: Effect::Permit,
+        explanation: "MASH practitioners and lead professionals record a family's consent, and \
+            its withdrawal, for families they work with or whose case their panel holds.",
+    },
+    Rule {
         id: "administrators-may-break-glass",
         effect: Effect::Permit,
         explanation: "Administrators may open time-limited break-glass access to one family, \

@@ -89,6 +89,7 @@ fn print_matrix() {
          (lead professional or TAF), panel core member, invited extended member, break-glass; \
          FamX = the same on a family whose consent excludes the asker's organisation\n\
          Share = RecordSharing; OpenBG = OpenBreakGlass (X: family excludes the asker's organisation)\n\
+         Cons = RecordConsent (core: panel core member; invt: invited extended member)\n\
          Overr = AuthoriseConsentOverride on a family the asker works with (wk) or has no connection to (no)\n\
          Org(othr) / Org(own) = ManageOrganisation on another organisation / the asker's own\n"
     );

@@ -164,18 +164,17 @@ impl Store {
                     if !involvement.consents.is_empty() {
                         for rows in involvement.consents.chunks(BATCH / 2) {
                             let mut q = QueryBuilder::new(
-                                "INSERT INTO consents (id, family_id, given_by, given_on, method, covers_referral, covers_panel, \
-                                 covers_sharing, review_due, recorded_at, withdrawn_on, withdrawal_reason) ",
+                                "INSERT INTO consents (id, family_id, given_by, given_by_person_id, given_on, method, scopes, \
+                                 review_due, recorded_at, withdrawn_on, withdrawal_reason) ",
                             );
                             q.push_values(rows, |mut b, c| {
                                 b.push_bind(c.id)
                                     .push_bind(c.family)
                                     .push_bind(&c.given_by)
+                                    .push_bind(c.given_by_person)
                                     .push_bind(c.given_on)
                                     .push_bind(c.method)
-                                    .push_bind(true)
-                                    .push_bind(true)
-                                    .push_bind(true)
+                                    .push_bind(COUNTY_SCOPES)
                                     .push_bind(c.review_due)
                                     .push_bind(now)
                                     .push_bind(c.withdrawn_on)
@@ -261,10 +260,14 @@ struct Involvement {
     invitations: Vec<(Uuid, Uuid, Uuid)>,
 }
 
+/// What the synthetic families consented to: a referral and discussion at panel.
+const COUNTY_SCOPES: &str = "early_help_referral panel_discussion";
+
 struct ConsentRow {
     id: Uuid,
     family: Uuid,
     given_by: String,
+    given_by_person: Option<Uuid>,
     given_on: time::Date,
     method: &'static str,
     review_due: time::Date,
@@ -292,6 +295,7 @@ impl Involvement {
             out.consents.push(ConsentRow {
                 id,
                 family: f.id.0,
+                given_by_person: adults.get(c.given_by).or(adults.first()).map(|p| p.id.0),
                 given_by: giver,
                 given_on: c.given_on,
                 method: if c.written { "written" } else { "verbal" },

@@ -133,6 +133,8 @@ pub struct PersonRecord {
 /// A consent record as shown on the family page.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ConsentRecord {
+    /// The record, for withdrawing it.
+    pub id: Uuid,
     /// Who gave it.
     pub given_by: String,
     /// When.
@@ -432,7 +434,7 @@ impl Store {
     pub async fn view_family(&self, permit: &Permit<ViewFamily>, address: &str) -> Result<Option<FamilyRecord>, StoreError> {
         let id = permit.family();
         type Head = (String, String, String, Option<String>);
-        type ConsentRow = (Uuid, String, Date, String, bool, bool, bool, Option<Date>, Option<Date>);
+        type ConsentRow = (Uuid, String, Date, String, String, Option<Date>, Option<Date>);
         type WorkerRow = (String, String, String, String);
         type Loaded = (Head, Vec<PersonRecord>, Vec<ConsentRow>, Vec<(Uuid, String)>, Vec<WorkerRow>);
         let loaded: Option<Loaded> = read!(self, db => {
@@ -455,7 +457,7 @@ impl Store {
                     .fetch_all(db)
                     .await?;
                     let consents = sqlx::query_as(
-                        "SELECT id, given_by, given_on, method, covers_referral, covers_panel, covers_sharing, review_due, withdrawn_on \
+                        "SELECT id, given_by, given_on, method, scopes, review_due, withdrawn_on \
                          FROM consents WHERE family_id = $1 ORDER BY given_on DESC, id DESC",
                     )
                     .bind(id.0)
@@ -463,7 +465,7 @@ impl Store {
                     .await?;
                     let exclusions = sqlx::query_as(
                         "SELECT ce.consent_id, o.name FROM consent_exclusions ce JOIN consents c ON c.id = ce.consent_id \
-                         JOIN organisations o ON o.id = ce.organisation_id WHERE c.family_id = $1 ORDER BY o.name",
+                         JOIN organisations o ON o.id = ce.organisation_id WHERE c.family_id = $1 AND NOT ce.readmitted ORDER BY o.name",
                     )
                     .bind(id.0)
                     .fetch_all(db)
@@ -499,18 +501,17 @@ impl Store {
             consents: consents
                 .into_iter()
                 .map(
-                    |(cid, given_by, given_on, method, covers_referral, covers_panel, covers_sharing, review_due, withdrawn_on)| {
-                        ConsentRecord {
-                            given_by,
-                            given_on,
-                            method,
-                            covers_referral,
-                            covers_panel,
-                            covers_sharing,
-                            excluded: exclusions.iter().filter(|(c, _)| *c == cid).map(|(_, n)| n.clone()).collect(),
-                            review_due,
-                            withdrawn_on,
-                        }
+                    |(cid, given_by, given_on, method, scopes, review_due, withdrawn_on)| ConsentRecord {
+                        id: cid,
+                        given_by,
+                        given_on,
+                        method,
+                        covers_referral: scopes.split_whitespace().any(|s| s == "early_help_referral"),
+                        covers_panel: scopes.split_whitespace().any(|s| s == "panel_discussion"),
+                        covers_sharing: scopes.split_whitespace().any(|s| s.starts_with("sharing_with:")),
+                        excluded: exclusions.iter().filter(|(c, _)| *c == cid).map(|(_, n)| n.clone()).collect(),
+                        review_due,
+                        withdrawn_on,
                     },
                 )
                 .collect(),

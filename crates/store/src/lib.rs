@@ -16,6 +16,7 @@ pub mod engine;
 #[macro_use]
 pub mod audit;
 pub mod accounts;
+pub mod consent;
 pub mod county;
 pub mod error;
 pub mod families;

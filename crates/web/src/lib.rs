@@ -189,6 +189,12 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}", get(pages::families::show))
         .route("/families/{id}/sharing/new", get(pages::families::new_sharing))
         .route("/families/{id}/sharing", post(pages::families::record_sharing))
+        .route("/families/{id}/consent/new", get(pages::families::new_consent))
+        .route("/families/{id}/consent", post(pages::families::record_consent))
+        .route(
+            "/families/{id}/consent/{consent}/withdraw",
+            get(pages::families::withdraw_consent_form).post(pages::families::withdraw_consent),
+        )
         .route("/sharing-log", get(pages::governance::sharing_log))
         .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
         .route(

@@ -1,7 +1,7 @@
 //! Families over HTTP: the list, search and family page show a family only to those connected
 //! to it, and a refusal never says whether the family exists. On both engines.
 
-use domain::organisation::OrganisationKind;
+use domain::organisation::{IsaStanding, OrganisationKind};
 use domain::role::Role;
 use earlyhelp_acceptance::{TestApp, engines};
 
@@ -232,5 +232,169 @@ engines!(
         let page = b.get(&format!("/families/{}", family.id)).await;
         assert!(page.shows("Shared without consent:"));
         assert!(page.shows("parents unreachable"));
+    }
+);
+
+engines!(
+    consent_recorded_excluding_the_police_hides_the_family_from_a_police_officer_at_once,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let police = app
+            .county
+            .organisations
+            .iter()
+            .find(|o| o.kind == OrganisationKind::Police)
+            .unwrap()
+            .id;
+        let officer = app
+            .county
+            .staff
+            .iter()
+            .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
+            .unwrap()
+            .email
+            .to_string();
+        let lead = app.staff_without_mfa(Role::LeadProfessional);
+        let family = families(&app)
+            .into_iter()
+            .find(|f| {
+                f.involvement
+                    .consent
+                    .as_ref()
+                    .is_some_and(|c| c.withdrawn_on.is_none() && !c.excluded.contains(&police))
+            })
+            .unwrap();
+        connect(&app, &officer, family.id).await;
+        connect(&app, &lead, family.id).await;
+        let db = app.db();
+        db.execute(&format!(
+            "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
+            db.uuid_literal(police.0)
+        ))
+        .await;
+        let police_browser = app.browser();
+        police_browser.sign_in(&officer, county::DEMO_PASSWORD).await;
+        assert_eq!(
+            police_browser.get(&format!("/families/{}", family.id)).await.status,
+            200,
+            "the officer works with the family"
+        );
+
+        let b = app.browser();
+        b.sign_in(&lead, county::DEMO_PASSWORD).await;
+        let form = format!("/families/{}/consent/new", family.id);
+        let action = format!("/families/{}/consent", family.id);
+        let adult = family
+            .people
+            .iter()
+            .find(|p| p.household_role != domain::family::HouseholdRole::Child)
+            .unwrap();
+        let police_id = police.to_string();
+        let adult_id = adult.id.to_string();
+        // A review date before the date given is refused beside the field, keeping the choices.
+        let refused = b
+            .submit(
+                &form,
+                &action,
+                &[
+                    ("given_by", adult_id.as_str()),
+                    ("given_on", "20/11/2026"),
+                    ("method", "written"),
+                    ("scopes", "early_help_referral"),
+                    ("scopes", "panel_discussion"),
+                    ("excluded", police_id.as_str()),
+                    ("review_due", "01/11/2026"),
+                ],
+            )
+            .await;
+        assert!(refused.shows("There is a problem"), "{}", refused.body);
+        assert!(
+            refused.body.contains(&format!("value=\"{police_id}\" checked")),
+            "the exclusion is kept"
+        );
+        let done = b
+            .submit(
+                &form,
+                &action,
+                &[
+                    ("given_by", adult_id.as_str()),
+                    ("given_on", "20/11/2026"),
+                    ("method", "written"),
+                    ("scopes", "early_help_referral"),
+                    ("scopes", "panel_discussion"),
+                    ("excluded", police_id.as_str()),
+                    ("review_due", "20/11/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+
+        let page = police_browser.get(&format!("/families/{}", family.id)).await;
+        assert_eq!(page.status, 403);
+        assert!(!police_browser.get("/families").await.shows(&family.address_line));
+        assert!(
+            b.get(&format!("/families/{}", family.id)).await.shows("Northmere Constabulary"),
+            "the lead sees the exclusion"
+        );
+    }
+);
+
+engines!(
+    withdrawing_consent_stops_sharing_with_other_organisations_at_once,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let lead = app.staff_without_mfa(Role::LeadProfessional);
+        let lead_org = app.county.staff.iter().find(|s| s.email.as_str() == lead).unwrap().organisation;
+        let other = app
+            .county
+            .staff
+            .iter()
+            .find(|s| {
+                s.organisation != lead_org
+                    && s.roles.contains(&Role::AgencyRepresentative)
+                    && app.county.isa_standing(s.organisation) == Some(IsaStanding::Current)
+                    && !app.county.organisations.iter().any(|o| o.id == s.organisation && o.mfa_required)
+                    && !s.roles.iter().any(|r| r.always_requires_mfa())
+            })
+            .unwrap()
+            .email
+            .to_string();
+        let family = families(&app)
+            .into_iter()
+            .find(|f| f.involvement.consent.as_ref().is_some_and(|c| c.withdrawn_on.is_none()))
+            .unwrap();
+        connect(&app, &lead, family.id).await;
+        connect(&app, &other, family.id).await;
+        let agency = app.browser();
+        agency.sign_in(&other, county::DEMO_PASSWORD).await;
+        assert_eq!(agency.get(&format!("/families/{}", family.id)).await.status, 200);
+
+        let b = app.browser();
+        b.sign_in(&lead, county::DEMO_PASSWORD).await;
+        let page = b.get(&format!("/families/{}", family.id)).await;
+        // The consent id sits between "/consent/" and "/withdraw" in the withdraw link.
+        let i = page.body.find("/withdraw").unwrap();
+        let start = page.body[..i].rfind('/').unwrap() + 1;
+        let consent = page.body[start..i].to_owned();
+        let form = format!("/families/{}/consent/{consent}/withdraw", family.id);
+        let blank = b.submit(&form, &form, &[("withdrawn_on", "25/11/2026"), ("reason", "")]).await;
+        assert!(blank.shows("There is a problem"), "a reason is needed: {}", blank.body);
+        let done = b
+            .submit(
+                &form,
+                &form,
+                &[("withdrawn_on", "25/11/2026"), ("reason", "The family no longer wants support")],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+
+        assert_eq!(
+            agency.get(&format!("/families/{}", family.id)).await.status,
+            403,
+            "other organisations stop seeing the family"
+        );
+        let kept = b.get(&format!("/families/{}", family.id)).await;
+        assert_eq!(kept.status, 200, "the recording organisation keeps its record");
+        assert!(kept.shows("Withdrawn 25 November 2026"));
     }
 );

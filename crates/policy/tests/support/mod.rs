@@ -10,8 +10,8 @@ use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
     ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations,
-    ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordSharing, Relationship, ReviewBreakGlass,
-    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordSharing, Relationship,
+    ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -76,7 +76,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 27] = [
+pub const COLUMNS: [Column; 29] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -226,6 +226,22 @@ pub const COLUMNS: [Column; 27] = [
         },
     },
     Column {
+        action: "RecordConsent",
+        header: "Cons(core)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::PanelCore,
+        },
+    },
+    Column {
+        action: "RecordConsent",
+        header: "Cons(invt)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::PanelInvited,
+        },
+    },
+    Column {
         action: "OpenBreakGlass",
         header: "OpenBG",
         about: About::Family {
@@ -329,7 +345,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // One family: by connection to it, never by role alone.
-        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" => {
+        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" | "RecordConsent" => {
             let About::Family { excluded, connection } = column.about else {
                 panic!("a family column must name a family")
             };
@@ -359,6 +375,17 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                         Err("consent-exclusion")
                     } else {
                         allow_if(related && authorises)
+                    }
+                }
+                "RecordConsent" => {
+                    let records = holds(Role::MashPractitioner) || holds(Role::LeadProfessional);
+                    let close = matches!(connection, Connection::WorksWith | Connection::PanelCore);
+                    if holds(Role::Administrator) {
+                        Err("administrators-see-no-case-content")
+                    } else if excluded {
+                        Err("consent-exclusion")
+                    } else {
+                        allow_if(close && records)
                     }
                 }
                 "RecordSharing" => {
@@ -441,6 +468,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "RecordSharing" => authority.decide_family(who, RecordSharing, &f).map(drop),
         "OpenBreakGlass" => authority.decide_family(who, OpenBreakGlass, &f).map(drop),
         "AuthoriseConsentOverride" => authority.decide_family(who, AuthoriseConsentOverride, &f).map(drop),
+        "RecordConsent" => authority.decide_family(who, RecordConsent, &f).map(drop),
         "ReviewBreakGlass" => authority.decide(who, ReviewBreakGlass).map(drop),
         "ViewSharingLog" => authority.decide(who, ViewSharingLog).map(drop),
         other => panic!("no typed action for {other}"),

@@ -12,11 +12,10 @@ CREATE TABLE consents (
     id                   BLOB PRIMARY KEY,
     family_id            BLOB NOT NULL REFERENCES families (id),
     given_by             TEXT NOT NULL,
+    given_by_person_id   BLOB REFERENCES people (id),
     given_on             TEXT NOT NULL,
     method               TEXT NOT NULL CHECK (method IN ('written', 'verbal')),
-    covers_referral      BOOLEAN NOT NULL,
-    covers_panel         BOOLEAN NOT NULL,
-    covers_sharing       BOOLEAN NOT NULL,
+    scopes               TEXT NOT NULL,
     review_due           TEXT,
     recorded_by          BLOB REFERENCES users (id),
     recorded_at          TEXT NOT NULL,
@@ -27,9 +26,11 @@ CREATE TABLE consents (
 );
 CREATE INDEX consents_family ON consents (family_id);
 
+-- Organisations a record excludes, or (readmitted) lets back in after an earlier exclusion.
 CREATE TABLE consent_exclusions (
     consent_id      BLOB NOT NULL REFERENCES consents (id),
     organisation_id BLOB NOT NULL REFERENCES organisations (id),
+    readmitted      BOOLEAN NOT NULL DEFAULT FALSE,
     PRIMARY KEY (consent_id, organisation_id)
 );
 

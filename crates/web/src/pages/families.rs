@@ -88,6 +88,7 @@ struct FamilyPage {
     family: FamilyRecord,
     today: time::Date,
     may_record_sharing: bool,
+    may_record_consent: bool,
 }
 
 impl FamilyPage {
@@ -115,12 +116,18 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
     let family = state.store.view_family(&permit, &who.address).await?.ok_or(AppError::NotFound)?;
     let title = format!("Family at {}", family.address_line);
     let facts = state.store.family_facts(&who.principal, id).await?;
-    let may_record_sharing = facts.is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordSharing, &f).is_ok());
+    let may_record_sharing = facts
+        .as_ref()
+        .is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordSharing, f).is_ok());
+    let may_record_consent = facts
+        .as_ref()
+        .is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordConsent, f).is_ok());
     render(&FamilyPage {
         chrome: Chrome::signed_in(&state, &who, title, "families"),
         family,
         today: state.store.clock().today(),
         may_record_sharing,
+        may_record_consent,
     })
 }
 
@@ -317,4 +324,275 @@ pub async fn record_sharing(
     let with_override = override_permit.as_ref().zip(consent_override.as_ref());
     state.store.record_sharing(&permit, &entry, with_override, &who.address).await?;
     Ok(axum::response::Redirect::to(&format!("/families/{id}#sharing-log")).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "family_consent_new.html")]
+struct NewConsentPage {
+    chrome: Chrome,
+    family: FamilyId,
+    address_line: String,
+    errors: crate::forms::FormErrors,
+    form: ConsentForm,
+    /// (person id, name and place in the household) for each adult.
+    adults: Vec<(String, String)>,
+    /// (organisation id, name, excluded?) for every organisation.
+    organisations: Vec<(String, String, bool)>,
+    scopes: Vec<(&'static str, &'static str, bool)>,
+}
+
+/// What the consent form sends (repeated `scopes` and `excluded` come from the pairs).
+#[derive(Deserialize, Default, Clone)]
+pub struct ConsentForm {
+    #[serde(default)]
+    given_by: String,
+    #[serde(default)]
+    given_on: String,
+    #[serde(default)]
+    method: String,
+    #[serde(default)]
+    review_due: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn consent_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    errors: crate::forms::FormErrors,
+    form: ConsentForm,
+    scopes: &[String],
+    excluded: &[String],
+) -> Result<Response, AppError> {
+    let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
+    let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    let register = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
+    let organisations = state
+        .store
+        .list_organisations(&register)
+        .await?
+        .into_iter()
+        .map(|o| {
+            let id = o.id.to_string();
+            let chosen = excluded.contains(&id);
+            (id, o.name, chosen)
+        })
+        .collect();
+    let adults = family
+        .people
+        .iter()
+        .filter(|p| p.household_role != HouseholdRole::Child.code())
+        .map(|p| (p.id.to_string(), format!("{} {}", p.given_name, p.family_name)))
+        .collect();
+    let scope_options = [
+        ("early_help_referral", "An early help referral"),
+        ("panel_discussion", "Discussion of the family at a panel"),
+    ]
+    .into_iter()
+    .map(|(code, label)| (code, label, scopes.iter().any(|s| s == code)))
+    .collect();
+    render(&NewConsentPage {
+        chrome: Chrome::signed_in(state, who, "Record consent", "families").with_errors(&errors),
+        family: id,
+        address_line: family.address_line,
+        errors,
+        form,
+        adults,
+        organisations,
+        scopes: scope_options,
+    })
+}
+
+/// The form to record a family's consent.
+pub async fn new_consent(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    let id = family_id(&id);
+    state
+        .require_family(&who.principal, policy::RecordConsent, id, &who.address)
+        .await?;
+    let today = state.store.clock().today();
+    let form = ConsentForm {
+        given_on: format!("{}/{}/{}", today.day(), u8::from(today.month()), today.year()),
+        ..ConsentForm::default()
+    };
+    let scopes = vec!["early_help_referral".to_owned(), "panel_discussion".to_owned()];
+    consent_page(&state, &who, id, crate::forms::FormErrors::default(), form, &scopes, &[]).await
+}
+
+/// Records it through the domain's rules; its exclusions apply at once.
+pub async fn record_consent(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<ConsentForm>,
+) -> Result<Response, AppError> {
+    use domain::consent::{ConsentGiver, ConsentMethod, ConsentScope, ConsentSubject, NewConsent};
+    let id = family_id(&id);
+    let permit = state
+        .require_family(&who.principal, policy::RecordConsent, id, &who.address)
+        .await?;
+    let scopes: Vec<String> = form.all("scopes").into_iter().map(str::to_owned).collect();
+    let excluded: Vec<String> = form.all("excluded").into_iter().map(str::to_owned).collect();
+    let f = form.value;
+    let mut errors = crate::forms::FormErrors::default();
+    let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
+    let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    let (giver, given_by_name) = if f.given_by == "family" {
+        (Some(ConsentGiver::Family), "The family".to_owned())
+    } else {
+        match family
+            .people
+            .iter()
+            .find(|p| p.id.to_string() == f.given_by && p.household_role != HouseholdRole::Child.code())
+        {
+            Some(p) => (Some(ConsentGiver::Person(p.id)), format!("{} {}", p.given_name, p.family_name)),
+            None => {
+                errors.add("given_by", "Select who gave consent");
+                (None, String::new())
+            }
+        }
+    };
+    let given_on = errors.check(
+        "given_on",
+        super::organisations::parse_date(&f.given_on, "the date consent was given"),
+    );
+    let method = if f.method.is_empty() {
+        errors.add("method", "Select how consent was given");
+        None
+    } else {
+        errors.check(
+            "method",
+            f.method.parse::<ConsentMethod>().map_err(|_| "Select how consent was given"),
+        )
+    };
+    let review_due = errors.check(
+        "review_due",
+        super::organisations::parse_date(&f.review_due, "the date to review consent"),
+    );
+    let scope_set = scopes.iter().filter_map(|s| s.parse::<ConsentScope>().ok()).collect();
+    let excluded_set = excluded.iter().filter_map(|o| o.parse::<domain::OrganisationId>().ok()).collect();
+    if let (Some(given_by), Some(given_on), Some(method), Some(review_due), true) = (giver, given_on, method, review_due, errors.is_empty())
+    {
+        let new = NewConsent {
+            family: id,
+            given_by,
+            given_for: ConsentSubject::WholeFamily,
+            given_on,
+            method,
+            recorded_by: who.principal.user,
+            scopes: scope_set,
+            excluded_organisations: excluded_set,
+            readmitted_organisations: Default::default(),
+            review_due,
+        };
+        match state.store.record_consent(&permit, new, &given_by_name, &who.address).await {
+            Ok(_) => return Ok(axum::response::Redirect::to(&format!("/families/{id}#consent")).into_response()),
+            Err(store::consent::ConsentWriteError::Rules(e)) => errors.add(consent_error_field(&e), e.to_string()),
+            Err(store::consent::ConsentWriteError::Store(e)) => return Err(e.into()),
+        }
+    }
+    consent_page(&state, &who, id, errors, f, &scopes, &excluded).await
+}
+
+/// Which field a consent rule's refusal belongs beside.
+fn consent_error_field(e: &domain::consent::ConsentError) -> &'static str {
+    use domain::consent::ConsentError as E;
+    match e {
+        E::GivenInFuture => "given_on",
+        E::ReviewNotAfterGiven => "review_due",
+        E::ExcludedAndReadmitted | E::SharingWithExcluded => "excluded",
+        _ => "scopes",
+    }
+}
+
+#[derive(Template)]
+#[template(path = "family_consent_withdraw.html")]
+struct WithdrawConsentPage {
+    chrome: Chrome,
+    family: FamilyId,
+    consent: String,
+    address_line: String,
+    errors: crate::forms::FormErrors,
+    form: WithdrawForm,
+}
+
+/// What the withdrawal form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct WithdrawForm {
+    #[serde(default)]
+    withdrawn_on: String,
+    #[serde(default)]
+    reason: String,
+}
+
+async fn withdraw_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    consent: String,
+    errors: crate::forms::FormErrors,
+    form: WithdrawForm,
+) -> Result<Response, AppError> {
+    let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
+    let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    render(&WithdrawConsentPage {
+        chrome: Chrome::signed_in(state, who, "Record that consent was withdrawn", "families").with_errors(&errors),
+        family: id,
+        consent,
+        address_line: family.address_line,
+        errors,
+        form,
+    })
+}
+
+/// The form to record a withdrawal.
+pub async fn withdraw_consent_form(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, consent)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let id = family_id(&id);
+    state
+        .require_family(&who.principal, policy::RecordConsent, id, &who.address)
+        .await?;
+    let today = state.store.clock().today();
+    let form = WithdrawForm {
+        withdrawn_on: format!("{}/{}/{}", today.day(), u8::from(today.month()), today.year()),
+        ..WithdrawForm::default()
+    };
+    withdraw_page(&state, &who, id, consent, crate::forms::FormErrors::default(), form).await
+}
+
+/// Records the withdrawal: sharing stops at once.
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, consent)): Path<(String, String)>,
+    form: CsrfForm<WithdrawForm>,
+) -> Result<Response, AppError> {
+    let id = family_id(&id);
+    let permit = state
+        .require_family(&who.principal, policy::RecordConsent, id, &who.address)
+        .await?;
+    let consent_id: domain::ConsentId = consent.parse().map_err(|_| AppError::NotFound)?;
+    let f = form.value;
+    let mut errors = crate::forms::FormErrors::default();
+    let on = errors.check(
+        "withdrawn_on",
+        super::organisations::parse_date(&f.withdrawn_on, "the date consent was withdrawn"),
+    );
+    if let (Some(on), true) = (on, errors.is_empty()) {
+        match state.store.withdraw_consent(&permit, consent_id, on, &f.reason, &who.address).await {
+            Ok(()) => return Ok(axum::response::Redirect::to(&format!("/families/{id}#consent")).into_response()),
+            Err(store::consent::ConsentWriteError::Rules(e)) => {
+                let field = if matches!(e, domain::consent::ConsentError::NoWithdrawalReason) {
+                    "reason"
+                } else {
+                    "withdrawn_on"
+                };
+                errors.add(field, e.to_string());
+            }
+            Err(store::consent::ConsentWriteError::Store(e)) => return Err(e.into()),
+        }
+    }
+    withdraw_page(&state, &who, id, consent, errors, f).await
 }
