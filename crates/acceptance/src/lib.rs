@@ -474,6 +474,29 @@ impl Browser {
         .await
     }
 
+    /// POST form fields with extra request headers (a forged `Origin`, `Sec-Fetch-Site`).
+    pub async fn post_with_headers(&self, path: &str, fields: &[(&str, &str)], headers: &[(&str, &str)]) -> Page {
+        let mut request = self.client.post(format!("{}{path}", self.base)).form(fields);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::page(request.send().await.expect("POST")).await
+    }
+
+    /// POST a JSON body with a bearer token, as an agency system does.
+    pub async fn post_json_with_token(&self, path: &str, body: &serde_json::Value, token: &str) -> Page {
+        Self::page(
+            self.client
+                .post(format!("{}{path}", self.base))
+                .bearer_auth(token)
+                .json(body)
+                .send()
+                .await
+                .expect("POST"),
+        )
+        .await
+    }
+
     /// GETs the form page, then POSTs the fields with the page's CSRF token.
     pub async fn submit(&self, form_page: &str, action: &str, fields: &[(&str, &str)]) -> Page {
         let csrf = self.get(form_page).await.csrf();
@@ -486,5 +509,65 @@ impl Browser {
     pub async fn sign_in(&self, email: &str, password: &str) -> Page {
         self.submit("/sign-in", "/sign-in", &[("email", email), ("password", password)])
             .await
+    }
+}
+
+/// Everything the app logs while a test runs, kept in memory so a test can read it back.
+///
+/// A test binary has one global `tracing` subscriber; the first call to [`captured_logs`]
+/// installs one that writes every event at DEBUG and above (more than production's `info`),
+/// with its span fields (request id, method, path), into a shared buffer. Under nextest each
+/// test is its own process, so the buffer holds that test's lines; under `cargo test` it
+/// also holds the lines of tests running beside it, which only makes a check stricter.
+pub mod logs {
+    use std::sync::{Arc, Mutex, OnceLock};
+
+    /// The shared buffer of log output.
+    #[derive(Clone, Default)]
+    pub struct LogBuffer(Arc<Mutex<Vec<u8>>>);
+
+    impl LogBuffer {
+        /// The lines logged so far.
+        pub fn lines(&self) -> Vec<String> {
+            let bytes = self.0.lock().map(|b| b.clone()).unwrap_or_default();
+            String::from_utf8_lossy(&bytes).lines().map(str::to_owned).collect()
+        }
+    }
+
+    impl std::io::Write for LogBuffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            if let Ok(mut b) = self.0.lock() {
+                b.extend_from_slice(buf);
+            }
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for LogBuffer {
+        type Writer = LogBuffer;
+        fn make_writer(&'a self) -> Self::Writer {
+            self.clone()
+        }
+    }
+
+    static BUFFER: OnceLock<LogBuffer> = OnceLock::new();
+
+    /// Starts capturing (once per process) and returns the buffer.
+    pub fn captured_logs() -> LogBuffer {
+        BUFFER
+            .get_or_init(|| {
+                let buffer = LogBuffer::default();
+                let subscriber = tracing_subscriber::fmt()
+                    .with_max_level(tracing::Level::DEBUG)
+                    .with_ansi(false)
+                    .with_writer(buffer.clone())
+                    .finish();
+                tracing::subscriber::set_global_default(subscriber).expect("no other global subscriber in the test binary");
+                buffer
+            })
+            .clone()
     }
 }

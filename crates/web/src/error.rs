@@ -21,6 +21,12 @@ pub enum AppError {
     /// The form's CSRF token was missing or wrong (often a page left open too long).
     #[error("This form has expired. Go back, refresh the page and try again.")]
     Csrf,
+    /// A browser said a state-changing request came from another website (its `Origin` or
+    /// `Sec-Fetch-Site` header): a forged request, refused before any handler runs.
+    #[error(
+        "This request came from another website, so it was not carried out. If you were using Early Help, go back to the service and try again from its own page."
+    )]
+    CrossSite,
     /// Someone else changed the record since this person opened it.
     #[error("Someone else changed this {0} while you were editing it. Go back to see their change, then make yours again.")]
     Stale(&'static str),
@@ -44,7 +50,7 @@ impl AppError {
     pub fn status(&self) -> StatusCode {
         match self {
             AppError::NotSignedIn => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Forbidden(_) | AppError::Csrf | AppError::CrossSite => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Stale(_) => StatusCode::CONFLICT,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
@@ -58,6 +64,7 @@ impl AppError {
             AppError::Forbidden(_) => "You do not have access to this page",
             AppError::NotFound => "Page not found",
             AppError::Csrf => "This form has expired",
+            AppError::CrossSite => "This request came from another website",
             AppError::Stale(_) => "Someone else changed this",
             AppError::BadRequest(_) => "There is a problem with your request",
             AppError::Internal(_) => "Sorry, there is a problem with the service",

@@ -6,7 +6,8 @@
 //! render GOV.UK HTML ([`pages`]) or JSON from the same result. Errors become one
 //! [`error::AppError`], rendered in one place as an error page or problem JSON.
 //!
-//! Security that applies to every response lives in [`security`] (headers, CSRF); sign-in
+//! Security that applies to every response lives in [`security`] (headers, the same-origin
+//! check on state-changing requests; the CSRF token itself is in [`session`] and [`forms`]); sign-in
 //! throttling in [`throttle`]. Start reading at [`router`].
 
 pub mod api;
@@ -214,6 +215,7 @@ pub fn router(state: AppState) -> Router {
         .route("/favicon.ico", get(assets::favicon))
         .fallback(pages::static_pages::not_found)
         .route_layer(axum::middleware::from_fn(security::observe))
+        .layer(axum::middleware::from_fn(security::same_origin))
         .layer(axum::middleware::from_fn(security::headers))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(2 * 1024 * 1024))
         .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())

@@ -1,8 +1,10 @@
-//! Headers every response carries, and the request span that keeps personal data out of logs.
+//! Headers every response carries, the same-origin check on every state-changing request,
+//! and the request span that keeps personal data out of logs.
 
 use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
+use axum::response::IntoResponse;
 use axum::response::Response;
 
 /// No inline script or style anywhere; images may be data: URLs (the second-factor QR code).
@@ -35,6 +37,53 @@ pub async fn headers(request: Request, next: Next) -> Response {
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     }
     response
+}
+
+/// Refuses a state-changing request that the browser says came from another website, before
+/// any handler runs. This is the second guard against cross-site request forgery, beside the
+/// per-session token every form carries ([`crate::session::check_csrf`]): it holds even for a
+/// form that forgot its token, and it stops login CSRF without needing a visitor cookie.
+///
+/// Modern browsers send `Sec-Fetch-Site`, computed by the browser itself from the page and
+/// the target, so when it is present it decides alone (which also keeps a reverse proxy that
+/// rewrites `Host` from breaking sign-in). Older browsers send only `Origin`, which must then
+/// name this host. A request with neither is not from a browser that could be tricked into
+/// sending it (an agency system, a script): the CSRF token or the bearer token guards it.
+pub async fn same_origin(request: Request, next: Next) -> Response {
+    if is_cross_site(&request) {
+        tracing::warn!("cross-site state-changing request refused");
+        let refusal = crate::error::AppError::CrossSite;
+        return if request.uri().path().starts_with("/api/") {
+            refusal.into_problem()
+        } else {
+            refusal.into_response()
+        };
+    }
+    next.run(request).await
+}
+
+fn is_cross_site(request: &Request) -> bool {
+    if matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let headers = request.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        // "none": the person started it (a bookmark, the address bar), not another site.
+        return !matches!(site.as_bytes(), b"same-origin" | b"none");
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().authority().map(|a| a.as_str()));
+    // `Origin: null` (a sandboxed frame, a data: URL) has no "://" and is refused too.
+    let origin_host = origin.to_str().ok().and_then(|o| o.split_once("://")).map(|(_, rest)| rest);
+    match (origin_host, host) {
+        (Some(o), Some(h)) => !o.eq_ignore_ascii_case(h),
+        _ => true,
+    }
 }
 
 /// The span for one request: its id, method and path — never the query string, which may

@@ -8,4 +8,5 @@ mod http_admin;
 mod http_api;
 mod http_families;
 mod http_governance;
+mod security_routes;
 mod store;

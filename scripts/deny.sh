@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Checks the dependency tree with cargo-deny (deny.toml): licences, bans and sources always,
+# then the RustSec advisories when their database can be had.
+#
+# The advisory database is a git repository on GitHub. Where GitHub cannot be reached (this
+# project's development machines reach only crates.io, npm, PyPI and Debian) the advisories
+# are NOT checked, and this script says so on a line of its own starting "ADVISORIES NOT
+# CHECKED", with the reason; everything else is still checked and still fails the build.
+# Set EARLYHELP_REQUIRE_ADVISORIES=1 (as a CI runner with GitHub access should) to make an
+# unreachable database a failure instead.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# 0.19.0 builds with the project's rustc (1.95); pinned so CI does not pick up a release that
+# needs a newer compiler or changes deny.toml's meaning under us.
+version=0.19.0
+if ! cargo deny --version 2>/dev/null | grep -q " $version"; then
+  cargo install --locked cargo-deny --version "$version"
+fi
+
+cargo deny --locked check --disable-fetch bans licenses sources
+
+db_dir="${CARGO_HOME:-$HOME/.cargo}/advisory-dbs"
+if fetch_log=$(timeout 180 cargo deny --locked fetch db 2>&1); then
+  cargo deny --locked check --disable-fetch advisories
+elif [ "${EARLYHELP_REQUIRE_ADVISORIES:-0}" = 1 ]; then
+  printf 'the advisory database could not be fetched, and EARLYHELP_REQUIRE_ADVISORIES=1:\n%s\n' "$fetch_log" >&2
+  exit 1
+elif [ -n "$(ls -A "$db_dir" 2>/dev/null)" ]; then
+  printf 'ADVISORIES CHECKED AGAINST A STALE COPY: the RustSec database could not be fetched (%s); using the copy in %s\n' \
+    "$(printf '%s' "$fetch_log" | tail -n 1)" "$db_dir"
+  cargo deny --locked check --disable-fetch advisories
+else
+  printf 'ADVISORIES NOT CHECKED: the RustSec advisory database could not be fetched from github.com (%s). Licences, bans and sources were checked.\n' \
+    "$(printf '%s' "$fetch_log" | tail -n 1)"
+fi
