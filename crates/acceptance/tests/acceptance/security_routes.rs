@@ -91,6 +91,8 @@ const ROUTES: &[Route] = &[
     post("/people/{id}/roles", true, As::Admin),
     post("/people/{id}/active", true, As::Admin),
     post("/people/{id}/reset-second-factor", true, As::Admin),
+    post("/people/{id}/tokens", true, As::Admin),
+    post("/people/{id}/tokens/{token}/revoke", true, As::Admin),
     get("/panels", As::Staff),
     get("/families", As::Staff),
     // A search by name goes in the body, never the URL; it reads, so it changes nothing.
@@ -98,6 +100,10 @@ const ROUTES: &[Route] = &[
     get("/families/{id}", As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
     post("/families/{id}/sharing", true, As::Staff),
+    get("/families/{id}/consent/new", As::Staff),
+    post("/families/{id}/consent", true, As::Staff),
+    get("/families/{id}/consent/{consent}/withdraw", As::Staff),
+    post("/families/{id}/consent/{consent}/withdraw", true, As::Staff),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
     get("/break-glass", As::Admin),
@@ -227,7 +233,12 @@ impl World {
 
         let token = web::session::new_token();
         app.store
-            .create_api_token_from_console(user_id(&app, &agency_email), "case system", &web::session::token_digest(&token))
+            .create_api_token_from_console(
+                user_id(&app, &agency_email),
+                "case system",
+                &web::session::token_digest(&token),
+                app.store.now() + time::Duration::days(30),
+            )
             .await
             .unwrap();
 
@@ -291,7 +302,15 @@ impl World {
         } else {
             self.grant.clone()
         };
-        route.path.replace("{id}", &id).replace("{*path}", "app.css")
+        // Tokens and consent records named in a path need not exist for these checks: the
+        // pages render without them and the forms refuse them.
+        let unknown = "01900000-0000-7000-8000-000000000000";
+        route
+            .path
+            .replace("{id}", &id)
+            .replace("{token}", unknown)
+            .replace("{consent}", unknown)
+            .replace("{*path}", "app.css")
     }
 
     fn browser(&self, who: As) -> &Browser {
