@@ -76,6 +76,32 @@ describe('families', () => {
       assert.ok(await page.getByRole('cell', { name: 'Planning support in school (Consent)' }).isVisible(), 'the entry is in the sharing log');
       await check('03b-family-with-sharing');
 
+      // and record the family's consent, excluding the police, first forgetting the review date
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Record consent' }));
+      assert.equal(await h.h1(page), 'Record consent');
+      await page.locator('input[name="given_by"]').first().check();
+      await page.getByLabel('Written').check();
+      await page.getByLabel('Northmere Constabulary').check();
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record consent' }));
+      assert.equal((await h.errorSummary(page))?.title, 'There is a problem');
+      assert.ok(await page.getByLabel('Northmere Constabulary').isChecked(), 'the exclusion is kept');
+      await check('03c-record-consent-with-errors');
+      await page.getByLabel('Review consent with the family by').fill('1/11/2027');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record consent' }));
+      assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+$/);
+      const familyPath = h.pathOf(page);
+      assert.ok(await page.getByText('Northmere Constabulary').first().isVisible(), 'the exclusion is on the family page');
+
+      // and then record that the family withdrew it
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Record that this consent was withdrawn' }).first());
+      assert.equal(await h.h1(page), 'Record that consent was withdrawn');
+      await check('03d-withdraw-consent');
+      await page.getByLabel(/^Reason/).fill('The family no longer wants support');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record withdrawal' }));
+      assert.equal(h.pathOf(page), familyPath);
+      assert.ok(await page.locator('.govuk-tag--red').first().isVisible(), 'the consent shows as withdrawn');
+      await check('03e-family-after-withdrawal');
+
       // and a made-up family id is refused without saying whether it exists
       const refused = await page.goto('/families/01900000-0000-7000-8000-000000000000');
       assert.equal(refused.status(), 403);

@@ -153,6 +153,22 @@ pub struct ConsentRecord {
     pub review_due: Option<Date>,
     /// When it was withdrawn.
     pub withdrawn_on: Option<Date>,
+    /// Where it stands today against the family's other records.
+    pub status: ConsentStatus,
+}
+
+/// Where one consent record stands today.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentStatus {
+    /// The family's current consent.
+    InForce,
+    /// The family's latest consent, but its review date has passed: ask again.
+    ReviewOverdue,
+    /// The family withdrew it.
+    Withdrawn,
+    /// A later record, or a later withdrawal, replaced it.
+    Superseded,
 }
 
 /// A professional connected to the family.
@@ -486,6 +502,18 @@ impl Store {
             return Ok(None);
         };
         let sharing = self.sharing_for_family(id).await?;
+        let standing = self.consent_standing(id).await?;
+        let status_of = |record: Uuid, withdrawn: bool| {
+            if withdrawn {
+                ConsentStatus::Withdrawn
+            } else if standing.current_record.map(|c| c.0) != Some(record) || standing.withdrawn_on.is_some() {
+                ConsentStatus::Superseded
+            } else if standing.review_overdue {
+                ConsentStatus::ReviewOverdue
+            } else {
+                ConsentStatus::InForce
+            }
+        };
         self.audit_read(
             AuditEntry::new(Some(permit.principal().user), "family.view", "family", Some(id.to_string()))
                 .from_address(Some(address.to_owned())),
@@ -512,6 +540,7 @@ impl Store {
                         excluded: exclusions.iter().filter(|(c, _)| *c == cid).map(|(_, n)| n.clone()).collect(),
                         review_due,
                         withdrawn_on,
+                        status: status_of(cid, withdrawn_on.is_some()),
                     },
                 )
                 .collect(),

@@ -444,7 +444,10 @@ pub async fn record_consent(
             .iter()
             .find(|p| p.id.to_string() == f.given_by && p.household_role != HouseholdRole::Child.code())
         {
-            Some(p) => (Some(ConsentGiver::Person(p.id)), format!("{} {}", p.given_name, p.family_name)),
+            Some(p) => (
+                Some(ConsentGiver::Person(p.id)),
+                format!("{} {} ({})", p.given_name, p.family_name, household_label(&p.household_role)),
+            ),
             None => {
                 errors.add("given_by", "Select who gave consent");
                 (None, String::new())
@@ -491,6 +494,14 @@ pub async fn record_consent(
         }
     }
     consent_page(&state, &who, id, errors, f, &scopes, &excluded).await
+}
+
+/// "parent", "carer"… for a stored household role code.
+fn household_label(code: &str) -> String {
+    HouseholdRole::ALL
+        .iter()
+        .find(|r| r.code() == code)
+        .map_or_else(|| "household member".to_owned(), |r| r.label().to_lowercase())
 }
 
 /// Which field a consent rule's refusal belongs beside.
