@@ -21,6 +21,9 @@ step "Formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "Dependencies: licences, bans, sources (and advisories when their database can be fetched)"
+scripts/deny.sh
+
 step "Front-end assets match their source"
 scripts/build-assets.sh --check
 
