@@ -9,7 +9,12 @@
 //! Run with `bench/access-control/run` (or `cargo bench -p earlyhelp-acceptance --bench
 //! access_control`); it prints a table and writes `bench/results/access-control.md`.
 
-#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs, reason = "a bench stops loudly at the first surprise")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    missing_docs,
+    reason = "a bench stops loudly at the first surprise"
+)]
 
 use domain::organisation::IsaStanding;
 use domain::role::Role;
@@ -72,7 +77,11 @@ fn main() {
 fn machine() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
+        })
         .unwrap_or_else(|| "an unknown CPU".into())
 }
 
@@ -135,7 +144,12 @@ async fn audit_figures(engine: Engine) -> String {
         tasks.push(tokio::spawn(async move {
             for i in 0..VERIFY_ENTRIES / 64 {
                 store
-                    .audit_read(store::audit::AuditEntry::new(None, "family.view", "family", Some(format!("{t}-{i}"))))
+                    .audit_read(store::audit::AuditEntry::new(
+                        None,
+                        "family.view",
+                        "family",
+                        Some(format!("{t}-{i}")),
+                    ))
                     .await
                     .unwrap();
             }
@@ -199,7 +213,11 @@ async fn raw_writes_per_second(db: &TestDb, user: UserId) -> f64 {
             .synchronous(sqlx::sqlite::SqliteSynchronous::Normal)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect_with(options).await.unwrap();
+        let pool = sqlx::sqlite::SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options)
+            .await
+            .unwrap();
         let mut tasks = Vec::new();
         for w in 0..WRITERS {
             let pool = pool.clone();
@@ -221,7 +239,11 @@ async fn raw_writes_per_second(db: &TestDb, user: UserId) -> f64 {
             t.await.unwrap();
         }
     } else {
-        let pool = sqlx::postgres::PgPoolOptions::new().max_connections(8).connect(&db.url).await.unwrap();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(8)
+            .connect(&db.url)
+            .await
+            .unwrap();
         let mut tasks = Vec::new();
         for w in 0..WRITERS {
             let pool = pool.clone();

@@ -166,6 +166,18 @@ impl TestDb {
         }
     }
 
+    /// Puts a member of staff in a family's Team Around the Family: the connection to a family
+    /// there is no screen for yet (a later issue adds one). Doing it twice is harmless.
+    pub async fn add_to_team_around_the_family(&self, family: domain::FamilyId, user: domain::UserId) {
+        self.execute(&format!(
+            "INSERT INTO family_workers (family_id, user_id, role, since) \
+             VALUES ({}, {}, 'team_around_the_family', '2026-11-01') ON CONFLICT DO NOTHING",
+            self.uuid_literal(family.0),
+            self.uuid_literal(user.0)
+        ))
+        .await;
+    }
+
     /// An id written as a literal this engine reads as its stored form.
     pub fn uuid_literal(&self, id: uuid::Uuid) -> String {
         if self.url.starts_with("sqlite") {
@@ -292,6 +304,20 @@ impl TestApp {
     /// The test database, to arrange what the product has no screen for yet.
     pub fn db(&self) -> &TestDb {
         &self._db
+    }
+
+    /// The county's member of staff with this e-mail address.
+    pub fn staff(&self, email: &str) -> &county::Staff {
+        self.county
+            .staff
+            .iter()
+            .find(|s| s.email.as_str() == email)
+            .expect("a member of the county's staff")
+    }
+
+    /// Puts the holder of `email` in the family's Team Around the Family.
+    pub async fn connect(&self, email: &str, family: domain::FamilyId) {
+        self._db.add_to_team_around_the_family(family, self.staff(email).id).await;
     }
 
     /// A browser signed in as `email`, who sets up a second factor on the way (the accounts

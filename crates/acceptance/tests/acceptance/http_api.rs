@@ -76,18 +76,6 @@ engines!(health_and_readiness_answer, |db| async move {
     assert!(!css.body.contains("GDS Transport"), "the GOV.UK-only font is not used");
 });
 
-/// Puts the holder of `email` in the family's Team Around the Family.
-async fn connect(app: &TestApp, email: &str, family: domain::FamilyId) {
-    let user = app.county.staff.iter().find(|s| s.email.as_str() == email).unwrap().id;
-    let db = app.db();
-    db.execute(&format!(
-        "INSERT INTO family_workers (family_id, user_id, role, since) VALUES ({}, {}, 'team_around_the_family', '2026-11-01') ON CONFLICT DO NOTHING",
-        db.uuid_literal(family.0),
-        db.uuid_literal(user.0)
-    ))
-    .await;
-}
-
 engines!(
     an_agency_system_reads_a_family_it_works_with_and_the_read_is_in_the_sharing_log,
     |db| async move {
@@ -95,7 +83,7 @@ engines!(
         let token = token_for(&app, Role::AgencyRepresentative).await;
         let (_, spec) = earlyhelp_acceptance::small_county();
         let family = app.county.families(&spec).next().unwrap();
-        connect(&app, &app.staff_without_mfa(Role::AgencyRepresentative), family.id).await;
+        app.connect(&app.staff_without_mfa(Role::AgencyRepresentative), family.id).await;
         let b = app.browser();
 
         let list = b.get_with_token("/api/v1/families", &token).await;
@@ -117,7 +105,7 @@ engines!(
 
         // The read is sharing with the agency, so it is in the family's sharing log.
         let lead = app.staff_without_mfa(Role::LeadProfessional);
-        connect(&app, &lead, family.id).await;
+        app.connect(&lead, family.id).await;
         let page = app.browser();
         page.sign_in(&lead, county::DEMO_PASSWORD).await;
         let shown = page.get(&format!("/families/{}", family.id)).await;
@@ -181,7 +169,7 @@ engines!(
         let token = token_for(&app, Role::AgencyRepresentative).await;
         let (_, spec) = earlyhelp_acceptance::small_county();
         let family = app.county.families(&spec).next().unwrap();
-        connect(&app, &app.staff_without_mfa(Role::AgencyRepresentative), family.id).await;
+        app.connect(&app.staff_without_mfa(Role::AgencyRepresentative), family.id).await;
         let client = reqwest::Client::new();
         let search = |body: serde_json::Value| {
             client

@@ -5,16 +5,31 @@ use domain::organisation::{IsaStanding, OrganisationKind};
 use domain::role::Role;
 use earlyhelp_acceptance::{TestApp, engines};
 
-/// Makes `email`'s holder a member of the family's Team Around the Family.
-async fn connect(app: &TestApp, email: &str, family: domain::FamilyId) {
-    let user = app.county.staff.iter().find(|s| s.email.as_str() == email).unwrap().id;
+/// The constabulary and one of its officers who works with families, signed in without a
+/// second factor (the constabulary asks for one; these tests are not about that).
+async fn police_officer(app: &TestApp) -> (domain::OrganisationId, String) {
+    let police = app
+        .county
+        .organisations
+        .iter()
+        .find(|o| o.kind == OrganisationKind::Police)
+        .unwrap()
+        .id;
+    let officer = app
+        .county
+        .staff
+        .iter()
+        .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
+        .unwrap()
+        .email
+        .to_string();
     let db = app.db();
     db.execute(&format!(
-        "INSERT INTO family_workers (family_id, user_id, role, since) VALUES ({}, {}, 'team_around_the_family', '2026-11-01') ON CONFLICT DO NOTHING",
-        db.uuid_literal(family.0),
-        db.uuid_literal(user.0)
+        "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
+        db.uuid_literal(police.0)
     ))
     .await;
+    (police, officer)
 }
 
 fn families(app: &TestApp) -> Vec<county::Family> {
@@ -29,7 +44,7 @@ engines!(a_lead_professional_finds_their_family_by_name_and_opens_its_page, |db|
         .into_iter()
         .find(|f| f.involvement.consent.as_ref().is_some_and(|c| c.withdrawn_on.is_none()))
         .unwrap();
-    connect(&app, &email, family.id).await;
+    app.connect(&email, family.id).await;
     let b = app.browser();
     b.sign_in(&email, county::DEMO_PASSWORD).await;
 
@@ -57,34 +72,14 @@ engines!(
     a_family_excluding_police_is_refused_to_police_exactly_as_a_made_up_id_is,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let police = app
-            .county
-            .organisations
-            .iter()
-            .find(|o| o.kind == OrganisationKind::Police)
-            .unwrap()
-            .id;
-        let officer = app
-            .county
-            .staff
-            .iter()
-            .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
-            .unwrap()
-            .email
-            .to_string();
+        let (police, officer) = police_officer(&app).await;
         let family = families(&app).into_iter().next().unwrap();
-        connect(&app, &officer, family.id).await;
+        app.connect(&officer, family.id).await;
         // The family's consent now excludes the police.
         let db = app.db();
         db.execute(&format!(
             "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
             db.uuid_literal(family.id.0),
-            db.uuid_literal(police.0)
-        ))
-        .await;
-        // (The constabulary asks its staff for a second factor; this test is not about that.)
-        db.execute(&format!(
-            "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
             db.uuid_literal(police.0)
         ))
         .await;
@@ -143,7 +138,7 @@ engines!(
         let app = TestApp::spawn(db).await;
         let email = app.staff_without_mfa(Role::LeadProfessional);
         let family = families(&app).into_iter().next().unwrap();
-        connect(&app, &email, family.id).await;
+        app.connect(&email, family.id).await;
         let b = app.browser();
         b.sign_in(&email, county::DEMO_PASSWORD).await;
         let form = format!("/families/{}/sharing/new", family.id);
@@ -181,7 +176,7 @@ engines!(
         let app = TestApp::spawn(db).await;
         let family = families(&app).into_iter().next().unwrap();
         let lead = app.staff_without_mfa(Role::LeadProfessional);
-        connect(&app, &lead, family.id).await;
+        app.connect(&lead, family.id).await;
         let b = app.browser();
         b.sign_in(&lead, county::DEMO_PASSWORD).await;
         let form = format!("/families/{}/sharing/new", family.id);
@@ -215,7 +210,7 @@ engines!(
         }
 
         let chair = app.staff_without_mfa(Role::PanelChair);
-        connect(&app, &chair, family.id).await;
+        app.connect(&chair, family.id).await;
         let b = app.browser();
         b.sign_in(&chair, county::DEMO_PASSWORD).await;
         fields.retain(|(k, _)| *k != "justification");
@@ -239,21 +234,7 @@ engines!(
     consent_recorded_excluding_the_police_hides_the_family_from_a_police_officer_at_once,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let police = app
-            .county
-            .organisations
-            .iter()
-            .find(|o| o.kind == OrganisationKind::Police)
-            .unwrap()
-            .id;
-        let officer = app
-            .county
-            .staff
-            .iter()
-            .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
-            .unwrap()
-            .email
-            .to_string();
+        let (police, officer) = police_officer(&app).await;
         let lead = app.staff_without_mfa(Role::LeadProfessional);
         let family = families(&app)
             .into_iter()
@@ -264,14 +245,8 @@ engines!(
                     .is_some_and(|c| c.withdrawn_on.is_none() && !c.excluded.contains(&police))
             })
             .unwrap();
-        connect(&app, &officer, family.id).await;
-        connect(&app, &lead, family.id).await;
-        let db = app.db();
-        db.execute(&format!(
-            "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
-            db.uuid_literal(police.0)
-        ))
-        .await;
+        app.connect(&officer, family.id).await;
+        app.connect(&lead, family.id).await;
         let police_browser = app.browser();
         police_browser.sign_in(&officer, county::DEMO_PASSWORD).await;
         assert_eq!(
@@ -363,8 +338,8 @@ engines!(
             .into_iter()
             .find(|f| f.involvement.consent.as_ref().is_some_and(|c| c.withdrawn_on.is_none()))
             .unwrap();
-        connect(&app, &lead, family.id).await;
-        connect(&app, &other, family.id).await;
+        app.connect(&lead, family.id).await;
+        app.connect(&other, family.id).await;
         let agency = app.browser();
         agency.sign_in(&other, county::DEMO_PASSWORD).await;
         assert_eq!(agency.get(&format!("/families/{}", family.id)).await.status, 200);

@@ -207,17 +207,6 @@ fn user_id(app: &TestApp, email: &str) -> domain::UserId {
 }
 
 /// Puts the holder of `email` in the family's Team Around the Family.
-async fn connect(app: &TestApp, email: &str, family: domain::FamilyId) {
-    let user = user_id(app, email);
-    let db = app.db();
-    db.execute(&format!(
-        "INSERT INTO family_workers (family_id, user_id, role, since) VALUES ({}, {}, 'team_around_the_family', '2026-11-01') ON CONFLICT DO NOTHING",
-        db.uuid_literal(family.0),
-        db.uuid_literal(user.0)
-    ))
-    .await;
-}
-
 impl World {
     async fn new(db: TestDb) -> Self {
         let app = TestApp::spawn(db).await;
@@ -228,8 +217,8 @@ impl World {
         let admin_org = app.county.staff.iter().find(|s| s.id == admin_id).unwrap().organisation;
         let all = families(&app);
         let family = all[0].id;
-        connect(&app, &staff_email, family).await;
-        connect(&app, &agency_email, family).await;
+        app.connect(&staff_email, family).await;
+        app.connect(&agency_email, family).await;
 
         let token = web::session::new_token();
         app.store
