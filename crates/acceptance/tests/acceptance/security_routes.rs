@@ -689,6 +689,45 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
             world.staff.post(&format!("/families/{id}/sharing"), &fields).await,
             Some(f),
         );
+        check(
+            format!("GET /families/{id}/consent/new"),
+            world.staff.get(&format!("/families/{id}/consent/new")).await,
+            Some(f),
+        );
+        let consent = [
+            ("csrf", staff_csrf.as_str()),
+            ("given_by", "family"),
+            ("given_on", "24/11/2026"),
+            ("method", "written"),
+            ("scopes", "early_help_referral"),
+            ("review_due", "24/11/2027"),
+        ];
+        check(
+            format!("POST /families/{id}/consent"),
+            world.staff.post(&format!("/families/{id}/consent"), &consent).await,
+            Some(f),
+        );
+        let unknown = "01900000-0000-7000-8000-000000000000";
+        check(
+            format!("GET /families/{id}/consent/…/withdraw"),
+            world.staff.get(&format!("/families/{id}/consent/{unknown}/withdraw")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/consent/…/withdraw"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/consent/{unknown}/withdraw"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("withdrawn_on", "24/11/2026"),
+                        ("reason", "Asked to stop"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
         // An administrator sees no case content without breaking glass.
         check(
             format!("GET /families/{id} as an administrator"),
