@@ -132,6 +132,18 @@ impl AppState {
         }
     }
 
+    /// Whether the policies would let `who` open break-glass access to a family at all (asked
+    /// about a family that excludes nobody and that they have no connection to): for showing
+    /// the form and the link, never for granting access, which `require_family` decides.
+    pub fn may_open_break_glass(&self, who: &policy::Principal) -> bool {
+        let any_family = policy::FamilyFacts {
+            id: domain::FamilyId(uuid::Uuid::nil()),
+            excluded_organisations: Vec::new(),
+            relationship: policy::Relationship::default(),
+        };
+        self.authority.decide_family(who, policy::OpenBreakGlass, &any_family).is_ok()
+    }
+
     async fn refused(
         &self,
         who: &policy::Principal,

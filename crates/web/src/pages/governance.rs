@@ -219,7 +219,7 @@ pub struct OpenForm {
 
 async fn break_glass_page(state: &AppState, who: &SignedIn, errors: FormErrors, form: OpenForm) -> Result<Response, AppError> {
     let reviewer = state.authority.decide(&who.principal, policy::ReviewBreakGlass);
-    let may_open = who.principal.has_role(domain::role::Role::Administrator) && who.principal.mfa_passed;
+    let may_open = state.may_open_break_glass(&who.principal);
     if reviewer.is_err() && !may_open {
         // Neither opens nor reviews: refuse through the policy, so the refusal is explained
         // and audited.

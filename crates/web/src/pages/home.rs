@@ -40,8 +40,8 @@ struct HomePage {
     panels: Vec<MyPanel>,
     runs_panels: bool,
     works_with_families: bool,
-    governs_information: bool,
-    administers: bool,
+    views_sharing_log: bool,
+    break_glass: bool,
 }
 
 /// The home page.
@@ -152,8 +152,8 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         panels,
         runs_panels,
         works_with_families,
-        governs_information: who.principal.has_role(Role::InformationGovernance),
-        administers: who.principal.has_role(Role::Administrator),
+        views_sharing_log: state.authority.decide(&who.principal, policy::ViewSharingLog).is_ok(),
+        break_glass: state.authority.decide(&who.principal, policy::ReviewBreakGlass).is_ok() || state.may_open_break_glass(&who.principal),
     };
     render(&page)
 }
