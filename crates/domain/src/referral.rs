@@ -1073,6 +1073,62 @@ pub fn submission_deadline(calendar: &Calendar, meeting_date: Date, working_days
     calendar.add_working_days(meeting_date, -n)
 }
 
+/// How many working days before a meeting the case-submission deadline falls unless a panel
+/// says otherwise: the list of families goes to members at least 5 working days before (seeds
+/// 000 and 001), so a case screened after that day waits for the next meeting.
+pub const CASE_SUBMISSION_WORKING_DAYS: u32 = 5;
+
+/// The date to propose for a referral screened on `today` at a panel meeting on `cadence`: the
+/// first meeting (within a year) whose submission deadline is today or later, with that
+/// deadline. Used until the panel's meetings are in the calendar.
+pub fn propose_date(cadence: &crate::panel::Cadence, calendar: &Calendar, today: Date, working_days_before: u32) -> Option<(Date, Date)> {
+    cadence
+        .dates_between(today, today + Duration::days(366))
+        .into_iter()
+        .find_map(|date| match submission_deadline(calendar, date, working_days_before) {
+            Ok(deadline) if deadline >= today => Some((date, deadline)),
+            _ => None,
+        })
+}
+
+/// Why the referrer is referring the family and what help they need, in their words: required,
+/// and short enough to read aloud at a panel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReferralReason(String);
+
+/// The longest reason a referral form takes.
+pub const REFERRAL_REASON_MAX: usize = 4000;
+
+/// A reason the form refuses.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReferralReasonError {
+    /// Nothing written.
+    #[error("Enter why you are referring the family and what help they need")]
+    Empty,
+    /// Too long for a panel to read.
+    #[error("The reason must be {REFERRAL_REASON_MAX} characters or fewer; put the detail in the family’s assessment")]
+    TooLong,
+}
+
+impl ReferralReason {
+    /// Trims and checks the text.
+    pub fn parse(text: &str) -> Result<Self, ReferralReasonError> {
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(ReferralReasonError::Empty);
+        }
+        if text.chars().count() > REFERRAL_REASON_MAX {
+            return Err(ReferralReasonError::TooLong);
+        }
+        Ok(Self(text.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The meeting to propose for a referral in `locality` screened on `today`: the earliest
 /// meeting of that locality whose submission deadline is today or later (the deadline day itself
 /// is still in time). `None` when no meeting in the list qualifies. The list may be in any order.
@@ -1081,6 +1137,59 @@ pub fn propose_meeting(meetings: &[UpcomingMeeting], locality: LocalityId, today
         .iter()
         .filter(|m| m.locality == locality && m.submission_deadline >= today && m.date >= today)
         .min_by_key(|m| (m.date, m.id))
+}
+
+#[cfg(test)]
+mod proposal_tests {
+    use super::*;
+    use crate::panel::Cadence;
+    use time::Weekday;
+    use time::macros::date;
+
+    #[test]
+    fn a_referral_screened_before_the_deadline_is_proposed_for_this_weeks_panel() {
+        // Tuesday 15 December 2026: five working days before is Tuesday 8 December.
+        let weekly = Cadence::Weekly { weekday: Weekday::Tuesday };
+        let proposed = propose_date(&weekly, &Calendar::england_and_wales(), date!(2026 - 12 - 08), 5);
+        assert_eq!(proposed, Some((date!(2026 - 12 - 15), date!(2026 - 12 - 08))));
+    }
+
+    #[test]
+    fn a_referral_screened_after_the_deadline_waits_for_the_next_meeting() {
+        let weekly = Cadence::Weekly { weekday: Weekday::Tuesday };
+        let proposed = propose_date(&weekly, &Calendar::england_and_wales(), date!(2026 - 12 - 09), 5);
+        assert_eq!(proposed.map(|(d, _)| d), Some(date!(2026 - 12 - 22)));
+    }
+
+    #[test]
+    fn christmas_bank_holidays_move_the_deadline_earlier() {
+        // Tuesday 29 December 2026: Christmas Day (Friday 25th) and the substitute Boxing Day
+        // (Monday 28th) are not working days, so five working days before is Friday 18th.
+        let weekly = Cadence::Weekly { weekday: Weekday::Tuesday };
+        let calendar = Calendar::england_and_wales();
+        assert_eq!(
+            propose_date(&weekly, &calendar, date!(2026 - 12 - 18), 5),
+            Some((date!(2026 - 12 - 29), date!(2026 - 12 - 18)))
+        );
+        // A case screened on Monday 21st misses it and goes to Tuesday 5 January.
+        assert_eq!(
+            propose_date(&weekly, &calendar, date!(2026 - 12 - 21), 5),
+            Some((date!(2027 - 01 - 05), date!(2026 - 12 - 24)))
+        );
+    }
+
+    #[test]
+    fn a_reason_is_required_and_kept_trimmed() {
+        assert_eq!(ReferralReason::parse("   "), Err(ReferralReasonError::Empty));
+        assert_eq!(
+            ReferralReason::parse("  Needs help with school attendance \n").map(|r| r.as_str().to_owned()),
+            Ok("Needs help with school attendance".to_owned())
+        );
+        assert_eq!(
+            ReferralReason::parse(&"x".repeat(REFERRAL_REASON_MAX + 1)),
+            Err(ReferralReasonError::TooLong)
+        );
+    }
 }
 
 #[cfg(test)]

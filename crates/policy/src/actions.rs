@@ -4,7 +4,8 @@
 //! `Permit<ViewFamily>` cannot be handed a permit for something else. The traits are sealed:
 //! only this crate can say what an action is and what it is decided against.
 
-use domain::{FamilyId, OrganisationId};
+use domain::referral::{EventKind, Route};
+use domain::{FamilyId, OrganisationId, ReferralId};
 use std::fmt::Debug;
 
 pub(crate) mod sealed {
@@ -176,9 +177,55 @@ impl Action for ManageOrganisation {
 }
 impl OrganisationAction for ManageOrganisation {}
 
+/// What a permit to make a referral names: the family, and the route it may come by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralOpening {
+    /// The family referred.
+    pub family: FamilyId,
+    /// The route allowed.
+    pub route: Route,
+}
+
+/// Make a referral for one family by one route; decided with
+/// [`crate::Authority::decide_new_referral`]. The permit names the family and the route, so the
+/// store makes exactly that referral.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct MakeReferral;
+
+impl sealed::Sealed for MakeReferral {
+    type Target = ReferralOpening;
+}
+impl Action for MakeReferral {
+    const NAME: &'static str = "MakeReferral";
+}
+
+/// What a permit to change a referral names: the referral, its family, and the one event allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralChange {
+    /// The referral.
+    pub referral: ReferralId,
+    /// Its family.
+    pub family: FamilyId,
+    /// What may happen to it.
+    pub event: EventKind,
+}
+
+/// Move one referral on (submit again, sign off, escalate, acknowledge, accept, return,
+/// redirect, withdraw, close); decided with [`crate::Authority::decide_referral_change`]. The
+/// permit names the referral and the event, so it cannot be spent on another of either.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct ChangeReferral;
+
+impl sealed::Sealed for ChangeReferral {
+    type Target = ReferralChange;
+}
+impl Action for ChangeReferral {
+    const NAME: &'static str = "ChangeReferral";
+}
+
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 18] = [
+pub const ALL_ACTIONS: [&str; 20] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -197,4 +244,6 @@ pub const ALL_ACTIONS: [&str; 18] = [
     RecordConsent::NAME,
     ReviewBreakGlass::NAME,
     ViewSharingLog::NAME,
+    MakeReferral::NAME,
+    ChangeReferral::NAME,
 ];

@@ -4,9 +4,12 @@
 //! and validated once at start-up; each decision then builds three or four small entities
 //! (the user, their organisation, the resource) and asks Cedar.
 
-use crate::actions::{ALL_ACTIONS, FamilyAction, OrganisationAction, SystemAction, sealed::SystemResource};
+use crate::actions::{
+    ALL_ACTIONS, Action, ChangeReferral, FamilyAction, MakeReferral, OrganisationAction, ReferralChange, ReferralOpening, SystemAction,
+    sealed::SystemResource,
+};
 use crate::permit::{Denied, Permit};
-use crate::principal::{FamilyFacts, Principal};
+use crate::principal::{FamilyFacts, Principal, ReferralFacts, Relationship};
 use crate::rules;
 use cedar_policy::{
     ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
@@ -14,6 +17,7 @@ use cedar_policy::{
 };
 use domain::OrganisationId;
 use domain::organisation::IsaStanding;
+use domain::referral::{EventKind, Route};
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
 
@@ -95,6 +99,7 @@ struct Types {
     organisation: EntityTypeName,
     user_account: EntityTypeName,
     family: EntityTypeName,
+    referral: EntityTypeName,
 }
 
 /// What a request is about, before it becomes a Cedar entity.
@@ -106,6 +111,10 @@ pub(crate) enum Resource<'a> {
     Family(&'a FamilyFacts),
     /// One organisation, known only by its id.
     Organisation(OrganisationId),
+    /// One family, to be referred by this route.
+    NewReferral(&'a FamilyFacts, Route),
+    /// One referral, and the event asked about.
+    Referral(&'a ReferralFacts, EventKind),
 }
 
 /// One action and the policies that can apply to it.
@@ -185,6 +194,7 @@ impl Authority {
                 organisation: type_name("Organisation")?,
                 user_account: type_name("UserAccount")?,
                 family: type_name("Family")?,
+                referral: type_name("Referral")?,
             },
             authorizer: Authorizer::new(),
             actions,
@@ -217,6 +227,33 @@ impl Authority {
     ) -> Result<Permit<A>, Denied> {
         self.evaluate(who, A::NAME, Resource::Organisation(organisation))?;
         Ok(Permit::grant(who, organisation))
+    }
+
+    /// May `who` refer this family by `route`? The permit names both, so the store makes
+    /// exactly that referral. A denial's explanation never describes the family.
+    pub fn decide_new_referral(&self, who: &Principal, family: &FamilyFacts, route: Route) -> Result<Permit<MakeReferral>, Denied> {
+        self.evaluate(who, MakeReferral::NAME, Resource::NewReferral(family, route))?;
+        Ok(Permit::grant(who, ReferralOpening { family: family.id, route }))
+    }
+
+    /// May `who` make `event` happen to this referral? Whether its state allows the event is the
+    /// domain's state machine; this decides only who may. The permit names the referral, its
+    /// family and the event.
+    pub fn decide_referral_change(
+        &self,
+        who: &Principal,
+        referral: &ReferralFacts,
+        event: EventKind,
+    ) -> Result<Permit<ChangeReferral>, Denied> {
+        self.evaluate(who, ChangeReferral::NAME, Resource::Referral(referral, event))?;
+        Ok(Permit::grant(
+            who,
+            ReferralChange {
+                referral: referral.id,
+                family: referral.family,
+                event,
+            },
+        ))
     }
 
     /// Asks Cedar and turns its answer into ours. Fails closed: a request that cannot be built
@@ -277,14 +314,22 @@ impl Authority {
         )?);
 
         let context = match resource {
-            Resource::Family(family) => {
-                let r = family.relationship;
-                let pairs = [
+            Resource::Family(family) => Context::from_pairs(family_context(&family.relationship))?,
+            Resource::NewReferral(family, route) => {
+                let mut pairs = family_context(&family.relationship);
+                pairs.push(("route".to_owned(), RestrictedExpression::new_string(route.code().to_owned())));
+                Context::from_pairs(pairs)?
+            }
+            Resource::Referral(referral, event) => {
+                let r = referral.family_relationship;
+                Context::from_pairs([
+                    ("event".to_owned(), RestrictedExpression::new_string(event.code().to_owned())),
+                    ("made_it".to_owned(), RestrictedExpression::new_bool(referral.made_it)),
+                    ("signs_it_off".to_owned(), RestrictedExpression::new_bool(referral.signs_it_off)),
+                    ("screens_it".to_owned(), RestrictedExpression::new_bool(referral.screens_it)),
                     ("works_with_family".to_owned(), RestrictedExpression::new_bool(r.works_with_family)),
                     ("panel".to_owned(), RestrictedExpression::new_string(r.panel.code().to_owned())),
-                    ("break_glass".to_owned(), RestrictedExpression::new_bool(r.break_glass)),
-                ];
-                Context::from_pairs(pairs)?
+                ])?
             }
             _ => Context::empty(),
         };
@@ -303,15 +348,27 @@ impl Authority {
                 )?);
                 account
             }
-            Resource::Family(family) => {
+            Resource::Family(family) | Resource::NewReferral(family, _) => {
                 let id = uid(&self.types.family, family.id);
-                let excluded = family
-                    .excluded_organisations
-                    .iter()
-                    .map(|org| RestrictedExpression::new_entity_uid(uid(&self.types.organisation, *org)));
                 entities.push(Entity::new(
                     id.clone(),
-                    HashMap::from([("excluded_organisations".to_owned(), RestrictedExpression::new_set(excluded))]),
+                    HashMap::from([("excluded_organisations".to_owned(), self.excluded(&family.excluded_organisations))]),
+                    HashSet::new(),
+                )?);
+                id
+            }
+            Resource::Referral(referral, _) => {
+                let id = uid(&self.types.referral, referral.id);
+                entities.push(Entity::new(
+                    id.clone(),
+                    HashMap::from([
+                        ("excluded_organisations".to_owned(), self.excluded(&referral.excluded_organisations)),
+                        (
+                            "route".to_owned(),
+                            RestrictedExpression::new_string(referral.route.code().to_owned()),
+                        ),
+                        ("urgent".to_owned(), RestrictedExpression::new_bool(referral.urgent)),
+                    ]),
                     HashSet::new(),
                 )?);
                 id
@@ -326,6 +383,39 @@ impl Authority {
         let entities = Entities::from_entities(entities, schema)?;
         Ok((request, entities))
     }
+}
+
+impl Authority {
+    /// A set of organisation references, for a family's consent exclusions.
+    fn excluded(&self, organisations: &[OrganisationId]) -> RestrictedExpression {
+        RestrictedExpression::new_set(
+            organisations
+                .iter()
+                .map(|org| RestrictedExpression::new_entity_uid(uid(&self.types.organisation, *org))),
+        )
+    }
+}
+
+/// The context of a request about one family: the asker's connection to it.
+fn family_context(r: &Relationship) -> Vec<(String, RestrictedExpression)> {
+    vec![
+        ("works_with_family".to_owned(), RestrictedExpression::new_bool(r.works_with_family)),
+        ("panel".to_owned(), RestrictedExpression::new_string(r.panel.code().to_owned())),
+        ("break_glass".to_owned(), RestrictedExpression::new_bool(r.break_glass)),
+        ("made_referral".to_owned(), RestrictedExpression::new_bool(r.referrals.made_one)),
+        (
+            "signs_off_referral".to_owned(),
+            RestrictedExpression::new_bool(r.referrals.signs_one_off),
+        ),
+        (
+            "screens_referral".to_owned(),
+            RestrictedExpression::new_bool(r.referrals.screens_one),
+        ),
+        (
+            "escalated_to_mash".to_owned(),
+            RestrictedExpression::new_bool(r.referrals.escalated_to_mash),
+        ),
+    ]
 }
 
 /// An entity reference from a typed id.
@@ -372,9 +462,9 @@ fn load_policies() -> Result<PolicySet, PolicyError> {
 mod tests {
     use super::*;
     use crate::actions::{
-        Action, ApplyToJoin, AuthoriseConsentOverride, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount,
-        ManageUsers, OpenBreakGlass, RecordConsent, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList,
-        ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+        ApplyToJoin, AuthoriseConsentOverride, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
+        OpenBreakGlass, RecordConsent, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
+        ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -391,7 +481,7 @@ mod tests {
 
     /// A request for every action, and for the actions on one record each kind of record:
     /// `family` (which may exclude `who`'s organisation), `who`'s own organisation and another.
-    fn every_request<'a>(who: &Principal, family: &'a FamilyFacts) -> Vec<(&'static str, Resource<'a>)> {
+    fn every_request<'a>(who: &Principal, family: &'a FamilyFacts, referral: &'a ReferralFacts) -> Vec<(&'static str, Resource<'a>)> {
         let requests = vec![
             system(ViewIsaRegister),
             system(ManageOrganisations),
@@ -410,6 +500,8 @@ mod tests {
             (OpenBreakGlass::NAME, Resource::Family(family)),
             (AuthoriseConsentOverride::NAME, Resource::Family(family)),
             (RecordConsent::NAME, Resource::Family(family)),
+            (MakeReferral::NAME, Resource::NewReferral(family, Route::StepDown)),
+            (ChangeReferral::NAME, Resource::Referral(referral, EventKind::Accept)),
             (ManageOrganisation::NAME, Resource::Organisation(who.organisation)),
             (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
         ];
@@ -420,6 +512,20 @@ mod tests {
         all.sort_unstable();
         assert_eq!(covered, all, "every action needs a request here");
         requests
+    }
+
+    fn a_referral(family: &FamilyFacts, urgent: bool) -> ReferralFacts {
+        ReferralFacts {
+            id: domain::ReferralId::new(),
+            family: family.id,
+            excluded_organisations: family.excluded_organisations.clone(),
+            route: Route::StepUp,
+            urgent,
+            made_it: true,
+            signs_it_off: true,
+            screens_it: true,
+            family_relationship: family.relationship,
+        }
     }
 
     fn someone(roles: Vec<Role>, isa: IsaStanding, mfa_passed: bool) -> Principal {
@@ -496,13 +602,20 @@ mod tests {
                 works_with_family: true,
                 panel: PanelRelationship::Invited,
                 break_glass: true,
+                referrals: crate::ReferralConnection {
+                    made_one: true,
+                    signs_one_off: true,
+                    screens_one: true,
+                    escalated_to_mash: true,
+                },
             },
         };
+        let referral = a_referral(&family, true);
         for who in [
             someone(vec![], IsaStanding::Pending, false),
             someone(Role::ALL.to_vec(), IsaStanding::Current, true),
         ] {
-            for (action, resource) in every_request(&who, &family) {
+            for (action, resource) in every_request(&who, &family, &referral) {
                 if let Err(e) = authority.request(&who, action, resource, Some(&schema)) {
                     panic!("{action}: {e}");
                 }
@@ -531,7 +644,8 @@ mod tests {
                     ..Relationship::default()
                 },
             };
-            for (action, resource) in every_request(who, &family) {
+            let referral = a_referral(&family, false);
+            for (action, resource) in every_request(who, &family, &referral) {
                 let (request, entities) = authority.request(who, action, resource, None).unwrap();
                 let sliced = &authority.actions[action].policies;
                 let a = authority.authorizer.is_authorized(&request, sliced, &entities);

@@ -32,9 +32,11 @@
 //! # Ok::<(), earlyhelp_policy::PolicyError>(())
 //! ```
 //!
-//! Three questions, by what the action is about: [`Authority::decide`] for the service as a
-//! whole ([`SystemAction`]), [`Authority::decide_family`] for one family ([`FamilyAction`]) and
-//! [`Authority::decide_organisation`] for one organisation ([`OrganisationAction`]).
+//! Five questions, by what the action is about: [`Authority::decide`] for the service as a
+//! whole ([`SystemAction`]), [`Authority::decide_family`] for one family ([`FamilyAction`]),
+//! [`Authority::decide_organisation`] for one organisation ([`OrganisationAction`]), and for
+//! referrals [`Authority::decide_new_referral`] (one family, one route) and
+//! [`Authority::decide_referral_change`] (one referral, one event of its state machine).
 //!
 //! It may touch: the domain crate's ids, roles and ISA standing, and Cedar. No database, no
 //! clock, no I/O: the web layer tells it who is asking ([`Principal`]) and what it knows about
@@ -55,10 +57,11 @@ mod principal;
 pub mod rules;
 
 pub use actions::{
-    ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, FamilyAction, IssueApiToken, ManageOrganisation, ManageOrganisations,
-    ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction, RecordConsent, RecordSharing, ReviewBreakGlass, SystemAction,
-    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, IssueApiToken, MakeReferral,
+    ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction, RecordConsent,
+    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SystemAction, ViewAuditLog, ViewFamily, ViewFamilyList,
+    ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};
-pub use principal::{FamilyFacts, PanelRelationship, Principal, Relationship};
+pub use principal::{FamilyFacts, PanelRelationship, Principal, ReferralConnection, ReferralFacts, Relationship};

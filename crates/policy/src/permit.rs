@@ -1,9 +1,10 @@
 //! The two outcomes of a decision: a [`Permit`] to hand to the store, or a [`Denied`] to show.
 
-use crate::actions::{Action, FamilyAction, OrganisationAction, sealed};
+use crate::actions::{Action, ChangeReferral, FamilyAction, MakeReferral, OrganisationAction, sealed};
 use crate::principal::Principal;
 use crate::rules;
-use domain::{FamilyId, OrganisationId};
+use domain::referral::{EventKind, Route};
+use domain::{FamilyId, OrganisationId, ReferralId};
 use serde::Serialize;
 use std::marker::PhantomData;
 
@@ -91,6 +92,35 @@ impl<A: OrganisationAction> Permit<A> {
     /// change this organisation and no other.
     pub fn organisation(&self) -> OrganisationId {
         self.target
+    }
+}
+
+impl Permit<MakeReferral> {
+    /// The family the referral may be made for.
+    pub fn family(&self) -> FamilyId {
+        self.target.family
+    }
+
+    /// The route it may come by.
+    pub fn route(&self) -> Route {
+        self.target.route
+    }
+}
+
+impl Permit<ChangeReferral> {
+    /// The referral that may change. The store must change this referral and no other.
+    pub fn referral(&self) -> ReferralId {
+        self.target.referral
+    }
+
+    /// Its family.
+    pub fn family(&self) -> FamilyId {
+        self.target.family
+    }
+
+    /// The one event allowed.
+    pub fn event(&self) -> EventKind {
+        self.target.event
     }
 }
 

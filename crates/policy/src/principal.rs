@@ -4,8 +4,9 @@
 //! turns them into Cedar entities for each request.
 
 use domain::organisation::IsaStanding;
+use domain::referral::Route;
 use domain::role::Role;
-use domain::{FamilyId, OrganisationId, UserId};
+use domain::{FamilyId, OrganisationId, ReferralId, UserId};
 
 /// The signed-in member of staff a decision is about, as the web layer knows them from the
 /// session or API token. It is the only input about the person: the policies see nothing else.
@@ -54,6 +55,46 @@ pub struct Relationship {
     pub panel: PanelRelationship,
     /// They hold unexpired break-glass access to this family.
     pub break_glass: bool,
+    /// Their part in the family's open referrals.
+    pub referrals: ReferralConnection,
+}
+
+/// How the person asking takes part in a family's open referrals (those not withdrawn or
+/// closed), as the store finds it for this request. These connections bring people to a family
+/// before any panel holds its case.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ReferralConnection {
+    /// They made one of the family's open referrals.
+    pub made_one: bool,
+    /// They are named to sign off the checklist of one awaiting sign-off.
+    pub signs_one_off: bool,
+    /// They chair a panel of the locality where one waits to be screened.
+    pub screens_one: bool,
+    /// The family has an urgent concern open with MASH (counts only for MASH practitioners).
+    pub escalated_to_mash: bool,
+}
+
+/// What the policies need to know about one referral and the person asking about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferralFacts {
+    /// The referral; a permit for it names this id and no other.
+    pub id: ReferralId,
+    /// Its family.
+    pub family: FamilyId,
+    /// Organisations the family's consent excludes.
+    pub excluded_organisations: Vec<OrganisationId>,
+    /// How it came.
+    pub route: Route,
+    /// Whether it is an urgent safeguarding concern.
+    pub urgent: bool,
+    /// The asker made it.
+    pub made_it: bool,
+    /// The asker is named to sign off its checklist.
+    pub signs_it_off: bool,
+    /// The asker chairs a panel of its locality.
+    pub screens_it: bool,
+    /// The asker's connection to its family (lead professional, Team Around the Family, panel).
+    pub family_relationship: Relationship,
 }
 
 /// The asker's place on the panel that holds a family's case.

@@ -198,6 +198,54 @@ pub const RULES: &[Rule] = &[
             its withdrawal, for families they work with or whose case their panel holds.",
     },
     Rule {
+        id: "people-handling-a-referral-see-the-family",
+        effect: Effect::Permit,
+        explanation: "While a referral is open, the person who made it, the case supervisor or \
+            locality manager named to sign off its checklist, the chairs of the panels of its \
+            locality (while it waits to be screened) and MASH practitioners (while an urgent \
+            concern is open) see the family's record.",
+    },
+    Rule {
+        id: "practitioners-refer-families-they-know",
+        effect: Effect::Permit,
+        explanation: "People who already know a family (its lead professional and Team Around \
+            the Family, the core members of its panel, whoever referred it before, or MASH while \
+            a concern is open) may refer it: MASH records its threshold decisions, lead \
+            professionals and chairs bring back stuck cases and plan step-ups, and practitioners \
+            step cases down from children's social care.",
+    },
+    Rule {
+        id: "referrers-resubmit-or-withdraw",
+        effect: Effect::Permit,
+        explanation: "The person who made a referral can send it again after it was returned, or \
+            withdraw it.",
+    },
+    Rule {
+        id: "named-signers-sign-off-checklists",
+        effect: Effect::Permit,
+        explanation: "A step-down checklist is signed off by the case supervisor named on it, \
+            and a planned step-up checklist by the locality manager named on it.",
+    },
+    Rule {
+        id: "chairs-screen-referrals-for-their-locality",
+        effect: Effect::Permit,
+        explanation: "Panel chairs screen the referrals of their panels' localities: they accept \
+            one for a meeting, return it to the referrer, redirect it, and close it once it has \
+            been dealt with. Urgent safeguarding concerns go to MASH instead.",
+    },
+    Rule {
+        id: "mash-handles-urgent-concerns",
+        effect: Effect::Permit,
+        explanation: "MASH practitioners acknowledge urgent safeguarding concerns, and redirect \
+            or close them once dealt with.",
+    },
+    Rule {
+        id: "anyone-involved-escalates-a-safeguarding-concern",
+        effect: Effect::Permit,
+        explanation: "Anyone involved with a referral or the family who sees a safeguarding \
+            concern can send it to MASH at once.",
+    },
+    Rule {
         id: "administrators-may-break-glass",
         effect: Effect::Permit,
         explanation: "Administrators may open time-limited break-glass access to one family, \

@@ -40,12 +40,21 @@ fn relationship() -> impl Strategy<Value = Relationship> {
         any::<bool>(),
         prop::sample::select(vec![PanelRelationship::None, PanelRelationship::Core, PanelRelationship::Invited]),
         any::<bool>(),
+        prop::array::uniform4(any::<bool>()),
     )
-        .prop_map(|(works_with_family, panel, break_glass)| Relationship {
-            works_with_family,
-            panel,
-            break_glass,
-        })
+        .prop_map(
+            |(works_with_family, panel, break_glass, [made_one, signs_one_off, screens_one, escalated_to_mash])| Relationship {
+                works_with_family,
+                panel,
+                break_glass,
+                referrals: earlyhelp_policy::ReferralConnection {
+                    made_one,
+                    signs_one_off,
+                    screens_one,
+                    escalated_to_mash,
+                },
+            },
+        )
 }
 
 /// A family excluding some random organisations (numbered 2..200, never the principal's 1),

@@ -6,12 +6,14 @@
 #![allow(clippy::unwrap_used, reason = "test support stops loudly at the first surprise")]
 
 use domain::organisation::IsaStanding;
+use domain::referral::{EventKind, Route};
 use domain::role::Role;
-use domain::{FamilyId, OrganisationId, UserId};
+use domain::{FamilyId, OrganisationId, ReferralId, UserId};
 use earlyhelp_policy::{
     ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations,
-    ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordSharing, Relationship,
-    ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordSharing, ReferralConnection,
+    ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog,
+    ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -27,6 +29,14 @@ pub enum Connection {
     PanelInvited,
     /// Holds open break-glass access.
     BreakGlass,
+    /// Made one of the family's open referrals.
+    Referred,
+    /// Named to sign off the checklist of one of its referrals.
+    SignsOff,
+    /// Chairs a panel of the locality where one of its referrals waits to be screened.
+    Screens,
+    /// The family has an urgent concern open with MASH.
+    MashEscalation,
 }
 
 impl Connection {
@@ -40,8 +50,29 @@ impl Connection {
                 _ => PanelRelationship::None,
             },
             break_glass: self == Connection::BreakGlass,
+            referrals: ReferralConnection {
+                made_one: self == Connection::Referred,
+                signs_one_off: self == Connection::SignsOff,
+                screens_one: self == Connection::Screens,
+                escalated_to_mash: self == Connection::MashEscalation,
+            },
         }
     }
+}
+
+/// The asker's part in the one referral a column asks about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// None at all.
+    None,
+    /// They made it.
+    MadeIt,
+    /// They are named to sign off its checklist.
+    SignsItOff,
+    /// They chair a panel of its locality.
+    ScreensIt,
+    /// They work with its family (lead professional or Team Around the Family).
+    WorksWithFamily,
 }
 
 /// What a column's action is asked about, beyond the service as a whole.
@@ -62,6 +93,28 @@ pub enum About {
         /// Whether the organisation is the asker's own.
         own: bool,
     },
+    /// Making a referral for a family by a route.
+    NewReferral {
+        /// Whether the family excludes the asker's organisation.
+        excluded: bool,
+        /// How the asker is connected to the family.
+        connection: Connection,
+        /// The route.
+        route: Route,
+    },
+    /// An event on one referral.
+    Referral {
+        /// Whether its family excludes the asker's organisation.
+        excluded: bool,
+        /// Whether it is an urgent concern.
+        urgent: bool,
+        /// Its route.
+        route: Route,
+        /// The asker's part in it.
+        part: Part,
+        /// What is to happen.
+        event: EventKind,
+    },
 }
 
 /// One column of the matrix: an action, and what it is asked about.
@@ -76,7 +129,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 29] = [
+pub const COLUMNS: [Column; 55] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -258,6 +311,254 @@ pub const COLUMNS: [Column; 29] = [
         },
     },
     Column {
+        action: "ViewFamily",
+        header: "Fam(ref)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Referred,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "Fam(sign)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::SignsOff,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "Fam(scrn)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Screens,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "Fam(mash)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::MashEscalation,
+        },
+    },
+    Column {
+        action: "ViewFamily",
+        header: "FamX(ref)",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::Referred,
+        },
+    },
+    Column {
+        action: "RecordSharing",
+        header: "Share(scr)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Screens,
+        },
+    },
+    Column {
+        action: "RecordConsent",
+        header: "Cons(ref)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Referred,
+        },
+    },
+    Column {
+        action: "RecordConsent",
+        header: "Cons(mash)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::MashEscalation,
+        },
+    },
+    Column {
+        action: "MakeReferral",
+        header: "Refer(wk)",
+        about: About::NewReferral {
+            excluded: false,
+            connection: Connection::WorksWith,
+            route: Route::Stuck,
+        },
+    },
+    Column {
+        action: "MakeReferral",
+        header: "ReferUp(wk)",
+        about: About::NewReferral {
+            excluded: false,
+            connection: Connection::WorksWith,
+            route: Route::StepUp,
+        },
+    },
+    Column {
+        action: "MakeReferral",
+        header: "ReferM(wk)",
+        about: About::NewReferral {
+            excluded: false,
+            connection: Connection::WorksWith,
+            route: Route::MashDecision,
+        },
+    },
+    Column {
+        action: "MakeReferral",
+        header: "ReferM(mash)",
+        about: About::NewReferral {
+            excluded: false,
+            connection: Connection::MashEscalation,
+            route: Route::MashDecision,
+        },
+    },
+    Column {
+        action: "MakeReferral",
+        header: "ReferD(wk)",
+        about: About::NewReferral {
+            excluded: false,
+            connection: Connection::WorksWith,
+            route: Route::StepDown,
+        },
+    },
+    Column {
+        action: "MakeReferral",
+        header: "ReferD(no)",
+        about: About::NewReferral {
+            excluded: false,
+            connection: Connection::None,
+            route: Route::StepDown,
+        },
+    },
+    Column {
+        action: "MakeReferral",
+        header: "ReferX(wk)",
+        about: About::NewReferral {
+            excluded: true,
+            connection: Connection::WorksWith,
+            route: Route::StepDown,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "Accept(scr)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::MashDecision,
+            part: Part::ScreensIt,
+            event: EventKind::Accept,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "AcceptU(scr)",
+        about: About::Referral {
+            excluded: false,
+            urgent: true,
+            route: Route::MashDecision,
+            part: Part::ScreensIt,
+            event: EventKind::Accept,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "Accept(ref)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::MashDecision,
+            part: Part::MadeIt,
+            event: EventKind::Accept,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "AcceptX(scr)",
+        about: About::Referral {
+            excluded: true,
+            urgent: false,
+            route: Route::MashDecision,
+            part: Part::ScreensIt,
+            event: EventKind::Accept,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "SignDn(sgn)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::StepDown,
+            part: Part::SignsItOff,
+            event: EventKind::SignOff,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "SignUp(sgn)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::StepUp,
+            part: Part::SignsItOff,
+            event: EventKind::SignOff,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "SignDn(no)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::StepDown,
+            part: Part::None,
+            event: EventKind::SignOff,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "AckU(no)",
+        about: About::Referral {
+            excluded: false,
+            urgent: true,
+            route: Route::MashDecision,
+            part: Part::None,
+            event: EventKind::Acknowledge,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "Ack(no)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::MashDecision,
+            part: Part::None,
+            event: EventKind::Acknowledge,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "Resub(ref)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::Stuck,
+            part: Part::MadeIt,
+            event: EventKind::Submit,
+        },
+    },
+    Column {
+        action: "ChangeReferral",
+        header: "Esc(wk)",
+        about: About::Referral {
+            excluded: false,
+            urgent: false,
+            route: Route::Stuck,
+            part: Part::WorksWithFamily,
+            event: EventKind::Escalate,
+        },
+    },
+    Column {
         action: "ReviewBreakGlass",
         header: "ReviewBG",
         about: About::Nothing,
@@ -344,6 +645,72 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             }
         }
 
+        // Making a referral: for a family the asker already knows, by a route their role allows.
+        "MakeReferral" => {
+            let About::NewReferral {
+                excluded,
+                connection,
+                route,
+            } = column.about
+            else {
+                panic!("a referral column must name a family and route")
+            };
+            if isa != IsaStanding::Current {
+                return Err("isa-signatories-only");
+            }
+            if holds(Role::Administrator) {
+                return Err("administrators-see-no-case-content");
+            }
+            if excluded {
+                return Err("consent-exclusion");
+            }
+            let knows = matches!(connection, Connection::WorksWith | Connection::PanelCore | Connection::Referred)
+                || (connection == Connection::MashEscalation && holds(Role::MashPractitioner));
+            let by_route = match route {
+                Route::MashDecision => holds(Role::MashPractitioner),
+                Route::Stuck | Route::StepUp => holds(Role::LeadProfessional) || holds(Role::PanelChair),
+                Route::StepDown => works_with_families,
+            };
+            allow_if(knows && by_route)
+        }
+
+        // Moving a referral on: who may fire which event.
+        "ChangeReferral" => {
+            let About::Referral {
+                excluded,
+                urgent,
+                route,
+                part,
+                event,
+            } = column.about
+            else {
+                panic!("a referral column must name a referral")
+            };
+            if isa != IsaStanding::Current {
+                return Err("isa-signatories-only");
+            }
+            if holds(Role::Administrator) {
+                return Err("administrators-see-no-case-content");
+            }
+            if excluded {
+                return Err("consent-exclusion");
+            }
+            allow_if(match event {
+                EventKind::Submit | EventKind::Withdraw => part == Part::MadeIt && works_with_families,
+                EventKind::SignOff => {
+                    part == Part::SignsItOff
+                        && ((route == Route::StepDown && holds(Role::CaseSupervisor))
+                            || (route == Route::StepUp && holds(Role::LocalityManager)))
+                }
+                EventKind::Accept | EventKind::Return => part == Part::ScreensIt && !urgent && holds(Role::PanelChair),
+                EventKind::Redirect | EventKind::Close => {
+                    (part == Part::ScreensIt && !urgent && holds(Role::PanelChair)) || (urgent && holds(Role::MashPractitioner))
+                }
+                EventKind::Acknowledge => urgent && holds(Role::MashPractitioner),
+                EventKind::Escalate => part != Part::None && works_with_families,
+            })
+        }
+
         // One family: by connection to it, never by role alone.
         "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" | "RecordConsent" => {
             let About::Family { excluded, connection } = column.about else {
@@ -351,6 +718,16 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             };
             let related =
                 works_with_families && matches!(connection, Connection::WorksWith | Connection::PanelCore | Connection::PanelInvited);
+            // Referrals bring the people handling them to the family's record.
+            let handles_referral = works_with_families
+                && match connection {
+                    Connection::Referred => true,
+                    Connection::SignsOff => holds(Role::CaseSupervisor) || holds(Role::LocalityManager),
+                    Connection::Screens => holds(Role::PanelChair),
+                    Connection::MashEscalation => holds(Role::MashPractitioner),
+                    _ => false,
+                };
+            let sees = related || handles_referral;
             if isa != IsaStanding::Current {
                 return Err("isa-signatories-only");
             }
@@ -361,7 +738,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                     } else if excluded {
                         Err("consent-exclusion")
                     } else {
-                        allow_if(related || (connection == Connection::BreakGlass && holds(Role::Administrator) && mfa))
+                        allow_if(sees || (connection == Connection::BreakGlass && holds(Role::Administrator) && mfa))
                     }
                 }
                 "AuthoriseConsentOverride" => {
@@ -379,7 +756,8 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                 }
                 "RecordConsent" => {
                     let records = holds(Role::MashPractitioner) || holds(Role::LeadProfessional);
-                    let close = matches!(connection, Connection::WorksWith | Connection::PanelCore);
+                    let close = matches!(connection, Connection::WorksWith | Connection::PanelCore | Connection::Referred)
+                        || (connection == Connection::MashEscalation && holds(Role::MashPractitioner));
                     if holds(Role::Administrator) {
                         Err("administrators-see-no-case-content")
                     } else if excluded {
@@ -394,7 +772,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                     } else if excluded {
                         Err("consent-exclusion")
                     } else {
-                        allow_if(related)
+                        allow_if(sees)
                     }
                 }
                 _ => {
@@ -471,6 +849,52 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "RecordConsent" => authority.decide_family(who, RecordConsent, &f).map(drop),
         "ReviewBreakGlass" => authority.decide(who, ReviewBreakGlass).map(drop),
         "ViewSharingLog" => authority.decide(who, ViewSharingLog).map(drop),
+        "MakeReferral" => {
+            let About::NewReferral {
+                excluded,
+                connection,
+                route,
+            } = column.about
+            else {
+                panic!("a referral column must name a family and route")
+            };
+            authority
+                .decide_new_referral(who, &family(who, excluded, connection), route)
+                .map(drop)
+        }
+        "ChangeReferral" => {
+            let About::Referral {
+                excluded,
+                urgent,
+                route,
+                part,
+                event,
+            } = column.about
+            else {
+                panic!("a referral column must name a referral")
+            };
+            let f = family(
+                who,
+                excluded,
+                if part == Part::WorksWithFamily {
+                    Connection::WorksWith
+                } else {
+                    Connection::None
+                },
+            );
+            let referral = ReferralFacts {
+                id: ReferralId::new(),
+                family: f.id,
+                excluded_organisations: f.excluded_organisations.clone(),
+                route,
+                urgent,
+                made_it: part == Part::MadeIt,
+                signs_it_off: part == Part::SignsItOff,
+                screens_it: part == Part::ScreensIt,
+                family_relationship: f.relationship,
+            };
+            authority.decide_referral_change(who, &referral, event).map(drop)
+        }
         other => panic!("no typed action for {other}"),
     }
 }
