@@ -12,7 +12,7 @@ use crate::audit::AuditEntry;
 use crate::{Store, StoreError};
 use domain::{FamilyId, OrganisationId, PersonId, UserId};
 use policy::{
-    AuthoriseConsentOverride, Authority, FamilyFacts, OpenBreakGlass, PanelRelationship, Permit, Principal, RecordSharing, Relationship,
+    AuthoriseConsentOverride, Authority, FamilyFacts, OpenBreakGlass, PanelRelationship, Permit, Principal, RecordSharing, ReferralConnection, Relationship,
     ReviewBreakGlass, ViewFamily, ViewFamilyList, ViewSharingLog,
 };
 use time::{Date, OffsetDateTime};
@@ -71,6 +71,22 @@ const PANEL_INVITED: &str = "EXISTS (SELECT 1 FROM case_invitations ci JOIN fami
 
 /// The family's consent excludes the asker's organisation.
 const EXCLUDED: &str = "EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = f.id AND x.organisation_id = $2)";
+
+/// The asker made one of the family's open referrals.
+const REFERRED: &str = "EXISTS (SELECT 1 FROM referrals r WHERE r.family_id = f.id AND r.referred_by = $1 \
+     AND r.status NOT IN ('withdrawn', 'closed'))";
+
+/// The asker is named to sign off the checklist of one of its referrals awaiting sign-off.
+const SIGNS_OFF: &str =
+    "EXISTS (SELECT 1 FROM referrals r WHERE r.family_id = f.id AND r.sign_off_by = $1 AND r.status = 'awaiting_sign_off')";
+
+/// The asker chairs a panel of the locality where one of its referrals waits to be screened.
+const SCREENS: &str = "EXISTS (SELECT 1 FROM referrals r JOIN panels p ON p.locality_id = r.locality_id \
+     JOIN panel_chairs pc ON pc.panel_id = p.id WHERE r.family_id = f.id AND r.status = 'awaiting_screening' AND pc.user_id = $1)";
+
+/// The family has an urgent concern, or a referral redirected to MASH, open with MASH.
+const WITH_MASH: &str = "EXISTS (SELECT 1 FROM referrals r WHERE r.family_id = f.id \
+     AND (r.status IN ('escalated_to_mash', 'mash_acknowledged') OR (r.status = 'redirected' AND r.redirected_to = 'mash')))";
 
 /// The asker holds unexpired break-glass access.
 const BREAK_GLASS: &str = "EXISTS (SELECT 1 FROM break_glass b WHERE b.family_id = f.id AND b.user_id = $1 AND b.expires_at > $3)";
@@ -319,11 +335,11 @@ impl Store {
     /// exactly as they show a refusal, so nobody learns a family exists by guessing ids.
     pub async fn family_facts(&self, who: &Principal, family: FamilyId) -> Result<Option<FamilyFacts>, StoreError> {
         let sql = format!(
-            "SELECT {WORKS_WITH} AS works, {PANEL_CORE} AS core, {PANEL_INVITED} AS invited, {BREAK_GLASS} AS glass \
-             FROM families f WHERE f.id = $4"
+            "SELECT {WORKS_WITH} AS works, {PANEL_CORE} AS core, {PANEL_INVITED} AS invited, {BREAK_GLASS} AS glass, \
+             {REFERRED}, {SIGNS_OFF}, {SCREENS}, {WITH_MASH} FROM families f WHERE f.id = $4"
         );
         let now = self.now();
-        type Flags = (bool, bool, bool, bool);
+        type Flags = (bool, bool, bool, bool, bool, bool, bool, bool);
         let (row, excluded): (Option<Flags>, Vec<(Uuid,)>) = read!(self, db => {
             let row = sqlx::query_as(&sql).bind(who.user.0).bind(who.organisation.0).bind(now).bind(family.0).fetch_optional(db).await?;
             let excluded = sqlx::query_as("SELECT organisation_id FROM family_exclusions WHERE family_id = $1")
@@ -332,10 +348,18 @@ impl Store {
                 .await?;
             (row, excluded)
         });
-        Ok(row.map(|(works, core, invited, glass)| FamilyFacts {
+        Ok(row.map(|(works, core, invited, glass, made_one, signs_one_off, screens_one, escalated_to_mash)| FamilyFacts {
             id: family,
             excluded_organisations: excluded.into_iter().map(|(o,)| OrganisationId(o)).collect(),
-            relationship: relationship(works, core, invited, glass),
+            relationship: Relationship {
+                referrals: ReferralConnection {
+                    made_one,
+                    signs_one_off,
+                    screens_one,
+                    escalated_to_mash,
+                },
+                ..relationship(works, core, invited, glass)
+            },
         }))
     }
 
@@ -365,7 +389,8 @@ impl Store {
             .map(|s| format!("{}%", like_escape(&s)));
         let filter = format!(
             "FROM families f JOIN localities l ON l.id = f.locality_id \
-             WHERE NOT {EXCLUDED} AND ({WORKS_WITH} OR {PANEL_CORE} OR {PANEL_INVITED}) \
+             WHERE NOT {EXCLUDED} AND ({WORKS_WITH} OR {PANEL_CORE} OR {PANEL_INVITED} OR {REFERRED} \
+                  OR ($8 AND {SIGNS_OFF}) OR ($9 AND {SCREENS}) OR ($10 AND {WITH_MASH})) \
              AND ($4 IS NULL OR EXISTS (SELECT 1 FROM people sp WHERE sp.family_id = f.id \
                   AND (LOWER(sp.given_name) LIKE $4 ESCAPE '\\' OR LOWER(sp.family_name) LIKE $4 ESCAPE '\\' \
                        OR LOWER(sp.given_name || ' ' || sp.family_name) LIKE $4 ESCAPE '\\'))) \
@@ -373,27 +398,42 @@ impl Store {
         );
         let select = format!(
             "SELECT f.id, f.address_line, f.postcode, l.name, {EXCLUDED} AS excluded, {WORKS_WITH} AS works, \
-             {PANEL_CORE} AS core, {PANEL_INVITED} AS invited {filter} ORDER BY f.postcode, f.address_line, f.id LIMIT $6 OFFSET $7"
+             {PANEL_CORE} AS core, {PANEL_INVITED} AS invited, {REFERRED}, $8 AND {SIGNS_OFF}, $9 AND {SCREENS}, $10 AND {WITH_MASH} \
+             {filter} ORDER BY f.postcode, f.address_line, f.id LIMIT $6 OFFSET $7"
         );
-        let count = format!("SELECT COUNT(*) {filter}");
+        let count = format!("SELECT COUNT(*) {filter} AND $6 = $6 AND $7 = $7");
         let now = self.now();
-        type Row = (Uuid, String, String, String, bool, bool, bool, bool);
+        // Which referral connections can count for this asker: the policy lets a named signer,
+        // a screening chair and MASH see the family only in those roles (the SQL must agree).
+        let signs = who.has_role(domain::role::Role::CaseSupervisor) || who.has_role(domain::role::Role::LocalityManager);
+        let chairs = who.has_role(domain::role::Role::PanelChair);
+        let mash = who.has_role(domain::role::Role::MashPractitioner);
+        type Row = (Uuid, String, String, String, bool, bool, bool, bool, bool, bool, bool, bool);
         let (rows, total): (Vec<Row>, i64) = read!(self, db => {
             let rows = sqlx::query_as(&select)
                 .bind(who.user.0).bind(who.organisation.0).bind(now).bind(name.as_deref()).bind(postcode.as_deref())
-                .bind(limit).bind(offset)
+                .bind(limit).bind(offset).bind(signs).bind(chairs).bind(mash)
                 .fetch_all(db).await?;
             let (total,): (i64,) = sqlx::query_as(&count)
                 .bind(who.user.0).bind(who.organisation.0).bind(now).bind(name.as_deref()).bind(postcode.as_deref())
+                .bind(limit).bind(offset).bind(signs).bind(chairs).bind(mash)
                 .fetch_one(db).await?;
             (rows, total)
         });
         let mut families = Vec::with_capacity(rows.len());
-        for (id, address_line, postcode, locality, excluded, works, core, invited) in rows {
+        for (id, address_line, postcode, locality, excluded, works, core, invited, made_one, signs_one_off, screens_one, escalated_to_mash) in rows {
             let facts = FamilyFacts {
                 id: FamilyId(id),
                 excluded_organisations: if excluded { vec![who.organisation] } else { vec![] },
-                relationship: relationship(works, core, invited, false),
+                relationship: Relationship {
+                    referrals: ReferralConnection {
+                        made_one,
+                        signs_one_off,
+                        screens_one,
+                        escalated_to_mash,
+                    },
+                    ..relationship(works, core, invited, false)
+                },
             };
             if authority.decide_family(who, ViewFamily, &facts).is_err() {
                 tracing::error!(family = %id, "the family list's SQL filter and the policy disagree; row left out");
@@ -760,6 +800,7 @@ fn relationship(works: bool, core: bool, invited: bool, glass: bool) -> Relation
             PanelRelationship::None
         },
         break_glass: glass,
+        referrals: ReferralConnection::default(),
     }
 }
 

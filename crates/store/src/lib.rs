@@ -19,9 +19,11 @@ pub mod accounts;
 pub mod consent;
 pub mod county;
 pub mod error;
+#[macro_use]
 pub mod families;
 pub mod organisations;
 pub mod panels;
+pub mod referrals;
 
 pub use engine::{EngineKind, Store};
 pub use error::StoreError;

@@ -132,6 +132,58 @@ impl AppState {
         }
     }
 
+    /// May `who` refer this family by `route`? Refusals are audited and shown, like those of
+    /// [`AppState::require_family`], in words that do not say whether the family exists.
+    pub async fn require_new_referral(
+        &self,
+        who: &policy::Principal,
+        family: domain::FamilyId,
+        route: domain::referral::Route,
+        address: &str,
+    ) -> Result<policy::Permit<policy::MakeReferral>, error::AppError> {
+        let facts = self.store.family_facts(who, family).await?.unwrap_or(policy::FamilyFacts {
+            id: family,
+            excluded_organisations: Vec::new(),
+            relationship: policy::Relationship::default(),
+        });
+        match self.authority.decide_new_referral(who, &facts, route) {
+            Ok(permit) => Ok(permit),
+            Err(denied) => match self.refused(who, "MakeReferral", Some(family.to_string()), denied, address).await {
+                error::AppError::Forbidden(d) => Err(error::AppError::Forbidden(d.for_a_family())),
+                other => Err(other),
+            },
+        }
+    }
+
+    /// May `who` make `event` happen to this referral? A referral that does not exist is
+    /// refused exactly as one the asker may not touch.
+    pub async fn require_referral_change(
+        &self,
+        who: &policy::Principal,
+        referral: domain::ReferralId,
+        event: domain::referral::EventKind,
+        address: &str,
+    ) -> Result<policy::Permit<policy::ChangeReferral>, error::AppError> {
+        let facts = self.store.referral_facts(who, referral).await?.unwrap_or(policy::ReferralFacts {
+            id: referral,
+            family: domain::FamilyId(uuid::Uuid::nil()),
+            excluded_organisations: Vec::new(),
+            route: domain::referral::Route::Stuck,
+            urgent: false,
+            made_it: false,
+            signs_it_off: false,
+            screens_it: false,
+            family_relationship: policy::Relationship::default(),
+        });
+        match self.authority.decide_referral_change(who, &facts, event) {
+            Ok(permit) => Ok(permit),
+            Err(denied) => match self.refused(who, "ChangeReferral", Some(referral.to_string()), denied, address).await {
+                error::AppError::Forbidden(d) => Err(error::AppError::Forbidden(d.for_a_family())),
+                other => Err(other),
+            },
+        }
+    }
+
     /// Whether the policies would let `who` open break-glass access to a family at all (asked
     /// about a family that excludes nobody and that they have no connection to): for showing
     /// the form and the link, never for granting access, which `require_family` decides.
@@ -208,6 +260,14 @@ pub fn router(state: AppState) -> Router {
             "/families/{id}/consent/{consent}/withdraw",
             get(pages::families::withdraw_consent_form).post(pages::families::withdraw_consent),
         )
+        .route(
+            "/families/{id}/referrals/new",
+            get(pages::referrals::new_form),
+        )
+        .route("/families/{id}/referrals", post(pages::referrals::create))
+        .route("/referrals", get(pages::referrals::queues))
+        .route("/referrals/{id}", get(pages::referrals::show))
+        .route("/referrals/{id}/events/{event}", post(pages::referrals::change))
         .route("/sharing-log", get(pages::governance::sharing_log))
         .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
         .route(

@@ -89,6 +89,8 @@ struct FamilyPage {
     today: time::Date,
     may_record_sharing: bool,
     may_record_consent: bool,
+    may_refer: bool,
+    referrals: Vec<store::referrals::ReferralSummary>,
 }
 
 impl FamilyPage {
@@ -122,12 +124,20 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
     let may_record_consent = facts
         .as_ref()
         .is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordConsent, f).is_ok());
+    let may_refer = facts.as_ref().is_some_and(|f| {
+        domain::referral::Route::ALL
+            .into_iter()
+            .any(|r| state.authority.decide_new_referral(&who.principal, f, r).is_ok())
+    });
+    let referrals = state.store.family_referrals(&permit).await?;
     render(&FamilyPage {
         chrome: Chrome::signed_in(&state, &who, title, "families"),
         family,
         today: state.store.clock().today(),
         may_record_sharing,
         may_record_consent,
+        may_refer,
+        referrals,
     })
 }
 

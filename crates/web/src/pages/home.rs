@@ -110,6 +110,37 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
     }
 
+    if state.authority.decide(&who.principal, policy::ViewFamilyList).is_ok() {
+        let queues = state.store.referral_queues(&state.authority, &who.principal).await?;
+        let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };
+        if !queues.screening.is_empty() {
+            tasks.push(Task {
+                text: format!("Screen {} for your panels", plural(queues.screening.len(), "referral", "referrals")),
+                href: "/referrals#screening".into(),
+            });
+        }
+        if !queues.sign_off.is_empty() {
+            tasks.push(Task {
+                text: format!("Sign off {}", plural(queues.sign_off.len(), "step-down or step-up checklist", "step-down and step-up checklists")),
+                href: "/referrals#sign-off".into(),
+            });
+        }
+        let unacknowledged = queues
+            .mash
+            .iter()
+            .filter(|r| r.status == domain::referral::ReferralStatus::EscalatedToMash)
+            .count();
+        if unacknowledged > 0 {
+            tasks.push(Task {
+                text: format!(
+                    "Acknowledge {} (within 24 hours of escalation)",
+                    plural(unacknowledged, "urgent safeguarding concern", "urgent safeguarding concerns")
+                ),
+                href: "/referrals#mash".into(),
+            });
+        }
+    }
+
     let mut panels = Vec::new();
     let runs_panels = who
         .account

@@ -9,6 +9,7 @@ pub mod mfa;
 pub mod organisations;
 pub mod panels;
 pub mod people;
+pub mod referrals;
 pub mod sign_in;
 pub mod static_pages;
 
@@ -46,9 +47,10 @@ pub struct Chrome {
     pub has_errors: bool,
 }
 
-const NAV: [(&str, &str, &str); 6] = [
+const NAV: [(&str, &str, &str); 7] = [
     ("home", "/", "Home"),
     ("families", "/families", "Families"),
+    ("referrals", "/referrals", "Referrals"),
     ("panels", "/panels", "Panels"),
     ("organisations", "/organisations", "Organisations"),
     ("people", "/people", "People"),

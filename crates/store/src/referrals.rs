@@ -1,0 +1,960 @@
+//! Referrals: made, moved through the domain's state machine, and listed in the queues of the
+//! people who act on them (the chair's screening queue, the case supervisor's or locality
+//! manager's sign-off queue, MASH's inbox of urgent concerns, the referrer's own list).
+//!
+//! The rules live elsewhere: [`domain::referral`] says which event a state allows and refuses
+//! the rest with a named reason ("no consent, no panel", "urgent concerns go to MASH"); the
+//! policy crate says who may fire which event. This module loads a referral, hands the event to
+//! the domain, and writes the new state, its history entry, its audit entry and whatever the
+//! change means elsewhere (an accepted case now held by its panel) in one transaction.
+//!
+//! A queue lists the referrals on which the policy lets the asker fire the queue's event: the
+//! SQL narrows the rows (status, locality, named signer) and the policy confirms each one, so a
+//! queue can never show a referral its reader may not act on.
+
+use crate::audit::AuditEntry;
+use crate::families::{NewSharingEntry, SharingDecision};
+use crate::{Store, StoreError};
+use domain::consent::ConsentStanding;
+use domain::panel::Cadence;
+use domain::referral::{
+    CASE_SUBMISSION_WORKING_DAYS, ChecklistItem, EventKind, NewReferral, PanelSlot, PreviousReferral, RedirectTarget, Referral,
+    ReferralEvent, ReferralReason, ReferralState, ReferralStatus, Route, TransitionRefused,
+};
+use domain::role::Role;
+use domain::working_days::Calendar;
+use domain::{FamilyId, LocalityId, PanelId, ReferralId, UserId};
+use policy::{Authority, ChangeReferral, FamilyFacts, MakeReferral, Permit, Principal, ReferralFacts, ViewFamily};
+use std::collections::BTreeSet;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// Why a referral could not be made or changed. The first two are the person's to put right;
+/// the message says how.
+#[derive(Debug, thiserror::Error)]
+pub enum ReferralWriteError {
+    /// The state machine refused the event.
+    #[error(transparent)]
+    Refused(#[from] TransitionRefused),
+    /// Something on the form does not fit (a signer who cannot sign, a meeting already
+    /// circulated); `field` is where the message belongs.
+    #[error("{message}")]
+    Input {
+        /// The form field.
+        field: &'static str,
+        /// What to put right.
+        message: String,
+    },
+    /// Someone else changed the referral since it was read.
+    #[error("someone else changed this referral")]
+    Stale,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ReferralWriteError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+impl From<serde_json::Error> for ReferralWriteError {
+    fn from(e: serde_json::Error) -> Self {
+        Self::Store(StoreError::Corrupt(e.to_string()))
+    }
+}
+
+/// Writes one history row inside the caller's transaction.
+macro_rules! insert_history {
+    ($tx:ident, $entry:expr, $seq:expr) => {{
+        let entry: &domain::referral::HistoryEntry = &$entry;
+        sqlx::query(
+            "INSERT INTO referral_history (referral_id, seq, event, from_status, to_status, detail, at, by_user_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(entry.referral.0)
+        .bind($seq)
+        .bind(entry.event.code())
+        .bind(entry.from.code())
+        .bind(entry.to.code())
+        .bind(state_json(&entry.to)?)
+        .bind(crate::engine::db_instant(entry.at))
+        .bind(entry.by.0)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+fn input(field: &'static str, message: impl Into<String>) -> ReferralWriteError {
+    ReferralWriteError::Input {
+        field,
+        message: message.into(),
+    }
+}
+
+/// What the referrer writes on the form, beyond the route the permit allows.
+#[derive(Debug, Clone)]
+pub struct ReferralDetails {
+    /// Why, and what help the family needs.
+    pub reason: ReferralReason,
+    /// An urgent safeguarding concern: it goes to MASH, never to a panel.
+    pub urgent: bool,
+    /// For a step-down or step-up: the case supervisor or locality manager who signs it off.
+    pub sign_off_by: Option<UserId>,
+}
+
+/// An event as the person asks for it, with what the form gives. The store adds what the
+/// domain needs besides (the family's consent today, for an acceptance).
+#[derive(Debug, Clone)]
+pub enum ReferralChangeInput {
+    /// Send a returned referral again.
+    Submit,
+    /// Sign the checklist off with these items ticked.
+    SignOff {
+        /// The items ticked.
+        completed: BTreeSet<ChecklistItem>,
+    },
+    /// Send it to MASH now.
+    Escalate,
+    /// MASH takes the concern on.
+    Acknowledge,
+    /// Accept it for this panel's meeting on this date.
+    Accept {
+        /// A panel of the referral's locality that the chair chairs.
+        panel: PanelId,
+        /// One of its meeting dates whose list has not yet gone to members.
+        date: Date,
+    },
+    /// Send it back to the referrer.
+    Return {
+        /// What to put right.
+        reason: String,
+    },
+    /// Send it elsewhere.
+    Redirect {
+        /// Where.
+        to: RedirectTarget,
+        /// Details.
+        note: String,
+    },
+    /// The referrer withdraws it.
+    Withdraw {
+        /// Why.
+        reason: String,
+    },
+    /// It is finished with.
+    Close,
+}
+
+impl ReferralChangeInput {
+    /// The event kind, for asking the policy before the change is tried.
+    pub fn kind(&self) -> EventKind {
+        match self {
+            Self::Submit => EventKind::Submit,
+            Self::SignOff { .. } => EventKind::SignOff,
+            Self::Escalate => EventKind::Escalate,
+            Self::Acknowledge => EventKind::Acknowledge,
+            Self::Accept { .. } => EventKind::Accept,
+            Self::Return { .. } => EventKind::Return,
+            Self::Redirect { .. } => EventKind::Redirect,
+            Self::Withdraw { .. } => EventKind::Withdraw,
+            Self::Close => EventKind::Close,
+        }
+    }
+}
+
+/// One referral as lists show it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReferralSummary {
+    /// The referral.
+    pub id: ReferralId,
+    /// Its family.
+    pub family_id: FamilyId,
+    /// The family's first address line, to recognise it.
+    pub address_line: String,
+    /// How it came.
+    pub route: Route,
+    /// Where it is.
+    pub status: ReferralStatus,
+    /// An urgent safeguarding concern.
+    pub urgent: bool,
+    /// The family was seen within the last twelve months.
+    pub re_referral: bool,
+    /// The locality it is allocated to.
+    pub locality: String,
+    /// Who made it.
+    pub referred_by: String,
+    /// When it was made.
+    pub created_at: OffsetDateTime,
+    /// When it was escalated to MASH, for the 24-hour clock.
+    pub escalated_at: Option<OffsetDateTime>,
+    /// The meeting it is accepted for.
+    pub meeting_date: Option<Date>,
+}
+
+/// One state change, as the referral page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReferralHistoryEntry {
+    /// What happened.
+    pub event: EventKind,
+    /// The status it left.
+    pub from: ReferralStatus,
+    /// The status it entered.
+    pub to: ReferralStatus,
+    /// The new state with its data (a reason, a meeting, a redirect).
+    pub state: ReferralState,
+    /// When.
+    pub at: OffsetDateTime,
+    /// Who.
+    pub by: String,
+}
+
+/// One referral in full, for its page.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ReferralRecord {
+    /// What lists show.
+    pub summary: ReferralSummary,
+    /// Where it is, with that state's data.
+    pub state: ReferralState,
+    /// The referrer's words.
+    pub reason: String,
+    /// The referrer's organisation.
+    pub referrer_organisation: String,
+    /// The person named to sign off its checklist.
+    pub sign_off_by: Option<String>,
+    /// The checklist items ticked at sign-off.
+    pub checklist: Vec<ChecklistItem>,
+    /// The panel it was accepted for.
+    pub panel: Option<String>,
+    /// Every change, oldest first.
+    pub history: Vec<ReferralHistoryEntry>,
+    /// The events its state allows (the policy decides who may fire them).
+    pub allowed_events: Vec<EventKind>,
+    /// For editing: the version read.
+    pub version: i64,
+}
+
+/// The referrals waiting for the asker, queue by queue.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct ReferralQueues {
+    /// Awaiting screening in the localities of panels they chair.
+    pub screening: Vec<ReferralSummary>,
+    /// Step-downs and step-ups naming them to sign the checklist off.
+    pub sign_off: Vec<ReferralSummary>,
+    /// Urgent concerns with MASH that they may acknowledge or close.
+    pub mash: Vec<ReferralSummary>,
+    /// Their own referrals that are still open.
+    pub mine: Vec<ReferralSummary>,
+}
+
+impl ReferralQueues {
+    /// How many referrals wait for the asker to act (their own open ones are not counted).
+    pub fn waiting(&self) -> usize {
+        self.screening.len() + self.sign_off.len() + self.mash.len()
+    }
+}
+
+/// A panel a chair may accept a referral for, with the meeting proposed.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ScreeningPanel {
+    /// The panel.
+    pub id: PanelId,
+    /// Its name.
+    pub name: String,
+    /// Its next meetings whose lists have not gone to members: (date, case deadline).
+    pub meetings: Vec<(Date, Date)>,
+}
+
+/// Someone who may be named to sign off a checklist.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Signer {
+    /// Their account.
+    pub id: UserId,
+    /// "Name, organisation".
+    pub name: String,
+}
+
+const SUMMARY_SELECT: &str = "SELECT r.id, r.family_id, f.address_line, r.route, r.status, r.urgent, r.re_referral, l.name, \
+     u.given_name || ' ' || u.family_name, r.created_at, r.escalated_at, r.meeting_date \
+     FROM referrals r JOIN families f ON f.id = r.family_id JOIN localities l ON l.id = r.locality_id \
+     JOIN users u ON u.id = r.referred_by";
+
+type SummaryRow = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    String,
+    bool,
+    bool,
+    String,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    Option<Date>,
+);
+
+fn summary(row: SummaryRow) -> Result<ReferralSummary, StoreError> {
+    let (id, family, address_line, route, status, urgent, re_referral, locality, referred_by, created_at, escalated_at, meeting_date) = row;
+    Ok(ReferralSummary {
+        id: ReferralId(id),
+        family_id: FamilyId(family),
+        address_line,
+        route: crate::error::parse_code(&route, "referral route")?,
+        status: crate::error::parse_code(&status, "referral status")?,
+        urgent,
+        re_referral,
+        locality,
+        referred_by,
+        created_at,
+        escalated_at,
+        meeting_date,
+    })
+}
+
+/// The audit action for an event.
+fn audit_action(kind: EventKind) -> &'static str {
+    match kind {
+        EventKind::Submit => "referral.submit",
+        EventKind::SignOff => "referral.sign_off",
+        EventKind::Escalate => "referral.escalate",
+        EventKind::Acknowledge => "referral.acknowledge",
+        EventKind::Accept => "referral.accept",
+        EventKind::Return => "referral.return",
+        EventKind::Redirect => "referral.redirect",
+        EventKind::Withdraw => "referral.withdraw",
+        EventKind::Close => "referral.close",
+    }
+}
+
+/// The state a referral's history row records, as JSON.
+fn state_json(state: &ReferralState) -> Result<String, StoreError> {
+    serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The columns a state sets beside its JSON: the panel date it was accepted for, where it was
+/// redirected, and the day it stopped being open.
+fn state_columns(state: &ReferralState, today: Date) -> (Option<Date>, Option<&'static str>, Option<Date>) {
+    match state {
+        ReferralState::AcceptedForPanel {
+            slot: PanelSlot::ProposedDate(d),
+        } => (Some(*d), None, None),
+        ReferralState::Redirected { to, .. } => (None, Some(to.code()), Some(today)),
+        ReferralState::Withdrawn { .. } | ReferralState::Closed => (None, None, Some(today)),
+        _ => (None, None, None),
+    }
+}
+
+impl Store {
+    /// The calendar every referral deadline is counted with: England and Wales bank holidays.
+    /// (Local closure days join it with the meetings issue's configuration.)
+    fn calendar(&self) -> Calendar {
+        Calendar::england_and_wales()
+    }
+
+    /// Makes a referral for the permit's family by the permit's route and submits it at once:
+    /// an urgent concern goes straight to MASH, a step-down or step-up waits for its named
+    /// signer, anything else joins the screening queue of the family's locality. The locality
+    /// follows the family's postcode; a family seen in the last twelve months is flagged as a
+    /// re-referral. The referral is a sharing decision (the family's details go to early help
+    /// screening or MASH), so it is written to the sharing log too.
+    pub async fn make_referral(
+        &self,
+        permit: &Permit<MakeReferral>,
+        details: &ReferralDetails,
+        address: &str,
+    ) -> Result<ReferralId, ReferralWriteError> {
+        let who = permit.principal();
+        let family = permit.family();
+        let route = permit.route();
+        let now = self.now();
+        let today = self.clock.today();
+        let signer_role = route.signed_off_by();
+        match (signer_role, details.sign_off_by) {
+            (Some(role), None) => {
+                return Err(input(
+                    "sign_off_by",
+                    format!("Select the {} who will sign off the checklist", role.label().to_lowercase()),
+                ));
+            }
+            (Some(role), Some(signer)) => {
+                if signer == who.user {
+                    return Err(input("sign_off_by", "Someone other than the referrer must sign off the checklist"));
+                }
+                if !self.signers(role).await?.iter().any(|s| s.id == signer) {
+                    return Err(input(
+                        "sign_off_by",
+                        format!("Select a {} from the list", role.label().to_lowercase()),
+                    ));
+                }
+            }
+            (None, _) => {}
+        }
+        let sign_off_by = signer_role.and(details.sign_off_by);
+        type Previous = (OffsetDateTime, Option<Date>);
+        let (locality, previous): (Option<(Uuid,)>, Vec<Previous>) = read!(self, db => {
+            let locality = sqlx::query_as("SELECT locality_id FROM families WHERE id = $1").bind(family.0).fetch_optional(db).await?;
+            let previous = sqlx::query_as("SELECT created_at, closed_on FROM referrals WHERE family_id = $1")
+                .bind(family.0)
+                .fetch_all(db)
+                .await?;
+            (locality, previous)
+        });
+        let Some((locality,)) = locality else {
+            return Err(StoreError::NotFound("family").into());
+        };
+        let previous: Vec<PreviousReferral> = previous
+            .into_iter()
+            .map(|(created_at, closed_on)| PreviousReferral {
+                created_on: created_at.date(),
+                closed_on,
+            })
+            .collect();
+        let draft = Referral::draft(NewReferral {
+            family,
+            route,
+            locality: LocalityId(locality),
+            urgent: details.urgent,
+            re_referral: domain::referral::is_re_referral(&previous, today),
+        });
+        let (referral, entry) = draft.apply(ReferralEvent::Submit, now, who.user)?;
+        let consent = self.consent_standing(family).await?;
+        let sharing = NewSharingEntry {
+            decision: SharingDecision::Shared,
+            data_categories: "Referral: the family's details and the reason for referral".to_owned(),
+            recipient_organisation: None,
+            recipient_user: None,
+            recipient_description: if referral.is_urgent() {
+                "MASH (urgent safeguarding concern)".to_owned()
+            } else {
+                "Early help screening for the family's locality".to_owned()
+            },
+            purpose: if referral.is_urgent() {
+                "Safeguarding: an urgent concern sent to MASH".to_owned()
+            } else {
+                format!("Early help referral ({})", route.label())
+            },
+            lawful_basis: if referral.is_urgent() {
+                "Vital interests (UK GDPR 6(1)(d))".to_owned()
+            } else if consent.early_help_referral {
+                "Consent".to_owned()
+            } else {
+                "Public task (UK GDPR 6(1)(e))".to_owned()
+            },
+            method: "earlyhelp referral".to_owned(),
+            decided_on: today,
+        };
+        let id = referral.id();
+        let state = state_json(referral.state())?;
+        let sharing_id = Uuid::now_v7();
+        write!(self, tx, kind => {
+            sqlx::query(
+                "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, referred_by, \
+                 referrer_organisation_id, sign_off_by, escalated_at, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+            )
+            .bind(id.0)
+            .bind(family.0)
+            .bind(route.code())
+            .bind(locality)
+            .bind(referral.is_urgent())
+            .bind(referral.is_re_referral())
+            .bind(referral.state().code())
+            .bind(&state)
+            .bind(details.reason.as_str())
+            .bind(who.user.0)
+            .bind(who.organisation.0)
+            .bind(sign_off_by.map(|u| u.0))
+            .bind(referral.is_urgent().then_some(now))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            insert_history!(tx, entry, 1i64);
+            insert_sharing!(tx, now, sharing_id, Some(family), Some(who.user), &sharing, None);
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), "referral.make", "referral", Some(id.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        if referral.is_urgent() {
+            tracing::warn!(referral = %id, "urgent safeguarding concern sent to MASH");
+        }
+        Ok(id)
+    }
+
+    /// What the policy needs to decide about `who` and one referral. `None` when there is no
+    /// such referral, which callers must show exactly as a refusal.
+    pub async fn referral_facts(&self, who: &Principal, referral: ReferralId) -> Result<Option<ReferralFacts>, StoreError> {
+        type Row = (Uuid, String, bool, bool, bool, bool);
+        let row: Option<Row> = read!(self, db => {
+            sqlx::query_as(
+                "SELECT r.family_id, r.route, r.urgent, r.referred_by = $1, COALESCE(r.sign_off_by = $1, FALSE), \
+                 EXISTS (SELECT 1 FROM panels p JOIN panel_chairs pc ON pc.panel_id = p.id \
+                         WHERE p.locality_id = r.locality_id AND pc.user_id = $1) \
+                 FROM referrals r WHERE r.id = $2",
+            )
+            .bind(who.user.0)
+            .bind(referral.0)
+            .fetch_optional(db)
+            .await?
+        });
+        let Some((family, route, urgent, made_it, signs_it_off, screens_it)) = row else {
+            return Ok(None);
+        };
+        let family = FamilyId(family);
+        let facts = self.family_facts(who, family).await?.unwrap_or(FamilyFacts {
+            id: family,
+            excluded_organisations: Vec::new(),
+            relationship: policy::Relationship::default(),
+        });
+        Ok(Some(ReferralFacts {
+            id: referral,
+            family,
+            excluded_organisations: facts.excluded_organisations,
+            route: crate::error::parse_code(&route, "referral route")?,
+            urgent,
+            made_it,
+            signs_it_off,
+            screens_it,
+            family_relationship: facts.relationship,
+        }))
+    }
+
+    /// The family a referral is about, to decide whether the asker may see it.
+    pub async fn referral_family(&self, referral: ReferralId) -> Result<Option<FamilyId>, StoreError> {
+        let row: Option<(Uuid,)> = read!(self, db => sqlx::query_as("SELECT family_id FROM referrals WHERE id = $1")
+            .bind(referral.0).fetch_optional(db).await?);
+        Ok(row.map(|(f,)| FamilyId(f)))
+    }
+
+    /// Moves the permit's referral on by the permit's event, through the domain's state
+    /// machine, with the version the person read (a change made meanwhile is refused rather
+    /// than overwritten). Accepting puts the case on the chosen panel, so its core members see
+    /// it; redirecting to another locality makes a fresh referral in that locality's queue.
+    pub async fn change_referral(
+        &self,
+        permit: &Permit<ChangeReferral>,
+        change: &ReferralChangeInput,
+        version: i64,
+        address: &str,
+    ) -> Result<(), ReferralWriteError> {
+        if change.kind() != permit.event() {
+            return Err(StoreError::Corrupt("a referral permit names another event".into()).into());
+        }
+        let who = permit.principal();
+        let id = permit.referral();
+        let now = self.now();
+        let today = self.clock.today();
+        let (referral, stored_version, _reason, next_seq) = self.load_referral(id).await?.ok_or(StoreError::NotFound("referral"))?;
+        if referral.family() != permit.family() {
+            return Err(StoreError::Corrupt("a referral permit names another family".into()).into());
+        }
+        if stored_version != version {
+            return Err(ReferralWriteError::Stale);
+        }
+        let consent: ConsentStanding;
+        let mut accepted_panel = None;
+        let event = match change {
+            ReferralChangeInput::Submit => ReferralEvent::Submit,
+            ReferralChangeInput::SignOff { completed } => ReferralEvent::SignOff { completed },
+            ReferralChangeInput::Escalate => ReferralEvent::Escalate,
+            ReferralChangeInput::Acknowledge => ReferralEvent::Acknowledge,
+            ReferralChangeInput::Accept { panel, date } => {
+                let panels = self.screening_panels(who, referral.locality()).await?;
+                let Some(p) = panels.iter().find(|p| p.id == *panel) else {
+                    return Err(input("panel", "Select one of your panels in the family’s locality"));
+                };
+                if !p.meetings.iter().any(|(d, _)| d == date) {
+                    return Err(input(
+                        "date",
+                        "Select one of the panel’s meetings whose list of families has not yet gone to members",
+                    ));
+                }
+                accepted_panel = Some(*panel);
+                consent = self.consent_standing(referral.family()).await?;
+                ReferralEvent::Accept {
+                    slot: PanelSlot::ProposedDate(*date),
+                    consent: &consent,
+                }
+            }
+            ReferralChangeInput::Return { reason } => ReferralEvent::Return { reason },
+            ReferralChangeInput::Redirect { to, note } => ReferralEvent::Redirect { to: *to, note },
+            ReferralChangeInput::Withdraw { reason } => ReferralEvent::Withdraw { reason },
+            ReferralChangeInput::Close => ReferralEvent::Close,
+        };
+        let (next, entry) = referral.apply(event, now, who.user)?;
+        let state = state_json(next.state())?;
+        let (meeting_date, redirected_to, closed_on) = state_columns(next.state(), today);
+        let checklist = match change {
+            ReferralChangeInput::SignOff { completed } => Some(completed.iter().map(|c| c.code()).collect::<Vec<_>>().join(" ")),
+            _ => None,
+        };
+        let moved_to = match next.state() {
+            ReferralState::Redirected {
+                to: RedirectTarget::AnotherLocality(l),
+                ..
+            } => Some(*l),
+            _ => None,
+        };
+        let family = referral.family();
+        write!(self, tx, kind => {
+            let n = sqlx::query(
+                "UPDATE referrals SET status = $1, state = $2, urgent = $3, meeting_date = COALESCE($4, meeting_date), \
+                 panel_id = COALESCE($5, panel_id), redirected_to = $6, closed_on = $7, checklist = COALESCE($8, checklist), \
+                 escalated_at = CASE WHEN $9 THEN $10 ELSE escalated_at END, version = version + 1, updated_at = $10 \
+                 WHERE id = $11 AND version = $12",
+            )
+            .bind(next.state().code())
+            .bind(&state)
+            .bind(next.is_urgent())
+            .bind(meeting_date)
+            .bind(accepted_panel.map(|p| p.0))
+            .bind(redirected_to)
+            .bind(closed_on)
+            .bind(checklist.as_deref())
+            .bind(permit.event() == EventKind::Escalate)
+            .bind(now)
+            .bind(id.0)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if n == 0 {
+                return Err(ReferralWriteError::Stale);
+            }
+            insert_history!(tx, entry, next_seq);
+            if let Some(panel) = accepted_panel {
+                // The case is held by one panel at a time: the one that accepted it.
+                sqlx::query("UPDATE family_panels SET until = $1 WHERE family_id = $2 AND until IS NULL AND panel_id <> $3")
+                    .bind(today)
+                    .bind(family.0)
+                    .bind(panel.0)
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO family_panels (family_id, panel_id, since) SELECT $1, $2, $3 WHERE NOT EXISTS \
+                     (SELECT 1 FROM family_panels WHERE family_id = $1 AND panel_id = $2 AND until IS NULL)",
+                )
+                .bind(family.0)
+                .bind(panel.0)
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if let Some(locality) = moved_to {
+                let fresh = Referral::draft(NewReferral { locality, ..next.facts() });
+                let (fresh, fresh_entry) = fresh.apply(ReferralEvent::Submit, now, who.user)?;
+                sqlx::query(
+                    "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, referred_by, \
+                     referrer_organisation_id, sign_off_by, created_at, updated_at) \
+                     SELECT $1, family_id, route, $2, urgent, re_referral, $3, $4, reason, referred_by, referrer_organisation_id, \
+                     sign_off_by, $5, $5 FROM referrals WHERE id = $6",
+                )
+                .bind(fresh.id().0)
+                .bind(locality.0)
+                .bind(fresh.state().code())
+                .bind(state_json(fresh.state())?)
+                .bind(now)
+                .bind(id.0)
+                .execute(&mut *tx)
+                .await?;
+                insert_history!(tx, fresh_entry, 1i64);
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), audit_action(permit.event()), "referral", Some(id.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        if permit.event() == EventKind::Escalate {
+            tracing::warn!(referral = %id, "referral escalated to MASH");
+        }
+        Ok(())
+    }
+
+    /// Rebuilds a stored referral: the domain's value, its version, the referrer's reason and
+    /// the next history sequence number.
+    async fn load_referral(&self, id: ReferralId) -> Result<Option<(Referral, i64, String, i64)>, StoreError> {
+        type Row = (Uuid, String, Uuid, bool, bool, String, i64, String, i64);
+        let row: Option<Row> = read!(self, db => {
+            sqlx::query_as(
+                "SELECT r.family_id, r.route, r.locality_id, r.urgent, r.re_referral, r.state, r.version, r.reason, \
+                 (SELECT COALESCE(MAX(h.seq), 0) + 1 FROM referral_history h WHERE h.referral_id = r.id) \
+                 FROM referrals r WHERE r.id = $1",
+            )
+            .bind(id.0)
+            .fetch_optional(db)
+            .await?
+        });
+        let Some((family, route, locality, urgent, re_referral, state, version, reason, next_seq)) = row else {
+            return Ok(None);
+        };
+        let state: ReferralState = serde_json::from_str(&state).map_err(|e| StoreError::Corrupt(format!("referral {id}: {e}")))?;
+        let facts = NewReferral {
+            family: FamilyId(family),
+            route: crate::error::parse_code(&route, "referral route")?,
+            locality: LocalityId(locality),
+            urgent,
+            re_referral,
+        };
+        let referral = Referral::restore(id, facts, state).map_err(|e| StoreError::Corrupt(format!("referral {id}: {e}")))?;
+        Ok(Some((referral, version, reason, next_seq)))
+    }
+
+    /// One referral in full, with its history, for someone who may see its family. The read
+    /// is audited.
+    pub async fn view_referral(
+        &self,
+        permit: &Permit<ViewFamily>,
+        id: ReferralId,
+        address: &str,
+    ) -> Result<Option<ReferralRecord>, StoreError> {
+        type Extra = (String, String, Option<String>, String, Option<String>, i64);
+        type HistoryRow = (String, String, String, String, OffsetDateTime, Option<String>);
+        let loaded: Option<(SummaryRow, Extra, Vec<HistoryRow>)> = read!(self, db => {
+            let head: Option<SummaryRow> = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE r.id = $1 AND r.family_id = $2"))
+                .bind(id.0)
+                .bind(permit.family().0)
+                .fetch_optional(db)
+                .await?;
+            match head {
+                None => None,
+                Some(head) => {
+                    let extra: Extra = sqlx::query_as(
+                        "SELECT r.reason, o.name, s.given_name || ' ' || s.family_name || ', ' || so.name, r.checklist, p.name, r.version \
+                         FROM referrals r JOIN organisations o ON o.id = r.referrer_organisation_id \
+                         LEFT JOIN users s ON s.id = r.sign_off_by LEFT JOIN organisations so ON so.id = s.organisation_id \
+                         LEFT JOIN panels p ON p.id = r.panel_id WHERE r.id = $1",
+                    )
+                    .bind(id.0)
+                    .fetch_one(db)
+                    .await?;
+                    let history = sqlx::query_as(
+                        "SELECT h.event, h.from_status, h.to_status, h.detail, h.at, u.given_name || ' ' || u.family_name \
+                         FROM referral_history h LEFT JOIN users u ON u.id = h.by_user_id WHERE h.referral_id = $1 ORDER BY h.seq",
+                    )
+                    .bind(id.0)
+                    .fetch_all(db)
+                    .await?;
+                    Some((head, extra, history))
+                }
+            }
+        });
+        let Some((head, (reason, referrer_organisation, sign_off_by, checklist, panel, version), history)) = loaded else {
+            return Ok(None);
+        };
+        let (referral, ..) = self.load_referral(id).await?.ok_or(StoreError::NotFound("referral"))?;
+        let history = history
+            .into_iter()
+            .map(|(event, from, to, detail, at, by)| {
+                Ok(ReferralHistoryEntry {
+                    event: crate::error::parse_code(&event, "referral event")?,
+                    from: crate::error::parse_code(&from, "referral status")?,
+                    to: crate::error::parse_code(&to, "referral status")?,
+                    state: serde_json::from_str(&detail).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    at,
+                    by: by.unwrap_or_else(|| "earlyhelp (automatic)".to_owned()),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        self.audit_read(
+            AuditEntry::new(Some(permit.principal().user), "referral.view", "referral", Some(id.to_string()))
+                .from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(Some(ReferralRecord {
+            summary: summary(head)?,
+            state: referral.state().clone(),
+            reason,
+            referrer_organisation,
+            sign_off_by,
+            checklist: checklist
+                .split_whitespace()
+                .map(|c| crate::error::parse_code(c, "checklist item"))
+                .collect::<Result<_, _>>()?,
+            panel,
+            history,
+            allowed_events: referral.allowed_events(),
+            version,
+        }))
+    }
+
+    /// A family's referrals, newest first, for its page (part of the family read the permit
+    /// was given for, which is audited there).
+    pub async fn family_referrals(&self, permit: &Permit<ViewFamily>) -> Result<Vec<ReferralSummary>, StoreError> {
+        let rows: Vec<SummaryRow> = read!(self, db => {
+            sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE r.family_id = $1 ORDER BY r.created_at DESC, r.id DESC"))
+                .bind(permit.family().0)
+                .fetch_all(db)
+                .await?
+        });
+        rows.into_iter().map(summary).collect()
+    }
+
+    /// The referrals waiting for the asker, each queue confirmed row by row with the policy:
+    /// a referral appears only where the asker may fire that queue's event on it.
+    pub async fn referral_queues(&self, authority: &Authority, who: &Principal) -> Result<ReferralQueues, StoreError> {
+        let rows = |sql: String| async move {
+            let rows: Vec<SummaryRow> = read!(self, db => {
+                sqlx::query_as(&sql).bind(who.user.0).fetch_all(db).await?
+            });
+            rows.into_iter().map(summary).collect::<Result<Vec<_>, StoreError>>()
+        };
+        let screening = rows(format!(
+            "{SUMMARY_SELECT} WHERE r.status = 'awaiting_screening' AND EXISTS (SELECT 1 FROM panels p JOIN panel_chairs pc \
+             ON pc.panel_id = p.id WHERE p.locality_id = r.locality_id AND pc.user_id = $1) ORDER BY r.created_at, r.id LIMIT 200"
+        ))
+        .await?;
+        let sign_off = rows(format!(
+            "{SUMMARY_SELECT} WHERE r.status = 'awaiting_sign_off' AND r.sign_off_by = $1 ORDER BY r.created_at, r.id LIMIT 200"
+        ))
+        .await?;
+        let mash = rows(format!(
+            "{SUMMARY_SELECT} WHERE r.status IN ('escalated_to_mash', 'mash_acknowledged') AND $1 = $1 \
+             ORDER BY CASE r.status WHEN 'escalated_to_mash' THEN 0 ELSE 1 END, r.escalated_at, r.id LIMIT 200"
+        ))
+        .await?;
+        let mine = rows(format!(
+            "{SUMMARY_SELECT} WHERE r.referred_by = $1 AND r.status NOT IN ('withdrawn', 'closed') ORDER BY r.created_at DESC, r.id LIMIT 200"
+        ))
+        .await?;
+        let mut queues = ReferralQueues::default();
+        for (list, event, out) in [
+            (screening, EventKind::Accept, &mut queues.screening),
+            (sign_off, EventKind::SignOff, &mut queues.sign_off),
+        ] {
+            for r in list {
+                if self.may_change(authority, who, r.id, event).await? {
+                    out.push(r);
+                }
+            }
+        }
+        for r in mash {
+            let event = if r.status == ReferralStatus::EscalatedToMash {
+                EventKind::Acknowledge
+            } else {
+                EventKind::Close
+            };
+            if self.may_change(authority, who, r.id, event).await? {
+                queues.mash.push(r);
+            }
+        }
+        // The referrer's own list: what they made and may still see (an urgent concern they
+        // raised stays on it, though only MASH can act on it now).
+        for r in mine {
+            if self.may_see_family(authority, who, r.family_id).await? {
+                queues.mine.push(r);
+            }
+        }
+        Ok(queues)
+    }
+
+    /// Whether the policy lets `who` fire `event` on this referral (for queues and buttons).
+    pub async fn may_change(&self, authority: &Authority, who: &Principal, referral: ReferralId, event: EventKind) -> Result<bool, StoreError> {
+        Ok(match self.referral_facts(who, referral).await? {
+            Some(facts) => authority.decide_referral_change(who, &facts, event).is_ok(),
+            None => false,
+        })
+    }
+
+    /// Whether the policy lets `who` see this family's record.
+    async fn may_see_family(&self, authority: &Authority, who: &Principal, family: FamilyId) -> Result<bool, StoreError> {
+        Ok(match self.family_facts(who, family).await? {
+            Some(facts) => authority.decide_family(who, ViewFamily, &facts).is_ok(),
+            None => false,
+        })
+    }
+
+    /// The panels of `locality` that `who` chairs, each with its next meetings whose list of
+    /// families has not yet gone to members (and the case deadline of each): what a chair may
+    /// accept a referral for.
+    pub async fn screening_panels(&self, who: &Principal, locality: LocalityId) -> Result<Vec<ScreeningPanel>, StoreError> {
+        let rows: Vec<(Uuid, String, String)> = read!(self, db => {
+            sqlx::query_as(
+                "SELECT p.id, p.name, p.cadence FROM panels p JOIN panel_chairs pc ON pc.panel_id = p.id \
+                 WHERE p.locality_id = $1 AND pc.user_id = $2 ORDER BY p.name",
+            )
+            .bind(locality.0)
+            .bind(who.user.0)
+            .fetch_all(db)
+            .await?
+        });
+        let today = self.clock.today();
+        let calendar = self.calendar();
+        rows.into_iter()
+            .map(|(id, name, cadence)| {
+                let cadence: Cadence = serde_json::from_str(&cadence).map_err(|e| StoreError::Corrupt(format!("panel cadence: {e}")))?;
+                let meetings = cadence
+                    .dates_between(today, today + time::Duration::days(120))
+                    .into_iter()
+                    .filter_map(|date| {
+                        domain::referral::submission_deadline(&calendar, date, CASE_SUBMISSION_WORKING_DAYS)
+                            .ok()
+                            .filter(|deadline| *deadline >= today)
+                            .map(|deadline| (date, deadline))
+                    })
+                    .take(6)
+                    .collect();
+                Ok(ScreeningPanel {
+                    id: PanelId(id),
+                    name,
+                    meetings,
+                })
+            })
+            .collect()
+    }
+
+    /// The locality of a referral, for the chair's accept form.
+    pub async fn referral_locality(&self, referral: ReferralId) -> Result<Option<LocalityId>, StoreError> {
+        let row: Option<(Uuid,)> = read!(self, db => sqlx::query_as("SELECT locality_id FROM referrals WHERE id = $1")
+            .bind(referral.0).fetch_optional(db).await?);
+        Ok(row.map(|(l,)| LocalityId(l)))
+    }
+
+    /// Every locality by name, for redirecting a referral to another locality's panel.
+    pub async fn localities(&self) -> Result<Vec<(LocalityId, String)>, StoreError> {
+        let rows: Vec<(Uuid, String)> = read!(self, db => sqlx::query_as("SELECT id, name FROM localities ORDER BY name")
+            .fetch_all(db).await?);
+        Ok(rows.into_iter().map(|(id, name)| (LocalityId(id), name)).collect())
+    }
+
+    /// Active staff of current ISA signatories who hold `role`: who may be named to sign off a
+    /// checklist.
+    pub async fn signers(&self, role: Role) -> Result<Vec<Signer>, StoreError> {
+        let rows: Vec<(Uuid, String, String, String)> = read!(self, db => {
+            sqlx::query_as(
+                "SELECT u.id, u.given_name, u.family_name, o.name FROM users u JOIN user_roles r ON r.user_id = u.id \
+                 JOIN organisations o ON o.id = u.organisation_id \
+                 WHERE r.role = $1 AND u.active AND o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $2) \
+                 ORDER BY u.family_name, u.given_name, u.id",
+            )
+            .bind(role.code())
+            .bind(self.clock.today())
+            .fetch_all(db)
+            .await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(id, given, family, organisation)| Signer {
+                id: UserId(id),
+                name: format!("{given} {family}, {organisation}"),
+            })
+            .collect())
+    }
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_redirect_records_where_and_when_it_stopped_being_open() {
+        let today = time::macros::date!(2026 - 12 - 02);
+        let state = ReferralState::Redirected {
+            to: RedirectTarget::Mash,
+            note: String::new(),
+        };
+        assert_eq!(state_columns(&state, today), (None, Some("mash"), Some(today)));
+        let accepted = ReferralState::AcceptedForPanel {
+            slot: PanelSlot::ProposedDate(today),
+        };
+        assert_eq!(state_columns(&accepted, today), (Some(today), None, None));
+    }
+}
