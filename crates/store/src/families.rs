@@ -12,8 +12,8 @@ use crate::audit::AuditEntry;
 use crate::{Store, StoreError};
 use domain::{FamilyId, OrganisationId, PersonId, UserId};
 use policy::{
-    AuthoriseConsentOverride, Authority, FamilyFacts, OpenBreakGlass, PanelRelationship, Permit, Principal, RecordSharing, ReferralConnection, Relationship,
-    ReviewBreakGlass, ViewFamily, ViewFamilyList, ViewSharingLog,
+    AuthoriseConsentOverride, Authority, FamilyFacts, OpenBreakGlass, PanelRelationship, Permit, Principal, RecordSharing,
+    ReferralConnection, Relationship, ReviewBreakGlass, ViewFamily, ViewFamilyList, ViewSharingLog,
 };
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -348,19 +348,21 @@ impl Store {
                 .await?;
             (row, excluded)
         });
-        Ok(row.map(|(works, core, invited, glass, made_one, signs_one_off, screens_one, escalated_to_mash)| FamilyFacts {
-            id: family,
-            excluded_organisations: excluded.into_iter().map(|(o,)| OrganisationId(o)).collect(),
-            relationship: Relationship {
-                referrals: ReferralConnection {
-                    made_one,
-                    signs_one_off,
-                    screens_one,
-                    escalated_to_mash,
+        Ok(row.map(
+            |(works, core, invited, glass, made_one, signs_one_off, screens_one, escalated_to_mash)| FamilyFacts {
+                id: family,
+                excluded_organisations: excluded.into_iter().map(|(o,)| OrganisationId(o)).collect(),
+                relationship: Relationship {
+                    referrals: ReferralConnection {
+                        made_one,
+                        signs_one_off,
+                        screens_one,
+                        escalated_to_mash,
+                    },
+                    ..relationship(works, core, invited, glass)
                 },
-                ..relationship(works, core, invited, glass)
             },
-        }))
+        ))
     }
 
     /// The families the asker may see that match the search, a page at a time. Filtered in
@@ -421,7 +423,21 @@ impl Store {
             (rows, total)
         });
         let mut families = Vec::with_capacity(rows.len());
-        for (id, address_line, postcode, locality, excluded, works, core, invited, made_one, signs_one_off, screens_one, escalated_to_mash) in rows {
+        for (
+            id,
+            address_line,
+            postcode,
+            locality,
+            excluded,
+            works,
+            core,
+            invited,
+            made_one,
+            signs_one_off,
+            screens_one,
+            escalated_to_mash,
+        ) in rows
+        {
             let facts = FamilyFacts {
                 id: FamilyId(id),
                 excluded_organisations: if excluded { vec![who.organisation] } else { vec![] },

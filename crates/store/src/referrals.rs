@@ -846,7 +846,13 @@ impl Store {
     }
 
     /// Whether the policy lets `who` fire `event` on this referral (for queues and buttons).
-    pub async fn may_change(&self, authority: &Authority, who: &Principal, referral: ReferralId, event: EventKind) -> Result<bool, StoreError> {
+    pub async fn may_change(
+        &self,
+        authority: &Authority,
+        who: &Principal,
+        referral: ReferralId,
+        event: EventKind,
+    ) -> Result<bool, StoreError> {
         Ok(match self.referral_facts(who, referral).await? {
             Some(facts) => authority.decide_referral_change(who, &facts, event).is_ok(),
             None => false,
@@ -938,7 +944,6 @@ impl Store {
             .collect())
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -177,7 +177,10 @@ impl AppState {
         });
         match self.authority.decide_referral_change(who, &facts, event) {
             Ok(permit) => Ok(permit),
-            Err(denied) => match self.refused(who, "ChangeReferral", Some(referral.to_string()), denied, address).await {
+            Err(denied) => match self
+                .refused(who, "ChangeReferral", Some(referral.to_string()), denied, address)
+                .await
+            {
                 error::AppError::Forbidden(d) => Err(error::AppError::Forbidden(d.for_a_family())),
                 other => Err(other),
             },
@@ -260,10 +263,7 @@ pub fn router(state: AppState) -> Router {
             "/families/{id}/consent/{consent}/withdraw",
             get(pages::families::withdraw_consent_form).post(pages::families::withdraw_consent),
         )
-        .route(
-            "/families/{id}/referrals/new",
-            get(pages::referrals::new_form),
-        )
+        .route("/families/{id}/referrals/new", get(pages::referrals::new_form))
         .route("/families/{id}/referrals", post(pages::referrals::create))
         .route("/referrals", get(pages::referrals::queues))
         .route("/referrals/{id}", get(pages::referrals::show))

@@ -8,5 +8,6 @@ mod http_admin;
 mod http_api;
 mod http_families;
 mod http_governance;
+mod http_referrals;
 mod security_routes;
 mod store;

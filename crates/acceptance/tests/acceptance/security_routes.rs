@@ -104,6 +104,11 @@ const ROUTES: &[Route] = &[
     post("/families/{id}/consent", true, As::Staff),
     get("/families/{id}/consent/{consent}/withdraw", As::Staff),
     post("/families/{id}/consent/{consent}/withdraw", true, As::Staff),
+    get("/families/{id}/referrals/new", As::Staff),
+    post("/families/{id}/referrals", true, As::Staff),
+    get("/referrals", As::Staff),
+    get("/referrals/{id}", As::Staff),
+    post("/referrals/{id}/events/{event}", true, As::Staff),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
     get("/break-glass", As::Admin),
@@ -185,6 +190,8 @@ struct World {
     organisation: domain::OrganisationId,
     person: domain::UserId,
     grant: String,
+    /// A referral of that family, made by the staff member.
+    referral: String,
 }
 
 /// Someone holding `role` whose organisation is a current signatory.
@@ -263,6 +270,17 @@ impl World {
         let i = list.body.find(marker).expect("a grant to review") + marker.len();
         let grant = list.body[i..i + list.body[i..].find('/').unwrap()].to_owned();
 
+        // One referral of the staff member's family, for the referral routes.
+        let made = staff
+            .submit(
+                &format!("/families/{family}/referrals/new"),
+                &format!("/families/{family}/referrals"),
+                &[("route", "stuck"), ("reason", "The plan has stalled")],
+            )
+            .await;
+        assert_eq!(made.status, 303, "referral made: {}", made.body);
+        let referral = made.location.unwrap().trim_start_matches("/referrals/").to_owned();
+
         let organisation = app.county.organisations.iter().find(|o| o.id != admin_org).unwrap().id;
         let person = user_id(&app, &app.staff_with_role(Role::BusinessSupport));
         World {
@@ -277,6 +295,7 @@ impl World {
             organisation,
             person,
             grant,
+            referral,
         }
     }
 
@@ -288,6 +307,8 @@ impl World {
             self.organisation.to_string()
         } else if route.path.starts_with("/people/") {
             self.person.to_string()
+        } else if route.path.starts_with("/referrals/") {
+            self.referral.clone()
         } else {
             self.grant.clone()
         };
@@ -299,6 +320,7 @@ impl World {
             .replace("{id}", &id)
             .replace("{token}", unknown)
             .replace("{consent}", unknown)
+            .replace("{event}", "close")
             .replace("{*path}", "app.css")
     }
 
@@ -723,6 +745,26 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                         ("csrf", staff_csrf.as_str()),
                         ("withdrawn_on", "24/11/2026"),
                         ("reason", "Asked to stop"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/referrals/new"),
+            world.staff.get(&format!("/families/{id}/referrals/new")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/referrals"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/referrals"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("route", "step_down"),
+                        ("reason", "Needs support with routines"),
                     ],
                 )
                 .await,

@@ -121,7 +121,14 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
         if !queues.sign_off.is_empty() {
             tasks.push(Task {
-                text: format!("Sign off {}", plural(queues.sign_off.len(), "step-down or step-up checklist", "step-down and step-up checklists")),
+                text: format!(
+                    "Sign off {}",
+                    plural(
+                        queues.sign_off.len(),
+                        "step-down or step-up checklist",
+                        "step-down and step-up checklists"
+                    )
+                ),
                 href: "/referrals#sign-off".into(),
             });
         }

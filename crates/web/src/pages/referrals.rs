@@ -110,7 +110,10 @@ pub async fn create(
     let id = family_id(&id);
     let f = form.value;
     let mut errors = FormErrors::default();
-    let route = errors.check("route", f.route.parse::<Route>().map_err(|_| "Select how the family is being referred"));
+    let route = errors.check(
+        "route",
+        f.route.parse::<Route>().map_err(|_| "Select how the family is being referred"),
+    );
     let reason = errors.check("reason", ReferralReason::parse(&f.reason));
     let sign_off_by = f.sign_off_by.parse::<domain::UserId>().ok();
     if let (Some(route), Some(reason), true) = (route, reason, errors.is_empty()) {
@@ -275,8 +278,14 @@ async fn referral_page(
 ) -> Result<Response, AppError> {
     // Seeing a referral is seeing its family: the same permit, the same refusal.
     let family = state.store.referral_family(id).await?.unwrap_or(FamilyId(uuid::Uuid::nil()));
-    let view = state.require_family(&who.principal, policy::ViewFamily, family, &who.address).await?;
-    let referral = state.store.view_referral(&view, id, &who.address).await?.ok_or(AppError::NotFound)?;
+    let view = state
+        .require_family(&who.principal, policy::ViewFamily, family, &who.address)
+        .await?;
+    let referral = state
+        .store
+        .view_referral(&view, id, &who.address)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut actions = Vec::new();
     if let Some(facts) = state.store.referral_facts(&who.principal, id).await? {
         for kind in &referral.allowed_events {
@@ -330,7 +339,16 @@ async fn referral_page(
 
 /// One referral: what was asked, where it is, its history and what can be done next.
 pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
-    referral_page(&state, &who, referral_id(&id), FormErrors::default(), None, ChangeForm::default(), &[]).await
+    referral_page(
+        &state,
+        &who,
+        referral_id(&id),
+        FormErrors::default(),
+        None,
+        ChangeForm::default(),
+        &[],
+    )
+    .await
 }
 
 /// Fires one event on the referral: asked of the policy, then of the state machine.
@@ -354,7 +372,10 @@ pub async fn change(
         EventKind::Escalate => Some(ReferralChangeInput::Escalate),
         EventKind::Acknowledge => Some(ReferralChangeInput::Acknowledge),
         EventKind::Accept => match f.meeting.split_once('/') {
-            Some((panel, date)) => match (panel.parse(), time::Date::parse(date, &time::format_description::well_known::Iso8601::DATE)) {
+            Some((panel, date)) => match (
+                panel.parse(),
+                time::Date::parse(date, &time::format_description::well_known::Iso8601::DATE),
+            ) {
                 (Ok(panel), Ok(date)) => Some(ReferralChangeInput::Accept { panel, date }),
                 _ => {
                     errors.add("meeting", "Select the meeting to discuss the family at");
@@ -390,7 +411,13 @@ pub async fn change(
             Err(e) => errors_from(&mut errors, e)?,
         }
     }
-    let errors = FormErrors(errors.0.into_iter().map(|(field, message)| (anchor(kind, field), message)).collect());
+    let errors = FormErrors(
+        errors
+            .0
+            .into_iter()
+            .map(|(field, message)| (anchor(kind, field), message))
+            .collect(),
+    );
     referral_page(&state, &who, id, errors, Some(kind), f, &ticked).await
 }
 

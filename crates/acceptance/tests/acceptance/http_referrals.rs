@@ -1,0 +1,358 @@
+//! Referrals over HTTP, as the people who make and act on them use the pages: a MASH decision
+//! with consent excluding the police reaches a panel and never the police; no consent, no
+//! panel; urgent concerns go to MASH and never to an agenda; a step-down waits for the case
+//! supervisor named on it. On both engines.
+
+use domain::organisation::OrganisationKind;
+use domain::role::Role;
+use earlyhelp_acceptance::{Browser, Page, TestApp, engines};
+
+fn families(app: &TestApp) -> Vec<county::Family> {
+    let (_, spec) = earlyhelp_acceptance::small_county();
+    app.county.families(&spec).collect()
+}
+
+/// Lets everyone at `organisation` sign in without a second factor (these tests are not
+/// about second factors).
+async fn without_second_factor(app: &TestApp, organisation: domain::OrganisationId) {
+    let db = app.db();
+    db.execute(&format!(
+        "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
+        db.uuid_literal(organisation.0)
+    ))
+    .await;
+}
+
+/// Someone holding `role` at a current signatory that does not insist on a second factor for
+/// this test, and their browser, signed in.
+async fn signed_in(app: &TestApp, email: &str) -> Browser {
+    without_second_factor(app, app.staff(email).organisation).await;
+    let b = app.browser();
+    let page = b.sign_in(email, county::DEMO_PASSWORD).await;
+    assert!(page.status < 400, "{email} signed in");
+    b
+}
+
+/// Someone holding `role` (and not one of `others`, so that each person in a test is a
+/// different person: chairs are often lead professionals too).
+fn staff_holding(app: &TestApp, role: Role, others: &[&str]) -> String {
+    app.county
+        .staff
+        .iter()
+        .find(|s| {
+            s.roles.contains(&role)
+                && !others.contains(&s.email.as_str())
+                && !s.roles.iter().any(|r| r.always_requires_mfa())
+                && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
+        })
+        .map(|s| s.email.to_string())
+        .unwrap()
+}
+
+/// A panel with a chair, its chair's e-mail, and a family of its locality whose case no panel
+/// holds yet, with consent in force or none at all as asked.
+async fn panel_chair_and_family(app: &TestApp, with_consent: bool) -> (county::Panel, String, county::Family) {
+    let panel = app.county.panels.iter().find(|p| !p.chairs.is_empty()).unwrap().clone();
+    let chair = app.county.staff.iter().find(|s| s.id == panel.chairs[0]).unwrap().email.to_string();
+    let family = families(app)
+        .into_iter()
+        .find(|f| {
+            f.locality == panel.locality
+                && match &f.involvement.consent {
+                    Some(c) => with_consent && c.withdrawn_on.is_none() && c.excluded.is_empty(),
+                    None => !with_consent,
+                }
+        })
+        .unwrap();
+    let db = app.db();
+    for table in ["case_invitations", "family_panels"] {
+        db.execute(&format!("DELETE FROM {table} WHERE family_id = {}", db.uuid_literal(family.id.0)))
+            .await;
+    }
+    (panel, chair, family)
+}
+
+/// The referral id in the address the form redirected to.
+fn referral_made(page: &Page) -> String {
+    assert_eq!(page.status, 303, "the referral was made: {}", page.body);
+    let location = page.location.clone().unwrap();
+    location.strip_prefix("/referrals/").unwrap().to_owned()
+}
+
+/// The value of the first `<option>` of the select named `name`.
+fn first_option(page: &Page, name: &str) -> String {
+    let at = page.body.find(&format!("name=\"{name}\"")).expect("the select is on the page");
+    let rest = &page.body[at..];
+    let v = rest.find("value=\"").unwrap() + 7;
+    rest[v..v + rest[v..].find('"').unwrap()].to_owned()
+}
+
+/// The version of the referral in its page's forms.
+fn version(page: &Page) -> String {
+    first_option(page, "version")
+}
+
+async fn make_referral(b: &Browser, family: domain::FamilyId, fields: &[(&str, &str)]) -> Page {
+    b.submit(
+        &format!("/families/{family}/referrals/new"),
+        &format!("/families/{family}/referrals"),
+        fields,
+    )
+    .await
+}
+
+async fn accept(chair: &Browser, referral: &str) -> Page {
+    let page = chair.get(&format!("/referrals/{referral}")).await;
+    assert_eq!(page.status, 200);
+    let meeting = first_option(&page, "meeting");
+    chair
+        .post(
+            &format!("/referrals/{referral}/events/accept"),
+            &[("csrf", &page.csrf()), ("version", &version(&page)), ("meeting", &meeting)],
+        )
+        .await
+}
+
+engines!(
+    a_mash_decision_excluding_police_reaches_the_panel_and_never_a_police_member,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (panel, chair_email, family) = panel_chair_and_family(&app, true).await;
+        let police = app
+            .county
+            .organisations
+            .iter()
+            .find(|o| o.kind == OrganisationKind::Police)
+            .unwrap()
+            .id;
+        let officer = app
+            .county
+            .staff
+            .iter()
+            .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
+            .unwrap()
+            .email
+            .to_string();
+        // The police sit on this panel as a core member, and the officer knew the family.
+        let db = app.db();
+        db.execute(&format!(
+            "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership) VALUES ({}, {}, NULL, 'core')",
+            db.uuid_literal(panel.id.0),
+            db.uuid_literal(police.0)
+        ))
+        .await;
+        app.connect(&officer, family.id).await;
+        let mash_email = staff_holding(&app, Role::MashPractitioner, &[&chair_email, &officer]);
+        app.connect(&mash_email, family.id).await;
+
+        // Given a MASH practitioner records consent excluding the police...
+        let mash = signed_in(&app, &mash_email).await;
+        let police_id = police.to_string();
+        let consent = mash
+            .submit(
+                &format!("/families/{}/consent/new", family.id),
+                &format!("/families/{}/consent", family.id),
+                &[
+                    ("given_by", "family"),
+                    ("given_on", "20/11/2026"),
+                    ("method", "written"),
+                    ("scopes", "early_help_referral"),
+                    ("scopes", "panel_discussion"),
+                    ("excluded", police_id.as_str()),
+                    ("review_due", "20/11/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(consent.status, 303, "{}", consent.body);
+        // ...and refers the family on MASH's threshold decision,
+        let made = make_referral(
+            &mash,
+            family.id,
+            &[
+                ("route", "mash_decision"),
+                ("reason", "Attendance has fallen and the parents ask for help with routines"),
+            ],
+        )
+        .await;
+        let referral = referral_made(&made);
+        let page = mash.get(&format!("/referrals/{referral}")).await;
+        assert!(page.shows("Awaiting screening"), "{}", page.body);
+
+        // when the chair accepts it for the panel's next meeting,
+        let chair = signed_in(&app, &chair_email).await;
+        let queue = chair.get("/referrals").await;
+        assert!(queue.shows(&family.address_line), "in the chair's screening queue");
+        let accepted = accept(&chair, &referral).await;
+        assert_eq!(accepted.status, 303, "{}", accepted.body);
+        let page = chair.get(&format!("/referrals/{referral}")).await;
+        assert!(page.shows("Accepted for panel"));
+        assert!(page.shows(&panel.name));
+
+        // then the panel's business support, a core member, sees the family,
+        let support_email = app
+            .county
+            .staff
+            .iter()
+            .find(|s| s.id == panel.business_support)
+            .unwrap()
+            .email
+            .to_string();
+        let support = signed_in(&app, &support_email).await;
+        assert!(support.get("/families").await.shows(&family.address_line));
+
+        // and the police officer, though a core member who once knew the family, sees it nowhere.
+        let police = signed_in(&app, &officer).await;
+        let list = police.get("/families").await;
+        assert!(!list.shows(&family.address_line));
+        let search = police
+            .submit(
+                "/families",
+                "/families",
+                &[("name", &family.people[0].family_name), ("postcode", "")],
+            )
+            .await;
+        assert!(!search.shows(&family.address_line));
+        assert_eq!(police.get(&format!("/families/{}", family.id)).await.status, 403);
+        let refused = police.get(&format!("/referrals/{referral}")).await;
+        let made_up = police.get(&format!("/referrals/{}", domain::ReferralId::new())).await;
+        assert_eq!(refused.status, 403);
+        assert_eq!(refused.body, made_up.body, "a refusal does not say the referral exists");
+        assert!(!police.get("/referrals").await.shows(&family.address_line));
+        assert!(!police.get("/").await.shows(&family.address_line));
+    }
+);
+
+engines!(a_family_without_consent_cannot_be_accepted_for_a_panel, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let (_, chair_email, family) = panel_chair_and_family(&app, false).await;
+    let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
+    app.connect(&lead_email, family.id).await;
+    let lead = signed_in(&app, &lead_email).await;
+    let made = make_referral(
+        &lead,
+        family.id,
+        &[("route", "stuck"), ("reason", "The plan has stalled since the move")],
+    )
+    .await;
+    let referral = referral_made(&made);
+
+    let chair = signed_in(&app, &chair_email).await;
+    let refused = accept(&chair, &referral).await;
+
+    assert_eq!(refused.status, 200, "the page is shown again with the reason");
+    assert!(refused.shows("has not agreed to an early help referral and to discussion at panel"));
+    assert!(refused.shows("Awaiting screening"), "nothing changed");
+});
+
+engines!(
+    an_urgent_concern_goes_to_mash_and_can_never_be_accepted_for_a_panel,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (_, chair_email, family) = panel_chair_and_family(&app, true).await;
+        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
+        app.connect(&lead_email, family.id).await;
+        let lead = signed_in(&app, &lead_email).await;
+        let made = make_referral(
+            &lead,
+            family.id,
+            &[
+                ("route", "stuck"),
+                ("reason", "A child disclosed harm at school today"),
+                ("urgent", "yes"),
+            ],
+        )
+        .await;
+        let referral = referral_made(&made);
+        assert!(lead.get(&format!("/referrals/{referral}")).await.shows("Escalated to MASH"));
+
+        // The chair never sees it to screen, and cannot accept it by posting the form.
+        let chair = signed_in(&app, &chair_email).await;
+        assert!(!chair.get("/referrals").await.shows(&family.address_line));
+        let csrf = chair.get("/referrals").await.csrf();
+        let forced = chair
+            .post(
+                &format!("/referrals/{referral}/events/accept"),
+                &[("csrf", &csrf), ("version", "1"), ("meeting", "x/2026-12-08")],
+            )
+            .await;
+        assert_eq!(forced.status, 403);
+
+        // Any MASH practitioner sees it with the 24-hour clock and acknowledges it.
+        let mash = signed_in(&app, &staff_holding(&app, Role::MashPractitioner, &[&chair_email, &lead_email])).await;
+        let inbox = mash.get("/referrals").await;
+        assert!(inbox.shows(&family.address_line), "{}", inbox.body);
+        assert!(inbox.shows("acknowledge within 24 hours"));
+        let page = mash.get(&format!("/referrals/{referral}")).await;
+        let acknowledged = mash
+            .post(
+                &format!("/referrals/{referral}/events/acknowledge"),
+                &[("csrf", &page.csrf()), ("version", &version(&page))],
+            )
+            .await;
+        assert_eq!(acknowledged.status, 303);
+        assert!(mash.get(&format!("/referrals/{referral}")).await.shows("Acknowledged by MASH"));
+    }
+);
+
+engines!(a_step_down_waits_for_the_case_supervisor_named_on_it, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let (_, chair_email, family) = panel_chair_and_family(&app, true).await;
+    let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
+    app.connect(&lead_email, family.id).await;
+    let supervisor_email = staff_holding(&app, Role::CaseSupervisor, &[&chair_email, &lead_email]);
+    let supervisor_id = app.staff(&supervisor_email).id.to_string();
+    let lead = signed_in(&app, &lead_email).await;
+
+    let unnamed = make_referral(
+        &lead,
+        family.id,
+        &[("route", "step_down"), ("reason", "Stepping down after the plan ended")],
+    )
+    .await;
+    assert_eq!(unnamed.status, 200);
+    assert!(unnamed.shows("Select the case supervisor who will sign off the checklist"));
+    assert!(unnamed.shows("Stepping down after the plan ended"), "what was typed is kept");
+
+    let made = make_referral(
+        &lead,
+        family.id,
+        &[
+            ("route", "step_down"),
+            ("reason", "Stepping down after the plan ended"),
+            ("sign_off_by", supervisor_id.as_str()),
+        ],
+    )
+    .await;
+    let referral = referral_made(&made);
+    let chair = signed_in(&app, &chair_email).await;
+    assert!(
+        !chair.get("/referrals").await.shows(&family.address_line),
+        "not screened before sign-off"
+    );
+
+    let supervisor = signed_in(&app, &supervisor_email).await;
+    let queue = supervisor.get("/referrals").await;
+    assert!(queue.shows(&family.address_line), "{}", queue.body);
+    let page = supervisor.get(&format!("/referrals/{referral}")).await;
+    let incomplete = supervisor
+        .post(
+            &format!("/referrals/{referral}/events/sign_off"),
+            &[("csrf", &page.csrf()), ("version", &version(&page))],
+        )
+        .await;
+    assert_eq!(incomplete.status, 200);
+    assert!(incomplete.shows("The checklist cannot be signed off until it is complete"));
+
+    let mut fields = vec![("csrf".to_owned(), page.csrf()), ("version".to_owned(), version(&page))];
+    for item in domain::referral::Route::StepDown.checklist() {
+        fields.push(("checklist".to_owned(), item.code().to_owned()));
+    }
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let signed = supervisor.post(&format!("/referrals/{referral}/events/sign_off"), &fields).await;
+    assert_eq!(signed.status, 303, "{}", signed.body);
+
+    assert!(
+        chair.get("/referrals").await.shows(&family.address_line),
+        "now in the screening queue"
+    );
+});
