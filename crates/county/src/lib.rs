@@ -16,7 +16,10 @@
 mod county;
 mod family;
 mod names;
+mod referral;
 mod seeded;
+
+pub use referral::{Referral, Stage};
 
 use domain::email::EmailAddress;
 use domain::family::HouseholdRole;
@@ -184,6 +187,8 @@ pub struct Involvement {
     pub lead_professional: Option<UserId>,
     /// Other members of the Team Around the Family.
     pub team: Vec<UserId>,
+    /// Its referrals, oldest first: families at every stage of the pathway.
+    pub referrals: Vec<Referral>,
 }
 
 /// A consent record as MASH took it.
@@ -261,6 +266,7 @@ impl County {
     pub fn family(&self, spec: &Spec, index: usize) -> Option<Family> {
         let mut family = family::generate(&self.localities, spec, index)?;
         family.involvement = family::involvement(self, spec, index, &family);
+        family.involvement.referrals = referral::referrals(self, spec, index, &family.involvement);
         Some(family)
     }
 

@@ -557,3 +557,77 @@ proptest! {
         }
     }
 }
+
+// ---------------------------------------------------------------- referrals
+
+#[test]
+fn the_demo_county_has_families_at_every_stage_of_the_referral_pathway() {
+    use domain::referral::Route;
+    use earlyhelp_county::Stage;
+    let (spec, county) = demo();
+    let referrals: Vec<(Family, earlyhelp_county::Referral)> = county
+        .families(&spec)
+        .flat_map(|f| f.involvement.referrals.clone().into_iter().map(move |r| (f.clone(), r)))
+        .collect();
+    let count = |p: &dyn Fn(&earlyhelp_county::Referral) -> bool| referrals.iter().filter(|(_, r)| p(r)).count();
+    assert!(
+        count(&|r| r.route == Route::MashDecision && r.stage == Stage::AwaitingScreening) >= 5,
+        "new MASH decisions"
+    );
+    assert!(
+        count(&|r| r.route == Route::StepDown && r.stage == Stage::AwaitingSignOff) >= 3,
+        "step-downs awaiting sign-off"
+    );
+    assert!(
+        count(&|r| r.route == Route::StepUp && r.stage == Stage::AwaitingSignOff) >= 1,
+        "step-ups awaiting sign-off"
+    );
+    assert!(count(&|r| matches!(r.stage, Stage::Returned { .. })) >= 1, "returned");
+    assert!(
+        count(&|r| r.urgent && r.stage == Stage::EscalatedToMash) >= 3,
+        "urgent concerns with MASH"
+    );
+    assert!(
+        count(&|r| matches!(r.stage, Stage::AcceptedForPanel { .. })) >= 10,
+        "accepted for panel"
+    );
+    assert!(
+        count(&|r| matches!(r.stage, Stage::Closed { .. })) >= 3,
+        "closed a while ago, so re-referred now"
+    );
+    assert!(
+        referrals
+            .iter()
+            .any(|(f, r)| r.stage == Stage::AwaitingScreening && f.involvement.consent.as_ref().is_some_and(|c| !c.excluded.is_empty())),
+        "a new referral whose consent excludes an organisation"
+    );
+}
+
+#[test]
+fn no_referral_is_made_or_signed_off_by_someone_the_family_excluded() {
+    let (spec, county) = demo();
+    let organisation_of: HashMap<_, _> = county.staff.iter().map(|s| (s.id, s.organisation)).collect();
+    for f in county.families(&spec) {
+        let excluded = f.involvement.consent.as_ref().map(|c| c.excluded.clone()).unwrap_or_default();
+        for r in &f.involvement.referrals {
+            assert!(!excluded.contains(&organisation_of[&r.referred_by]));
+            if let Some(s) = r.sign_off_by {
+                assert!(!excluded.contains(&organisation_of[&s]));
+            }
+        }
+    }
+}
+
+#[test]
+fn step_downs_name_a_case_supervisor_and_step_ups_a_locality_manager() {
+    let (spec, county) = demo();
+    let roles: HashMap<_, _> = county.staff.iter().map(|s| (s.id, s.roles.clone())).collect();
+    for f in county.families(&spec) {
+        for r in &f.involvement.referrals {
+            match r.route.signed_off_by() {
+                Some(role) => assert!(roles[&r.sign_off_by.unwrap()].contains(&role)),
+                None => assert!(r.sign_off_by.is_none()),
+            }
+        }
+    }
+}

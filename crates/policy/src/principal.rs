@@ -68,7 +68,8 @@ pub struct ReferralConnection {
     pub made_one: bool,
     /// They are named to sign off the checklist of one awaiting sign-off.
     pub signs_one_off: bool,
-    /// They chair a panel of the locality where one waits to be screened.
+    /// They chair a panel of the locality where one is with the panels: waiting to be screened,
+    /// or screened and not yet closed (returned, redirected, accepted).
     pub screens_one: bool,
     /// The family has an urgent concern open with MASH (counts only for MASH practitioners).
     pub escalated_to_mash: bool,

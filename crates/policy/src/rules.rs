@@ -202,7 +202,7 @@ pub const RULES: &[Rule] = &[
         effect: Effect::Permit,
         explanation: "While a referral is open, the person who made it, the case supervisor or \
             locality manager named to sign off its checklist, the chairs of the panels of its \
-            locality (while it waits to be screened) and MASH practitioners (while an urgent \
+            locality (from screening until it is closed) and MASH practitioners (while an urgent \
             concern is open) see the family's record.",
     },
     Rule {

@@ -131,6 +131,8 @@ impl Store {
                 .personal(format!("organisations={}; staff={}; panels={}", county.organisations.len(), county.staff.len(), county.panels.len())));
         });
 
+        let organisation_of: std::collections::HashMap<domain::UserId, domain::OrganisationId> =
+            county.staff.iter().map(|st| (st.id, st.organisation)).collect();
         let mut families = county.families(spec).peekable();
         let mut loaded = 0usize;
         while families.peek().is_some() {
@@ -206,6 +208,73 @@ impl Store {
                         let mut q = QueryBuilder::new("INSERT INTO family_panels (family_id, panel_id, since) ");
                         q.push_values(rows, |mut b, (family, panel, since)| {
                             b.push_bind(*family).push_bind(*panel).push_bind(*since);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    let referrals = ReferralRows::replay(county, batch, &organisation_of)?;
+                    for rows in referrals.referrals.chunks(BATCH / 2) {
+                        let mut q = QueryBuilder::new(
+                            "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, \
+                             referred_by, referrer_organisation_id, sign_off_by, checklist, panel_id, meeting_date, escalated_at, \
+                             closed_on, created_at, updated_at) ",
+                        );
+                        q.push_values(rows, |mut b, r| {
+                            b.push_bind(r.id)
+                                .push_bind(r.family)
+                                .push_bind(r.route)
+                                .push_bind(r.locality)
+                                .push_bind(r.urgent)
+                                .push_bind(r.re_referral)
+                                .push_bind(r.status)
+                                .push_bind(&r.state)
+                                .push_bind(r.reason)
+                                .push_bind(r.referred_by)
+                                .push_bind(r.organisation)
+                                .push_bind(r.sign_off_by)
+                                .push_bind(&r.checklist)
+                                .push_bind(r.panel)
+                                .push_bind(r.meeting_date)
+                                .push_bind(r.escalated_at)
+                                .push_bind(r.closed_on)
+                                .push_bind(r.created_at)
+                                .push_bind(r.updated_at);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    for rows in referrals.history.chunks(BATCH) {
+                        let mut q = QueryBuilder::new(
+                            "INSERT INTO referral_history (referral_id, seq, event, from_status, to_status, detail, at, by_user_id) ",
+                        );
+                        q.push_values(rows, |mut b, h| {
+                            b.push_bind(h.referral)
+                                .push_bind(h.seq)
+                                .push_bind(h.event)
+                                .push_bind(h.from)
+                                .push_bind(h.to)
+                                .push_bind(&h.detail)
+                                .push_bind(h.at)
+                                .push_bind(h.by);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    for rows in referrals.sharing.chunks(BATCH / 2) {
+                        let mut q = QueryBuilder::new(
+                            "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_description, purpose, \
+                             lawful_basis, method, decided_by, decided_on, recorded_by, recorded_at) ",
+                        );
+                        q.push_values(rows, |mut b, (id, family, by, on, at, urgent)| {
+                            b.push_bind(*id)
+                                .push_bind(*family)
+                                .push_bind("shared")
+                                .push_bind("Referral: the family's details and the reason for referral")
+                                .push_bind(if *urgent { "MASH (urgent safeguarding concern)" } else { "Early help screening for the family's locality" })
+                                .push_bind(if *urgent { "Safeguarding: an urgent concern sent to MASH" } else { "Early help referral" })
+                                .push_bind(if *urgent { "Vital interests (UK GDPR 6(1)(d))" } else { "Consent" })
+                                .push_bind("earlyhelp referral")
+                                .push_bind(*by)
+                                .push_bind(*on)
+                                .push_bind(*by)
+                                .push_bind(*at);
                         });
                         q.build().execute(&mut *tx).await?;
                     }
@@ -322,5 +391,170 @@ impl Involvement {
             }
         }
         out
+    }
+}
+
+/// The rows a batch of families' referrals become, each replayed through the domain's state
+/// machine (so the demo holds only referrals the rules could have produced).
+#[derive(Default)]
+struct ReferralRows {
+    referrals: Vec<ReferralRow>,
+    history: Vec<HistoryRow>,
+    /// (id, family, decided by, decided on, recorded at, urgent): the sharing each referral was.
+    sharing: Vec<(Uuid, Uuid, Uuid, time::Date, time::OffsetDateTime, bool)>,
+}
+
+struct ReferralRow {
+    id: Uuid,
+    family: Uuid,
+    route: &'static str,
+    locality: Uuid,
+    urgent: bool,
+    re_referral: bool,
+    status: &'static str,
+    state: String,
+    reason: &'static str,
+    referred_by: Uuid,
+    organisation: Option<Uuid>,
+    sign_off_by: Option<Uuid>,
+    checklist: String,
+    panel: Option<Uuid>,
+    meeting_date: Option<time::Date>,
+    escalated_at: Option<time::OffsetDateTime>,
+    closed_on: Option<time::Date>,
+    created_at: time::OffsetDateTime,
+    updated_at: time::OffsetDateTime,
+}
+
+struct HistoryRow {
+    referral: Uuid,
+    seq: i64,
+    event: &'static str,
+    from: &'static str,
+    to: &'static str,
+    detail: String,
+    at: time::OffsetDateTime,
+    by: Uuid,
+}
+
+impl ReferralRows {
+    fn replay(
+        county: &County,
+        families: &[county::Family],
+        organisation_of: &std::collections::HashMap<domain::UserId, domain::OrganisationId>,
+    ) -> Result<Self, StoreError> {
+        use domain::referral::{NewReferral, PanelSlot, PreviousReferral, Referral, ReferralEvent, ReferralState, is_re_referral};
+        let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("synthetic referral: {e}"));
+        // Consent the synthetic families gave covers a referral and panel discussion.
+        let consent = domain::consent::ConsentStanding {
+            early_help_referral: true,
+            panel_discussion: true,
+            ..Default::default()
+        };
+        let mut out = Self::default();
+        for f in families {
+            let chair = county
+                .panels
+                .iter()
+                .find(|p| p.locality == f.locality && !p.chairs.is_empty())
+                .map(|p| p.chairs[0]);
+            let mut previous: Vec<PreviousReferral> = Vec::new();
+            for r in &f.involvement.referrals {
+                let facts = NewReferral {
+                    family: f.id,
+                    route: r.route,
+                    locality: f.locality,
+                    urgent: r.urgent,
+                    re_referral: is_re_referral(&previous, r.made_on),
+                };
+                let mut referral = Referral::restore(r.id, facts, ReferralState::Draft).map_err(|e| corrupt(&e))?;
+                let mut at = crate::engine::db_instant(r.made_on.with_time(time::macros::time!(9:30)).assume_utc());
+                let screener = chair.unwrap_or(r.referred_by);
+                let all_ticked: std::collections::BTreeSet<_> = r.route.checklist().iter().copied().collect();
+                let mut events: Vec<(ReferralEvent<'_>, domain::UserId)> = vec![(ReferralEvent::Submit, r.referred_by)];
+                let signed = !r.route.checklist().is_empty() && !matches!(r.stage, county::Stage::AwaitingSignOff);
+                if signed {
+                    events.push((ReferralEvent::SignOff { completed: &all_ticked }, r.sign_off_by.unwrap_or(screener)));
+                }
+                let (panel, meeting_date, closed_on) = match r.stage {
+                    county::Stage::Returned { reason } => {
+                        events.push((ReferralEvent::Return { reason }, screener));
+                        (None, None, None)
+                    }
+                    county::Stage::AcceptedForPanel { panel, meeting } => {
+                        events.push((
+                            ReferralEvent::Accept {
+                                slot: PanelSlot::ProposedDate(meeting),
+                                consent: &consent,
+                            },
+                            screener,
+                        ));
+                        (Some(panel.0), Some(meeting), None)
+                    }
+                    county::Stage::Closed { on } => {
+                        events.push((
+                            ReferralEvent::Accept {
+                                slot: PanelSlot::ProposedDate(on),
+                                consent: &consent,
+                            },
+                            screener,
+                        ));
+                        events.push((ReferralEvent::Close, screener));
+                        (None, Some(on), Some(on))
+                    }
+                    county::Stage::AwaitingSignOff | county::Stage::AwaitingScreening | county::Stage::EscalatedToMash => {
+                        (None, None, None)
+                    }
+                };
+                for (seq, (event, by)) in events.into_iter().enumerate() {
+                    let (next, entry) = referral.apply(event, at, by).map_err(|e| corrupt(&e))?;
+                    out.history.push(HistoryRow {
+                        referral: r.id.0,
+                        seq: i64::try_from(seq).unwrap_or(0) + 1,
+                        event: entry.event.code(),
+                        from: entry.from.code(),
+                        to: entry.to.code(),
+                        detail: serde_json::to_string(&entry.to).map_err(|e| corrupt(&e))?,
+                        at,
+                        by: by.0,
+                    });
+                    referral = next;
+                    at += time::Duration::hours(26);
+                }
+                let created_at = crate::engine::db_instant(r.made_on.with_time(time::macros::time!(9:30)).assume_utc());
+                out.sharing
+                    .push((Uuid::now_v7(), f.id.0, r.referred_by.0, r.made_on, created_at, r.urgent));
+                out.referrals.push(ReferralRow {
+                    id: r.id.0,
+                    family: f.id.0,
+                    route: r.route.code(),
+                    locality: f.locality.0,
+                    urgent: referral.is_urgent(),
+                    re_referral: referral.is_re_referral(),
+                    status: referral.state().code(),
+                    state: serde_json::to_string(referral.state()).map_err(|e| corrupt(&e))?,
+                    reason: r.reason,
+                    referred_by: r.referred_by.0,
+                    organisation: organisation_of.get(&r.referred_by).map(|o| o.0),
+                    sign_off_by: r.sign_off_by.map(|u| u.0),
+                    checklist: if signed {
+                        all_ticked.iter().map(|c| c.code()).collect::<Vec<_>>().join(" ")
+                    } else {
+                        String::new()
+                    },
+                    panel,
+                    meeting_date,
+                    escalated_at: referral.is_urgent().then_some(created_at),
+                    closed_on,
+                    created_at,
+                    updated_at: at,
+                });
+                previous.push(PreviousReferral {
+                    created_on: r.made_on,
+                    closed_on,
+                });
+            }
+        }
+        Ok(out)
     }
 }

@@ -80,9 +80,12 @@ const REFERRED: &str = "EXISTS (SELECT 1 FROM referrals r WHERE r.family_id = f.
 const SIGNS_OFF: &str =
     "EXISTS (SELECT 1 FROM referrals r WHERE r.family_id = f.id AND r.sign_off_by = $1 AND r.status = 'awaiting_sign_off')";
 
-/// The asker chairs a panel of the locality where one of its referrals waits to be screened.
+/// The asker chairs a panel of the locality where one of its referrals is with the panels: waiting
+/// to be screened, or screened and not yet closed (returned, redirected, accepted), so a chair
+/// still sees what they decided.
 const SCREENS: &str = "EXISTS (SELECT 1 FROM referrals r JOIN panels p ON p.locality_id = r.locality_id \
-     JOIN panel_chairs pc ON pc.panel_id = p.id WHERE r.family_id = f.id AND r.status = 'awaiting_screening' AND pc.user_id = $1)";
+     JOIN panel_chairs pc ON pc.panel_id = p.id WHERE r.family_id = f.id \
+     AND r.status IN ('awaiting_screening', 'returned', 'redirected', 'accepted_for_panel') AND pc.user_id = $1)";
 
 /// The family has an urgent concern, or a referral redirected to MASH, open with MASH.
 const WITH_MASH: &str = "EXISTS (SELECT 1 FROM referrals r WHERE r.family_id = f.id \

@@ -294,6 +294,13 @@ async fn referral_page(
             }
         }
     }
+    // The decision the person came to make first; escalating to MASH, a warning, last.
+    actions.sort_by_key(|k| match k {
+        EventKind::Accept | EventKind::SignOff | EventKind::Acknowledge | EventKind::Submit => 0,
+        EventKind::Return | EventKind::Redirect => 1,
+        EventKind::Close | EventKind::Withdraw => 2,
+        EventKind::Escalate => 3,
+    });
     let panels = if actions.contains(&EventKind::Accept) {
         let locality = state.store.referral_locality(id).await?.ok_or(AppError::NotFound)?;
         state.store.screening_panels(&who.principal, locality).await?
