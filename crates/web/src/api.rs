@@ -394,6 +394,321 @@ pub async fn family(
     }))
 }
 
+/// One referral, as lists show it.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralEntry {
+    /// Referral id.
+    pub id: String,
+    /// Its family's id.
+    pub family_id: String,
+    /// Route code: `mash_decision`, `step_down`, `step_up` or `stuck`.
+    pub route: String,
+    /// Status code, e.g. `awaiting_screening`, `escalated_to_mash`, `accepted_for_panel`.
+    pub status: String,
+    /// An urgent safeguarding concern (with MASH, never on a panel agenda).
+    pub urgent: bool,
+    /// The family was referred within the last twelve months.
+    pub re_referral: bool,
+    /// The locality it is allocated to.
+    pub locality: String,
+    /// Who made it.
+    pub referred_by: String,
+    /// When it was made (RFC 3339).
+    pub created_at: String,
+    /// The panel meeting it is accepted for (YYYY-MM-DD).
+    pub meeting_date: Option<String>,
+}
+
+impl From<store::referrals::ReferralSummary> for ReferralEntry {
+    fn from(r: store::referrals::ReferralSummary) -> Self {
+        Self {
+            id: r.id.to_string(),
+            family_id: r.family_id.to_string(),
+            route: r.route.code().to_owned(),
+            status: r.status.code().to_owned(),
+            urgent: r.urgent,
+            re_referral: r.re_referral,
+            locality: r.locality,
+            referred_by: r.referred_by,
+            created_at: rfc3339(r.created_at),
+            meeting_date: r.meeting_date.map(|d| d.to_string()),
+        }
+    }
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// One change in a referral's history.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralHistoryItem {
+    /// Event code.
+    pub event: String,
+    /// Status left.
+    pub from: String,
+    /// Status entered.
+    pub to: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Who.
+    pub by: String,
+}
+
+/// One referral in full.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralDetail {
+    /// What lists show.
+    #[serde(flatten)]
+    pub summary: ReferralEntry,
+    /// The referrer's words.
+    pub reason: String,
+    /// The panel it was accepted for.
+    pub panel: Option<String>,
+    /// The version to send with a change.
+    pub version: i64,
+    /// Event codes the referral's state allows (the policy decides who may fire them).
+    pub allowed_events: Vec<String>,
+    /// Every change, oldest first.
+    pub history: Vec<ReferralHistoryItem>,
+}
+
+/// A new referral. Unknown fields are refused.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewReferralRequest {
+    /// `mash_decision`, `step_down`, `step_up` or `stuck`.
+    pub route: String,
+    /// Why, and what help the family needs.
+    pub reason: String,
+    /// An urgent safeguarding concern: it goes to MASH at once.
+    #[serde(default)]
+    pub urgent: bool,
+    /// For a step-down or step-up: the account id of the case supervisor or locality manager
+    /// who signs the checklist off.
+    #[serde(default)]
+    pub sign_off_by: Option<String>,
+}
+
+/// Something to happen to a referral. Unknown fields are refused.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReferralEventRequest {
+    /// Event code: `submit`, `sign_off`, `escalate`, `acknowledge`, `accept`, `return`,
+    /// `redirect`, `withdraw` or `close`.
+    pub event: String,
+    /// The `version` read; a referral changed since is refused with 409.
+    pub version: i64,
+    /// Why (return, withdraw).
+    #[serde(default)]
+    pub reason: String,
+    /// Details (redirect).
+    #[serde(default)]
+    pub note: String,
+    /// Where (redirect): `mash`, `childrens_social_care`, `another_locality`, `universal_service`, `other`.
+    #[serde(default)]
+    pub to: String,
+    /// The locality id, when redirected to another locality's panel.
+    #[serde(default)]
+    pub locality: String,
+    /// The meeting (accept): `<panel id>/<YYYY-MM-DD>`.
+    #[serde(default)]
+    pub meeting: String,
+    /// Checklist item codes ticked (sign_off).
+    #[serde(default)]
+    pub checklist: Vec<String>,
+}
+
+/// The referral's id, once made.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralCreated {
+    /// Referral id.
+    pub id: String,
+}
+
+/// Turns the refusals a person could put right into one 400 problem.
+fn unprocessable(errors: crate::forms::FormErrors) -> ApiError {
+    let text: Vec<String> = errors.0.into_iter().map(|(field, message)| format!("{field}: {message}")).collect();
+    ApiError(AppError::BadRequest(text.join("; ")))
+}
+
+/// A family's referrals, newest first.
+#[utoipa::path(get, path = "/api/v1/families/{id}/referrals", tag = "referrals", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Family id")),
+    responses((status = 200, body = Vec<ReferralEntry>), (status = 401), (status = 403)))]
+pub async fn family_referrals(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<Vec<ReferralEntry>>, ApiError> {
+    let id: domain::FamilyId = id.parse().unwrap_or(domain::FamilyId(uuid::Uuid::nil()));
+    let permit = state
+        .require_family(&caller.principal, policy::ViewFamily, id, &caller.address)
+        .await?;
+    let list = state.store.family_referrals(&permit).await?;
+    state
+        .store
+        .log_system_sharing(id, &api_sharing(&state, &caller, "Referrals: routes and status"))
+        .await?;
+    Ok(Json(list.into_iter().map(ReferralEntry::from).collect()))
+}
+
+/// The sharing-log entry for an API read by an agency's case system.
+fn api_sharing(state: &AppState, caller: &ApiCaller, what: &str) -> store::families::NewSharingEntry {
+    store::families::NewSharingEntry {
+        decision: store::families::SharingDecision::Shared,
+        data_categories: what.to_owned(),
+        recipient_organisation: Some(caller.account.organisation_id),
+        recipient_user: Some(caller.account.id),
+        recipient_description: format!(
+            "{} (case system, as {})",
+            caller.account.organisation_name,
+            caller.account.full_name()
+        ),
+        purpose: "Read by the agency's case system through the API".into(),
+        lawful_basis: "As the family's consent and the Information Sharing Agreement allow".into(),
+        method: "api".into(),
+        decided_on: state.store.clock().today(),
+    }
+}
+
+async fn referral_detail(state: &AppState, caller: &ApiCaller, id: domain::ReferralId) -> Result<ReferralDetail, ApiError> {
+    let family = state
+        .store
+        .referral_family(id)
+        .await?
+        .unwrap_or(domain::FamilyId(uuid::Uuid::nil()));
+    let permit = state
+        .require_family(&caller.principal, policy::ViewFamily, family, &caller.address)
+        .await?;
+    let r = state
+        .store
+        .view_referral(&permit, id, &caller.address)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    state
+        .store
+        .log_system_sharing(family, &api_sharing(state, caller, "Referral: reason, status and history"))
+        .await?;
+    Ok(ReferralDetail {
+        summary: r.summary.into(),
+        reason: r.reason,
+        panel: r.panel,
+        version: r.version,
+        allowed_events: r.allowed_events.iter().map(|e| e.code().to_owned()).collect(),
+        history: r
+            .history
+            .into_iter()
+            .map(|h| ReferralHistoryItem {
+                event: h.event.code().to_owned(),
+                from: h.from.code().to_owned(),
+                to: h.to.code().to_owned(),
+                at: rfc3339(h.at),
+                by: h.by,
+            })
+            .collect(),
+    })
+}
+
+/// One referral with its history. The read is audited and written to the family's sharing log.
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Referral id")),
+    responses((status = 200, body = ReferralDetail), (status = 401), (status = 403)))]
+pub async fn referral(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<ReferralDetail>, ApiError> {
+    let id: domain::ReferralId = id.parse().unwrap_or(domain::ReferralId(uuid::Uuid::nil()));
+    Ok(Json(referral_detail(&state, &caller, id).await?))
+}
+
+/// Makes a referral for a family, as the form does: the route must be one the policy allows
+/// the calling account; an urgent concern goes to MASH at once.
+#[utoipa::path(post, path = "/api/v1/families/{id}/referrals", tag = "referrals", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Family id")),
+    request_body = NewReferralRequest,
+    responses((status = 201, body = ReferralCreated), (status = 400), (status = 401), (status = 403)))]
+pub async fn make_referral(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Result<Json<NewReferralRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let id: domain::FamilyId = id.parse().unwrap_or(domain::FamilyId(uuid::Uuid::nil()));
+    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let mut errors = crate::forms::FormErrors::default();
+    let route = errors.check(
+        "route",
+        req.route
+            .parse::<domain::referral::Route>()
+            .map_err(|_| "Give the route: mash_decision, step_down, step_up or stuck"),
+    );
+    let reason = errors.check("reason", domain::referral::ReferralReason::parse(&req.reason));
+    let sign_off_by = match req.sign_off_by.as_deref().map(str::parse::<domain::UserId>) {
+        Some(Err(_)) => {
+            errors.add("sign_off_by", "Give the account id of the person who signs the checklist off");
+            None
+        }
+        Some(Ok(u)) => Some(u),
+        None => None,
+    };
+    let (Some(route), Some(reason), true) = (route, reason, errors.is_empty()) else {
+        return Err(unprocessable(errors));
+    };
+    let permit = state.require_new_referral(&caller.principal, id, route, &caller.address).await?;
+    let details = store::referrals::ReferralDetails {
+        reason,
+        urgent: req.urgent,
+        sign_off_by,
+    };
+    match state.store.make_referral(&permit, &details, &caller.address).await {
+        Ok(referral) => Ok((axum::http::StatusCode::CREATED, Json(ReferralCreated { id: referral.to_string() })).into_response()),
+        Err(e) => {
+            crate::pages::referrals::errors_from(&mut errors, e)?;
+            Err(unprocessable(errors))
+        }
+    }
+}
+
+/// Moves a referral on by one event, with the `version` read. Who may fire which event is the
+/// same policy as the pages; whether the referral's state allows it is the same state machine.
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/events", tag = "referrals", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Referral id")),
+    request_body = ReferralEventRequest,
+    responses((status = 200, body = ReferralDetail), (status = 400), (status = 401), (status = 403), (status = 409)))]
+pub async fn referral_event(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Result<Json<ReferralEventRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Json<ReferralDetail>, ApiError> {
+    let id: domain::ReferralId = id.parse().unwrap_or(domain::ReferralId(uuid::Uuid::nil()));
+    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let kind: domain::referral::EventKind = req
+        .event
+        .parse()
+        .map_err(|e: domain::referral::UnknownEventKind| AppError::BadRequest(e.to_string()))?;
+    let permit = state.require_referral_change(&caller.principal, id, kind, &caller.address).await?;
+    let fields = crate::pages::referrals::ChangeForm {
+        version: req.version,
+        reason: req.reason,
+        note: req.note,
+        to: req.to,
+        locality: req.locality,
+        meeting: req.meeting,
+    };
+    let mut errors = crate::forms::FormErrors::default();
+    let Some(change) = crate::pages::referrals::change_input(kind, &fields, &req.checklist, &mut errors) else {
+        return Err(unprocessable(errors));
+    };
+    if let Err(e) = state.store.change_referral(&permit, &change, fields.version, &caller.address).await {
+        crate::pages::referrals::errors_from(&mut errors, e)?;
+        return Err(unprocessable(errors));
+    }
+    Ok(Json(referral_detail(&state, &caller, id).await?))
+}
+
 struct BearerAuth;
 
 impl utoipa::Modify for BearerAuth {
@@ -412,8 +727,9 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Early Help API", description = "For agency systems of Information Sharing Agreement signatories. Tokens are issued with `earlyhelp token create --user EMAIL`; every call is decided by the same access policy as the pages. A token acts as its account without a second factor, so administrative actions are never open to it."),
-    paths(me, organisations, panels, families, search_families, family),
-    components(schemas(Me, OrganisationEntry, PanelEntry, FamilyEntry, FamilyList, FamilySearchRequest, PersonEntry, FamilyDetail)),
+    paths(me, organisations, panels, families, search_families, family, family_referrals, make_referral, referral, referral_event),
+    components(schemas(Me, OrganisationEntry, PanelEntry, FamilyEntry, FamilyList, FamilySearchRequest, PersonEntry, FamilyDetail,
+        ReferralEntry, ReferralDetail, ReferralHistoryItem, NewReferralRequest, ReferralEventRequest, ReferralCreated)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -428,6 +744,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/families", get(families))
         .route("/api/v1/families/search", axum::routing::post(search_families))
         .route("/api/v1/families/{id}", get(family))
+        .route("/api/v1/families/{id}/referrals", get(family_referrals).post(make_referral))
+        .route("/api/v1/referrals/{id}", get(referral))
+        .route("/api/v1/referrals/{id}/events", axum::routing::post(referral_event))
 }
 
 async fn openapi_json() -> Response {

@@ -356,3 +356,95 @@ engines!(a_step_down_waits_for_the_case_supervisor_named_on_it, |db| async move 
         "now in the screening queue"
     );
 });
+
+async fn token_for(app: &TestApp, email: &str) -> String {
+    let token = web::session::new_token();
+    app.store
+        .create_api_token_from_console(
+            app.staff(email).id,
+            "case system",
+            &web::session::token_digest(&token),
+            app.store.now() + time::Duration::days(30),
+        )
+        .await
+        .unwrap();
+    token
+}
+
+engines!(
+    an_agency_system_refers_a_family_it_works_with_and_follows_the_referral,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (_, chair_email, family) = panel_chair_and_family(&app, true).await;
+        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
+        app.connect(&lead_email, family.id).await;
+        let token = token_for(&app, &lead_email).await;
+        let b = app.browser();
+        let path = format!("/api/v1/families/{}/referrals", family.id);
+
+        // A body with a field the API does not know is refused, and makes nothing.
+        let extra = b
+            .post_json_with_token(
+                &path,
+                &serde_json::json!({ "route": "stuck", "reason": "Plan stalled", "panel": "any" }),
+                &token,
+            )
+            .await;
+        assert_eq!(extra.status, 400);
+        let blank = b
+            .post_json_with_token(&path, &serde_json::json!({ "route": "stuck", "reason": "  " }), &token)
+            .await;
+        assert_eq!(blank.status, 400);
+        assert!(blank.body.contains("Enter why you are referring the family"), "{}", blank.body);
+        let listed: serde_json::Value = serde_json::from_str(&b.get_with_token(&path, &token).await.body).unwrap();
+        assert_eq!(listed.as_array().unwrap().len(), 0);
+
+        let made = b
+            .post_json_with_token(
+                &path,
+                &serde_json::json!({ "route": "stuck", "reason": "The plan has stalled" }),
+                &token,
+            )
+            .await;
+        assert_eq!(made.status, 201, "{}", made.body);
+        let id = serde_json::from_str::<serde_json::Value>(&made.body).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let detail: serde_json::Value =
+            serde_json::from_str(&b.get_with_token(&format!("/api/v1/referrals/{id}"), &token).await.body).unwrap();
+        assert_eq!(detail["status"], "awaiting_screening");
+        assert_eq!(detail["history"][0]["event"], "submit");
+
+        // The referrer may withdraw it, but not accept it for a panel: that is the chair's.
+        let events = format!("/api/v1/referrals/{id}/events");
+        let accept = b
+            .post_json_with_token(
+                &events,
+                &serde_json::json!({ "event": "accept", "version": detail["version"], "meeting": "x/2026-12-08" }),
+                &token,
+            )
+            .await;
+        assert_eq!(accept.status, 403);
+        let stale = b
+            .post_json_with_token(
+                &events,
+                &serde_json::json!({ "event": "withdraw", "version": 99, "reason": "Family moved" }),
+                &token,
+            )
+            .await;
+        assert_eq!(stale.status, 409, "a change against an old version is refused");
+        let withdrawn = b
+            .post_json_with_token(
+                &events,
+                &serde_json::json!({ "event": "withdraw", "version": detail["version"], "reason": "The family moved away" }),
+                &token,
+            )
+            .await;
+        assert_eq!(withdrawn.status, 200, "{}", withdrawn.body);
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&withdrawn.body).unwrap()["status"],
+            "withdrawn"
+        );
+    }
+);

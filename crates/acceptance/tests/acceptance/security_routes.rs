@@ -123,6 +123,10 @@ const ROUTES: &[Route] = &[
     get("/api/v1/families", As::Agency),
     post("/api/v1/families/search", false, As::Agency),
     get("/api/v1/families/{id}", As::Agency),
+    get("/api/v1/families/{id}/referrals", As::Agency),
+    post("/api/v1/families/{id}/referrals", true, As::Agency),
+    get("/api/v1/referrals/{id}", As::Agency),
+    post("/api/v1/referrals/{id}/events", true, As::Agency),
     get("/healthz", As::Visitor),
     get("/readyz", As::Visitor),
     get("/assets/{*path}", As::Visitor),
@@ -307,7 +311,7 @@ impl World {
             self.organisation.to_string()
         } else if route.path.starts_with("/people/") {
             self.person.to_string()
-        } else if route.path.starts_with("/referrals/") {
+        } else if route.path.starts_with("/referrals/") || route.path.starts_with("/api/v1/referrals/") {
             self.referral.clone()
         } else {
             self.grant.clone()
@@ -407,6 +411,8 @@ engines!(every_route_sends_the_security_headers, |db| async move {
         // Each is called as someone who reaches the route itself, not a sign-in redirect.
         let expected: &[u16] = match route.method {
             Method::Get => &[200],
+            // A state-changing call with a body it does not understand is refused, changing nothing.
+            Method::Post if route.who == As::Agency && route.changes_state => &[400],
             Method::Post if route.who == As::Agency => &[200],
             Method::Post => &[403],
         };
@@ -783,6 +789,26 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
             world
                 .visitor
                 .get_with_token(&format!("/api/v1/families/{}", f.id), &world.token)
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /api/v1/families/{}/referrals", f.id),
+            world
+                .visitor
+                .get_with_token(&format!("/api/v1/families/{}/referrals", f.id), &world.token)
+                .await,
+            Some(f),
+        );
+        check(
+            format!("POST /api/v1/families/{}/referrals", f.id),
+            world
+                .visitor
+                .post_json_with_token(
+                    &format!("/api/v1/families/{}/referrals", f.id),
+                    &serde_json::json!({ "route": "step_down", "reason": "Needs support with routines" }),
+                    &world.token,
+                )
                 .await,
             Some(f),
         );

@@ -132,7 +132,7 @@ pub async fn create(
 }
 
 /// Puts a refusal the person can act on beside its field; anything else is an error page.
-fn errors_from(errors: &mut FormErrors, e: ReferralWriteError) -> Result<(), AppError> {
+pub(crate) fn errors_from(errors: &mut FormErrors, e: ReferralWriteError) -> Result<(), AppError> {
     match e {
         ReferralWriteError::Refused(r) => errors.add("event", r.to_string()),
         ReferralWriteError::Input { field, message } => errors.add(field, message),
@@ -251,19 +251,24 @@ fn state_detail(state: &ReferralState, page: &ReferralPage) -> String {
 /// What any of the action forms may send.
 #[derive(Deserialize, Default, Clone)]
 pub struct ChangeForm {
+    /// The version of the referral the person read.
     #[serde(default)]
-    version: i64,
+    pub version: i64,
+    /// Why (return, withdraw).
     #[serde(default)]
-    reason: String,
+    pub reason: String,
+    /// Details (redirect).
     #[serde(default)]
-    note: String,
+    pub note: String,
+    /// Where to (redirect): a redirect target code.
     #[serde(default)]
-    to: String,
+    pub to: String,
+    /// Which locality, when redirected to another locality's panel.
     #[serde(default)]
-    locality: String,
-    /// "<panel id>/<YYYY-MM-DD>".
+    pub locality: String,
+    /// "<panel id>/<YYYY-MM-DD>" (accept).
     #[serde(default)]
-    meeting: String,
+    pub meeting: String,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -371,29 +376,49 @@ pub async fn change(
     let f = form.value;
     let permit = state.require_referral_change(&who.principal, id, kind, &who.address).await?;
     let mut errors = FormErrors::default();
-    let change = match kind {
+    let change = change_input(kind, &f, &ticked, &mut errors);
+    if let Some(change) = change {
+        match state.store.change_referral(&permit, &change, f.version, &who.address).await {
+            Ok(()) => return Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
+            Err(e) => errors_from(&mut errors, e)?,
+        }
+    }
+    let errors = FormErrors(
+        errors
+            .0
+            .into_iter()
+            .map(|(field, message)| (anchor(kind, field), message))
+            .collect(),
+    );
+    referral_page(&state, &who, id, errors, Some(kind), f, &ticked).await
+}
+
+/// The change a person asks for, from the fields a form or a JSON body sends: the one place
+/// both turn text into a [`ReferralChangeInput`]. `None`, with `errors` filled in, when a field
+/// cannot be read.
+pub(crate) fn change_input(kind: EventKind, f: &ChangeForm, ticked: &[String], errors: &mut FormErrors) -> Option<ReferralChangeInput> {
+    match kind {
         EventKind::Submit => Some(ReferralChangeInput::Submit),
         EventKind::SignOff => Some(ReferralChangeInput::SignOff {
             completed: ticked.iter().filter_map(|t| t.parse::<ChecklistItem>().ok()).collect(),
         }),
         EventKind::Escalate => Some(ReferralChangeInput::Escalate),
         EventKind::Acknowledge => Some(ReferralChangeInput::Acknowledge),
-        EventKind::Accept => match f.meeting.split_once('/') {
-            Some((panel, date)) => match (
-                panel.parse(),
-                time::Date::parse(date, &time::format_description::well_known::Iso8601::DATE),
-            ) {
-                (Ok(panel), Ok(date)) => Some(ReferralChangeInput::Accept { panel, date }),
-                _ => {
+        EventKind::Accept => {
+            let parsed = f.meeting.split_once('/').and_then(|(panel, date)| {
+                Some((
+                    panel.parse().ok()?,
+                    time::Date::parse(date, &time::format_description::well_known::Iso8601::DATE).ok()?,
+                ))
+            });
+            match parsed {
+                Some((panel, date)) => Some(ReferralChangeInput::Accept { panel, date }),
+                None => {
                     errors.add("meeting", "Select the meeting to discuss the family at");
                     None
                 }
-            },
-            None => {
-                errors.add("meeting", "Select the meeting to discuss the family at");
-                None
             }
-        },
+        }
         EventKind::Return => Some(ReferralChangeInput::Return { reason: f.reason.clone() }),
         EventKind::Redirect => {
             let locality = f.locality.parse::<LocalityId>().ok();
@@ -411,21 +436,7 @@ pub async fn change(
         }
         EventKind::Withdraw => Some(ReferralChangeInput::Withdraw { reason: f.reason.clone() }),
         EventKind::Close => Some(ReferralChangeInput::Close),
-    };
-    if let Some(change) = change {
-        match state.store.change_referral(&permit, &change, f.version, &who.address).await {
-            Ok(()) => return Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
-            Err(e) => errors_from(&mut errors, e)?,
-        }
     }
-    let errors = FormErrors(
-        errors
-            .0
-            .into_iter()
-            .map(|(field, message)| (anchor(kind, field), message))
-            .collect(),
-    );
-    referral_page(&state, &who, id, errors, Some(kind), f, &ticked).await
 }
 
 /// Where on the referral page an error belongs: each action has its own form, so the same
