@@ -125,6 +125,15 @@ system_action!(
     /// Search and export the sharing log across families and organisations.
     ViewSharingLog on Service
 );
+system_action!(
+    /// Record a new family (household) and its address.
+    RecordFamily on Service
+);
+system_action!(
+    /// Look for a person across every family the asker's organisation is not excluded from,
+    /// before a duplicate is made ("tell it once" at the front door).
+    FindPeopleAcrossFamilies on Service
+);
 
 macro_rules! family_action {
     ($(#[$doc:meta])* $name:ident) => {
@@ -161,6 +170,10 @@ family_action!(
 family_action!(
     /// Record a family's consent, or its withdrawal.
     RecordConsent
+);
+family_action!(
+    /// Add a person to a family, or correct one.
+    RecordPerson
 );
 
 /// Approve one organisation's application, renew or withdraw its signature, change its
@@ -225,7 +238,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 20] = [
+pub const ALL_ACTIONS: [&str; 23] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -246,4 +259,7 @@ pub const ALL_ACTIONS: [&str; 20] = [
     ViewSharingLog::NAME,
     MakeReferral::NAME,
     ChangeReferral::NAME,
+    RecordFamily::NAME,
+    RecordPerson::NAME,
+    FindPeopleAcrossFamilies::NAME,
 ];

@@ -402,6 +402,7 @@ fn family_context(r: &Relationship) -> Vec<(String, RestrictedExpression)> {
         ("works_with_family".to_owned(), RestrictedExpression::new_bool(r.works_with_family)),
         ("panel".to_owned(), RestrictedExpression::new_string(r.panel.code().to_owned())),
         ("break_glass".to_owned(), RestrictedExpression::new_bool(r.break_glass)),
+        ("recorded_family".to_owned(), RestrictedExpression::new_bool(r.recorded_it)),
         ("made_referral".to_owned(), RestrictedExpression::new_bool(r.referrals.made_one)),
         (
             "signs_off_referral".to_owned(),
@@ -462,9 +463,9 @@ fn load_policies() -> Result<PolicySet, PolicyError> {
 mod tests {
     use super::*;
     use crate::actions::{
-        ApplyToJoin, AuthoriseConsentOverride, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers,
-        OpenBreakGlass, RecordConsent, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
-        ViewPanels, ViewSharingLog, ViewStaffDirectory,
+        ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation, ManageOrganisations,
+        ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReviewBreakGlass,
+        ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -495,6 +496,9 @@ mod tests {
             system(ViewAuditLog),
             system(ReviewBreakGlass),
             system(ViewSharingLog),
+            system(RecordFamily),
+            system(FindPeopleAcrossFamilies),
+            (RecordPerson::NAME, Resource::Family(family)),
             (ViewFamily::NAME, Resource::Family(family)),
             (RecordSharing::NAME, Resource::Family(family)),
             (OpenBreakGlass::NAME, Resource::Family(family)),
@@ -602,6 +606,7 @@ mod tests {
                 works_with_family: true,
                 panel: PanelRelationship::Invited,
                 break_glass: true,
+                recorded_it: true,
                 referrals: crate::ReferralConnection {
                     made_one: true,
                     signs_one_off: true,

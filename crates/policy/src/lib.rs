@@ -57,10 +57,10 @@ mod principal;
 pub mod rules;
 
 pub use actions::{
-    ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, IssueApiToken, MakeReferral,
-    ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction, RecordConsent,
-    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SystemAction, ViewAuditLog, ViewFamily, ViewFamilyList,
-    ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies, IssueApiToken,
+    MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction,
+    RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SystemAction,
+    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

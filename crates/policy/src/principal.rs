@@ -55,6 +55,8 @@ pub struct Relationship {
     pub panel: PanelRelationship,
     /// They hold unexpired break-glass access to this family.
     pub break_glass: bool,
+    /// They recorded the family (entered what is held about it).
+    pub recorded_it: bool,
     /// Their part in the family's open referrals.
     pub referrals: ReferralConnection,
 }

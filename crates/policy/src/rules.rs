@@ -198,6 +198,32 @@ pub const RULES: &[Rule] = &[
             its withdrawal, for families they work with or whose case their panel holds.",
     },
     Rule {
+        id: "whoever-recorded-the-family-sees-it",
+        effect: Effect::Permit,
+        explanation: "The person who recorded a family (MASH at the front door, usually) sees \
+            what they entered about it.",
+    },
+    Rule {
+        id: "mash-and-lead-professionals-record-families",
+        effect: Effect::Permit,
+        explanation: "MASH practitioners and lead professionals record new families and their \
+            addresses.",
+    },
+    Rule {
+        id: "people-who-know-the-family-record-its-people",
+        effect: Effect::Permit,
+        explanation: "People are added to a family, or corrected, by MASH practitioners, lead \
+            professionals, chairs and business support who work with the family, whose panel \
+            holds its case, or who recorded or referred it.",
+    },
+    Rule {
+        id: "mash-finds-people-across-families",
+        effect: Effect::Permit,
+        explanation: "Before a new person is recorded, MASH practitioners check every family \
+            their organisation is not excluded from for the same person, so that families tell \
+            their story once. Only names, dates of birth and postcodes are shown.",
+    },
+    Rule {
         id: "people-handling-a-referral-see-the-family",
         effect: Effect::Permit,
         explanation: "While a referral is open, the person who made it, the case supervisor or \

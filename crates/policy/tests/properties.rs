@@ -47,6 +47,7 @@ fn relationship() -> impl Strategy<Value = Relationship> {
                 works_with_family,
                 panel,
                 break_glass,
+                recorded_it: made_one && signs_one_off,
                 referrals: earlyhelp_policy::ReferralConnection {
                     made_one,
                     signs_one_off,

@@ -72,6 +72,9 @@ const PANEL_INVITED: &str = "EXISTS (SELECT 1 FROM case_invitations ci JOIN fami
 /// The family's consent excludes the asker's organisation.
 const EXCLUDED: &str = "EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = f.id AND x.organisation_id = $2)";
 
+/// The asker recorded the family.
+const RECORDED: &str = "COALESCE(f.created_by = $1, FALSE)";
+
 /// The asker made one of the family's open referrals.
 const REFERRED: &str = "EXISTS (SELECT 1 FROM referrals r WHERE r.family_id = f.id AND r.referred_by = $1 \
      AND r.status NOT IN ('withdrawn', 'closed'))";
@@ -339,10 +342,10 @@ impl Store {
     pub async fn family_facts(&self, who: &Principal, family: FamilyId) -> Result<Option<FamilyFacts>, StoreError> {
         let sql = format!(
             "SELECT {WORKS_WITH} AS works, {PANEL_CORE} AS core, {PANEL_INVITED} AS invited, {BREAK_GLASS} AS glass, \
-             {REFERRED}, {SIGNS_OFF}, {SCREENS}, {WITH_MASH} FROM families f WHERE f.id = $4"
+             {REFERRED}, {SIGNS_OFF}, {SCREENS}, {WITH_MASH}, {RECORDED} FROM families f WHERE f.id = $4"
         );
         let now = self.now();
-        type Flags = (bool, bool, bool, bool, bool, bool, bool, bool);
+        type Flags = (bool, bool, bool, bool, bool, bool, bool, bool, bool);
         let (row, excluded): (Option<Flags>, Vec<(Uuid,)>) = read!(self, db => {
             let row = sqlx::query_as(&sql).bind(who.user.0).bind(who.organisation.0).bind(now).bind(family.0).fetch_optional(db).await?;
             let excluded = sqlx::query_as("SELECT organisation_id FROM family_exclusions WHERE family_id = $1")
@@ -352,10 +355,11 @@ impl Store {
             (row, excluded)
         });
         Ok(row.map(
-            |(works, core, invited, glass, made_one, signs_one_off, screens_one, escalated_to_mash)| FamilyFacts {
+            |(works, core, invited, glass, made_one, signs_one_off, screens_one, escalated_to_mash, recorded_it)| FamilyFacts {
                 id: family,
                 excluded_organisations: excluded.into_iter().map(|(o,)| OrganisationId(o)).collect(),
                 relationship: Relationship {
+                    recorded_it,
                     referrals: ReferralConnection {
                         made_one,
                         signs_one_off,
@@ -394,7 +398,7 @@ impl Store {
             .map(|s| format!("{}%", like_escape(&s)));
         let filter = format!(
             "FROM families f JOIN localities l ON l.id = f.locality_id \
-             WHERE NOT {EXCLUDED} AND ({WORKS_WITH} OR {PANEL_CORE} OR {PANEL_INVITED} OR {REFERRED} \
+             WHERE NOT {EXCLUDED} AND ({WORKS_WITH} OR {PANEL_CORE} OR {PANEL_INVITED} OR {REFERRED} OR {RECORDED} \
                   OR ($8 AND {SIGNS_OFF}) OR ($9 AND {SCREENS}) OR ($10 AND {WITH_MASH})) \
              AND ($4 IS NULL OR EXISTS (SELECT 1 FROM people sp WHERE sp.family_id = f.id \
                   AND (LOWER(sp.given_name) LIKE $4 ESCAPE '\\' OR LOWER(sp.family_name) LIKE $4 ESCAPE '\\' \
@@ -403,7 +407,7 @@ impl Store {
         );
         let select = format!(
             "SELECT f.id, f.address_line, f.postcode, l.name, {EXCLUDED} AS excluded, {WORKS_WITH} AS works, \
-             {PANEL_CORE} AS core, {PANEL_INVITED} AS invited, {REFERRED}, $8 AND {SIGNS_OFF}, $9 AND {SCREENS}, $10 AND {WITH_MASH} \
+             {PANEL_CORE} AS core, {PANEL_INVITED} AS invited, {REFERRED}, $8 AND {SIGNS_OFF}, $9 AND {SCREENS}, $10 AND {WITH_MASH}, {RECORDED} \
              {filter} ORDER BY f.postcode, f.address_line, f.id LIMIT $6 OFFSET $7"
         );
         let count = format!("SELECT COUNT(*) {filter} AND $6 = $6 AND $7 = $7");
@@ -413,7 +417,7 @@ impl Store {
         let signs = who.has_role(domain::role::Role::CaseSupervisor) || who.has_role(domain::role::Role::LocalityManager);
         let chairs = who.has_role(domain::role::Role::PanelChair);
         let mash = who.has_role(domain::role::Role::MashPractitioner);
-        type Row = (Uuid, String, String, String, bool, bool, bool, bool, bool, bool, bool, bool);
+        type Row = (Uuid, String, String, String, bool, bool, bool, bool, bool, bool, bool, bool, bool);
         let (rows, total): (Vec<Row>, i64) = read!(self, db => {
             let rows = sqlx::query_as(&select)
                 .bind(who.user.0).bind(who.organisation.0).bind(now).bind(name.as_deref()).bind(postcode.as_deref())
@@ -439,12 +443,14 @@ impl Store {
             signs_one_off,
             screens_one,
             escalated_to_mash,
+            recorded_it,
         ) in rows
         {
             let facts = FamilyFacts {
                 id: FamilyId(id),
                 excluded_organisations: if excluded { vec![who.organisation] } else { vec![] },
                 relationship: Relationship {
+                    recorded_it,
                     referrals: ReferralConnection {
                         made_one,
                         signs_one_off,
@@ -819,6 +825,7 @@ fn relationship(works: bool, core: bool, invited: bool, glass: bool) -> Relation
             PanelRelationship::None
         },
         break_glass: glass,
+        recorded_it: false,
         referrals: ReferralConnection::default(),
     }
 }

@@ -23,6 +23,7 @@ pub mod error;
 pub mod families;
 pub mod organisations;
 pub mod panels;
+pub mod people;
 pub mod referrals;
 
 pub use engine::{EngineKind, Store};

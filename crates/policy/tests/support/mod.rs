@@ -10,10 +10,10 @@ use domain::referral::{EventKind, Route};
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, ReferralId, UserId};
 use earlyhelp_policy::{
-    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations,
-    ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordSharing, ReferralConnection,
-    ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog,
-    ViewStaffDirectory,
+    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation,
+    ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordFamily,
+    RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
+    ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -37,6 +37,8 @@ pub enum Connection {
     Screens,
     /// The family has an urgent concern open with MASH.
     MashEscalation,
+    /// Recorded the family.
+    Recorded,
 }
 
 impl Connection {
@@ -50,6 +52,7 @@ impl Connection {
                 _ => PanelRelationship::None,
             },
             break_glass: self == Connection::BreakGlass,
+            recorded_it: self == Connection::Recorded,
             referrals: ReferralConnection {
                 made_one: self == Connection::Referred,
                 signs_one_off: self == Connection::SignsOff,
@@ -129,7 +132,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 55] = [
+pub const COLUMNS: [Column; 62] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -559,6 +562,56 @@ pub const COLUMNS: [Column; 55] = [
         },
     },
     Column {
+        action: "ViewFamily",
+        header: "Fam(rec)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Recorded,
+        },
+    },
+    Column {
+        action: "RecordPerson",
+        header: "Pers(wk)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "RecordPerson",
+        header: "Pers(rec)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Recorded,
+        },
+    },
+    Column {
+        action: "RecordPerson",
+        header: "Pers(no)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::None,
+        },
+    },
+    Column {
+        action: "RecordPerson",
+        header: "PersX(wk)",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "RecordFamily",
+        header: "NewFam",
+        about: About::Nothing,
+    },
+    Column {
+        action: "FindPeopleAcrossFamilies",
+        header: "FindPpl",
+        about: About::Nothing,
+    },
+    Column {
         action: "ReviewBreakGlass",
         header: "ReviewBG",
         about: About::Nothing,
@@ -664,14 +717,29 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             if excluded {
                 return Err("consent-exclusion");
             }
-            let knows = matches!(connection, Connection::WorksWith | Connection::PanelCore | Connection::Referred)
-                || (connection == Connection::MashEscalation && holds(Role::MashPractitioner));
+            let knows = matches!(
+                connection,
+                Connection::WorksWith | Connection::PanelCore | Connection::Referred | Connection::Recorded
+            ) || (connection == Connection::MashEscalation && holds(Role::MashPractitioner));
             let by_route = match route {
                 Route::MashDecision => holds(Role::MashPractitioner),
                 Route::Stuck | Route::StepUp => holds(Role::LeadProfessional) || holds(Role::PanelChair),
                 Route::StepDown => works_with_families,
             };
             allow_if(knows && by_route)
+        }
+
+        // Recording a family, and finding people across families: the front door.
+        "RecordFamily" | "FindPeopleAcrossFamilies" => {
+            if isa != IsaStanding::Current {
+                Err("isa-signatories-only")
+            } else if holds(Role::Administrator) {
+                Err("administrators-see-no-case-content")
+            } else if column.action == "RecordFamily" {
+                allow_if(holds(Role::MashPractitioner) || holds(Role::LeadProfessional))
+            } else {
+                allow_if(holds(Role::MashPractitioner))
+            }
         }
 
         // Moving a referral on: who may fire which event.
@@ -712,7 +780,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // One family: by connection to it, never by role alone.
-        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" | "RecordConsent" => {
+        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" | "RecordConsent" | "RecordPerson" => {
             let About::Family { excluded, connection } = column.about else {
                 panic!("a family column must name a family")
             };
@@ -725,6 +793,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                     Connection::SignsOff => holds(Role::CaseSupervisor) || holds(Role::LocalityManager),
                     Connection::Screens => holds(Role::PanelChair),
                     Connection::MashEscalation => holds(Role::MashPractitioner),
+                    Connection::Recorded => true,
                     _ => false,
                 };
             let sees = related || handles_referral;
@@ -756,14 +825,33 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                 }
                 "RecordConsent" => {
                     let records = holds(Role::MashPractitioner) || holds(Role::LeadProfessional);
-                    let close = matches!(connection, Connection::WorksWith | Connection::PanelCore | Connection::Referred)
-                        || (connection == Connection::MashEscalation && holds(Role::MashPractitioner));
+                    let close = matches!(
+                        connection,
+                        Connection::WorksWith | Connection::PanelCore | Connection::Referred | Connection::Recorded
+                    ) || (connection == Connection::MashEscalation && holds(Role::MashPractitioner));
                     if holds(Role::Administrator) {
                         Err("administrators-see-no-case-content")
                     } else if excluded {
                         Err("consent-exclusion")
                     } else {
                         allow_if(close && records)
+                    }
+                }
+                "RecordPerson" => {
+                    let records = holds(Role::MashPractitioner)
+                        || holds(Role::LeadProfessional)
+                        || holds(Role::PanelChair)
+                        || holds(Role::BusinessSupport);
+                    let knows = matches!(
+                        connection,
+                        Connection::WorksWith | Connection::PanelCore | Connection::Referred | Connection::Recorded
+                    ) || (connection == Connection::MashEscalation && holds(Role::MashPractitioner));
+                    if holds(Role::Administrator) {
+                        Err("administrators-see-no-case-content")
+                    } else if excluded {
+                        Err("consent-exclusion")
+                    } else {
+                        allow_if(knows && records)
                     }
                 }
                 "RecordSharing" => {
@@ -849,6 +937,9 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "RecordConsent" => authority.decide_family(who, RecordConsent, &f).map(drop),
         "ReviewBreakGlass" => authority.decide(who, ReviewBreakGlass).map(drop),
         "ViewSharingLog" => authority.decide(who, ViewSharingLog).map(drop),
+        "RecordFamily" => authority.decide(who, RecordFamily).map(drop),
+        "FindPeopleAcrossFamilies" => authority.decide(who, FindPeopleAcrossFamilies).map(drop),
+        "RecordPerson" => authority.decide_family(who, RecordPerson, &f).map(drop),
         "MakeReferral" => {
             let About::NewReferral {
                 excluded,
