@@ -137,8 +137,14 @@ impl TestDb {
         }
     }
 
-    /// Opens and migrates a store on this database with the given clock.
+    /// Opens and migrates a store on this database with the given clock, sealing secrets
+    /// with [`test_secrets_key`].
     pub async fn store(&self, clock: Arc<dyn Clock>) -> Store {
+        self.store_without_secrets_key(clock).await.with_secrets_key(test_secrets_key())
+    }
+
+    /// Opens and migrates a store with no secrets key, as a start-up that forgot it would.
+    pub async fn store_without_secrets_key(&self, clock: Arc<dyn Clock>) -> Store {
         let store = Store::connect(
             &ConnectOptions {
                 database_url: self.url.clone(),
@@ -213,6 +219,12 @@ impl Drop for TestDb {
     }
 }
 
+/// The secrets key test stores seal with: fixed, so two stores on one test database (two
+/// "app servers") open each other's secrets.
+pub fn test_secrets_key() -> store::secrets::SecretsKey {
+    store::secrets::SecretsKey::from_bytes([7; 32]).expect("a key from 32 bytes")
+}
+
 /// Runs one async test body on both engines: `engines!(name, |store, clock| async move { … });`
 /// expands to a module `name` with tests `sqlite` and `postgres`.
 #[macro_export]
@@ -270,6 +282,10 @@ pub struct TestApp {
     pub clock: MovableClock,
     /// The county loaded into it.
     pub county: county::County,
+    /// The e-mails the app's worker has "sent".
+    pub mail: worker::mail::MemoryOutbox,
+    /// The outbox worker, run on demand with [`TestApp::deliver_mail`].
+    pub worker: worker::Worker,
     _db: TestDb,
 }
 
@@ -292,13 +308,41 @@ impl TestApp {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
         });
+        let base = format!("http://{addr}");
+        let (mailer, mail) = worker::Mailer::memory("Early Help <early-help@northmere.example>").expect("a sender");
+        let settings = worker::Settings::new(worker::PublicUrl::parse(&base).expect("a loopback URL"), "Northmere Council".into());
+        let worker = worker::Worker::new(store.clone(), mailer, settings);
         Self {
-            base: format!("http://{addr}"),
+            base,
             store,
             clock,
             county,
+            mail,
+            worker,
             _db: db,
         }
+    }
+
+    /// Runs every job due now (as the worker inside `serve` would on its next look); returns
+    /// how many attempts were made.
+    pub async fn deliver_mail(&self) -> usize {
+        self.worker.run_due(None).await.expect("the worker runs")
+    }
+
+    /// The e-mails sent to `email` so far, oldest first.
+    pub fn mail_to(&self, email: &str) -> Vec<worker::mail::Outgoing> {
+        self.mail.sent().into_iter().filter(|m| m.to.as_str() == email).collect()
+    }
+
+    /// The path and query of the link in the latest e-mail to `email` (to open with a
+    /// [`Browser`]), and the token in it.
+    pub fn link_in_latest_mail_to(&self, email: &str) -> (String, String) {
+        let mail = self.mail_to(email).pop().expect("an e-mail to that address");
+        let start = mail.body.find(&self.base).expect("a link to the app in the e-mail") + self.base.len();
+        let rest = &mail.body[start..];
+        let link = rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())].to_owned();
+        let token = link.split_once("token=").expect("a token in the link").1.to_owned();
+        (link, token)
     }
 
     /// The test database, to arrange what the product has no screen for yet.

@@ -50,6 +50,32 @@ pub fn london_offset(instant: OffsetDateTime) -> UtcOffset {
     }
 }
 
+/// A date the GOV.UK way: "25 November 2026".
+pub fn long_date(d: Date) -> String {
+    format!("{} {} {}", d.day(), d.month(), d.year())
+}
+
+/// A time of day the GOV.UK way: "9am", "9:30am", "2pm".
+pub fn short_time(t: Time) -> String {
+    let (h, m) = (t.hour(), t.minute());
+    let suffix = if h < 12 { "am" } else { "pm" };
+    let h12 = match h % 12 {
+        0 => 12,
+        x => x,
+    };
+    if m == 0 {
+        format!("{h12}{suffix}")
+    } else {
+        format!("{h12}:{m:02}{suffix}")
+    }
+}
+
+/// An instant as people in England read it: "2 December 2026 at 9am" (Europe/London).
+pub fn london_moment(instant: OffsetDateTime) -> String {
+    let local = instant.to_offset(london_offset(instant));
+    format!("{} at {}", long_date(local.date()), short_time(local.time()))
+}
+
 fn last_sunday(year: i32, month: Month) -> Date {
     let last_day = time::util::days_in_month(month, year);
     let mut d = Date::from_calendar_date(year, month, last_day).unwrap_or(Date::MIN);
@@ -63,6 +89,12 @@ fn last_sunday(year: i32, month: Month) -> Date {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn an_instant_in_summer_reads_as_london_time() {
+        assert_eq!(london_moment(datetime!(2026-07-01 08:30 UTC)), "1 July 2026 at 9:30am");
+        assert_eq!(london_moment(datetime!(2026-12-02 09:00 UTC)), "2 December 2026 at 9am");
+    }
 
     #[test]
     fn half_past_midnight_utc_in_summer_is_already_tomorrow_in_london() {

@@ -49,6 +49,14 @@ impl EmailAddress {
     pub fn domain(&self) -> &str {
         self.0.split_once('@').map(|(_, d)| d).unwrap_or_default()
     }
+
+    /// Whether the address is at `domain` or one of its subdomains (an organisation's secure
+    /// e-mail domain), compared without regard to case.
+    pub fn is_on_domain(&self, domain: &str) -> bool {
+        let wanted = domain.trim().trim_start_matches('@').to_lowercase();
+        let mine = self.domain();
+        !wanted.is_empty() && (mine == wanted || mine.strip_suffix(wanted.as_str()).is_some_and(|rest| rest.ends_with('.')))
+    }
 }
 
 impl fmt::Display for EmailAddress {
@@ -73,6 +81,16 @@ impl From<EmailAddress> for String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_address_is_on_its_domain_and_its_subdomains_only() {
+        let e = EmailAddress::parse("sam.lee@schools.northmere.example").unwrap();
+        assert!(e.is_on_domain("schools.northmere.example"));
+        assert!(e.is_on_domain("@Northmere.Example"));
+        assert!(!e.is_on_domain("ls.northmere.example"));
+        assert!(!e.is_on_domain("police.northmere.example"));
+        assert!(!e.is_on_domain(""));
+    }
 
     #[test]
     fn addresses_are_trimmed_and_lower_cased() {

@@ -83,6 +83,11 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// The key that seals second-factor secrets and e-mailed links at rest.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
     /// Copy a SQLite database to a file while the service runs (PostgreSQL: use pg_dump).
     Backup {
         /// Database URL [env: EARLYHELP_DATABASE_URL]
@@ -203,6 +208,17 @@ enum AuditCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Make a new secrets key file (then set EARLYHELP_SECRETS_KEY_FILE to it before the first
+    /// start: secrets sealed with one key do not open with another).
+    NewKey {
+        /// The file to write (must not exist); keep it readable only by the service.
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
 fn main() -> Result<()> {
     let cli = Cli::parse();
     if let Command::Link(args) = &cli.command {
@@ -231,6 +247,17 @@ async fn open(config: &Config, url: Option<String>) -> Result<Store> {
     .await
     .context("could not open the database")?;
     store.migrate().await.context("could not migrate the database")?;
+    let key = config.secrets_key(&store).await?;
+    let store = store.with_secrets_key(key);
+    // Second-factor secrets an earlier version kept in plain text are sealed before anything
+    // can read them; from then on a plain value is refused, never trusted.
+    let sealed = store
+        .seal_plaintext_secrets()
+        .await
+        .context("could not seal the second-factor secrets stored in plain text")?;
+    if sealed > 0 {
+        tracing::info!(sealed, "sealed second-factor secrets that were stored in plain text");
+    }
     Ok(store)
 }
 
@@ -288,10 +315,20 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 };
                 println!("  {:<28} {}{}", role.label(), email, note);
             }
-            println!("\nData: {}  ·  Stop with Ctrl-C\n", data_dir.display());
-            server::serve(store, &config, listener).await
+            let outbox = data_dir.join("outbox");
+            println!(
+                "\nData: {}  ·  E-mails (invitations, password resets): {}, one .eml file each  ·  Stop with Ctrl-C\n",
+                data_dir.display(),
+                outbox.display()
+            );
+            // The demo's addresses are made up: its e-mails always go to files, never to SMTP.
+            let public_url = worker::mail::PublicUrl::parse(&format!("http://{local}"))?;
+            let mailer = worker::Mailer::files(outbox, config::DEFAULT_MAIL_FROM, &public_url)?;
+            server::serve(store, &config, listener, public_url, mailer).await
         }
         Command::Serve { database_url, addr } => {
+            let public_url = config.public_url()?;
+            let mailer = config.mailer(&public_url)?;
             let store = open(&config, database_url).await?;
             if let Some(addr) = addr {
                 config.addr = addr;
@@ -299,8 +336,8 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             let listener = tokio::net::TcpListener::bind(&config.addr)
                 .await
                 .with_context(|| format!("could not listen on {}", config.addr))?;
-            tracing::info!(addr = %listener.local_addr()?, "serving");
-            server::serve(store, &config, listener).await
+            tracing::info!(addr = %listener.local_addr()?, mail = ?mailer, "serving");
+            server::serve(store, &config, listener, public_url, mailer).await
         }
         Command::Migrate { database_url } => {
             open(&config, database_url).await?;
@@ -366,7 +403,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 family_name,
                 job_title,
                 roles,
-                password_hash: hash_password(password.expose())?,
+                password_hash: Some(hash_password(password.expose())?),
                 must_change_password: true,
             };
             let id = store.create_staff_from_console(&new).await?;
@@ -486,20 +523,21 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
         Command::Audit {
             command: AuditCommand::NewKey { out },
         } => {
-            use std::io::Write;
-            let seed: [u8; 32] = rand::random();
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options
-                .open(&out)
-                .with_context(|| format!("could not create {} (it must not exist)", out.display()))?;
-            writeln!(file, "{}", hex::encode(seed))?;
+            let seed = write_new_key(&out)?;
             println!(
                 "Wrote a new key to {}. Its public key, for witnesses: {}",
                 out.display(),
                 store::audit::CheckpointKey::from_seed(seed).public_key()
+            );
+            Ok(())
+        }
+        Command::Secrets {
+            command: SecretsCommand::NewKey { out },
+        } => {
+            write_new_key(&out)?;
+            println!(
+                "Wrote a new secrets key to {}. Set EARLYHELP_SECRETS_KEY_FILE to it, and back it up apart from the database.",
+                out.display()
             );
             Ok(())
         }
@@ -531,6 +569,21 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// Writes 32 random bytes as hex to a new file readable only by this user.
+fn write_new_key(out: &std::path::Path) -> Result<[u8; 32]> {
+    use std::io::Write;
+    let seed: [u8; 32] = rand::random();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(out)
+        .with_context(|| format!("could not create {} (it must not exist)", out.display()))?;
+    writeln!(file, "{}", hex::encode(seed))?;
+    Ok(seed)
 }
 
 fn hash_password(password: &str) -> Result<String> {

@@ -8,8 +8,14 @@ use store::Store;
 use tokio::sync::watch;
 
 /// Serves until SIGTERM or Ctrl-C, then lets in-flight requests finish, stops background
-/// work and closes the database.
-pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListener) -> Result<()> {
+/// work (the outbox worker finishes its current job) and closes the database.
+pub async fn serve(
+    store: Store,
+    config: &Config,
+    listener: tokio::net::TcpListener,
+    public_url: worker::mail::PublicUrl,
+    mailer: worker::Mailer,
+) -> Result<()> {
     if let Some(addr) = &config.metrics_addr {
         let handle = metrics_exporter_prometheus::PrometheusBuilder::new()
             .install_recorder()
@@ -36,7 +42,13 @@ pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListe
     let state = web::AppState::new(store.clone(), web_config.clone()).await?;
     let (stop_tx, stop_rx) = watch::channel(false);
     let checkpoint_key = config.checkpoint_key(&store).await?;
-    let housekeeping = tokio::spawn(housekeeping(store.clone(), web_config, checkpoint_key, stop_rx));
+    let housekeeping = tokio::spawn(housekeeping(store.clone(), web_config, checkpoint_key, stop_rx.clone()));
+    let jobs = worker::Worker::new(
+        store.clone(),
+        mailer,
+        worker::Settings::new(public_url, config.council_name.clone()),
+    );
+    let jobs = tokio::spawn(jobs.run_until_stopped(stop_rx));
     let app = web::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -45,13 +57,16 @@ pub async fn serve(store: Store, config: &Config, listener: tokio::net::TcpListe
     tracing::info!("shutting down: in-flight requests finished");
     let _ = stop_tx.send(true);
     let _ = housekeeping.await;
+    // The worker finishes the job it is running (an e-mail half-sent is never abandoned).
+    let _ = jobs.await;
     store.close().await;
     Ok(())
 }
 
-/// Background work: removes expired sessions and signs a checkpoint of the audit chain's head.
-/// Safe on several servers at once (a DELETE by time is idempotent; a checkpoint for an entry
-/// is kept once). Later issues add circulation, reminders and retention through the jobs table.
+/// Housekeeping: removes expired sessions, forgets the sealed tokens of links that expired
+/// unsent, and signs a checkpoint of the audit chain's head. Safe on several servers at once
+/// (each is idempotent; a checkpoint for an entry is kept once). Work caused by a change
+/// (e-mails, later circulation and reminders) goes through the outbox and the worker instead.
 async fn housekeeping(store: Store, config: web::WebConfig, checkpoint_key: store::audit::CheckpointKey, mut stop: watch::Receiver<bool>) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
@@ -60,6 +75,9 @@ async fn housekeeping(store: Store, config: web::WebConfig, checkpoint_key: stor
                 let now = store.clock().now();
                 if let Err(e) = store.purge_expired_sessions(now - config.idle_timeout, now - config.absolute_timeout).await {
                     tracing::warn!(error = %e, "session housekeeping failed");
+                }
+                if let Err(e) = store.forget_dead_link_tokens().await {
+                    tracing::warn!(error = %e, "link housekeeping failed");
                 }
                 if let Err(e) = store.sign_checkpoint(&checkpoint_key).await {
                     tracing::warn!(error = %e, "could not sign an audit checkpoint");

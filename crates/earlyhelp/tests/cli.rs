@@ -35,7 +35,9 @@ fn fails(out: &Output) -> String {
 #[test]
 fn help_lists_every_command() {
     let help = ok(&earlyhelp(&["--help"]));
-    for command in ["demo", "serve", "migrate", "seed", "user", "token", "audit", "backup", "restore"] {
+    for command in [
+        "demo", "serve", "migrate", "seed", "user", "token", "audit", "secrets", "backup", "restore",
+    ] {
         assert!(help.contains(command), "{command} missing from --help");
     }
     let user = ok(&earlyhelp(&["user", "--help"]));
@@ -275,4 +277,114 @@ async fn a_postgres_dump_restores_with_nothing_lost() {
         assert_eq!(count(&db.url, table).await, count(&target.url, table).await, "{table}");
     }
     assert!(ok(&earlyhelp(&["audit", "verify", "--database-url", &target.url])).contains("unbroken"));
+}
+
+fn earlyhelp_with(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_earlyhelp"));
+    command.args(args).env("EARLYHELP_LOG", "warn");
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    command.output().expect("run earlyhelp")
+}
+
+#[test]
+fn secrets_new_key_writes_a_key_file_only_the_service_can_read() {
+    let dir = TempDir::new();
+    let key = dir.0.join("secrets.key");
+    let out = ok(&earlyhelp(&["secrets", "new-key", "--out", key.to_str().unwrap()]));
+    assert!(out.contains("EARLYHELP_SECRETS_KEY_FILE"), "{out}");
+    let text = std::fs::read_to_string(&key).unwrap();
+    assert_eq!(text.trim().len(), 64);
+    assert!(hex_only(text.trim()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert!(fails(&earlyhelp(&["secrets", "new-key", "--out", key.to_str().unwrap()])).contains("must not exist"));
+}
+
+fn hex_only(s: &str) -> bool {
+    s.chars().all(|c| c.is_ascii_hexdigit())
+}
+
+#[test]
+fn serve_will_not_start_without_a_public_url_and_somewhere_to_send_mail() {
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}", dir.0.join("serve.db").display());
+    let args = ["serve", "--database-url", url.as_str(), "--addr", "127.0.0.1:0"];
+    assert!(fails(&earlyhelp_with(&args, &[])).contains("EARLYHELP_PUBLIC_URL"));
+    assert!(
+        fails(&earlyhelp_with(
+            &args,
+            &[("EARLYHELP_PUBLIC_URL", "http://earlyhelp.northmere.example")]
+        ))
+        .contains("https://"),
+        "plain http only for localhost"
+    );
+    let public = ("EARLYHELP_PUBLIC_URL", "https://earlyhelp.northmere.example");
+    assert!(fails(&earlyhelp_with(&args, &[public])).contains("configure outbound e-mail"));
+    assert!(
+        fails(&earlyhelp_with(
+            &args,
+            &[
+                public,
+                ("EARLYHELP_SMTP_URL", "smtp://mail.northmere.example:25"),
+                ("EARLYHELP_MAIL_FROM", "Early Help <early-help@northmere.example>"),
+            ]
+        ))
+        .contains("tls=required"),
+        "unencrypted SMTP to another host is refused"
+    );
+    assert!(
+        fails(&earlyhelp_with(
+            &args,
+            &[public, ("EARLYHELP_SMTP_URL", "smtps://mail.northmere.example")]
+        ))
+        .contains("EARLYHELP_MAIL_FROM")
+    );
+}
+
+async fn sealed_at_first_start(engine: Engine) {
+    let Some(db) = seeded(engine).await else { return };
+    // An earlier version kept this person's second-factor secret in plain text.
+    let county = county_for(3);
+    let id = county.staff[0].id;
+    let set = format!(
+        "UPDATE users SET mfa_secret = 'JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP' WHERE id = {}",
+        db.uuid_literal(id.0)
+    );
+    db.execute(&set).await;
+    let dir = TempDir::new();
+    let key = dir.0.join("secrets.key");
+    ok(&earlyhelp(&["secrets", "new-key", "--out", key.to_str().unwrap()]));
+    ok(&earlyhelp_with(
+        &["migrate", "--database-url", &db.url],
+        &[("EARLYHELP_SECRETS_KEY_FILE", key.to_str().unwrap())],
+    ));
+    let get = format!("SELECT mfa_secret FROM users WHERE id = {}", db.uuid_literal(id.0));
+    let stored: String = if db.url.starts_with("sqlite") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        let v = sqlx::query_scalar(&get).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        v
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        let v = sqlx::query_scalar(&get).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        v
+    };
+    assert!(stored.starts_with("v1:") && !stored.contains("JBSWY3DP"), "{stored}");
+    assert!(ok(&earlyhelp(&["audit", "verify", "--database-url", &db.url])).contains("unbroken"));
+}
+
+#[tokio::test]
+async fn a_plain_text_second_factor_is_sealed_when_this_version_first_opens_the_database_on_sqlite() {
+    sealed_at_first_start(Engine::Sqlite).await;
+}
+
+#[tokio::test]
+async fn a_plain_text_second_factor_is_sealed_when_this_version_first_opens_the_database_on_postgres() {
+    sealed_at_first_start(Engine::Postgres).await;
 }

@@ -144,8 +144,9 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "administrators-run-accounts-and-organisations",
         effect: Effect::Permit,
-        explanation: "Administrators create and deactivate accounts, assign roles, reset second \
-            factors, keep the list of organisations and issue API tokens.",
+        explanation: "Administrators create accounts (the person is e-mailed an invitation to \
+            choose their own password), deactivate them, assign roles, reset second factors, keep \
+            the list of organisations and issue API tokens.",
     },
     Rule {
         id: "information-governance-keeps-register-and-audit",

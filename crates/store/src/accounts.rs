@@ -124,9 +124,10 @@ pub struct NewStaff {
     pub job_title: String,
     /// Roles.
     pub roles: Vec<Role>,
-    /// argon2id hash of the first password.
-    pub password_hash: String,
-    /// Whether they must change it when they first sign in (true when an administrator chose it).
+    /// argon2id hash of the first password an operator chose at the console; `None` for a
+    /// person invited by e-mail, who chooses their own.
+    pub password_hash: Option<String>,
+    /// Whether they must change it when they first sign in (true when someone else chose it).
     pub must_change_password: bool,
 }
 
@@ -442,20 +443,68 @@ impl Store {
         Ok(())
     }
 
-    /// The secret of a person's second factor, set up or being set up.
+    /// The secret of a person's second factor, set up or being set up, unsealed. A value that
+    /// does not open (another key, moved from another account, altered, or planted in plain
+    /// text) is [`StoreError::Undecryptable`]: the sign-in fails with an error, it never
+    /// carries on without the second factor.
     pub async fn mfa_secrets(&self, user: UserId) -> Result<(Option<String>, Option<String>), StoreError> {
         let row: Option<(Option<String>, Option<String>)> = read!(self, db => {
             sqlx::query_as("SELECT mfa_secret, mfa_pending_secret FROM users WHERE id = $1").bind(user.0).fetch_optional(db).await?
         });
-        row.ok_or(StoreError::NotFound("user"))
+        let (secret, pending) = row.ok_or(StoreError::NotFound("user"))?;
+        let key = self.secrets_key()?;
+        let open = |v: Option<String>| v.map(|v| key.open(crate::secrets::Purpose::TotpSecret, user.0, &v)).transpose();
+        Ok((open(secret)?, open(pending)?))
     }
 
-    /// Keeps a freshly generated secret until the person proves their app has it.
+    /// Keeps a freshly generated secret, sealed, until the person proves their app has it.
     pub async fn begin_mfa_enrolment(&self, user: UserId, secret: &str) -> Result<(), StoreError> {
+        let sealed = self.secrets_key()?.seal(crate::secrets::Purpose::TotpSecret, user.0, secret)?;
         write!(self, tx, kind => {
-            sqlx::query("UPDATE users SET mfa_pending_secret = $1 WHERE id = $2").bind(secret).bind(user.0).execute(&mut *tx).await?;
+            sqlx::query("UPDATE users SET mfa_pending_secret = $1 WHERE id = $2").bind(&sealed).bind(user.0).execute(&mut *tx).await?;
         });
         Ok(())
+    }
+
+    /// Seals every second-factor secret an earlier version stored in plain text, with this
+    /// store's key: run at start-up, before serving, so that afterwards a plain value is never
+    /// trusted. Returns how many values were sealed. Idempotent.
+    pub async fn seal_plaintext_secrets(&self) -> Result<u64, StoreError> {
+        let key = self.secrets_key()?.clone();
+        let rows: Vec<(Uuid, Option<String>, Option<String>)> = read!(self, db => {
+            sqlx::query_as("SELECT id, mfa_secret, mfa_pending_secret FROM users WHERE \
+                            (mfa_secret IS NOT NULL AND mfa_secret NOT LIKE 'v1:%') OR \
+                            (mfa_pending_secret IS NOT NULL AND mfa_pending_secret NOT LIKE 'v1:%')")
+                .fetch_all(db)
+                .await?
+        });
+        let mut sealed = 0;
+        for (id, secret, pending) in rows {
+            let mut seal = |v: &Option<String>| -> Result<Option<String>, StoreError> {
+                match v {
+                    Some(v) if !crate::secrets::is_sealed(v) => {
+                        sealed += 1;
+                        key.seal(crate::secrets::Purpose::TotpSecret, id, v).map(Some)
+                    }
+                    other => Ok(other.clone()),
+                }
+            };
+            let (new_secret, new_pending) = (seal(&secret)?, seal(&pending)?);
+            write!(self, tx, kind => {
+                // Only a row still as it was read: a person enrolling meanwhile keeps what they did.
+                sqlx::query("UPDATE users SET mfa_secret = $1, mfa_pending_secret = $2 WHERE id = $3 \
+                             AND mfa_secret IS NOT DISTINCT FROM $4 AND mfa_pending_secret IS NOT DISTINCT FROM $5")
+                    .bind(new_secret.as_deref())
+                    .bind(new_pending.as_deref())
+                    .bind(id)
+                    .bind(secret.as_deref())
+                    .bind(pending.as_deref())
+                    .execute(&mut *tx)
+                    .await?;
+                audit_append!(tx, kind, self, AuditEntry::new(None, "user.seal_mfa_secret", "user", Some(UserId(id).to_string())));
+            });
+        }
+        Ok(sealed)
     }
 
     /// Turns on the second factor with the pending secret, storing digests of the recovery
@@ -536,22 +585,43 @@ impl Store {
         Ok(n)
     }
 
-    /// Creates a staff account.
-    pub async fn create_staff(&self, permit: &Permit<ManageUsers>, new: &NewStaff) -> Result<UserId, StoreError> {
+    /// Creates a staff account with no password and e-mails its holder an invitation to
+    /// choose one (a single-use link valid for `valid_for`), all in one transaction: the
+    /// account, the link and the job that sends it commit together or not at all. The
+    /// administrator never knows a password for the account, so they cannot sign in as it.
+    pub async fn invite_staff(
+        &self,
+        permit: &Permit<ManageUsers>,
+        new: &NewStaff,
+        valid_for: time::Duration,
+    ) -> Result<UserId, StoreError> {
         let id = UserId::new();
-        let actor = permit.principal().user;
-        self.insert_staff(Some(actor), id, new).await?;
+        let invitation = crate::links::FreshLink::new(self)?;
+        let expires_at = self.now() + valid_for;
+        let new = NewStaff {
+            password_hash: None,
+            must_change_password: false,
+            ..new.clone()
+        };
+        self.insert_staff(Some(permit.principal().user), id, &new, Some((&invitation, expires_at)))
+            .await?;
         Ok(id)
     }
 
     /// Creates a staff account from the command line (an operator at the console, no session).
     pub async fn create_staff_from_console(&self, new: &NewStaff) -> Result<UserId, StoreError> {
         let id = UserId::new();
-        self.insert_staff(None, id, new).await?;
+        self.insert_staff(None, id, new, None).await?;
         Ok(id)
     }
 
-    async fn insert_staff(&self, actor: Option<UserId>, id: UserId, new: &NewStaff) -> Result<(), StoreError> {
+    async fn insert_staff(
+        &self,
+        actor: Option<UserId>,
+        id: UserId,
+        new: &NewStaff,
+        invitation: Option<(&crate::links::FreshLink, OffsetDateTime)>,
+    ) -> Result<(), StoreError> {
         let now = self.now();
         write!(self, tx, kind => {
             sqlx::query("INSERT INTO users (id, organisation_id, email, given_name, family_name, job_title, password_hash, \
@@ -562,7 +632,7 @@ impl Store {
                 .bind(&new.given_name)
                 .bind(&new.family_name)
                 .bind(&new.job_title)
-                .bind(&new.password_hash)
+                .bind(new.password_hash.as_deref())
                 .bind(new.must_change_password)
                 .bind(now)
                 .execute(&mut *tx)
@@ -574,6 +644,10 @@ impl Store {
             let roles: Vec<&str> = new.roles.iter().map(|r| r.code()).collect();
             audit_append!(tx, kind, self, AuditEntry::new(actor, "user.create", "user", Some(id.to_string()))
                 .personal(format!("email={}; name={} {}; roles={}", new.email, new.given_name, new.family_name, roles.join(","))));
+            if let Some((link, expires_at)) = invitation {
+                insert_account_link!(tx, self, link, id, crate::links::LinkPurpose::Invitation, actor, expires_at);
+                audit_append!(tx, kind, self, AuditEntry::new(actor, "user.invite", "user", Some(id.to_string())));
+            }
         });
         Ok(())
     }

@@ -34,6 +34,9 @@ pub struct Store {
     pub(crate) clock: Arc<dyn Clock>,
     /// The group-commit writer for read audits; `None` inside the writer itself.
     pub(crate) audit_queue: Option<crate::audit::GroupCommit>,
+    /// The key that seals second-factor secrets and link tokens; set once at start-up with
+    /// [`Store::with_secrets_key`].
+    pub(crate) secrets: Option<Arc<crate::secrets::SecretsKey>>,
 }
 
 /// Runs `$body` once per engine against a connection pool for reading, bound to `$db`.
@@ -122,11 +125,13 @@ impl Store {
             engine: engine.clone(),
             clock: clock.clone(),
             audit_queue: None,
+            secrets: None,
         };
         Ok(Self {
             engine,
             clock,
             audit_queue: Some(crate::audit::GroupCommit::start(writer)),
+            secrets: None,
         })
     }
 
@@ -138,6 +143,25 @@ impl Store {
             Engine::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
+    }
+
+    /// The same store, sealing and opening secrets with `key` (the configured file's, or
+    /// [`Store::stored_secrets_key`]). Without one, reading a second factor is an error.
+    pub fn with_secrets_key(mut self, key: crate::secrets::SecretsKey) -> Self {
+        self.secrets = Some(Arc::new(key));
+        self
+    }
+
+    /// The secrets key kept in the database, created on first use: the fallback when no key
+    /// file is configured. Anyone who can read the database can then read the secrets it
+    /// seals, so production keeps the key in a file (see docs/operations.md).
+    pub async fn stored_secrets_key(&self) -> Result<crate::secrets::SecretsKey, StoreError> {
+        crate::secrets::SecretsKey::from_bytes(self.shared_secret("secrets-key").await?)
+    }
+
+    /// The secrets key, or [`StoreError::NoSecretsKey`].
+    pub(crate) fn secrets_key(&self) -> Result<&crate::secrets::SecretsKey, StoreError> {
+        self.secrets.as_deref().ok_or(StoreError::NoSecretsKey)
     }
 
     /// Which engine this store runs on.

@@ -27,6 +27,14 @@ pub enum StoreError {
     /// Appending to the audit trail failed; the read it recorded must not be shown.
     #[error("the audit trail could not be written: {0}")]
     AuditFailed(String),
+    /// A sealed secret did not open: it was made with another key, moved from another record,
+    /// altered, or stored in plain text after the start-up sealing. Never a reason to carry
+    /// on without the secret (a second factor is refused, not skipped).
+    #[error("{0} could not be decrypted (wrong secrets key, or the stored value was altered)")]
+    Undecryptable(&'static str),
+    /// The store was opened without the key that seals secrets (a start-up mistake).
+    #[error("no secrets key was given to the store")]
+    NoSecretsKey,
     /// A stored value could not be read back into a domain type: the data is corrupt.
     #[error("stored data is not valid: {0}")]
     Corrupt(String),

@@ -9,12 +9,20 @@
 //! Every write of personal data runs in one transaction that also appends to the audit chain
 //! ([`audit`]), so a change and its record of who made it commit together or not at all.
 //!
+//! Work a change causes later (e-mails now; circulation, reminders and purges to come) is
+//! written to the outbox ([`outbox`]) in that same transaction. Links e-mailed to account
+//! holders live in [`links`]; secrets the store must read back are sealed by [`secrets`].
+//!
 //! Start reading at [`engine`] (how a store is opened), then [`accounts`] (staff and sessions).
 
 #[macro_use]
 pub mod engine;
 #[macro_use]
 pub mod audit;
+#[macro_use]
+pub mod outbox;
+#[macro_use]
+pub mod links;
 pub mod accounts;
 pub mod consent;
 pub mod county;
@@ -25,6 +33,7 @@ pub mod organisations;
 pub mod panels;
 pub mod people;
 pub mod referrals;
+pub mod secrets;
 
 pub use engine::{EngineKind, Store};
 pub use error::StoreError;

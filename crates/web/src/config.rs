@@ -22,6 +22,15 @@ pub struct WebConfig {
     pub failure_window: Duration,
     /// Reverse proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long an invitation link works (7 days: long enough to be away for a week).
+    pub invitation_valid_for: Duration,
+    /// How long a password-reset link works (1 hour: it is used at once or not at all).
+    pub password_reset_valid_for: Duration,
+    /// Password-reset requests for one address within the throttling window before more are
+    /// refused (counted whether or not the address has an account).
+    pub reset_address_limit: i64,
+    /// Password-reset requests from one client address within the window.
+    pub reset_client_limit: i64,
 }
 
 impl Default for WebConfig {
@@ -35,6 +44,10 @@ impl Default for WebConfig {
             address_failure_limit: 20,
             failure_window: Duration::from_secs(15 * 60),
             trusted_proxies: Vec::new(),
+            invitation_valid_for: Duration::from_secs(7 * 24 * 60 * 60),
+            password_reset_valid_for: Duration::from_secs(60 * 60),
+            reset_address_limit: 3,
+            reset_client_limit: 10,
         }
     }
 }

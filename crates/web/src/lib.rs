@@ -229,6 +229,19 @@ pub fn router(state: AppState) -> Router {
         .route("/sign-in/second-factor", get(pages::mfa::challenge).post(pages::mfa::verify))
         .route("/sign-out", post(pages::sign_in::sign_out))
         .route("/signed-out", get(pages::sign_in::signed_out))
+        .route(
+            "/sign-in/forgotten-password",
+            get(pages::account_links::forgotten_password_form).post(pages::account_links::request_password_reset),
+        )
+        .route("/sign-in/password-changed", get(pages::sign_in::password_changed))
+        .route(
+            "/password-reset",
+            get(pages::account_links::password_reset).post(pages::account_links::reset_password),
+        )
+        .route(
+            "/invitation",
+            get(pages::account_links::invitation).post(pages::account_links::accept_invitation),
+        )
         .route("/account", get(pages::account::show))
         .route(
             "/account/password",
@@ -250,6 +263,7 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{id}/roles", post(pages::people::set_roles))
         .route("/people/{id}/active", post(pages::people::set_active))
         .route("/people/{id}/reset-second-factor", post(pages::people::reset_mfa))
+        .route("/people/{id}/invitation", post(pages::people::resend_invitation))
         .route("/people/{id}/tokens", post(pages::people::issue_token))
         .route("/people/{id}/tokens/{token}/revoke", post(pages::people::revoke_token))
         .route("/panels", get(pages::panels::list))

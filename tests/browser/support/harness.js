@@ -125,6 +125,8 @@ async function startApp() {
 
   return {
     ...info,
+    // Where the demo keeps its database and writes its e-mails (outbox/, one .eml each).
+    dataDir,
     // Authenticator secrets of accounts enrolled during this run, by email.
     secrets: new Map(),
     account(role) {
@@ -314,6 +316,51 @@ async function freshTotp(secret) {
 }
 
 // ---------------------------------------------------------------------------
+// E-mails: the demo's worker writes each to <data dir>/outbox/<job id>.eml
+// ---------------------------------------------------------------------------
+
+/** Decodes a quoted-printable body (soft line breaks and =XX bytes). */
+function decodeQuotedPrintable(text) {
+  const bytes = Buffer.from(text.replace(/=\r?\n/g, ''), 'latin1').toString('latin1');
+  return Buffer.from(bytes.replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16))), 'latin1').toString('utf8');
+}
+
+/** Reads one .eml file: { file, to, subject, body } with the body decoded. */
+function readEmail(file) {
+  const raw = fs.readFileSync(file, 'utf8');
+  const split = raw.search(/\r?\n\r?\n/);
+  const head = raw.slice(0, split).replace(/\r?\n[ \t]+/g, ' ');
+  const header = (name) => (head.match(new RegExp(`^${name}: *(.*)$`, 'mi')) || [])[1] || '';
+  let body = raw.slice(split).trim();
+  if (/quoted-printable/i.test(header('Content-Transfer-Encoding'))) body = decodeQuotedPrintable(body);
+  if (/base64/i.test(header('Content-Transfer-Encoding'))) body = Buffer.from(body, 'base64').toString('utf8');
+  return { file, to: header('To'), subject: header('Subject'), body };
+}
+
+/**
+ * Waits (up to 20 s) for an e-mail to `to` that was not there before (`seen`: file names
+ * already read), and returns it with the path and query of the first link to the app in it.
+ */
+async function waitForEmail(app, to, seen = new Set()) {
+  const dir = path.join(app.dataDir, 'outbox');
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.eml') && !seen.has(f)) : [];
+    for (const f of files.sort()) {
+      const mail = readEmail(path.join(dir, f));
+      if (mail.to.includes(to)) {
+        seen.add(f);
+        const base = app.url.replace(/[.*+?^$()|[\]\\{}]/g, '\\$&');
+        const url = mail.body.match(new RegExp(base + '(/\\S+)'));
+        return { ...mail, link: url ? url[1] : null };
+      }
+    }
+    if (Date.now() > deadline) throw new Error(`no e-mail to ${to} in ${dir} within 20 s (found: ${files.join(', ')})`);
+    await sleep(250);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Screenshots and axe-core
 // ---------------------------------------------------------------------------
 
@@ -369,6 +416,7 @@ module.exports = {
   submitSignIn,
   enrolSecondFactor,
   signIn,
+  waitForEmail,
   signOut,
   totp,
   freshTotp,

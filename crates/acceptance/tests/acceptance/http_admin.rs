@@ -51,7 +51,6 @@ engines!(
                     ("family_name", ""),
                     ("email", "robin@"),
                     ("job_title", "Youth worker"),
-                    ("password", "short"),
                 ],
             )
             .await;
@@ -61,7 +60,6 @@ engines!(
             "Enter the person's last name",
             "Enter an email address in the correct format",
             "Select at least one role",
-            "Password must be 12 characters or more",
         ] {
             assert!(r.shows(message), "missing: {message}");
         }
@@ -69,67 +67,6 @@ engines!(
         assert!(r.shows("<title>Error: "));
     }
 );
-
-engines!(a_new_person_must_choose_their_own_password_at_first_sign_in, |db| async move {
-    let app = TestApp::spawn(db).await;
-    let admin = administrator(&app).await;
-    let org = app
-        .county
-        .organisations
-        .iter()
-        .find(|o| !o.mfa_required && app.county.isa_standing(o.id) == Some(IsaStanding::Current))
-        .unwrap();
-    let email = format!("robin.ashdown@{}", org.secure_email_domain);
-    let org_id = org.id.to_string();
-    let r = admin
-        .submit(
-            "/people/new",
-            "/people/new",
-            &[
-                ("organisation", org_id.as_str()),
-                ("given_name", "Robin"),
-                ("family_name", "Ashdown"),
-                ("email", email.as_str()),
-                ("job_title", "Youth worker"),
-                ("roles", "agency_representative"),
-                ("roles", "lead_professional"),
-                ("password", "first temporary lantern"),
-            ],
-        )
-        .await;
-    assert_eq!(r.status, 303, "{}", r.body);
-    let person = admin.get(r.location.as_deref().unwrap()).await;
-    assert!(person.shows("Robin Ashdown") && person.shows("Lead professional"));
-
-    let robin = app.browser();
-    robin.sign_in(&email, "first temporary lantern").await;
-    assert_eq!(robin.get("/").await.location.as_deref(), Some("/account/password"));
-    let weak = robin
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", "first temporary lantern"),
-                ("new_password", "Password2024!"),
-                ("confirm_password", "Password2024!"),
-            ],
-        )
-        .await;
-    assert!(weak.shows("This password is too common"));
-    let ok = robin
-        .submit(
-            "/account/password",
-            "/account/password",
-            &[
-                ("current_password", "first temporary lantern"),
-                ("new_password", "copper kettle orchard"),
-                ("confirm_password", "copper kettle orchard"),
-            ],
-        )
-        .await;
-    assert_eq!(ok.location.as_deref(), Some("/account"));
-    assert_eq!(robin.get("/").await.status, 200);
-});
 
 engines!(an_email_already_in_use_is_refused_on_the_form, |db| async move {
     let app = TestApp::spawn(db).await;
@@ -147,7 +84,6 @@ engines!(an_email_already_in_use_is_refused_on_the_form, |db| async move {
                 ("email", existing.email.as_str()),
                 ("job_title", "Worker"),
                 ("roles", "agency_representative"),
-                ("password", "first temporary lantern"),
             ],
         )
         .await;

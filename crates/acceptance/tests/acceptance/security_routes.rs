@@ -72,6 +72,13 @@ const ROUTES: &[Route] = &[
     post("/sign-in/second-factor", true, As::Admin),
     post("/sign-out", true, As::Staff),
     get("/signed-out", As::Visitor),
+    get("/sign-in/forgotten-password", As::Visitor),
+    post("/sign-in/forgotten-password", true, As::Visitor),
+    get("/sign-in/password-changed", As::Visitor),
+    get("/password-reset", As::Visitor),
+    post("/password-reset", true, As::Visitor),
+    get("/invitation", As::Visitor),
+    post("/invitation", true, As::Visitor),
     get("/account", As::Staff),
     get("/account/password", As::Staff),
     post("/account/password", true, As::Staff),
@@ -91,6 +98,7 @@ const ROUTES: &[Route] = &[
     post("/people/{id}/roles", true, As::Admin),
     post("/people/{id}/active", true, As::Admin),
     post("/people/{id}/reset-second-factor", true, As::Admin),
+    post("/people/{id}/invitation", true, As::Admin),
     post("/people/{id}/tokens", true, As::Admin),
     post("/people/{id}/tokens/{token}/revoke", true, As::Admin),
     get("/panels", As::Staff),
@@ -477,6 +485,12 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
             "SELECT COUNT(*) FROM break_glass WHERE reviewed_at IS NOT NULL",
         ),
         ("jobs", "SELECT COUNT(*) FROM jobs"),
+        ("account_links", "SELECT COUNT(*) FROM account_links"),
+        (
+            "account links used or superseded",
+            "SELECT COUNT(*) FROM account_links WHERE used_at IS NOT NULL OR superseded_at IS NOT NULL",
+        ),
+        ("throttling counts", "SELECT COUNT(*) FROM sign_in_failures"),
     ];
     let mut out = Vec::new();
     for (name, sql) in QUERIES {
@@ -840,7 +854,7 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
         }
     }
     for s in app.county.staff.iter().filter(|s| s.organisation != staff_org) {
-        for action in ["roles", "active", "reset-second-factor"] {
+        for action in ["roles", "active", "reset-second-factor", "invitation"] {
             let fields = [
                 ("csrf", staff_csrf.as_str()),
                 ("roles", "administrator"),

@@ -142,7 +142,7 @@ engines!(a_second_account_with_the_same_email_is_refused_as_a_duplicate, |db| as
         family_name: "Other".into(),
         job_title: "Worker".into(),
         roles: vec![domain::role::Role::AgencyRepresentative],
-        password_hash: "hash".into(),
+        password_hash: Some("hash".into()),
         must_change_password: true,
     };
     let err = store.create_staff_from_console(&new).await.unwrap_err();

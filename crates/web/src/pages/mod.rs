@@ -2,6 +2,7 @@
 //! policy, calls the store with the permit and renders a template.
 
 pub mod account;
+pub mod account_links;
 pub mod families;
 pub mod governance;
 pub mod home;
@@ -119,22 +120,12 @@ pub fn render_with<T: Template>(status: axum::http::StatusCode, t: &T) -> Result
 
 /// Formats a date the GOV.UK way: "25 November 2026".
 pub fn long_date(d: time::Date) -> String {
-    format!("{} {} {}", d.day(), d.month(), d.year())
+    domain::clock::long_date(d)
 }
 
 /// Formats a time the GOV.UK way: "9am", "9:30am", "2pm".
 pub fn short_time(t: time::Time) -> String {
-    let (h, m) = (t.hour(), t.minute());
-    let suffix = if h < 12 { "am" } else { "pm" };
-    let h12 = match h % 12 {
-        0 => 12,
-        x => x,
-    };
-    if m == 0 {
-        format!("{h12}{suffix}")
-    } else {
-        format!("{h12}:{m:02}{suffix}")
-    }
+    domain::clock::short_time(t)
 }
 
 #[cfg(test)]

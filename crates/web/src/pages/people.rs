@@ -4,13 +4,11 @@ use super::{Chrome, render};
 use crate::AppState;
 use crate::error::AppError;
 use crate::forms::{CsrfForm, FormErrors, NoFields};
-use crate::passwords;
 use crate::session::SignedIn;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::email::EmailAddress;
-use domain::password::NewPassword;
 use domain::role::Role;
 use domain::{OrganisationId, UserId};
 use serde::Deserialize;
@@ -58,8 +56,6 @@ pub struct NewPersonForm {
     email: String,
     #[serde(default)]
     job_title: String,
-    #[serde(default)]
-    password: String,
 }
 
 /// Every role as a checkbox: (code, label, checked).
@@ -74,10 +70,7 @@ async fn new_person_page(
     form: NewPersonForm,
     chosen_roles: Vec<String>,
 ) -> Result<Response, AppError> {
-    let view = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
-    let organisations = state
-        .store
-        .list_organisations(&view)
+    let organisations = organisations(state, who)
         .await?
         .into_iter()
         .map(|o| (o.id.to_string(), o.name))
@@ -91,13 +84,21 @@ async fn new_person_page(
     })
 }
 
+async fn organisations(state: &AppState, who: &SignedIn) -> Result<Vec<store::organisations::Organisation>, AppError> {
+    let view = state.require(&who.principal, policy::ViewIsaRegister, &who.address).await?;
+    Ok(state.store.list_organisations(&view).await?)
+}
+
 /// The form to add a person.
 pub async fn new_form(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
     state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     new_person_page(&state, &who, FormErrors::default(), NewPersonForm::default(), Vec::new()).await
 }
 
-/// Creates an account. The password the administrator sets must be changed at first sign-in.
+/// Creates an account and e-mails the person an invitation to choose their own password. The
+/// administrator never sets or sees a password, so cannot sign in as the person; and the
+/// address must be at the organisation's secure e-mail domain, so the invitation reaches a
+/// mailbox of that organisation rather than one the administrator controls.
 pub async fn create(State(state): State<AppState>, who: SignedIn, form: CsrfForm<NewPersonForm>) -> Result<Response, AppError> {
     let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;
     let chosen: Vec<String> = form.all("roles").into_iter().map(str::to_owned).collect();
@@ -115,7 +116,25 @@ pub async fn create(State(state): State<AppState>, who: SignedIn, form: CsrfForm
     if f.family_name.trim().is_empty() {
         errors.add("family_name", "Enter the person's last name");
     }
-    let email = errors.check("email", EmailAddress::parse(&f.email));
+    let mut email = errors.check("email", EmailAddress::parse(&f.email));
+    if let (Some(e), Some(org)) = (&email, organisation) {
+        let domain = organisations(&state, &who)
+            .await?
+            .into_iter()
+            .find(|o| o.id == org)
+            .map(|o| o.secure_email_domain);
+        match domain {
+            Some(d) if e.is_on_domain(&d) => {}
+            Some(d) => {
+                errors.add(
+                    "email",
+                    format!("Enter an email address at {d}, the organisation's secure email domain"),
+                );
+                email = None;
+            }
+            None => errors.add("organisation", "Select the person's organisation"),
+        }
+    }
     if f.job_title.trim().is_empty() {
         errors.add("job_title", "Enter the person's job title");
     }
@@ -123,11 +142,7 @@ pub async fn create(State(state): State<AppState>, who: SignedIn, form: CsrfForm
     if roles.is_empty() {
         errors.add("roles", "Select at least one role");
     }
-    let password = errors.check(
-        "password",
-        NewPassword::for_person(&f.password, email.as_ref(), f.given_name.trim(), f.family_name.trim()),
-    );
-    if let (Some(organisation), Some(email), Some(password), true) = (organisation, email, password, errors.is_empty()) {
+    if let (Some(organisation), Some(email), true) = (organisation, email, errors.is_empty()) {
         let new = NewStaff {
             organisation_id: organisation,
             email,
@@ -135,26 +150,32 @@ pub async fn create(State(state): State<AppState>, who: SignedIn, form: CsrfForm
             family_name: f.family_name.trim().to_owned(),
             job_title: f.job_title.trim().to_owned(),
             roles,
-            password_hash: passwords::hash(password.expose().to_owned()).await?,
-            must_change_password: true,
+            password_hash: None,
+            must_change_password: false,
         };
-        match state.store.create_staff(&permit, &new).await {
+        let valid_for = time::Duration::try_from(state.config.invitation_valid_for).map_err(AppError::internal)?;
+        match state.store.invite_staff(&permit, &new, valid_for).await {
             Ok(id) => return Ok(Redirect::to(&format!("/people/{id}")).into_response()),
             Err(store::StoreError::Duplicate(_)) => errors.add("email", "Someone already has an account with this email address"),
             Err(e) => return Err(e.into()),
         }
     }
-    new_person_page(
-        &state,
-        &who,
-        errors,
-        NewPersonForm {
-            password: String::new(),
-            ..f
-        },
-        chosen,
-    )
-    .await
+    new_person_page(&state, &who, errors, f, chosen).await
+}
+
+/// Sends a new invitation to a person who has not yet chosen their password; the link in the
+/// earlier one stops working.
+pub async fn resend_invitation(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    _form: CsrfForm<NoFields>,
+) -> Result<Response, AppError> {
+    let id = parse_user(&id)?;
+    let permit = state.require(&who.principal, policy::ManageUsers, &who.address).await?;
+    let valid_for = time::Duration::try_from(state.config.invitation_valid_for).map_err(AppError::internal)?;
+    state.store.resend_invitation(&permit, id, valid_for).await?;
+    Ok(Redirect::to(&format!("/people/{id}#invitation")).into_response())
 }
 
 #[derive(Template)]
@@ -170,12 +191,40 @@ struct PersonPage {
     tokens: Option<Vec<store::accounts::ApiToken>>,
     token_form: TokenForm,
     now: time::OffsetDateTime,
+    /// The person's latest invitation and where it stands, for those who manage accounts.
+    invitation: Option<(store::links::InvitationStatus, store::links::InvitationState)>,
 }
 
 impl PersonPage {
     fn when(&self, t: &time::OffsetDateTime) -> String {
-        let local = t.to_offset(domain::clock::london_offset(*t));
-        format!("{} at {}", super::long_date(local.date()), super::short_time(local.time()))
+        domain::clock::london_moment(*t)
+    }
+
+    fn invitation_text(&self) -> String {
+        use store::links::InvitationState;
+        let Some((status, state)) = &self.invitation else {
+            return String::new();
+        };
+        match state {
+            InvitationState::Accepted => format!("Accepted on {}", self.when(&status.used_at.unwrap_or(status.created_at))),
+            InvitationState::Waiting => format!("Waiting to be sent (made on {})", self.when(&status.created_at)),
+            InvitationState::Sent => format!(
+                "Sent on {}; not accepted yet. The link stops working on {}.",
+                self.when(&status.sent_at.unwrap_or(status.created_at)),
+                self.when(&status.expires_at)
+            ),
+            InvitationState::NotDelivered => "The email could not be sent. Check the email address, then send a new invitation.".to_owned(),
+            InvitationState::Expired => format!("Not accepted: the link stopped working on {}.", self.when(&status.expires_at)),
+        }
+    }
+
+    fn may_resend(&self) -> bool {
+        self.can_manage
+            && self.person.active
+            && self
+                .invitation
+                .as_ref()
+                .is_some_and(|(_, s)| *s != store::links::InvitationState::Accepted)
     }
 
     fn token_state(&self, t: &store::accounts::ApiToken) -> &'static str {
@@ -223,10 +272,19 @@ async fn person_page_with(
         Ok(permit) => Some(state.store.api_tokens_of(&permit, id).await?),
         Err(_) => None,
     };
+    let now = state.store.now();
+    let invitation = match state.authority.decide(&who.principal, policy::ManageUsers) {
+        Ok(permit) => state.store.invitation_status(&permit, id).await?.map(|s| {
+            let at = s.state(now);
+            (s, at)
+        }),
+        Err(_) => None,
+    };
     render(&PersonPage {
+        invitation,
         chrome: Chrome::signed_in(state, who, person.full_name(), "people").with_errors(&errors),
         tokens,
-        now: state.store.now(),
+        now,
         token_form: TokenForm {
             expires_in_days: if token_form.expires_in_days.is_empty() {
                 "365".into()

@@ -119,3 +119,16 @@ pub async fn signed_out(State(state): State<AppState>, jar: CookieJar) -> Result
     };
     Ok((jar, render(&page)?).into_response())
 }
+
+/// The sign-in form after a password reset: every session ended, so the person signs in again
+/// with the new password (and their second factor, if they have one).
+pub async fn password_changed(State(state): State<AppState>, jar: CookieJar) -> Result<Response, AppError> {
+    let (jar, csrf) = session::ensure_visitor(&state, jar);
+    let page = SignInPage {
+        chrome: Chrome::anonymous(&state, csrf, "Password changed"),
+        errors: FormErrors::default(),
+        email: String::new(),
+        notice: Some("Your password has been changed. Sign in with your new password."),
+    };
+    Ok((jar, render(&page)?).into_response())
+}
