@@ -268,7 +268,13 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{id}/tokens/{token}/revoke", post(pages::people::revoke_token))
         .route("/panels", get(pages::panels::list))
         .route("/families", get(pages::families::list).post(pages::families::search))
+        .route(
+            "/families/new",
+            get(pages::family_records::new_family_form).post(pages::family_records::record_family),
+        )
         .route("/families/{id}", get(pages::families::show))
+        .route("/families/{id}/people/new", get(pages::family_records::new_person_form))
+        .route("/families/{id}/people", post(pages::family_records::record_person))
         .route("/families/{id}/sharing/new", get(pages::families::new_sharing))
         .route("/families/{id}/sharing", post(pages::families::record_sharing))
         .route("/families/{id}/consent/new", get(pages::families::new_consent))

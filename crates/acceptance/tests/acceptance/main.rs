@@ -7,6 +7,7 @@ mod http_accounts;
 mod http_admin;
 mod http_api;
 mod http_families;
+mod http_family_records;
 mod http_governance;
 mod http_invitations;
 mod http_password_reset;

@@ -105,7 +105,11 @@ const ROUTES: &[Route] = &[
     get("/families", As::Staff),
     // A search by name goes in the body, never the URL; it reads, so it changes nothing.
     post("/families", false, As::Staff),
+    get("/families/new", As::Staff),
+    post("/families/new", true, As::Staff),
     get("/families/{id}", As::Staff),
+    get("/families/{id}/people/new", As::Staff),
+    post("/families/{id}/people", true, As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
     post("/families/{id}/sharing", true, As::Staff),
     get("/families/{id}/consent/new", As::Staff),
@@ -765,6 +769,30 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                         ("csrf", staff_csrf.as_str()),
                         ("withdrawn_on", "24/11/2026"),
                         ("reason", "Asked to stop"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/people/new"),
+            world.staff.get(&format!("/families/{id}/people/new")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/people"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/people"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("given_name", "Robin"),
+                        ("family_name", "Example"),
+                        ("date_of_birth", "1/2/2015"),
+                        ("sex", "not_known"),
+                        ("household_role", "child"),
+                        ("not_a_duplicate", "yes"),
                     ],
                 )
                 .await,

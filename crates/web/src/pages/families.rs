@@ -30,6 +30,7 @@ struct FamiliesPage {
     searched: bool,
     page: i64,
     pages: i64,
+    may_record_family: bool,
 }
 
 /// Which page of the unfiltered list.
@@ -68,6 +69,7 @@ async fn families_page(state: &AppState, who: &SignedIn, form: SearchForm, page:
         postcode: form.postcode,
         searched,
         page,
+        may_record_family: state.authority.decide(&who.principal, policy::RecordFamily).is_ok(),
     })
 }
 
@@ -90,6 +92,7 @@ struct FamilyPage {
     may_record_sharing: bool,
     may_record_consent: bool,
     may_refer: bool,
+    may_record_person: bool,
     referrals: Vec<store::referrals::ReferralSummary>,
 }
 
@@ -129,6 +132,9 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
             .into_iter()
             .any(|r| state.authority.decide_new_referral(&who.principal, f, r).is_ok())
     });
+    let may_record_person = facts
+        .as_ref()
+        .is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordPerson, f).is_ok());
     let referrals = state.store.family_referrals(&permit).await?;
     render(&FamilyPage {
         chrome: Chrome::signed_in(&state, &who, title, "families"),
@@ -137,6 +143,7 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
         may_record_sharing,
         may_record_consent,
         may_refer,
+        may_record_person,
         referrals,
     })
 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod account_links;
 pub mod families;
+pub mod family_records;
 pub mod governance;
 pub mod home;
 pub mod mfa;

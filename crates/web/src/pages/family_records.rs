@@ -1,0 +1,275 @@
+//! Recording a family and the people in it by hand, with "tell it once": before a person is
+//! added, the people already held who are probably the same person are shown, and the person
+//! recording must say none of them is before a new record is made.
+
+use super::{Chrome, long_date, render};
+use crate::AppState;
+use crate::error::AppError;
+use crate::forms::{CsrfForm, FormErrors};
+use crate::session::SignedIn;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::FamilyId;
+use domain::family::HouseholdRole;
+use domain::identifiers::{NationalInsuranceNumber, NhsNumber, UniquePupilNumber};
+use domain::matching::PersonDetails;
+use domain::postcode::Postcode;
+use serde::Deserialize;
+use store::people::{NewPerson, PossibleMatch, RecordError};
+
+/// What the new-family form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct FamilyForm {
+    #[serde(default)]
+    address_line: String,
+    #[serde(default)]
+    postcode: String,
+}
+
+#[derive(Template)]
+#[template(path = "family_new.html")]
+struct NewFamilyPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    form: FamilyForm,
+}
+
+/// The form to record a new family.
+pub async fn new_family_form(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
+    state.require(&who.principal, policy::RecordFamily, &who.address).await?;
+    render(&NewFamilyPage {
+        chrome: Chrome::signed_in(&state, &who, "Record a new family", "families"),
+        errors: FormErrors::default(),
+        form: FamilyForm::default(),
+    })
+}
+
+/// Records the family, then goes on to its first person.
+pub async fn record_family(State(state): State<AppState>, who: SignedIn, form: CsrfForm<FamilyForm>) -> Result<Response, AppError> {
+    let permit = state.require(&who.principal, policy::RecordFamily, &who.address).await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let address_line = f.address_line.trim();
+    if address_line.is_empty() {
+        errors.add("address_line", "Enter the first line of the family’s address");
+    } else if address_line.chars().count() > 200 {
+        errors.add("address_line", "The first line of the address must be 200 characters or fewer");
+    }
+    let postcode = errors.check("postcode", Postcode::parse(&f.postcode));
+    if let (Some(postcode), true) = (postcode, errors.is_empty()) {
+        match state.store.record_family(&permit, address_line, &postcode, &who.address).await {
+            Ok(id) => return Ok(Redirect::to(&format!("/families/{id}/people/new")).into_response()),
+            Err(e @ RecordError::OutsideTheCouncil(_)) => errors.add("postcode", e.to_string()),
+            Err(RecordError::Store(e)) => return Err(e.into()),
+        }
+    }
+    render(&NewFamilyPage {
+        chrome: Chrome::signed_in(&state, &who, "Record a new family", "families").with_errors(&errors),
+        errors,
+        form: f,
+    })
+}
+
+/// What the new-person form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct PersonForm {
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    date_of_birth: String,
+    #[serde(default)]
+    sex: String,
+    #[serde(default)]
+    household_role: String,
+    #[serde(default)]
+    nhs_number: String,
+    #[serde(default)]
+    upn: String,
+    #[serde(default)]
+    national_insurance_number: String,
+    /// "yes" once the person recording has checked the suggestions and none is the same person.
+    #[serde(default)]
+    not_a_duplicate: String,
+}
+
+/// Sex as forms offer it: (code, label).
+const SEXES: [(&str, &str); 4] = [
+    ("female", "Female"),
+    ("male", "Male"),
+    ("other", "Other"),
+    ("not_known", "Not known"),
+];
+
+#[derive(Template)]
+#[template(path = "person_record_new.html")]
+struct NewPersonPage {
+    chrome: Chrome,
+    family: FamilyId,
+    address_line: String,
+    errors: FormErrors,
+    form: PersonForm,
+    sexes: [(&'static str, &'static str); 4],
+    roles: Vec<(&'static str, &'static str)>,
+    matches: Vec<PossibleMatch>,
+}
+
+impl NewPersonPage {
+    fn date(&self, d: &time::Date) -> String {
+        long_date(*d)
+    }
+}
+
+fn family_id(raw: &str) -> FamilyId {
+    raw.parse().unwrap_or(FamilyId(uuid::Uuid::nil()))
+}
+
+async fn person_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    errors: FormErrors,
+    form: PersonForm,
+    matches: Vec<PossibleMatch>,
+) -> Result<Response, AppError> {
+    let permit = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
+    let heading = state.store.family_heading(&permit).await?.ok_or(AppError::NotFound)?;
+    render(&NewPersonPage {
+        chrome: Chrome::signed_in(state, who, "Add a person to the family", "families").with_errors(&errors),
+        family: id,
+        address_line: heading.address_line,
+        errors,
+        form,
+        sexes: SEXES,
+        roles: HouseholdRole::ALL.iter().map(|r| (r.code(), r.label())).collect(),
+        matches,
+    })
+}
+
+/// The form to add a person to a family.
+pub async fn new_person_form(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    person_page(
+        &state,
+        &who,
+        family_id(&id),
+        FormErrors::default(),
+        PersonForm::default(),
+        Vec::new(),
+    )
+    .await
+}
+
+/// Parses an optional identifier: empty is "not known", anything else must be valid.
+fn optional<T, E: std::fmt::Display>(
+    errors: &mut FormErrors,
+    field: &'static str,
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Option<T> {
+    if raw.trim().is_empty() {
+        None
+    } else {
+        errors.check(field, parse(raw))
+    }
+}
+
+/// Adds the person, unless people already held may be them and the person recording has not
+/// yet said none of them is: then the form comes back with the suggestions.
+pub async fn record_person(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<PersonForm>,
+) -> Result<Response, AppError> {
+    let id = family_id(&id);
+    let permit = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let name = |errors: &mut FormErrors, field: &'static str, value: &str, what: &str| {
+        let v = value.trim();
+        if v.is_empty() {
+            errors.add(field, format!("Enter the person’s {what}"));
+        } else if v.chars().count() > 100 {
+            errors.add(field, format!("The {what} must be 100 characters or fewer"));
+        }
+    };
+    name(&mut errors, "given_name", &f.given_name, "first name");
+    name(&mut errors, "family_name", &f.family_name, "last name");
+    let today = state.store.clock().today();
+    let date_of_birth = match super::organisations::parse_date(&f.date_of_birth, "the date of birth") {
+        Ok(d) if d > today => {
+            errors.add("date_of_birth", "The date of birth must be today or in the past");
+            None
+        }
+        Ok(d) => Some(d),
+        Err(message) => {
+            errors.add("date_of_birth", message);
+            None
+        }
+    };
+    let sex = SEXES.iter().find(|(code, _)| *code == f.sex).map(|(code, _)| *code);
+    if sex.is_none() {
+        errors.add("sex", "Select the person’s sex, or ‘Not known’");
+    }
+    let role = f.household_role.parse::<HouseholdRole>().ok();
+    if role.is_none() {
+        errors.add("household_role", "Select the person’s place in the household");
+    }
+    if let (Some(HouseholdRole::Child), Some(born)) = (role, date_of_birth)
+        && domain::family::age_on(born, today).is_some_and(|age| age > 25)
+    {
+        errors.add(
+            "date_of_birth",
+            "Early help is for children and young people up to 19, or 25 with a disability: add this person as an adult",
+        );
+    }
+    let nhs_number = optional(&mut errors, "nhs_number", &f.nhs_number, NhsNumber::parse);
+    let upn = optional(&mut errors, "upn", &f.upn, UniquePupilNumber::parse);
+    let national_insurance_number = optional(
+        &mut errors,
+        "national_insurance_number",
+        &f.national_insurance_number,
+        NationalInsuranceNumber::parse,
+    );
+    let (Some(date_of_birth), Some(sex), Some(household_role), true) = (date_of_birth, sex, role, errors.is_empty()) else {
+        return person_page(&state, &who, id, errors, f, Vec::new()).await;
+    };
+    let person = NewPerson {
+        given_name: f.given_name.trim().to_owned(),
+        family_name: f.family_name.trim().to_owned(),
+        date_of_birth,
+        sex,
+        household_role,
+        nhs_number,
+        upn,
+        national_insurance_number,
+    };
+    if f.not_a_duplicate != "yes" {
+        let heading = state.store.family_heading(&permit).await?.ok_or(AppError::NotFound)?;
+        let details = PersonDetails {
+            first_name: person.given_name.clone(),
+            surname: person.family_name.clone(),
+            date_of_birth: Some(person.date_of_birth),
+            postcode: Some(heading.postcode),
+            nhs_number: person.nhs_number.clone(),
+            upn: person.upn.clone(),
+            national_insurance_number: person.national_insurance_number.clone(),
+        };
+        let across = state.authority.decide(&who.principal, policy::FindPeopleAcrossFamilies).ok();
+        let matches = state
+            .store
+            .possible_matches(&state.authority, &who.principal, across.as_ref(), &details)
+            .await?;
+        if !matches.is_empty() {
+            errors.add(
+                "not_a_duplicate",
+                "This person may already be known to early help: check the people listed, and confirm none of them is the same person before adding a new record",
+            );
+            return person_page(&state, &who, id, errors, f, matches).await;
+        }
+    }
+    state.store.record_person(&permit, &person, &who.address).await?;
+    Ok(Redirect::to(&format!("/families/{id}")).into_response())
+}
