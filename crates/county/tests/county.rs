@@ -631,3 +631,41 @@ fn step_downs_name_a_case_supervisor_and_step_ups_a_locality_manager() {
         }
     }
 }
+
+#[test]
+fn the_demo_sign_ins_have_referrals_to_act_on() {
+    use earlyhelp_county::Stage;
+    // The demo's own seed (`earlyhelp demo`): the README tells a newcomer to sign in as the chair
+    // to screen and as the case supervisor to sign off.
+    let spec = spec(2026, 300);
+    let county = generate(&spec);
+    let id_of = |role: Role| {
+        let email = demo_sign_ins(&county).into_iter().find(|(r, _)| *r == role).unwrap().1;
+        county.staff.iter().find(|s| s.email == email).unwrap().id
+    };
+    let referrals: Vec<(Family, earlyhelp_county::Referral)> = county
+        .families(&spec)
+        .flat_map(|f| f.involvement.referrals.clone().into_iter().map(move |r| (f.clone(), r)))
+        .collect();
+    for role in [Role::CaseSupervisor, Role::LocalityManager] {
+        let who = id_of(role);
+        assert!(
+            referrals
+                .iter()
+                .any(|(_, r)| r.sign_off_by == Some(who) && r.stage == Stage::AwaitingSignOff),
+            "the demo {role:?} has a checklist to sign off"
+        );
+    }
+    let chair = id_of(Role::PanelChair);
+    let localities: Vec<_> = county
+        .panels
+        .iter()
+        .filter(|p| p.chairs.contains(&chair))
+        .map(|p| p.locality)
+        .collect();
+    let to_screen = referrals
+        .iter()
+        .filter(|(f, r)| localities.contains(&f.locality) && r.stage == Stage::AwaitingScreening)
+        .count();
+    assert!(to_screen >= 2, "the demo chair has referrals to screen ({to_screen})");
+}
