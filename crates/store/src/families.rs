@@ -400,7 +400,7 @@ impl Store {
             "FROM families f JOIN localities l ON l.id = f.locality_id \
              WHERE NOT {EXCLUDED} AND ({WORKS_WITH} OR {PANEL_CORE} OR {PANEL_INVITED} OR {REFERRED} OR {RECORDED} \
                   OR ($8 AND {SIGNS_OFF}) OR ($9 AND {SCREENS}) OR ($10 AND {WITH_MASH})) \
-             AND ($4 IS NULL OR EXISTS (SELECT 1 FROM people sp WHERE sp.family_id = f.id \
+             AND ($4 IS NULL OR EXISTS (SELECT 1 FROM people sp WHERE sp.family_id = f.id AND sp.merged_into IS NULL \
                   AND (LOWER(sp.given_name) LIKE $4 ESCAPE '\\' OR LOWER(sp.family_name) LIKE $4 ESCAPE '\\' \
                        OR LOWER(sp.given_name || ' ' || sp.family_name) LIKE $4 ESCAPE '\\'))) \
              AND ($5 IS NULL OR f.postcode LIKE $5 ESCAPE '\\') AND $3 = $3"
@@ -490,7 +490,7 @@ impl Store {
                 continue;
             }
             let rows: Vec<(Uuid, String, String)> = read!(self, db => {
-                let mut q = sqlx::QueryBuilder::new("SELECT family_id, given_name, family_name FROM people WHERE family_id IN (");
+                let mut q = sqlx::QueryBuilder::new("SELECT family_id, given_name, family_name FROM people WHERE merged_into IS NULL AND family_id IN (");
                 let mut sep = q.separated(", ");
                 for id in chunk {
                     sep.push_bind(*id);
@@ -531,7 +531,7 @@ impl Store {
                 None => None,
                 Some(head) => {
                     let people = sqlx::query_as(
-                        "SELECT id, given_name, family_name, date_of_birth, sex, household_role FROM people WHERE family_id = $1 \
+                        "SELECT id, given_name, family_name, date_of_birth, sex, household_role FROM people WHERE family_id = $1 AND merged_into IS NULL \
                          ORDER BY CASE household_role WHEN 'child' THEN 1 ELSE 0 END, date_of_birth, id",
                     )
                     .bind(id.0)

@@ -38,6 +38,46 @@ impl From<sqlx::Error> for RecordError {
     }
 }
 
+/// Why two person records could not be merged; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// The same record twice.
+    #[error("Choose a different record: a record cannot be merged with itself")]
+    SamePerson,
+    /// One of them was merged already.
+    #[error("One of these records has already been merged into another; open the family again to see where")]
+    AlreadyMerged,
+    /// A person is not in the family the permit names.
+    #[error("That record is not in the family it was chosen from")]
+    NotInFamily,
+    /// Both have a different identifier of the same kind: different people, or a mistyped
+    /// number.
+    #[error("The records have different {0}s: they are different people, or one number is wrong. Correct it before merging")]
+    ConflictingIdentifier(&'static str),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for MergeError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+/// A person as the family's pages show them for merging.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PersonSummary {
+    /// The person.
+    pub id: PersonId,
+    /// "Robin Example".
+    pub name: String,
+    /// Date of birth.
+    pub date_of_birth: Date,
+    /// NHS number, UPN, National Insurance number, where recorded.
+    pub identifiers: Vec<(&'static str, String)>,
+}
+
 /// A person as the form gives them, parsed.
 #[derive(Debug, Clone)]
 pub struct NewPerson {
@@ -180,6 +220,109 @@ impl Store {
                 .from_address(Some(address.to_owned())));
         });
         Ok(id)
+    }
+
+    /// One live (not merged) person of the permit's family.
+    pub async fn person_in_family(&self, permit: &Permit<RecordPerson>, person: PersonId) -> Result<Option<(PersonSummary, PersonDetails)>, StoreError> {
+        type Row = (String, String, Date, Option<String>, Option<String>, Option<String>, String);
+        let row: Option<Row> = read!(self, db => sqlx::query_as(
+            "SELECT p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, p.national_insurance_number, f.postcode \
+             FROM people p JOIN families f ON f.id = p.family_id WHERE p.id = $1 AND p.family_id = $2 AND p.merged_into IS NULL",
+        )
+        .bind(person.0)
+        .bind(permit.family().0)
+        .fetch_optional(db)
+        .await?);
+        Ok(row.map(|(given, family, dob, nhs, upn, ni, postcode)| {
+            let mut identifiers = Vec::new();
+            for (label, value) in [("NHS number", &nhs), ("Unique Pupil Number", &upn), ("National Insurance number", &ni)] {
+                if let Some(v) = value {
+                    identifiers.push((label, v.clone()));
+                }
+            }
+            (
+                PersonSummary {
+                    id: person,
+                    name: format!("{given} {family}"),
+                    date_of_birth: dob,
+                    identifiers,
+                },
+                PersonDetails {
+                    first_name: given,
+                    surname: family,
+                    date_of_birth: Some(dob),
+                    postcode: Postcode::parse(&postcode).ok(),
+                    nhs_number: nhs.as_deref().and_then(|n| NhsNumber::parse(n).ok()),
+                    upn: upn.as_deref().and_then(|n| UniquePupilNumber::parse(n).ok()),
+                    national_insurance_number: ni.as_deref().and_then(|n| NationalInsuranceNumber::parse(n).ok()),
+                },
+            )
+        }))
+    }
+
+    /// Merges `duplicate` into `keep`: the kept record takes any identifier it lacks, and the
+    /// duplicate is marked as merged into it, by whom and when — kept, never deleted, so its
+    /// history (consent it gave, what it was called) stays readable and the audit trail points
+    /// at both. Both permits are for recording people, each in its person's family.
+    pub async fn merge_people(
+        &self,
+        keep: (&Permit<RecordPerson>, PersonId),
+        duplicate: (&Permit<RecordPerson>, PersonId),
+        address: &str,
+    ) -> Result<(), MergeError> {
+        if keep.1 == duplicate.1 {
+            return Err(MergeError::SamePerson);
+        }
+        let actor = keep.0.principal().user;
+        let now = self.now();
+        type Row = (Uuid, Option<Uuid>, Option<String>, Option<String>, Option<String>);
+        write!(self, tx, kind => {
+            let mut rows: Vec<Row> = Vec::new();
+            for (permit, person) in [keep, duplicate] {
+                let row: Option<Row> = sqlx::query_as(
+                    "SELECT family_id, merged_into, nhs_number, upn, national_insurance_number FROM people WHERE id = $1",
+                )
+                .bind(person.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { return Err(MergeError::NotInFamily) };
+                if row.0 != permit.family().0 {
+                    return Err(MergeError::NotInFamily);
+                }
+                if row.1.is_some() {
+                    return Err(MergeError::AlreadyMerged);
+                }
+                rows.push(row);
+            }
+            let (k, d) = (&rows[0], &rows[1]);
+            for (label, a, b) in [("NHS number", &k.2, &d.2), ("Unique Pupil Number", &k.3, &d.3), ("National Insurance number", &k.4, &d.4)] {
+                if let (Some(a), Some(b)) = (a, b)
+                    && a != b
+                {
+                    return Err(MergeError::ConflictingIdentifier(label));
+                }
+            }
+            sqlx::query(
+                "UPDATE people SET nhs_number = COALESCE(nhs_number, $1), upn = COALESCE(upn, $2), \
+                 national_insurance_number = COALESCE(national_insurance_number, $3), version = version + 1 WHERE id = $4",
+            )
+            .bind(d.2.as_deref())
+            .bind(d.3.as_deref())
+            .bind(d.4.as_deref())
+            .bind(keep.1.0)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE people SET merged_into = $1, merged_at = $2, merged_by = $3, version = version + 1 WHERE id = $4 AND merged_into IS NULL")
+                .bind(keep.1.0)
+                .bind(now)
+                .bind(actor.0)
+                .bind(duplicate.1.0)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "person.merge", "person", Some(format!("{}<-{}", keep.1, duplicate.1)))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
     }
 
     /// The people already held who may be `candidate`, most likely first, as far as the asker

@@ -275,6 +275,10 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}", get(pages::families::show))
         .route("/families/{id}/people/new", get(pages::family_records::new_person_form))
         .route("/families/{id}/people", post(pages::family_records::record_person))
+        .route(
+            "/families/{id}/people/{person}/merge",
+            get(pages::family_records::merge_form).post(pages::family_records::merge),
+        )
         .route("/families/{id}/sharing/new", get(pages::families::new_sharing))
         .route("/families/{id}/sharing", post(pages::families::record_sharing))
         .route("/families/{id}/consent/new", get(pages::families::new_consent))

@@ -48,6 +48,14 @@ async fn record_family(app: &TestApp, b: &Browser) -> String {
     location.trim_start_matches("/families/").trim_end_matches("/people/new").to_owned()
 }
 
+/// The person ids in a family page's "Merge a duplicate" links, in the order shown.
+fn merge_links(page: &Page) -> Vec<String> {
+    page.body
+        .match_indices("/merge\"")
+        .filter_map(|(i, _)| page.body.get(i.checked_sub(36)?..i).map(str::to_owned))
+        .collect()
+}
+
 async fn add_person(b: &Browser, family: &str, fields: &[(&str, &str)]) -> Page {
     b.submit(
         &format!("/families/{family}/people/new"),
@@ -223,3 +231,83 @@ engines!(
         assert!(page.shows(hidden.postcode.district()));
     }
 );
+
+engines!(a_duplicate_record_is_merged_into_the_original_with_its_identifiers_and_history_kept, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+    let family = record_family(&app, &mash).await;
+    let person = |given: &'static str, nhs: &'static str| {
+        vec![
+            ("given_name", given),
+            ("family_name", "Example"),
+            ("date_of_birth", "3/4/2016"),
+            ("sex", "not_known"),
+            ("household_role", "child"),
+            ("nhs_number", nhs),
+            ("not_a_duplicate", "yes"),
+        ]
+    };
+    assert_eq!(add_person(&mash, &family, &person("Robin", "")).await.status, 303);
+    // The same child typed again with a nickname, now with an NHS number.
+    assert_eq!(add_person(&mash, &family, &person("Rob", "943 476 5919")).await.status, 303);
+    let page = mash.get(&format!("/families/{family}")).await;
+    assert!(page.shows("Robin Example") && page.shows("Rob Example"));
+    let ids = merge_links(&page);
+    assert_eq!(ids.len(), 2, "a merge link per person");
+
+    // Robin's record offers Rob's as the duplicate, and takes it.
+    let form = mash.get(&format!("/families/{family}/people/{}/merge", ids[0])).await;
+    assert_eq!(form.status, 200);
+    let keep = if form.shows("into Robin Example") { &ids[0] } else { &ids[1] };
+    let duplicate = if keep == &ids[0] { &ids[1] } else { &ids[0] };
+    let merged = mash
+        .submit(
+            &format!("/families/{family}/people/{keep}/merge"),
+            &format!("/families/{family}/people/{keep}/merge"),
+            &[("duplicate", &format!("{family}/{duplicate}"))],
+        )
+        .await;
+    assert_eq!(merged.status, 303, "{}", merged.body);
+    let page = mash.get(&format!("/families/{family}")).await;
+    assert!(page.shows("Robin Example"));
+    assert!(!page.shows("Rob Example"), "the duplicate is no longer listed");
+    let again = mash
+        .submit(
+            &format!("/families/{family}/people/{keep}/merge"),
+            &format!("/families/{family}/people/{keep}/merge"),
+            &[("duplicate", &format!("{family}/{duplicate}"))],
+        )
+        .await;
+    assert_eq!(again.status, 200);
+    assert!(again.shows("already been merged"), "{}", again.body);
+});
+
+engines!(records_with_different_nhs_numbers_are_not_merged, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+    let family = record_family(&app, &mash).await;
+    for (given, nhs) in [("Robin", "943 476 5919"), ("Robyn", "401 023 2137")] {
+        let fields = [
+            ("given_name", given),
+            ("family_name", "Example"),
+            ("date_of_birth", "3/4/2016"),
+            ("sex", "not_known"),
+            ("household_role", "child"),
+            ("nhs_number", nhs),
+            ("not_a_duplicate", "yes"),
+        ];
+        let added = add_person(&mash, &family, &fields).await;
+        assert_eq!(added.status, 303, "{}", added.body);
+    }
+    let page = mash.get(&format!("/families/{family}")).await;
+    let ids = merge_links(&page);
+    let refused = mash
+        .submit(
+            &format!("/families/{family}/people/{}/merge", ids[0]),
+            &format!("/families/{family}/people/{}/merge", ids[0]),
+            &[("duplicate", &format!("{family}/{}", ids[1]))],
+        )
+        .await;
+    assert_eq!(refused.status, 200);
+    assert!(refused.shows("different NHS numbers"), "{}", refused.body);
+});

@@ -110,6 +110,8 @@ const ROUTES: &[Route] = &[
     get("/families/{id}", As::Staff),
     get("/families/{id}/people/new", As::Staff),
     post("/families/{id}/people", true, As::Staff),
+    get("/families/{id}/people/{person}/merge", As::Staff),
+    post("/families/{id}/people/{person}/merge", true, As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
     post("/families/{id}/sharing", true, As::Staff),
     get("/families/{id}/consent/new", As::Staff),
@@ -208,6 +210,8 @@ struct World {
     grant: String,
     /// A referral of that family, made by the staff member.
     referral: String,
+    /// A person in that family.
+    person_in_family: String,
 }
 
 /// Someone holding `role` whose organisation is a current signatory.
@@ -312,6 +316,7 @@ impl World {
             person,
             grant,
             referral,
+            person_in_family: all[0].people[0].id.to_string(),
         }
     }
 
@@ -337,6 +342,7 @@ impl World {
             .replace("{token}", unknown)
             .replace("{consent}", unknown)
             .replace("{event}", "close")
+            .replace("{person}", &self.person_in_family)
             .replace("{*path}", "app.css")
     }
 

@@ -4,6 +4,8 @@
 ALTER TABLE families ADD COLUMN created_by BLOB REFERENCES users (id);
 CREATE INDEX families_created_by ON families (created_by);
 ALTER TABLE people ADD COLUMN merged_into BLOB REFERENCES people (id);
+ALTER TABLE people ADD COLUMN merged_at TEXT;
+ALTER TABLE people ADD COLUMN merged_by BLOB REFERENCES users (id);
 ALTER TABLE people ADD COLUMN created_by BLOB REFERENCES users (id);
 CREATE INDEX people_date_of_birth ON people (date_of_birth);
 CREATE INDEX people_family_name_lower ON people (LOWER(family_name));

@@ -273,3 +273,89 @@ pub async fn record_person(
     state.store.record_person(&permit, &person, &who.address).await?;
     Ok(Redirect::to(&format!("/families/{id}")).into_response())
 }
+
+#[derive(Template)]
+#[template(path = "person_merge.html")]
+struct MergePage {
+    chrome: Chrome,
+    family: FamilyId,
+    address_line: String,
+    person: store::people::PersonSummary,
+    candidates: Vec<PossibleMatch>,
+    errors: FormErrors,
+}
+
+impl MergePage {
+    fn date(&self, d: &time::Date) -> String {
+        long_date(*d)
+    }
+}
+
+/// What the merge form sends: the duplicate as "<family id>/<person id>".
+#[derive(Deserialize, Default, Clone)]
+pub struct MergeForm {
+    #[serde(default)]
+    duplicate: String,
+}
+
+async fn merge_page(state: &AppState, who: &SignedIn, id: FamilyId, person: domain::PersonId, errors: FormErrors) -> Result<Response, AppError> {
+    let permit = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
+    let heading = state.store.family_heading(&permit).await?.ok_or(AppError::NotFound)?;
+    let (summary, details) = state.store.person_in_family(&permit, person).await?.ok_or(AppError::NotFound)?;
+    // Only records in families this person may open, and so correct: merging is not the front
+    // door's county-wide search.
+    let candidates = state
+        .store
+        .possible_matches(&state.authority, &who.principal, None, &details)
+        .await?
+        .into_iter()
+        .filter(|m| m.person != person && m.family.is_some())
+        .collect();
+    render(&MergePage {
+        chrome: Chrome::signed_in(state, who, "Merge a duplicate record", "families").with_errors(&errors),
+        family: id,
+        address_line: heading.address_line,
+        person: summary,
+        candidates,
+        errors,
+    })
+}
+
+fn person_id(raw: &str) -> domain::PersonId {
+    raw.parse().unwrap_or(domain::PersonId(uuid::Uuid::nil()))
+}
+
+/// The records that may be duplicates of this person, to merge into it.
+pub async fn merge_form(State(state): State<AppState>, who: SignedIn, Path((id, person)): Path<(String, String)>) -> Result<Response, AppError> {
+    merge_page(&state, &who, family_id(&id), person_id(&person), FormErrors::default()).await
+}
+
+/// Merges the chosen duplicate into this person, with the history kept.
+pub async fn merge(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, person)): Path<(String, String)>,
+    form: CsrfForm<MergeForm>,
+) -> Result<Response, AppError> {
+    let id = family_id(&id);
+    let person = person_id(&person);
+    let keep = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
+    let mut errors = FormErrors::default();
+    let chosen = form
+        .value
+        .duplicate
+        .split_once('/')
+        .and_then(|(f, p)| Some((f.parse::<FamilyId>().ok()?, p.parse::<domain::PersonId>().ok()?)));
+    match chosen {
+        None => errors.add("duplicate", "Select the record that is the same person"),
+        Some((family, duplicate)) => {
+            let other = state.require_family(&who.principal, policy::RecordPerson, family, &who.address).await?;
+            match state.store.merge_people((&keep, person), (&other, duplicate), &who.address).await {
+                Ok(()) => return Ok(Redirect::to(&format!("/families/{id}")).into_response()),
+                Err(store::people::MergeError::Store(e)) => return Err(e.into()),
+                Err(e) => errors.add("duplicate", e.to_string()),
+            }
+        }
+    }
+    merge_page(&state, &who, id, person, errors).await
+}
