@@ -241,7 +241,11 @@ pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement:
             )
         }
         // Urgent concerns with MASH, some already past their 24 hours.
-        62..72 => referral(Route::Stuck, true, lead, None, today, URGENT, Stage::EscalatedToMash, &mut s),
+        62..72 => {
+            // Some raised yesterday, so their 24 hours have run out.
+            let raised = shift(today, -i64::try_from(s.between(0, 1)).unwrap_or(0));
+            referral(Route::Stuck, true, lead, None, raised, URGENT, Stage::EscalatedToMash, &mut s)
+        }
         // Re-referrals: a referral closed eight months ago, and a new one now.
         72..82 => {
             let before = shift(today, -i64::try_from(s.between(200, 300)).unwrap_or(240));

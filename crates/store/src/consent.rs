@@ -220,6 +220,7 @@ impl Store {
         let Some(w) = withdrawn.withdrawal() else {
             return Err(StoreError::Corrupt("a withdrawal that records nothing".into()).into());
         };
+        let ended = self.referrals_ended_by_withdrawal(family, actor).await?;
         write!(self, tx, kind => {
             let n = sqlx::query(
                 "UPDATE consents SET withdrawn_on = $1, withdrawal_recorded_by = $2, withdrawal_reason = $3, version = version + 1 \
@@ -243,6 +244,39 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query("DELETE FROM case_invitations WHERE family_id = $1").bind(family.0).execute(&mut *tx).await?;
+                // Routine referrals end with the consent they rested on (urgent ones stay with MASH).
+                for r in &ended {
+                    let n = sqlx::query(
+                        "UPDATE referrals SET status = $1, state = $2, closed_on = $3, version = version + 1, updated_at = $4 \
+                         WHERE id = $5 AND version = $6",
+                    )
+                    .bind(r.status)
+                    .bind(&r.state)
+                    .bind(r.closed_on)
+                    .bind(r.at)
+                    .bind(r.id)
+                    .bind(r.version)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if n == 0 {
+                        return Err(StoreError::StaleVersion("referral").into());
+                    }
+                    sqlx::query(
+                        "INSERT INTO referral_history (referral_id, seq, event, from_status, to_status, detail, at, by_user_id) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(r.id)
+                    .bind(r.seq)
+                    .bind(r.event)
+                    .bind(r.from)
+                    .bind(r.status)
+                    .bind(&r.detail)
+                    .bind(r.at)
+                    .bind(r.by)
+                    .execute(&mut *tx)
+                    .await?;
+                }
                 sqlx::query(
                     "UPDATE family_workers SET until = $1 WHERE family_id = $2 AND until IS NULL \
                      AND user_id IN (SELECT id FROM users WHERE organisation_id <> $3)",

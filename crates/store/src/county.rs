@@ -211,7 +211,7 @@ impl Store {
                         });
                         q.build().execute(&mut *tx).await?;
                     }
-                    let referrals = ReferralRows::replay(county, batch, &organisation_of)?;
+                    let referrals = ReferralRows::replay(county, batch, &organisation_of, now)?;
                     for rows in referrals.referrals.chunks(BATCH / 2) {
                         let mut q = QueryBuilder::new(
                             "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, \
@@ -442,6 +442,7 @@ impl ReferralRows {
         county: &County,
         families: &[county::Family],
         organisation_of: &std::collections::HashMap<domain::UserId, domain::OrganisationId>,
+        now: time::OffsetDateTime,
     ) -> Result<Self, StoreError> {
         use domain::referral::{NewReferral, PanelSlot, PreviousReferral, Referral, ReferralEvent, ReferralState, is_re_referral};
         let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(format!("synthetic referral: {e}"));
@@ -468,7 +469,8 @@ impl ReferralRows {
                     re_referral: is_re_referral(&previous, r.made_on),
                 };
                 let mut referral = Referral::restore(r.id, facts, ReferralState::Draft).map_err(|e| corrupt(&e))?;
-                let mut at = crate::engine::db_instant(r.made_on.with_time(time::macros::time!(9:30)).assume_utc());
+                // Events a day or so apart from the morning it was made, never later than now.
+                let mut at = crate::engine::db_instant(r.made_on.with_time(time::macros::time!(9:30)).assume_utc()).min(now);
                 let screener = chair.unwrap_or(r.referred_by);
                 let all_ticked: std::collections::BTreeSet<_> = r.route.checklist().iter().copied().collect();
                 let mut events: Vec<(ReferralEvent<'_>, domain::UserId)> = vec![(ReferralEvent::Submit, r.referred_by)];
@@ -519,9 +521,9 @@ impl ReferralRows {
                         by: by.0,
                     });
                     referral = next;
-                    at += time::Duration::hours(26);
+                    at = (at + time::Duration::hours(26)).min(now);
                 }
-                let created_at = crate::engine::db_instant(r.made_on.with_time(time::macros::time!(9:30)).assume_utc());
+                let created_at = crate::engine::db_instant(r.made_on.with_time(time::macros::time!(9:30)).assume_utc()).min(now);
                 out.sharing
                     .push((Uuid::now_v7(), f.id.0, r.referred_by.0, r.made_on, created_at, r.urgent));
                 out.referrals.push(ReferralRow {

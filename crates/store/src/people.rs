@@ -223,7 +223,11 @@ impl Store {
     }
 
     /// One live (not merged) person of the permit's family.
-    pub async fn person_in_family(&self, permit: &Permit<RecordPerson>, person: PersonId) -> Result<Option<(PersonSummary, PersonDetails)>, StoreError> {
+    pub async fn person_in_family(
+        &self,
+        permit: &Permit<RecordPerson>,
+        person: PersonId,
+    ) -> Result<Option<(PersonSummary, PersonDetails)>, StoreError> {
         type Row = (String, String, Date, Option<String>, Option<String>, Option<String>, String);
         let row: Option<Row> = read!(self, db => sqlx::query_as(
             "SELECT p.given_name, p.family_name, p.date_of_birth, p.nhs_number, p.upn, p.national_insurance_number, f.postcode \
@@ -235,7 +239,11 @@ impl Store {
         .await?);
         Ok(row.map(|(given, family, dob, nhs, upn, ni, postcode)| {
             let mut identifiers = Vec::new();
-            for (label, value) in [("NHS number", &nhs), ("Unique Pupil Number", &upn), ("National Insurance number", &ni)] {
+            for (label, value) in [
+                ("NHS number", &nhs),
+                ("Unique Pupil Number", &upn),
+                ("National Insurance number", &ni),
+            ] {
                 if let Some(v) = value {
                     identifiers.push((label, v.clone()));
                 }

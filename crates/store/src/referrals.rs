@@ -24,7 +24,7 @@ use domain::referral::{
 use domain::role::Role;
 use domain::working_days::Calendar;
 use domain::{FamilyId, LocalityId, PanelId, ReferralId, UserId};
-use policy::{Authority, ChangeReferral, FamilyFacts, MakeReferral, Permit, Principal, ReferralFacts, ViewFamily};
+use policy::{Authority, ChangeReferral, MakeReferral, Permit, Principal, ReferralFacts, ViewFamily};
 use std::collections::BTreeSet;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -162,6 +162,22 @@ impl ReferralChangeInput {
             Self::Close => EventKind::Close,
         }
     }
+}
+
+/// A referral a withdrawal of consent ends, ready to write: its new state and history row.
+#[derive(Debug)]
+pub(crate) struct EndedReferral {
+    pub(crate) id: Uuid,
+    pub(crate) version: i64,
+    pub(crate) status: &'static str,
+    pub(crate) state: String,
+    pub(crate) closed_on: Date,
+    pub(crate) seq: i64,
+    pub(crate) event: &'static str,
+    pub(crate) from: &'static str,
+    pub(crate) detail: String,
+    pub(crate) at: OffsetDateTime,
+    pub(crate) by: Uuid,
 }
 
 /// One referral as lists show it.
@@ -370,7 +386,8 @@ impl Store {
         let route = permit.route();
         let now = self.now();
         let today = self.clock.today();
-        let signer_role = route.signed_off_by();
+        // An urgent concern never waits for a checklist: it goes to MASH at once.
+        let signer_role = route.signed_off_by().filter(|_| !details.urgent);
         match (signer_role, details.sign_off_by) {
             (Some(role), None) => {
                 return Err(input(
@@ -382,10 +399,13 @@ impl Store {
                 if signer == who.user {
                     return Err(input("sign_off_by", "Someone other than the referrer must sign off the checklist"));
                 }
-                if !self.signers(role).await?.iter().any(|s| s.id == signer) {
+                if !self.signers(role, Some(family)).await?.iter().any(|s| s.id == signer) {
                     return Err(input(
                         "sign_off_by",
-                        format!("Select a {} from the list", role.label().to_lowercase()),
+                        format!(
+                            "Select a {} from the list (the family’s consent may exclude that person’s organisation)",
+                            role.label().to_lowercase()
+                        ),
                     ));
                 }
             }
@@ -407,7 +427,7 @@ impl Store {
         let previous: Vec<PreviousReferral> = previous
             .into_iter()
             .map(|(created_at, closed_on)| PreviousReferral {
-                created_on: created_at.date(),
+                created_on: domain::clock::london_date(created_at),
                 closed_on,
             })
             .collect();
@@ -420,6 +440,22 @@ impl Store {
         });
         let (referral, entry) = draft.apply(ReferralEvent::Submit, now, who.user)?;
         let consent = self.consent_standing(family).await?;
+        // No consent, no referral: a family's details go to early help screening only with its
+        // agreement. A child at risk is the exception, and goes to MASH as an urgent concern.
+        if !details.urgent && !consent.early_help_referral {
+            return Err(input(
+                "urgent",
+                match (consent.withdrawn_on, consent.review_overdue) {
+                    (Some(_), _) => {
+                        "The family withdrew their consent, so they cannot be referred to early help. If a child is at risk, mark this as an urgent safeguarding concern for MASH"
+                    }
+                    (None, true) => "The family’s consent is past its review date: check it with them and record it again before referring",
+                    (None, false) => {
+                        "The family has not agreed to an early help referral: record their consent first. If a child is at risk, mark this as an urgent safeguarding concern for MASH"
+                    }
+                },
+            ));
+        }
         let sharing = NewSharingEntry {
             decision: SharingDecision::Shared,
             data_categories: "Referral: the family's details and the reason for referral".to_owned(),
@@ -437,10 +473,8 @@ impl Store {
             },
             lawful_basis: if referral.is_urgent() {
                 "Vital interests (UK GDPR 6(1)(d))".to_owned()
-            } else if consent.early_help_referral {
-                "Consent".to_owned()
             } else {
-                "Public task (UK GDPR 6(1)(e))".to_owned()
+                "Consent".to_owned()
             },
             method: "earlyhelp referral".to_owned(),
             decided_on: today,
@@ -501,11 +535,9 @@ impl Store {
             return Ok(None);
         };
         let family = FamilyId(family);
-        let facts = self.family_facts(who, family).await?.unwrap_or(FamilyFacts {
-            id: family,
-            excluded_organisations: Vec::new(),
-            relationship: policy::Relationship::default(),
-        });
+        let Some(facts) = self.family_facts(who, family).await? else {
+            return Ok(None);
+        };
         Ok(Some(ReferralFacts {
             id: referral,
             family,
@@ -517,6 +549,15 @@ impl Store {
             screens_it,
             family_relationship: facts.relationship,
         }))
+    }
+
+    /// Where a referral stands and its version: what a change's caller is told once it is made,
+    /// whether or not they can still see the family.
+    pub async fn referral_status(&self, referral: ReferralId) -> Result<Option<(ReferralStatus, i64)>, StoreError> {
+        let row: Option<(String, i64)> = read!(self, db => sqlx::query_as("SELECT status, version FROM referrals WHERE id = $1")
+            .bind(referral.0).fetch_optional(db).await?);
+        row.map(|(s, v)| Ok((crate::error::parse_code(&s, "referral status")?, v)))
+            .transpose()
     }
 
     /// The family a referral is about, to decide whether the asker may see it.
@@ -577,18 +618,50 @@ impl Store {
                 }
             }
             ReferralChangeInput::Return { reason } => ReferralEvent::Return { reason },
-            ReferralChangeInput::Redirect { to, note } => ReferralEvent::Redirect { to: *to, note },
+            ReferralChangeInput::Redirect { to, note } => {
+                match to {
+                    RedirectTarget::Mash => {
+                        return Err(input(
+                            "to",
+                            "To send a referral to MASH, escalate it as an urgent safeguarding concern; MASH takes it from there",
+                        ));
+                    }
+                    RedirectTarget::AnotherLocality(_) if referral.is_urgent() => {
+                        return Err(input(
+                            "to",
+                            "An urgent concern stays with MASH: redirect it to children’s social care or another service, or close it",
+                        ));
+                    }
+                    RedirectTarget::AnotherLocality(l) if !self.localities().await?.iter().any(|(id, _)| id == l) => {
+                        return Err(input("locality", "Select one of the council’s localities"));
+                    }
+                    _ => {}
+                }
+                ReferralEvent::Redirect { to: *to, note }
+            }
             ReferralChangeInput::Withdraw { reason } => ReferralEvent::Withdraw { reason },
             ReferralChangeInput::Close => ReferralEvent::Close,
         };
         let (next, entry) = referral.apply(event, now, who.user)?;
+        // A redirected referral is finished with here: it is closed in the same change (a
+        // referral for another locality's panel carries on as a fresh one there), so nobody
+        // keeps access to the family through it.
+        let (next, closing) = if next.state().status() == ReferralStatus::Redirected {
+            let (closed, closing) = next.apply(ReferralEvent::Close, now, who.user)?;
+            (closed, Some(closing))
+        } else {
+            (next, None)
+        };
+        let sharing = self.sharing_for_change(&referral, change, accepted_panel).await?;
         let state = state_json(next.state())?;
-        let (meeting_date, redirected_to, closed_on) = state_columns(next.state(), today);
+        let (meeting_date, _, closed_on) = state_columns(next.state(), today);
+        // Where it was redirected, from the redirect itself (the referral is closed after it).
+        let (_, redirected_to, _) = state_columns(&entry.to, today);
         let checklist = match change {
             ReferralChangeInput::SignOff { completed } => Some(completed.iter().map(|c| c.code()).collect::<Vec<_>>().join(" ")),
             _ => None,
         };
-        let moved_to = match next.state() {
+        let moved_to = match &entry.to {
             ReferralState::Redirected {
                 to: RedirectTarget::AnotherLocality(l),
                 ..
@@ -622,6 +695,12 @@ impl Store {
                 return Err(ReferralWriteError::Stale);
             }
             insert_history!(tx, entry, next_seq);
+            if let Some(closing) = &closing {
+                insert_history!(tx, closing, next_seq + 1);
+            }
+            if let Some(entry) = &sharing {
+                insert_sharing!(tx, now, Uuid::now_v7(), Some(family), Some(who.user), entry, None);
+            }
             if let Some(panel) = accepted_panel {
                 // The case is held by one panel at a time: the one that accepted it.
                 sqlx::query("UPDATE family_panels SET until = $1 WHERE family_id = $2 AND until IS NULL AND panel_id <> $3")
@@ -643,11 +722,22 @@ impl Store {
             if let Some(locality) = moved_to {
                 let fresh = Referral::draft(NewReferral { locality, ..next.facts() });
                 let (fresh, fresh_entry) = fresh.apply(ReferralEvent::Submit, now, who.user)?;
+                // A checklist signed off in the first locality stays signed off.
+                let ticked: BTreeSet<ChecklistItem> = fresh.route().checklist().iter().copied().collect();
+                let signed_off = if fresh.state().status() == ReferralStatus::AwaitingSignOff {
+                    Some(fresh.apply(ReferralEvent::SignOff { completed: &ticked }, now, who.user)?)
+                } else {
+                    None
+                };
+                let (fresh, signed_entry) = match signed_off {
+                    Some((f, e)) => (f, Some(e)),
+                    None => (fresh, None),
+                };
                 sqlx::query(
                     "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, referred_by, \
-                     referrer_organisation_id, sign_off_by, created_at, updated_at) \
+                     referrer_organisation_id, sign_off_by, checklist, created_at, updated_at) \
                      SELECT $1, family_id, route, $2, urgent, re_referral, $3, $4, reason, referred_by, referrer_organisation_id, \
-                     sign_off_by, $5, $5 FROM referrals WHERE id = $6",
+                     sign_off_by, checklist, $5, $5 FROM referrals WHERE id = $6",
                 )
                 .bind(fresh.id().0)
                 .bind(locality.0)
@@ -658,6 +748,9 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 insert_history!(tx, fresh_entry, 1i64);
+                if let Some(e) = &signed_entry {
+                    insert_history!(tx, e, 2i64);
+                }
             }
             audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), audit_action(permit.event()), "referral", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
@@ -666,6 +759,112 @@ impl Store {
             tracing::warn!(referral = %id, "referral escalated to MASH");
         }
         Ok(())
+    }
+
+    /// The sharing a change is (golden rule 7): accepting opens the family to the panel's core
+    /// members, escalating sends it to MASH, redirecting sends it elsewhere. Other changes share
+    /// nothing new.
+    async fn sharing_for_change(
+        &self,
+        referral: &Referral,
+        change: &ReferralChangeInput,
+        panel: Option<PanelId>,
+    ) -> Result<Option<NewSharingEntry>, StoreError> {
+        let today = self.clock.today();
+        let entry = |to: String, purpose: &str, basis: &str| NewSharingEntry {
+            decision: SharingDecision::Shared,
+            data_categories: "Referral: the family's details and the reason for referral".to_owned(),
+            recipient_organisation: None,
+            recipient_user: None,
+            recipient_description: to,
+            purpose: purpose.to_owned(),
+            lawful_basis: basis.to_owned(),
+            method: "earlyhelp referral".to_owned(),
+            decided_on: today,
+        };
+        Ok(match change {
+            ReferralChangeInput::Accept { .. } => {
+                let name = match panel {
+                    Some(p) => read!(self, db => sqlx::query_as::<_, (String,)>("SELECT name FROM panels WHERE id = $1")
+                        .bind(p.0).fetch_optional(db).await?)
+                    .map(|(n,)| n),
+                    None => None,
+                };
+                Some(entry(
+                    format!("Core members of {}", name.unwrap_or_else(|| "the panel".to_owned())),
+                    "Discussion of the family at an early help panel",
+                    "Consent",
+                ))
+            }
+            ReferralChangeInput::Escalate => Some(entry(
+                "MASH (urgent safeguarding concern)".to_owned(),
+                "Safeguarding: an urgent concern sent to MASH",
+                "Vital interests (UK GDPR 6(1)(d))",
+            )),
+            ReferralChangeInput::Redirect { to, note } => {
+                let place = match to {
+                    RedirectTarget::AnotherLocality(_) => "Early help screening for another locality".to_owned(),
+                    RedirectTarget::Other if !note.trim().is_empty() => note.trim().to_owned(),
+                    other => other.label().to_owned(),
+                };
+                Some(entry(
+                    place,
+                    "The referral was redirected to the service that can help",
+                    if referral.is_urgent() {
+                        "Vital interests (UK GDPR 6(1)(d))"
+                    } else {
+                        "Consent"
+                    },
+                ))
+            }
+            _ => None,
+        })
+    }
+
+    /// What a withdrawal of consent does to the family's open referrals, worked out through the
+    /// state machine: each routine referral is withdrawn (or, once redirected, closed), so that
+    /// nobody keeps access to the family through it. Urgent concerns stay with MASH: safeguarding
+    /// does not depend on consent. The consent store writes the plan in the withdrawal's own
+    /// transaction.
+    pub(crate) async fn referrals_ended_by_withdrawal(&self, family: FamilyId, by: UserId) -> Result<Vec<EndedReferral>, StoreError> {
+        let ids: Vec<(Uuid,)> = read!(self, db => sqlx::query_as(
+            "SELECT id FROM referrals WHERE family_id = $1 AND NOT urgent AND status NOT IN ('withdrawn', 'closed')",
+        )
+        .bind(family.0)
+        .fetch_all(db)
+        .await?);
+        let now = self.now();
+        let today = self.clock.today();
+        let mut plan = Vec::new();
+        for (id,) in ids {
+            let Some((referral, version, _, next_seq)) = self.load_referral(ReferralId(id)).await? else {
+                continue;
+            };
+            let event = if referral.state().status() == ReferralStatus::Redirected {
+                ReferralEvent::Close
+            } else {
+                ReferralEvent::Withdraw {
+                    reason: "The family withdrew their consent",
+                }
+            };
+            let Ok((next, entry)) = referral.apply(event, now, by) else {
+                continue;
+            };
+            plan.push(EndedReferral {
+                id,
+                version,
+                status: next.state().code(),
+                state: state_json(next.state())?,
+                closed_on: today,
+                seq: next_seq,
+                event: entry.event.code(),
+                from: entry.from.code(),
+                detail: state_json(&entry.to)?,
+                at: crate::engine::db_instant(entry.at),
+                by: by.0,
+            });
+        }
+        Ok(plan)
     }
 
     /// Rebuilds a stored referral: the domain's value, its version, the referrer's reason and
@@ -790,9 +989,16 @@ impl Store {
     /// The referrals waiting for the asker, each queue confirmed row by row with the policy:
     /// a referral appears only where the asker may fire that queue's event on it.
     pub async fn referral_queues(&self, authority: &Authority, who: &Principal) -> Result<ReferralQueues, StoreError> {
+        // Families excluding the asker's organisation are left out before the limit, so they
+        // cannot crowd out rows the asker may see; the policy then confirms every row.
         let rows = |sql: String| async move {
+            let sql = sql.replacen(
+                " ORDER BY ",
+                " AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = $2) ORDER BY ",
+                1,
+            );
             let rows: Vec<SummaryRow> = read!(self, db => {
-                sqlx::query_as(&sql).bind(who.user.0).fetch_all(db).await?
+                sqlx::query_as(&sql).bind(who.user.0).bind(who.organisation.0).fetch_all(db).await?
             });
             rows.into_iter().map(summary).collect::<Result<Vec<_>, StoreError>>()
         };
@@ -920,18 +1126,21 @@ impl Store {
         Ok(rows.into_iter().map(|(id, name)| (LocalityId(id), name)).collect())
     }
 
-    /// Active staff of current ISA signatories who hold `role`: who may be named to sign off a
+    /// Active staff of current ISA signatories who hold `role`, and (for a family) whose
+    /// organisation the family's consent does not exclude: who may be named to sign off a
     /// checklist.
-    pub async fn signers(&self, role: Role) -> Result<Vec<Signer>, StoreError> {
+    pub async fn signers(&self, role: Role, family: Option<FamilyId>) -> Result<Vec<Signer>, StoreError> {
         let rows: Vec<(Uuid, String, String, String)> = read!(self, db => {
             sqlx::query_as(
                 "SELECT u.id, u.given_name, u.family_name, o.name FROM users u JOIN user_roles r ON r.user_id = u.id \
                  JOIN organisations o ON o.id = u.organisation_id \
                  WHERE r.role = $1 AND u.active AND o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $2) \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = $3 AND x.organisation_id = u.organisation_id) \
                  ORDER BY u.family_name, u.given_name, u.id",
             )
             .bind(role.code())
             .bind(self.clock.today())
+            .bind(family.map(|f| f.0))
             .fetch_all(db)
             .await?
         });

@@ -676,13 +676,13 @@ pub async fn make_referral(
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/events", tag = "referrals", security(("bearer" = [])),
     params(("id" = String, Path, description = "Referral id")),
     request_body = ReferralEventRequest,
-    responses((status = 200, body = ReferralDetail), (status = 400), (status = 401), (status = 403), (status = 409)))]
+    responses((status = 200, body = ReferralChanged), (status = 400), (status = 401), (status = 403), (status = 409)))]
 pub async fn referral_event(
     State(state): State<AppState>,
     caller: ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
     body: Result<Json<ReferralEventRequest>, axum::extract::rejection::JsonRejection>,
-) -> Result<Json<ReferralDetail>, ApiError> {
+) -> Result<Json<ReferralChanged>, ApiError> {
     let id: domain::ReferralId = id.parse().unwrap_or(domain::ReferralId(uuid::Uuid::nil()));
     let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let kind: domain::referral::EventKind = req
@@ -706,7 +706,25 @@ pub async fn referral_event(
         crate::pages::referrals::errors_from(&mut errors, e)?;
         return Err(unprocessable(errors));
     }
-    Ok(Json(referral_detail(&state, &caller, id).await?))
+    // The caller may no longer see the family once the change is made (a withdrawal, a
+    // sign-off): the answer says only where the referral now stands.
+    let (status, version) = state.store.referral_status(id).await?.ok_or(AppError::NotFound)?;
+    Ok(Json(ReferralChanged {
+        id: id.to_string(),
+        status: status.code().to_owned(),
+        version,
+    }))
+}
+
+/// Where a referral stands after a change.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralChanged {
+    /// Referral id.
+    pub id: String,
+    /// Its status now.
+    pub status: String,
+    /// Its version now, for the next change.
+    pub version: i64,
 }
 
 struct BearerAuth;
@@ -729,7 +747,7 @@ impl utoipa::Modify for BearerAuth {
     info(title = "Early Help API", description = "For agency systems of Information Sharing Agreement signatories. Tokens are issued with `earlyhelp token create --user EMAIL`; every call is decided by the same access policy as the pages. A token acts as its account without a second factor, so administrative actions are never open to it."),
     paths(me, organisations, panels, families, search_families, family, family_referrals, make_referral, referral, referral_event),
     components(schemas(Me, OrganisationEntry, PanelEntry, FamilyEntry, FamilyList, FamilySearchRequest, PersonEntry, FamilyDetail,
-        ReferralEntry, ReferralDetail, ReferralHistoryItem, NewReferralRequest, ReferralEventRequest, ReferralCreated)),
+        ReferralEntry, ReferralDetail, ReferralHistoryItem, NewReferralRequest, ReferralEventRequest, ReferralCreated, ReferralChanged)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;

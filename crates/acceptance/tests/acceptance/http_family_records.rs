@@ -232,55 +232,58 @@ engines!(
     }
 );
 
-engines!(a_duplicate_record_is_merged_into_the_original_with_its_identifiers_and_history_kept, |db| async move {
-    let app = TestApp::spawn(db).await;
-    let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
-    let family = record_family(&app, &mash).await;
-    let person = |given: &'static str, nhs: &'static str| {
-        vec![
-            ("given_name", given),
-            ("family_name", "Example"),
-            ("date_of_birth", "3/4/2016"),
-            ("sex", "not_known"),
-            ("household_role", "child"),
-            ("nhs_number", nhs),
-            ("not_a_duplicate", "yes"),
-        ]
-    };
-    assert_eq!(add_person(&mash, &family, &person("Robin", "")).await.status, 303);
-    // The same child typed again with a nickname, now with an NHS number.
-    assert_eq!(add_person(&mash, &family, &person("Rob", "943 476 5919")).await.status, 303);
-    let page = mash.get(&format!("/families/{family}")).await;
-    assert!(page.shows("Robin Example") && page.shows("Rob Example"));
-    let ids = merge_links(&page);
-    assert_eq!(ids.len(), 2, "a merge link per person");
+engines!(
+    a_duplicate_record_is_merged_into_the_original_with_its_identifiers_and_history_kept,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+        let family = record_family(&app, &mash).await;
+        let person = |given: &'static str, nhs: &'static str| {
+            vec![
+                ("given_name", given),
+                ("family_name", "Example"),
+                ("date_of_birth", "3/4/2016"),
+                ("sex", "not_known"),
+                ("household_role", "child"),
+                ("nhs_number", nhs),
+                ("not_a_duplicate", "yes"),
+            ]
+        };
+        assert_eq!(add_person(&mash, &family, &person("Robin", "")).await.status, 303);
+        // The same child typed again with a nickname, now with an NHS number.
+        assert_eq!(add_person(&mash, &family, &person("Rob", "943 476 5919")).await.status, 303);
+        let page = mash.get(&format!("/families/{family}")).await;
+        assert!(page.shows("Robin Example") && page.shows("Rob Example"));
+        let ids = merge_links(&page);
+        assert_eq!(ids.len(), 2, "a merge link per person");
 
-    // Robin's record offers Rob's as the duplicate, and takes it.
-    let form = mash.get(&format!("/families/{family}/people/{}/merge", ids[0])).await;
-    assert_eq!(form.status, 200);
-    let keep = if form.shows("into Robin Example") { &ids[0] } else { &ids[1] };
-    let duplicate = if keep == &ids[0] { &ids[1] } else { &ids[0] };
-    let merged = mash
-        .submit(
-            &format!("/families/{family}/people/{keep}/merge"),
-            &format!("/families/{family}/people/{keep}/merge"),
-            &[("duplicate", &format!("{family}/{duplicate}"))],
-        )
-        .await;
-    assert_eq!(merged.status, 303, "{}", merged.body);
-    let page = mash.get(&format!("/families/{family}")).await;
-    assert!(page.shows("Robin Example"));
-    assert!(!page.shows("Rob Example"), "the duplicate is no longer listed");
-    let again = mash
-        .submit(
-            &format!("/families/{family}/people/{keep}/merge"),
-            &format!("/families/{family}/people/{keep}/merge"),
-            &[("duplicate", &format!("{family}/{duplicate}"))],
-        )
-        .await;
-    assert_eq!(again.status, 200);
-    assert!(again.shows("already been merged"), "{}", again.body);
-});
+        // Robin's record offers Rob's as the duplicate, and takes it.
+        let form = mash.get(&format!("/families/{family}/people/{}/merge", ids[0])).await;
+        assert_eq!(form.status, 200);
+        let keep = if form.shows("into Robin Example") { &ids[0] } else { &ids[1] };
+        let duplicate = if keep == &ids[0] { &ids[1] } else { &ids[0] };
+        let merged = mash
+            .submit(
+                &format!("/families/{family}/people/{keep}/merge"),
+                &format!("/families/{family}/people/{keep}/merge"),
+                &[("duplicate", &format!("{family}/{duplicate}"))],
+            )
+            .await;
+        assert_eq!(merged.status, 303, "{}", merged.body);
+        let page = mash.get(&format!("/families/{family}")).await;
+        assert!(page.shows("Robin Example"));
+        assert!(!page.shows("Rob Example"), "the duplicate is no longer listed");
+        let again = mash
+            .submit(
+                &format!("/families/{family}/people/{keep}/merge"),
+                &format!("/families/{family}/people/{keep}/merge"),
+                &[("duplicate", &format!("{family}/{duplicate}"))],
+            )
+            .await;
+        assert_eq!(again.status, 200);
+        assert!(again.shows("already been merged"), "{}", again.body);
+    }
+);
 
 engines!(records_with_different_nhs_numbers_are_not_merged, |db| async move {
     let app = TestApp::spawn(db).await;

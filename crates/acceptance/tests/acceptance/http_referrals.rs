@@ -222,27 +222,129 @@ engines!(
     }
 );
 
-engines!(a_family_without_consent_cannot_be_accepted_for_a_panel, |db| async move {
-    let app = TestApp::spawn(db).await;
-    let (_, chair_email, family) = panel_chair_and_family(&app, false).await;
-    let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
-    app.connect(&lead_email, family.id).await;
-    let lead = signed_in(&app, &lead_email).await;
-    let made = make_referral(
-        &lead,
-        family.id,
-        &[("route", "stuck"), ("reason", "The plan has stalled since the move")],
-    )
-    .await;
-    let referral = referral_made(&made);
+engines!(
+    a_family_without_consent_cannot_be_referred_except_as_an_urgent_concern,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (_, chair_email, family) = panel_chair_and_family(&app, false).await;
+        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
+        app.connect(&lead_email, family.id).await;
+        let lead = signed_in(&app, &lead_email).await;
 
-    let chair = signed_in(&app, &chair_email).await;
-    let refused = accept(&chair, &referral).await;
+        let refused = make_referral(
+            &lead,
+            family.id,
+            &[("route", "stuck"), ("reason", "The plan has stalled since the move")],
+        )
+        .await;
+        assert_eq!(refused.status, 200, "the form comes back");
+        assert!(
+            refused.shows("The family has not agreed to an early help referral"),
+            "{}",
+            refused.body
+        );
+        assert!(refused.shows("The plan has stalled since the move"), "what was typed is kept");
 
-    assert_eq!(refused.status, 200, "the page is shown again with the reason");
-    assert!(refused.shows("has not agreed to an early help referral and to discussion at panel"));
-    assert!(refused.shows("Awaiting screening"), "nothing changed");
-});
+        let urgent = make_referral(
+            &lead,
+            family.id,
+            &[("route", "stuck"), ("reason", "A child disclosed harm today"), ("urgent", "yes")],
+        )
+        .await;
+        let referral = referral_made(&urgent);
+        assert!(lead.get(&format!("/referrals/{referral}")).await.shows("Escalated to MASH"));
+    }
+);
+
+engines!(
+    a_family_that_agreed_to_a_referral_but_not_to_panel_discussion_cannot_be_accepted,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (_, chair_email, family) = panel_chair_and_family(&app, false).await;
+        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
+        app.connect(&lead_email, family.id).await;
+        let lead = signed_in(&app, &lead_email).await;
+        let consent = lead
+            .submit(
+                &format!("/families/{}/consent/new", family.id),
+                &format!("/families/{}/consent", family.id),
+                &[
+                    ("given_by", "family"),
+                    ("given_on", "20/11/2026"),
+                    ("method", "verbal"),
+                    ("scopes", "early_help_referral"),
+                    ("review_due", "20/11/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(consent.status, 303, "{}", consent.body);
+        let made = make_referral(
+            &lead,
+            family.id,
+            &[("route", "stuck"), ("reason", "The plan has stalled since the move")],
+        )
+        .await;
+        let referral = referral_made(&made);
+
+        let chair = signed_in(&app, &chair_email).await;
+        let refused = accept(&chair, &referral).await;
+
+        assert_eq!(refused.status, 200, "the page is shown again with the reason");
+        assert!(refused.shows("has not agreed to an early help referral and to discussion at panel"));
+        assert!(refused.shows("Awaiting screening"), "nothing changed");
+    }
+);
+
+engines!(
+    withdrawing_consent_ends_the_familys_referrals_and_the_access_they_gave,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (_, chair_email, family) = panel_chair_and_family(&app, true).await;
+        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
+        app.connect(&lead_email, family.id).await;
+        let lead = signed_in(&app, &lead_email).await;
+        let made = make_referral(
+            &lead,
+            family.id,
+            &[("route", "stuck"), ("reason", "The plan has stalled since the move")],
+        )
+        .await;
+        let referral = referral_made(&made);
+        let chair = signed_in(&app, &chair_email).await;
+        assert_eq!(
+            chair.get(&format!("/families/{}", family.id)).await.status,
+            200,
+            "the chair screening it sees the family"
+        );
+
+        // The family withdraws consent, recorded by the lead professional.
+        let page = lead.get(&format!("/families/{}", family.id)).await;
+        let consent = page
+            .body
+            .find("/withdraw\"")
+            .and_then(|i| page.body.get(i - 36..i))
+            .expect("a consent in force to withdraw")
+            .to_owned();
+        let withdrawn = lead
+            .submit(
+                &format!("/families/{}/consent/{consent}/withdraw", family.id),
+                &format!("/families/{}/consent/{consent}/withdraw", family.id),
+                &[("withdrawn_on", "25/11/2026"), ("reason", "The family asked us to stop")],
+            )
+            .await;
+        assert_eq!(withdrawn.status, 303, "{}", withdrawn.body);
+
+        assert_eq!(
+            chair.get(&format!("/families/{}", family.id)).await.status,
+            403,
+            "the chair's access ended"
+        );
+        assert!(!chair.get("/referrals").await.shows(&family.address_line));
+        let ended = lead.get(&format!("/referrals/{referral}")).await;
+        assert!(ended.shows("Withdrawn"), "{}", ended.body);
+        assert!(ended.shows("The family withdrew their consent"));
+    }
+);
 
 engines!(
     an_urgent_concern_goes_to_mash_and_can_never_be_accepted_for_a_panel,

@@ -298,7 +298,13 @@ pub struct MergeForm {
     duplicate: String,
 }
 
-async fn merge_page(state: &AppState, who: &SignedIn, id: FamilyId, person: domain::PersonId, errors: FormErrors) -> Result<Response, AppError> {
+async fn merge_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    person: domain::PersonId,
+    errors: FormErrors,
+) -> Result<Response, AppError> {
     let permit = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
     let heading = state.store.family_heading(&permit).await?.ok_or(AppError::NotFound)?;
     let (summary, details) = state.store.person_in_family(&permit, person).await?.ok_or(AppError::NotFound)?;
@@ -326,7 +332,11 @@ fn person_id(raw: &str) -> domain::PersonId {
 }
 
 /// The records that may be duplicates of this person, to merge into it.
-pub async fn merge_form(State(state): State<AppState>, who: SignedIn, Path((id, person)): Path<(String, String)>) -> Result<Response, AppError> {
+pub async fn merge_form(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, person)): Path<(String, String)>,
+) -> Result<Response, AppError> {
     merge_page(&state, &who, family_id(&id), person_id(&person), FormErrors::default()).await
 }
 
@@ -349,7 +359,9 @@ pub async fn merge(
     match chosen {
         None => errors.add("duplicate", "Select the record that is the same person"),
         Some((family, duplicate)) => {
-            let other = state.require_family(&who.principal, policy::RecordPerson, family, &who.address).await?;
+            let other = state
+                .require_family(&who.principal, policy::RecordPerson, family, &who.address)
+                .await?;
             match state.store.merge_people((&keep, person), (&other, duplicate), &who.address).await {
                 Ok(()) => return Ok(Redirect::to(&format!("/families/{id}")).into_response()),
                 Err(store::people::MergeError::Store(e)) => return Err(e.into()),

@@ -90,8 +90,8 @@ async fn new_page(state: &AppState, who: &SignedIn, id: FamilyId, errors: FormEr
         errors,
         form,
         routes,
-        supervisors: state.store.signers(Role::CaseSupervisor).await?,
-        managers: state.store.signers(Role::LocalityManager).await?,
+        supervisors: state.store.signers(Role::CaseSupervisor, Some(id)).await?,
+        managers: state.store.signers(Role::LocalityManager, Some(id)).await?,
     })
 }
 
@@ -379,7 +379,21 @@ pub async fn change(
     let change = change_input(kind, &f, &ticked, &mut errors);
     if let Some(change) = change {
         match state.store.change_referral(&permit, &change, f.version, &who.address).await {
-            Ok(()) => return Ok(Redirect::to(&format!("/referrals/{id}")).into_response()),
+            Ok(()) => {
+                // After signing off, closing or withdrawing, the person may no longer be
+                // connected to the family: back to their queues rather than to a refusal.
+                let family = permit.family();
+                let still_sees = match state.store.family_facts(&who.principal, family).await? {
+                    Some(facts) => state.authority.decide_family(&who.principal, policy::ViewFamily, &facts).is_ok(),
+                    None => false,
+                };
+                let to = if still_sees {
+                    format!("/referrals/{id}")
+                } else {
+                    "/referrals".to_owned()
+                };
+                return Ok(Redirect::to(&to).into_response());
+            }
             Err(e) => errors_from(&mut errors, e)?,
         }
     }
