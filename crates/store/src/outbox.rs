@@ -53,16 +53,28 @@ pub enum Job {
         /// The link, in `account_links`.
         link: crate::links::AccountLinkId,
     },
+    /// Tell one member of staff that a referral needs them, or what became of theirs. The
+    /// e-mail holds a link and nothing about the family. Idempotent enough: sent again at worst
+    /// once after a worker dies mid-send; not sent to an account no longer active.
+    NotifyReferral {
+        /// The referral.
+        referral: domain::ReferralId,
+        /// Who to tell.
+        user: domain::UserId,
+        /// Why.
+        notice: crate::referrals::Notice,
+    },
 }
 
 impl Job {
     /// The kind codes this version can run.
-    pub const KINDS: &'static [&'static str] = &["send_account_link"];
+    pub const KINDS: &'static [&'static str] = &["send_account_link", "notify_referral"];
 
     /// This job's kind code, as in `jobs.kind`.
     pub fn kind(&self) -> &'static str {
         match self {
             Job::SendAccountLink { .. } => "send_account_link",
+            Job::NotifyReferral { .. } => "notify_referral",
         }
     }
 }

@@ -164,6 +164,103 @@ impl ReferralChangeInput {
     }
 }
 
+/// Why a member of staff is e-mailed about a referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// An urgent safeguarding concern is waiting for MASH (acknowledge within 24 hours).
+    UrgentConcern,
+    /// A referral is waiting for them to screen.
+    ToScreen,
+    /// A checklist names them to sign it off.
+    ToSignOff,
+    /// Their referral was returned to them.
+    Returned,
+    /// Their referral was accepted for a panel meeting.
+    Accepted,
+    /// Their referral was redirected elsewhere.
+    Redirected,
+    /// MASH took their urgent concern on.
+    Acknowledged,
+}
+
+impl Notice {
+    /// Who is told, as SQL over the referral `r` (and `$1` its id): active accounts at current
+    /// signatories whose organisation the family does not exclude.
+    fn recipients_sql(self) -> String {
+        let who = match self {
+            Notice::UrgentConcern => "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = 'mash_practitioner')",
+            Notice::ToScreen => {
+                "EXISTS (SELECT 1 FROM panel_chairs pc JOIN panels p ON p.id = pc.panel_id WHERE pc.user_id = u.id AND p.locality_id = r.locality_id)"
+            }
+            Notice::ToSignOff => "u.id = r.sign_off_by",
+            Notice::Returned | Notice::Accepted | Notice::Redirected | Notice::Acknowledged => "u.id = r.referred_by",
+        };
+        format!(
+            "SELECT u.id FROM referrals r, users u JOIN organisations o ON o.id = u.organisation_id \
+             WHERE r.id = $1 AND u.active AND o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $2) \
+             AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = u.organisation_id) \
+             AND {who}"
+        )
+    }
+
+    /// The notice a referral's new status calls for, and for changes the referrer's news.
+    fn after(status: ReferralStatus, event: EventKind) -> Option<Notice> {
+        match (event, status) {
+            (_, ReferralStatus::EscalatedToMash) => Some(Notice::UrgentConcern),
+            (_, ReferralStatus::AwaitingSignOff) => Some(Notice::ToSignOff),
+            (EventKind::Submit | EventKind::SignOff, ReferralStatus::AwaitingScreening) => Some(Notice::ToScreen),
+            (EventKind::Return, _) => Some(Notice::Returned),
+            (EventKind::Accept, _) => Some(Notice::Accepted),
+            (EventKind::Redirect, _) => Some(Notice::Redirected),
+            (EventKind::Acknowledge, _) => Some(Notice::Acknowledged),
+            _ => None,
+        }
+    }
+}
+
+/// What the worker needs to e-mail one notice: no family details, only the link's referral.
+#[derive(Debug, Clone)]
+pub struct NoticeDelivery {
+    /// Where to send it.
+    pub email: domain::email::EmailAddress,
+    /// "Dear …".
+    pub given_name: String,
+    /// The referral, for the link.
+    pub referral: ReferralId,
+    /// Why.
+    pub notice: Notice,
+    /// For an acceptance, the meeting date.
+    pub meeting_date: Option<Date>,
+}
+
+/// Enqueues one e-mail per recipient of `$notice` about referral `$id`, inside the caller's
+/// write transaction, skipping the person whose action it was.
+macro_rules! enqueue_notices {
+    ($tx:ident, $store:expr, $id:expr, $notice:expr, $actor:expr) => {{
+        if let Some(notice) = $notice {
+            let notice: Notice = notice;
+            let recipients: Vec<(Uuid,)> = sqlx::query_as(&notice.recipients_sql())
+                .bind($id.0)
+                .bind($store.clock.today())
+                .fetch_all(&mut *$tx)
+                .await?;
+            for (user,) in recipients.into_iter().filter(|(u,)| *u != $actor.0) {
+                enqueue_job!(
+                    $tx,
+                    $store,
+                    crate::outbox::Job::NotifyReferral {
+                        referral: $id,
+                        user: UserId(user),
+                        notice,
+                    },
+                    $store.now()
+                );
+            }
+        }
+    }};
+}
+
 /// A referral a withdrawal of consent ends, ready to write: its new state and history row.
 #[derive(Debug)]
 pub(crate) struct EndedReferral {
@@ -506,6 +603,7 @@ impl Store {
             .await?;
             insert_history!(tx, entry, 1i64);
             insert_sharing!(tx, now, sharing_id, Some(family), Some(who.user), &sharing, None);
+            enqueue_notices!(tx, self, id, Notice::after(referral.state().status(), EventKind::Submit), who.user);
             audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), "referral.make", "referral", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
@@ -549,6 +647,34 @@ impl Store {
             screens_it,
             family_relationship: facts.relationship,
         }))
+    }
+
+    /// What one referral notice needs, when it runs: `None` when the account is no longer
+    /// active (nothing to send).
+    pub async fn notice_for_delivery(
+        &self,
+        referral: ReferralId,
+        user: UserId,
+        notice: Notice,
+    ) -> Result<Option<NoticeDelivery>, StoreError> {
+        type Row = (String, String, Option<Date>);
+        let row: Option<Row> = read!(self, db => sqlx::query_as(
+            "SELECT u.email, u.given_name, r.meeting_date FROM users u, referrals r WHERE u.id = $1 AND r.id = $2 AND u.active",
+        )
+        .bind(user.0)
+        .bind(referral.0)
+        .fetch_optional(db)
+        .await?);
+        row.map(|(email, given_name, meeting_date)| {
+            Ok(NoticeDelivery {
+                email: domain::email::EmailAddress::parse(&email).map_err(|_| StoreError::Corrupt("email".into()))?,
+                given_name,
+                referral,
+                notice,
+                meeting_date,
+            })
+        })
+        .transpose()
     }
 
     /// Where a referral stands and its version: what a change's caller is told once it is made,
@@ -701,6 +827,7 @@ impl Store {
             if let Some(entry) = &sharing {
                 insert_sharing!(tx, now, Uuid::now_v7(), Some(family), Some(who.user), entry, None);
             }
+            enqueue_notices!(tx, self, id, Notice::after(next.state().status(), permit.event()), who.user);
             if let Some(panel) = accepted_panel {
                 // The case is held by one panel at a time: the one that accepted it.
                 sqlx::query("UPDATE family_panels SET until = $1 WHERE family_id = $2 AND until IS NULL AND panel_id <> $3")
@@ -751,6 +878,7 @@ impl Store {
                 if let Some(e) = &signed_entry {
                     insert_history!(tx, e, 2i64);
                 }
+                enqueue_notices!(tx, self, fresh.id(), Notice::after(fresh.state().status(), EventKind::Submit), who.user);
             }
             audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), audit_action(permit.event()), "referral", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));

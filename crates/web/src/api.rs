@@ -505,7 +505,8 @@ pub struct ReferralEventRequest {
     /// Details (redirect).
     #[serde(default)]
     pub note: String,
-    /// Where (redirect): `mash`, `childrens_social_care`, `another_locality`, `universal_service`, `other`.
+    /// Where (redirect): `childrens_social_care`, `another_locality`, `universal_service` or
+    /// `other` (to send one to MASH, escalate it).
     #[serde(default)]
     pub to: String,
     /// The locality id, when redirected to another locality's panel.

@@ -24,6 +24,74 @@ struct PasswordReset<'a> {
     expires: String,
 }
 
+#[derive(Template)]
+#[template(path = "referral_notice.txt")]
+struct ReferralNotice<'a> {
+    given_name: &'a str,
+    sentence: String,
+    council: &'a str,
+    link: String,
+}
+
+/// The e-mail that tells someone a referral needs them, or what became of theirs. It carries a
+/// link to the referral and nothing about the family, so it shares nothing an intercepted or
+/// forwarded e-mail could leak; the page behind the link asks the policy as always.
+pub fn referral_notice(
+    delivery: &store::referrals::NoticeDelivery,
+    public_url: &PublicUrl,
+    council: &str,
+) -> Result<Outgoing, askama::Error> {
+    use store::referrals::Notice;
+    let (subject, sentence) = match delivery.notice {
+        Notice::UrgentConcern => (
+            "Early Help: an urgent safeguarding concern for MASH".to_owned(),
+            "An urgent safeguarding concern has been sent to MASH. It must be acknowledged within 24 hours.".to_owned(),
+        ),
+        Notice::ToScreen => (
+            "Early Help: a referral to screen".to_owned(),
+            "A referral is waiting to be screened for a panel you chair.".to_owned(),
+        ),
+        Notice::ToSignOff => (
+            "Early Help: a checklist to sign off".to_owned(),
+            "A referral names you to sign off its checklist before it can be screened.".to_owned(),
+        ),
+        Notice::Returned => (
+            "Early Help: your referral was returned".to_owned(),
+            "The panel chair returned your referral and says what to put right.".to_owned(),
+        ),
+        Notice::Accepted => (
+            "Early Help: your referral was accepted".to_owned(),
+            match delivery.meeting_date {
+                Some(d) => format!(
+                    "Your referral was accepted for discussion at the panel meeting on {}.",
+                    domain::clock::long_date(d)
+                ),
+                None => "Your referral was accepted for discussion at a panel.".to_owned(),
+            },
+        ),
+        Notice::Redirected => (
+            "Early Help: your referral was redirected".to_owned(),
+            "Your referral was redirected to another service; the referral says where.".to_owned(),
+        ),
+        Notice::Acknowledged => (
+            "Early Help: MASH acknowledged your concern".to_owned(),
+            "MASH has acknowledged the urgent safeguarding concern you raised.".to_owned(),
+        ),
+    };
+    let body = ReferralNotice {
+        given_name: &delivery.given_name,
+        sentence,
+        council,
+        link: public_url.page(&format!("/referrals/{}", delivery.referral)),
+    }
+    .render()?;
+    Ok(Outgoing {
+        to: delivery.email.clone(),
+        subject,
+        body,
+    })
+}
+
 /// The path an invitation link opens (its token goes in the query string).
 pub const INVITATION_PATH: &str = "/invitation";
 /// The path a password-reset link opens.

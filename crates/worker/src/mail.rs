@@ -65,6 +65,11 @@ impl PublicUrl {
         format!("{}{path}?token={token}", self.0)
     }
 
+    /// A link to a page of the service, `path` starting with `/`.
+    pub fn page(&self, path: &str) -> String {
+        format!("{}{path}", self.0)
+    }
+
     /// The host, for the SMTP greeting and message ids.
     pub fn host(&self) -> &str {
         self.0

@@ -165,6 +165,15 @@ impl Worker {
                 self.store.mark_link_sent(*link).await?;
                 Ok(())
             }
+            Job::NotifyReferral { referral, user, notice } => {
+                let Some(delivery) = self.store.notice_for_delivery(*referral, *user, *notice).await? else {
+                    return Ok(()); // the account was deactivated meanwhile
+                };
+                let message = emails::referral_notice(&delivery, &self.settings.public_url, &self.settings.council_name)
+                    .map_err(|_| Failure::GiveUp("the e-mail could not be written".into()))?;
+                self.mailer.send(&claimed.id.to_string(), self.store.now(), &message).await?;
+                Ok(())
+            }
         }
     }
 
@@ -172,6 +181,7 @@ impl Worker {
     async fn give_up(&self, claimed: &ClaimedJob) -> Result<(), store::StoreError> {
         match &claimed.job {
             Job::SendAccountLink { link } => self.store.mark_link_undeliverable(*link).await,
+            Job::NotifyReferral { .. } => Ok(()),
         }
     }
 }

@@ -72,6 +72,16 @@ async fn panel_chair_and_family(app: &TestApp, with_consent: bool) -> (county::P
     (panel, chair, family)
 }
 
+/// A lead professional working with a family of a chair's locality (with consent in force, or
+/// none), signed in: the chair's e-mail, the family, the lead's e-mail and browser.
+async fn lead_professional_and_chair(app: &TestApp, with_consent: bool) -> (String, county::Family, String, Browser) {
+    let (_, chair_email, family) = panel_chair_and_family(app, with_consent).await;
+    let lead_email = staff_holding(app, Role::LeadProfessional, &[&chair_email]);
+    app.connect(&lead_email, family.id).await;
+    let lead = signed_in(app, &lead_email).await;
+    (chair_email, family, lead_email, lead)
+}
+
 /// The referral id in the address the form redirected to.
 fn referral_made(page: &Page) -> String {
     assert_eq!(page.status, 303, "the referral was made: {}", page.body);
@@ -226,10 +236,7 @@ engines!(
     a_family_without_consent_cannot_be_referred_except_as_an_urgent_concern,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let (_, chair_email, family) = panel_chair_and_family(&app, false).await;
-        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
-        app.connect(&lead_email, family.id).await;
-        let lead = signed_in(&app, &lead_email).await;
+        let (_, family, _, lead) = lead_professional_and_chair(&app, false).await;
 
         let refused = make_referral(
             &lead,
@@ -260,10 +267,7 @@ engines!(
     a_family_that_agreed_to_a_referral_but_not_to_panel_discussion_cannot_be_accepted,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let (_, chair_email, family) = panel_chair_and_family(&app, false).await;
-        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
-        app.connect(&lead_email, family.id).await;
-        let lead = signed_in(&app, &lead_email).await;
+        let (chair_email, family, _, lead) = lead_professional_and_chair(&app, false).await;
         let consent = lead
             .submit(
                 &format!("/families/{}/consent/new", family.id),
@@ -299,10 +303,7 @@ engines!(
     withdrawing_consent_ends_the_familys_referrals_and_the_access_they_gave,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let (_, chair_email, family) = panel_chair_and_family(&app, true).await;
-        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
-        app.connect(&lead_email, family.id).await;
-        let lead = signed_in(&app, &lead_email).await;
+        let (chair_email, family, _, lead) = lead_professional_and_chair(&app, true).await;
         let made = make_referral(
             &lead,
             family.id,
@@ -350,10 +351,7 @@ engines!(
     an_urgent_concern_goes_to_mash_and_can_never_be_accepted_for_a_panel,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let (_, chair_email, family) = panel_chair_and_family(&app, true).await;
-        let lead_email = staff_holding(&app, Role::LeadProfessional, &[&chair_email]);
-        app.connect(&lead_email, family.id).await;
-        let lead = signed_in(&app, &lead_email).await;
+        let (chair_email, family, lead_email, lead) = lead_professional_and_chair(&app, true).await;
         let made = make_referral(
             &lead,
             family.id,
@@ -550,3 +548,67 @@ engines!(
         );
     }
 );
+
+engines!(
+    the_chair_is_emailed_a_referral_to_screen_and_the_referrer_hears_it_was_accepted,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (chair_email, family, lead_email, lead) = lead_professional_and_chair(&app, true).await;
+        let made = make_referral(
+            &lead,
+            family.id,
+            &[("route", "stuck"), ("reason", "The plan has stalled since the move")],
+        )
+        .await;
+        let referral = referral_made(&made);
+        app.deliver_mail().await;
+
+        let to_chair = app.mail_to(&chair_email);
+        assert_eq!(to_chair.len(), 1, "one e-mail to the chair");
+        assert_eq!(to_chair[0].subject, "Early Help: a referral to screen");
+        assert!(to_chair[0].body.contains(&format!("/referrals/{referral}")));
+        for person in &family.people {
+            assert!(!to_chair[0].body.contains(&person.family_name), "no family details in the e-mail");
+        }
+        assert!(!to_chair[0].body.contains(&family.address_line));
+        assert!(app.mail_to(&lead_email).is_empty(), "nobody is told of their own action");
+
+        let chair = signed_in(&app, &chair_email).await;
+        assert_eq!(accept(&chair, &referral).await.status, 303);
+        app.deliver_mail().await;
+        let to_lead = app.mail_to(&lead_email);
+        assert_eq!(to_lead.len(), 1);
+        assert_eq!(to_lead[0].subject, "Early Help: your referral was accepted");
+        assert!(to_lead[0].body.contains("panel meeting on"));
+    }
+);
+
+engines!(an_urgent_concern_is_emailed_to_every_mash_practitioner, |db| async move {
+    let app = TestApp::spawn(db).await;
+    let (_, family, _, lead) = lead_professional_and_chair(&app, true).await;
+    let made = make_referral(
+        &lead,
+        family.id,
+        &[
+            ("route", "stuck"),
+            ("reason", "A child disclosed harm at school today"),
+            ("urgent", "yes"),
+        ],
+    )
+    .await;
+    referral_made(&made);
+    app.deliver_mail().await;
+    let mash: Vec<&county::Staff> = app
+        .county
+        .staff
+        .iter()
+        .filter(|s| s.roles.contains(&Role::MashPractitioner))
+        .collect();
+    assert!(!mash.is_empty());
+    for m in mash {
+        let mail = app.mail_to(m.email.as_str());
+        assert_eq!(mail.len(), 1, "{} was told", m.email);
+        assert_eq!(mail[0].subject, "Early Help: an urgent safeguarding concern for MASH");
+        assert!(mail[0].body.contains("within 24 hours"));
+    }
+});
