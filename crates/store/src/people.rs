@@ -337,7 +337,9 @@ impl Store {
     /// may know of them: in families they may open (shown in full), and, with the front door's
     /// permit, in any family not excluding their organisation (name, date of birth and
     /// postcode district only). The comparison is the domain's; the store only gathers a
-    /// blocked set (same date of birth, surname, postcode district or identifier).
+    /// blocked set (same date of birth, surname, postcode district or identifier), the
+    /// strongest blocks first, so a busy district cannot crowd out a shared identifier or
+    /// birthday.
     pub async fn possible_matches(
         &self,
         authority: &Authority,
@@ -365,7 +367,8 @@ impl Store {
                  WHERE p.merged_into IS NULL AND (p.date_of_birth = $1 OR LOWER(p.family_name) = $2 OR f.postcode LIKE $3 \
                  OR p.nhs_number = $4 OR p.upn = $5 OR p.national_insurance_number = $6) \
                  AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = f.id AND x.organisation_id = $7) \
-                 ORDER BY p.id LIMIT 2000",
+                 ORDER BY COALESCE(p.nhs_number = $4 OR p.upn = $5 OR p.national_insurance_number = $6, FALSE) DESC, \
+                 COALESCE(p.date_of_birth = $1, FALSE) DESC, COALESCE(LOWER(p.family_name) = $2, FALSE) DESC, p.id LIMIT 2000",
             )
             .bind(candidate.date_of_birth)
             .bind(candidate.surname.trim().to_lowercase())
