@@ -108,8 +108,12 @@ pub struct ReferralDetails {
 /// domain needs besides (the family's consent today, for an acceptance).
 #[derive(Debug, Clone)]
 pub enum ReferralChangeInput {
-    /// Send a returned referral again.
-    Submit,
+    /// Send a returned referral again, with the reason rewritten to put right what the chair
+    /// asked (`None` keeps it).
+    Submit {
+        /// The new reason.
+        reason: Option<ReferralReason>,
+    },
     /// Sign the checklist off with these items ticked.
     SignOff {
         /// The items ticked.
@@ -151,7 +155,7 @@ impl ReferralChangeInput {
     /// The event kind, for asking the policy before the change is tried.
     pub fn kind(&self) -> EventKind {
         match self {
-            Self::Submit => EventKind::Submit,
+            Self::Submit { .. } => EventKind::Submit,
             Self::SignOff { .. } => EventKind::SignOff,
             Self::Escalate => EventKind::Escalate,
             Self::Acknowledge => EventKind::Acknowledge,
@@ -321,6 +325,8 @@ pub struct ReferralHistoryEntry {
     pub at: OffsetDateTime,
     /// Who.
     pub by: String,
+    /// What else the change kept: the reason a resubmission rewrote.
+    pub note: Option<String>,
 }
 
 /// One referral in full, for its page.
@@ -711,7 +717,12 @@ impl Store {
         let id = permit.referral();
         let now = self.now();
         let today = self.clock.today();
-        let (referral, stored_version, _reason, next_seq) = self.load_referral(id).await?.ok_or(StoreError::NotFound("referral"))?;
+        let (referral, stored_version, old_reason, next_seq) = self.load_referral(id).await?.ok_or(StoreError::NotFound("referral"))?;
+        // A resubmission may rewrite the reason; the words it replaces stay in the history.
+        let new_reason = match change {
+            ReferralChangeInput::Submit { reason: Some(r) } if r.as_str() != old_reason => Some(r.as_str().to_owned()),
+            _ => None,
+        };
         if referral.family() != permit.family() {
             return Err(StoreError::Corrupt("a referral permit names another family".into()).into());
         }
@@ -721,7 +732,7 @@ impl Store {
         let consent: ConsentStanding;
         let mut accepted_panel = None;
         let event = match change {
-            ReferralChangeInput::Submit => ReferralEvent::Submit,
+            ReferralChangeInput::Submit { .. } => ReferralEvent::Submit,
             ReferralChangeInput::SignOff { completed } => ReferralEvent::SignOff { completed },
             ReferralChangeInput::Escalate => ReferralEvent::Escalate,
             ReferralChangeInput::Acknowledge => ReferralEvent::Acknowledge,
@@ -821,6 +832,15 @@ impl Store {
                 return Err(ReferralWriteError::Stale);
             }
             insert_history!(tx, entry, next_seq);
+            if let Some(reason) = &new_reason {
+                sqlx::query("UPDATE referrals SET reason = $1 WHERE id = $2").bind(reason).bind(id.0).execute(&mut *tx).await?;
+                sqlx::query("UPDATE referral_history SET note = $1 WHERE referral_id = $2 AND seq = $3")
+                    .bind(format!("Reason before it was rewritten: {old_reason}"))
+                    .bind(id.0)
+                    .bind(next_seq)
+                    .execute(&mut *tx)
+                    .await?;
+            }
             if let Some(closing) = &closing {
                 insert_history!(tx, closing, next_seq + 1);
             }
@@ -1033,7 +1053,7 @@ impl Store {
         address: &str,
     ) -> Result<Option<ReferralRecord>, StoreError> {
         type Extra = (String, String, Option<String>, String, Option<String>, i64);
-        type HistoryRow = (String, String, String, String, OffsetDateTime, Option<String>);
+        type HistoryRow = (String, String, String, String, OffsetDateTime, Option<String>, Option<String>);
         let loaded: Option<(SummaryRow, Extra, Vec<HistoryRow>)> = read!(self, db => {
             let head: Option<SummaryRow> = sqlx::query_as(&format!("{SUMMARY_SELECT} WHERE r.id = $1 AND r.family_id = $2"))
                 .bind(id.0)
@@ -1053,7 +1073,7 @@ impl Store {
                     .fetch_one(db)
                     .await?;
                     let history = sqlx::query_as(
-                        "SELECT h.event, h.from_status, h.to_status, h.detail, h.at, u.given_name || ' ' || u.family_name \
+                        "SELECT h.event, h.from_status, h.to_status, h.detail, h.at, u.given_name || ' ' || u.family_name, h.note \
                          FROM referral_history h LEFT JOIN users u ON u.id = h.by_user_id WHERE h.referral_id = $1 ORDER BY h.seq",
                     )
                     .bind(id.0)
@@ -1069,8 +1089,9 @@ impl Store {
         let (referral, ..) = self.load_referral(id).await?.ok_or(StoreError::NotFound("referral"))?;
         let history = history
             .into_iter()
-            .map(|(event, from, to, detail, at, by)| {
+            .map(|(event, from, to, detail, at, by, note)| {
                 Ok(ReferralHistoryEntry {
+                    note,
                     event: crate::error::parse_code(&event, "referral event")?,
                     from: crate::error::parse_code(&from, "referral status")?,
                     to: crate::error::parse_code(&to, "referral status")?,

@@ -499,7 +499,7 @@ pub struct ReferralEventRequest {
     pub event: String,
     /// The `version` read; a referral changed since is refused with 409.
     pub version: i64,
-    /// Why (return, withdraw).
+    /// Why (return, withdraw); for `submit`, the rewritten reason (empty keeps it).
     #[serde(default)]
     pub reason: String,
     /// Details (redirect).

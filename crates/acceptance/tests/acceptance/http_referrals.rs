@@ -612,3 +612,47 @@ engines!(an_urgent_concern_is_emailed_to_every_mash_practitioner, |db| async mov
         assert!(mail[0].body.contains("within 24 hours"));
     }
 });
+
+engines!(
+    a_returned_referral_is_put_right_and_sent_again_with_the_old_words_kept,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (chair_email, family, _, lead) = lead_professional_and_chair(&app, true).await;
+        let made = make_referral(&lead, family.id, &[("route", "stuck"), ("reason", "The plan has stalled")]).await;
+        let referral = referral_made(&made);
+        let chair = signed_in(&app, &chair_email).await;
+        let page = chair.get(&format!("/referrals/{referral}")).await;
+        let returned = chair
+            .post(
+                &format!("/referrals/{referral}/events/return"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &version(&page)),
+                    ("reason", "Please add the family's own view of what would help."),
+                ],
+            )
+            .await;
+        assert_eq!(returned.status, 303);
+
+        let page = lead.get(&format!("/referrals/{referral}")).await;
+        assert!(page.shows("Returned to referrer"));
+        let resent = lead
+            .post(
+                &format!("/referrals/{referral}/events/submit"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &version(&page)),
+                    (
+                        "reason",
+                        "The plan has stalled. The parents say they want help with the children's bedtimes.",
+                    ),
+                ],
+            )
+            .await;
+        assert_eq!(resent.status, 303, "{}", resent.body);
+        let page = chair.get(&format!("/referrals/{referral}")).await;
+        assert!(page.shows("Awaiting screening"));
+        assert!(page.shows("help with the children&#39;s bedtimes") || page.shows("help with the children's bedtimes"));
+        assert!(page.shows("Reason before it was rewritten: The plan has stalled"), "{}", page.body);
+    }
+);

@@ -39,5 +39,6 @@ CREATE TABLE referral_history (
     detail      TEXT NOT NULL,
     at          TIMESTAMPTZ NOT NULL,
     by_user_id  UUID REFERENCES users (id),
+    note        TEXT,
     PRIMARY KEY (referral_id, seq)
 );

@@ -412,7 +412,14 @@ pub async fn change(
 /// cannot be read.
 pub(crate) fn change_input(kind: EventKind, f: &ChangeForm, ticked: &[String], errors: &mut FormErrors) -> Option<ReferralChangeInput> {
     match kind {
-        EventKind::Submit => Some(ReferralChangeInput::Submit),
+        EventKind::Submit if f.reason.trim().is_empty() => Some(ReferralChangeInput::Submit { reason: None }),
+        EventKind::Submit => match ReferralReason::parse(&f.reason) {
+            Ok(r) => Some(ReferralChangeInput::Submit { reason: Some(r) }),
+            Err(e) => {
+                errors.add("reason", e.to_string());
+                None
+            }
+        },
         EventKind::SignOff => Some(ReferralChangeInput::SignOff {
             completed: ticked.iter().filter_map(|t| t.parse::<ChecklistItem>().ok()).collect(),
         }),
@@ -464,7 +471,7 @@ fn anchor(kind: EventKind, field: &str) -> &'static str {
         (EventKind::Redirect, _) => "redirect-to",
         (EventKind::Withdraw, _) => "withdraw-reason",
         (EventKind::SignOff, _) => "sign_off-checklist",
-        (EventKind::Submit, _) => "submit-button",
+        (EventKind::Submit, _) => "submit-reason",
         (EventKind::Escalate, _) => "escalate-button",
         (EventKind::Acknowledge, _) => "acknowledge-button",
         (EventKind::Close, _) => "close-button",
