@@ -1,6 +1,7 @@
 // A MASH practitioner at the front door records a new family and its first person (first with
-// an NHS number that fails its check digit), then refers the family on MASH's threshold
-// decision; every page passes axe (WCAG 2.2 AA).
+// an NHS number that fails its check digit), is refused a referral until the family's consent
+// is recorded, then refers the family on MASH's threshold decision; every page passes axe
+// (WCAG 2.2 AA).
 'use strict';
 
 const { describe, it, before, after } = require('node:test');
@@ -65,14 +66,32 @@ describe('front door', () => {
         await h.clickAndWait(page, page.getByRole('button', { name: 'Add person' }));
       }
       assert.match(await h.h1(page), /^Family at 12 Example Row/);
-      assert.ok(await page.getByRole('cell', { name: 'Robin Example' }).isVisible(), 'the child is on the family page');
+      assert.ok(await page.getByRole('cell', { name: 'Robin Example', exact: true }).isVisible(), 'the child is on the family page');
       await check('03-family');
 
-      // Then MASH refers the family on its threshold decision
+      // A referral without the family's consent is refused, keeping what was typed
+      const familyPath = h.pathOf(page);
       await h.clickAndWait(page, page.getByRole('link', { name: 'Make a referral' }));
       await check('04-referral-form');
       await page.getByLabel('MASH threshold decision').check();
-      await page.getByLabel('Why are you referring the family, and what help do they need?').fill('Threshold decision: early help. The family asks for help with routines.');
+      const reason = 'Threshold decision: early help. The family asks for help with routines.';
+      await page.getByLabel('Why are you referring the family, and what help do they need?').fill(reason);
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Send referral' }));
+      assert.equal((await h.errorSummary(page))?.title, 'There is a problem');
+      assert.equal(await page.getByLabel('Why are you referring the family, and what help do they need?').inputValue(), reason);
+      await check('04a-referral-without-consent');
+
+      // so MASH records the consent it gathered, then refers the family on its threshold decision
+      await page.goto(familyPath);
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Record consent' }));
+      await page.locator('input[name="given_by"]').first().check();
+      await page.getByLabel('Written').check();
+      await page.getByLabel('Review consent with the family by').fill('1/11/2027');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record consent' }));
+      assert.equal(h.pathOf(page), familyPath);
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Make a referral' }));
+      await page.getByLabel('MASH threshold decision').check();
+      await page.getByLabel('Why are you referring the family, and what help do they need?').fill(reason);
       await h.clickAndWait(page, page.getByRole('button', { name: 'Send referral' }));
       assert.match(await h.h1(page), /^Referral: family at 12 Example Row/);
       assert.ok(await page.getByText('Awaiting screening').first().isVisible());
