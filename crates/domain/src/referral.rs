@@ -689,6 +689,45 @@ pub enum TransitionRefused {
     /// A redirect to the locality the referral is already in.
     #[error("The referral is already in that locality; choose a different locality, or accept it here")]
     RedirectToOwnLocality,
+    /// A redirect to MASH: a concern for MASH is escalated, which makes it urgent and puts it
+    /// in MASH's inbox with its 24-hour clock.
+    #[error("To send a referral to MASH, escalate it as an urgent safeguarding concern; MASH takes it from there")]
+    EscalateRatherThanRedirectToMash,
+    /// An urgent concern redirected to another locality's panel: it can never go to a panel.
+    #[error("An urgent concern stays with MASH: redirect it to children’s social care or another service, or close it")]
+    UrgentConcernsStayWithMash,
+}
+
+/// Why a family cannot be referred to early help.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReferralConsentRefused {
+    /// The family withdrew consent.
+    #[error(
+        "The family withdrew their consent, so they cannot be referred to early help. If a child is at risk, mark this as an urgent safeguarding concern for MASH"
+    )]
+    Withdrawn,
+    /// The family's consent is past its review date.
+    #[error("The family’s consent is past its review date: check it with them and record it again before referring")]
+    ReviewOverdue,
+    /// The family has not agreed to an early help referral.
+    #[error(
+        "The family has not agreed to an early help referral: record their consent first. If a child is at risk, mark this as an urgent safeguarding concern for MASH"
+    )]
+    NotGiven,
+}
+
+/// No consent, no referral (seed 001 §9): a family's details go to early help screening only
+/// with its agreement to an early help referral. An urgent safeguarding concern is the
+/// exception: it goes to MASH whatever the family agreed to.
+pub fn check_consent_for_referral(consent: &ConsentStanding, urgent: bool) -> Result<(), ReferralConsentRefused> {
+    if urgent || consent.early_help_referral {
+        return Ok(());
+    }
+    Err(match (consent.withdrawn_on, consent.review_overdue) {
+        (Some(_), _) => ReferralConsentRefused::Withdrawn,
+        (None, true) => ReferralConsentRefused::ReviewOverdue,
+        (None, false) => ReferralConsentRefused::NotGiven,
+    })
 }
 
 fn item_list(items: &[ChecklistItem]) -> String {
@@ -904,6 +943,12 @@ impl Referral {
                 }
                 if to == RedirectTarget::AnotherLocality(self.locality) {
                     return Err(TransitionRefused::RedirectToOwnLocality);
+                }
+                if to == RedirectTarget::Mash {
+                    return Err(TransitionRefused::EscalateRatherThanRedirectToMash);
+                }
+                if self.urgent && matches!(to, RedirectTarget::AnotherLocality(_)) {
+                    return Err(TransitionRefused::UrgentConcernsStayWithMash);
                 }
                 ReferralState::Redirected { to, note: note.to_owned() }
             }
@@ -1137,6 +1182,74 @@ pub fn propose_meeting(meetings: &[UpcomingMeeting], locality: LocalityId, today
         .iter()
         .filter(|m| m.locality == locality && m.submission_deadline >= today && m.date >= today)
         .min_by_key(|m| (m.date, m.id))
+}
+
+#[cfg(test)]
+mod consent_and_redirect_tests {
+    use super::*;
+
+    #[test]
+    fn a_routine_referral_needs_consent_to_an_early_help_referral_but_an_urgent_concern_does_not() {
+        let none = ConsentStanding::default();
+        assert_eq!(check_consent_for_referral(&none, false), Err(ReferralConsentRefused::NotGiven));
+        assert_eq!(check_consent_for_referral(&none, true), Ok(()));
+        let withdrawn = ConsentStanding {
+            withdrawn_on: Some(time::macros::date!(2026 - 11 - 20)),
+            ..ConsentStanding::default()
+        };
+        assert_eq!(
+            check_consent_for_referral(&withdrawn, false),
+            Err(ReferralConsentRefused::Withdrawn)
+        );
+        let given = ConsentStanding {
+            early_help_referral: true,
+            ..ConsentStanding::default()
+        };
+        assert_eq!(check_consent_for_referral(&given, false), Ok(()));
+    }
+
+    fn screening(urgent: bool) -> Referral {
+        let facts = NewReferral {
+            family: FamilyId::new(),
+            route: Route::MashDecision,
+            locality: LocalityId::new(),
+            urgent,
+            re_referral: false,
+        };
+        let state = if urgent {
+            ReferralState::MashAcknowledged
+        } else {
+            ReferralState::AwaitingScreening
+        };
+        Referral::restore(ReferralId::new(), facts, state).unwrap()
+    }
+
+    #[test]
+    fn a_referral_for_mash_is_escalated_not_redirected() {
+        let at = time::macros::datetime!(2026-12-01 10:00 UTC);
+        let refused = screening(false).apply(
+            ReferralEvent::Redirect {
+                to: RedirectTarget::Mash,
+                note: "",
+            },
+            at,
+            UserId::new(),
+        );
+        assert_eq!(refused.unwrap_err(), TransitionRefused::EscalateRatherThanRedirectToMash);
+    }
+
+    #[test]
+    fn an_urgent_concern_is_never_redirected_to_a_locality_panel() {
+        let at = time::macros::datetime!(2026-12-01 10:00 UTC);
+        let elsewhere = RedirectTarget::AnotherLocality(LocalityId::new());
+        let refused = screening(true).apply(ReferralEvent::Redirect { to: elsewhere, note: "" }, at, UserId::new());
+        assert_eq!(refused.unwrap_err(), TransitionRefused::UrgentConcernsStayWithMash);
+        assert!(
+            screening(false)
+                .apply(ReferralEvent::Redirect { to: elsewhere, note: "" }, at, UserId::new())
+                .is_ok()
+        );
+    }
 }
 
 #[cfg(test)]

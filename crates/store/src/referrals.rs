@@ -543,21 +543,8 @@ impl Store {
         });
         let (referral, entry) = draft.apply(ReferralEvent::Submit, now, who.user)?;
         let consent = self.consent_standing(family).await?;
-        // No consent, no referral: a family's details go to early help screening only with its
-        // agreement. A child at risk is the exception, and goes to MASH as an urgent concern.
-        if !details.urgent && !consent.early_help_referral {
-            return Err(input(
-                "urgent",
-                match (consent.withdrawn_on, consent.review_overdue) {
-                    (Some(_), _) => {
-                        "The family withdrew their consent, so they cannot be referred to early help. If a child is at risk, mark this as an urgent safeguarding concern for MASH"
-                    }
-                    (None, true) => "The family’s consent is past its review date: check it with them and record it again before referring",
-                    (None, false) => {
-                        "The family has not agreed to an early help referral: record their consent first. If a child is at risk, mark this as an urgent safeguarding concern for MASH"
-                    }
-                },
-            ));
+        if let Err(refused) = domain::referral::check_consent_for_referral(&consent, details.urgent) {
+            return Err(input("urgent", refused.to_string()));
         }
         let sharing = NewSharingEntry {
             decision: SharingDecision::Shared,
@@ -756,23 +743,11 @@ impl Store {
             }
             ReferralChangeInput::Return { reason } => ReferralEvent::Return { reason },
             ReferralChangeInput::Redirect { to, note } => {
-                match to {
-                    RedirectTarget::Mash => {
-                        return Err(input(
-                            "to",
-                            "To send a referral to MASH, escalate it as an urgent safeguarding concern; MASH takes it from there",
-                        ));
-                    }
-                    RedirectTarget::AnotherLocality(_) if referral.is_urgent() => {
-                        return Err(input(
-                            "to",
-                            "An urgent concern stays with MASH: redirect it to children’s social care or another service, or close it",
-                        ));
-                    }
-                    RedirectTarget::AnotherLocality(l) if !self.localities().await?.iter().any(|(id, _)| id == l) => {
-                        return Err(input("locality", "Select one of the council’s localities"));
-                    }
-                    _ => {}
+                // Whether a place may take it is the state machine's; whether the place exists, ours.
+                if let RedirectTarget::AnotherLocality(l) = to
+                    && !self.localities().await?.iter().any(|(id, _)| id == l)
+                {
+                    return Err(input("locality", "Select one of the council’s localities"));
                 }
                 ReferralEvent::Redirect { to: *to, note }
             }

@@ -217,8 +217,10 @@ pub async fn record_person(
     if role.is_none() {
         errors.add("household_role", "Select the person’s place in the household");
     }
+    // Early help's own age rule (0–19, or up to 25 with a disability, which the form does not
+    // yet record): older than that, the person is an adult of the household.
     if let (Some(HouseholdRole::Child), Some(born)) = (role, date_of_birth)
-        && domain::family::age_on(born, today).is_some_and(|age| age > 25)
+        && !domain::family::in_early_help_age_range(born, today, true)
     {
         errors.add(
             "date_of_birth",
