@@ -393,6 +393,22 @@ impl TestApp {
         Browser::new(&self.base)
     }
 
+    /// A browser signed in as `email`, after lifting the second-factor requirement of their
+    /// organisation (for tests that are not about second factors; roles that always need one,
+    /// administrators and information governance, still do).
+    pub async fn signed_in_without_second_factor(&self, email: &str) -> Browser {
+        let db = self.db();
+        db.execute(&format!(
+            "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
+            db.uuid_literal(self.staff(email).organisation.0)
+        ))
+        .await;
+        let b = self.browser();
+        let page = b.sign_in(email, county::DEMO_PASSWORD).await;
+        assert!(page.status < 400, "{email} signed in");
+        b
+    }
+
     /// The e-mail of a staff member holding `role` whose account needs no second factor.
     pub fn staff_without_mfa(&self, role: domain::role::Role) -> String {
         self.county

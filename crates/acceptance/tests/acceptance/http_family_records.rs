@@ -11,18 +11,6 @@ fn families(app: &TestApp) -> Vec<county::Family> {
     app.county.families(&spec).collect()
 }
 
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    let db = app.db();
-    db.execute(&format!(
-        "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
-        db.uuid_literal(app.staff(email).organisation.0)
-    ))
-    .await;
-    let b = app.browser();
-    assert!(b.sign_in(email, county::DEMO_PASSWORD).await.status < 400);
-    b
-}
-
 fn holding(app: &TestApp, role: Role) -> String {
     app.county
         .staff
@@ -69,7 +57,7 @@ engines!(
     a_mash_practitioner_records_a_family_in_the_locality_its_postcode_names,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+        let mash = app.signed_in_without_second_factor(&holding(&app, Role::MashPractitioner)).await;
 
         let outside = mash
             .submit(
@@ -93,7 +81,7 @@ engines!(
         assert!(page.shows("No one has been added to this family yet"));
 
         // Nobody else has any connection to it yet.
-        let other = signed_in(&app, &holding(&app, Role::LeadProfessional)).await;
+        let other = app.signed_in_without_second_factor(&holding(&app, Role::LeadProfessional)).await;
         assert_eq!(other.get(&format!("/families/{family}")).await.status, 403);
     }
 );
@@ -102,7 +90,7 @@ engines!(
     an_invalid_nhs_number_is_refused_with_what_is_wrong_and_nothing_is_lost,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+        let mash = app.signed_in_without_second_factor(&holding(&app, Role::MashPractitioner)).await;
         let family = record_family(&app, &mash).await;
 
         let refused = add_person(
@@ -133,7 +121,7 @@ engines!(
         let lead_email = holding(&app, Role::LeadProfessional);
         let family = families(&app).into_iter().find(|f| f.people.len() >= 2).unwrap();
         app.connect(&lead_email, family.id).await;
-        let lead = signed_in(&app, &lead_email).await;
+        let lead = app.signed_in_without_second_factor(&lead_email).await;
         let child = family.people.last().unwrap();
         // One letter changed in the first name, the surname in capitals.
         let mut typo: Vec<char> = child.given_name.chars().collect();
@@ -216,12 +204,12 @@ engines!(
         .await;
 
         // A lead professional records a family too (they meet families first).
-        let lead = signed_in(&app, &holding(&app, Role::LeadProfessional)).await;
+        let lead = app.signed_in_without_second_factor(&holding(&app, Role::LeadProfessional)).await;
         let theirs = record_family(&app, &lead).await;
         let page = add_person(&lead, &theirs, &fields).await;
         assert_eq!(page.status, 303, "no suggestion from a family they cannot see: {}", page.body);
 
-        let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+        let mash = app.signed_in_without_second_factor(&holding(&app, Role::MashPractitioner)).await;
         let mine = record_family(&app, &mash).await;
         let page = add_person(&mash, &mine, &fields).await;
         assert_eq!(page.status, 200);
@@ -236,7 +224,7 @@ engines!(
     a_duplicate_record_is_merged_into_the_original_with_its_identifiers_and_history_kept,
     |db| async move {
         let app = TestApp::spawn(db).await;
-        let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+        let mash = app.signed_in_without_second_factor(&holding(&app, Role::MashPractitioner)).await;
         let family = record_family(&app, &mash).await;
         let person = |given: &'static str, nhs: &'static str| {
             vec![
@@ -287,7 +275,7 @@ engines!(
 
 engines!(records_with_different_nhs_numbers_are_not_merged, |db| async move {
     let app = TestApp::spawn(db).await;
-    let mash = signed_in(&app, &holding(&app, Role::MashPractitioner)).await;
+    let mash = app.signed_in_without_second_factor(&holding(&app, Role::MashPractitioner)).await;
     let family = record_family(&app, &mash).await;
     for (given, nhs) in [("Robin", "943 476 5919"), ("Robyn", "401 023 2137")] {
         let fields = [

@@ -12,27 +12,6 @@ fn families(app: &TestApp) -> Vec<county::Family> {
     app.county.families(&spec).collect()
 }
 
-/// Lets everyone at `organisation` sign in without a second factor (these tests are not
-/// about second factors).
-async fn without_second_factor(app: &TestApp, organisation: domain::OrganisationId) {
-    let db = app.db();
-    db.execute(&format!(
-        "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",
-        db.uuid_literal(organisation.0)
-    ))
-    .await;
-}
-
-/// Someone holding `role` at a current signatory that does not insist on a second factor for
-/// this test, and their browser, signed in.
-async fn signed_in(app: &TestApp, email: &str) -> Browser {
-    without_second_factor(app, app.staff(email).organisation).await;
-    let b = app.browser();
-    let page = b.sign_in(email, county::DEMO_PASSWORD).await;
-    assert!(page.status < 400, "{email} signed in");
-    b
-}
-
 /// Someone holding `role` (and not one of `others`, so that each person in a test is a
 /// different person: chairs are often lead professionals too).
 fn staff_holding(app: &TestApp, role: Role, others: &[&str]) -> String {
@@ -78,7 +57,7 @@ async fn lead_professional_and_chair(app: &TestApp, with_consent: bool) -> (Stri
     let (_, chair_email, family) = panel_chair_and_family(app, with_consent).await;
     let lead_email = staff_holding(app, Role::LeadProfessional, &[&chair_email]);
     app.connect(&lead_email, family.id).await;
-    let lead = signed_in(app, &lead_email).await;
+    let lead = app.signed_in_without_second_factor(&lead_email).await;
     (chair_email, family, lead_email, lead)
 }
 
@@ -156,7 +135,7 @@ engines!(
         app.connect(&mash_email, family.id).await;
 
         // Given a MASH practitioner records consent excluding the police...
-        let mash = signed_in(&app, &mash_email).await;
+        let mash = app.signed_in_without_second_factor(&mash_email).await;
         let police_id = police.to_string();
         let consent = mash
             .submit(
@@ -189,7 +168,7 @@ engines!(
         assert!(page.shows("Awaiting screening"), "{}", page.body);
 
         // when the chair accepts it for the panel's next meeting,
-        let chair = signed_in(&app, &chair_email).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
         let queue = chair.get("/referrals").await;
         assert!(queue.shows(&family.address_line), "in the chair's screening queue");
         let accepted = accept(&chair, &referral).await;
@@ -207,11 +186,11 @@ engines!(
             .unwrap()
             .email
             .to_string();
-        let support = signed_in(&app, &support_email).await;
+        let support = app.signed_in_without_second_factor(&support_email).await;
         assert!(support.get("/families").await.shows(&family.address_line));
 
         // and the police officer, though a core member who once knew the family, sees it nowhere.
-        let police = signed_in(&app, &officer).await;
+        let police = app.signed_in_without_second_factor(&officer).await;
         let list = police.get("/families").await;
         assert!(!list.shows(&family.address_line));
         let search = police
@@ -290,7 +269,7 @@ engines!(
         .await;
         let referral = referral_made(&made);
 
-        let chair = signed_in(&app, &chair_email).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
         let refused = accept(&chair, &referral).await;
 
         assert_eq!(refused.status, 200, "the page is shown again with the reason");
@@ -311,7 +290,7 @@ engines!(
         )
         .await;
         let referral = referral_made(&made);
-        let chair = signed_in(&app, &chair_email).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
         assert_eq!(
             chair.get(&format!("/families/{}", family.id)).await.status,
             200,
@@ -366,7 +345,7 @@ engines!(
         assert!(lead.get(&format!("/referrals/{referral}")).await.shows("Escalated to MASH"));
 
         // The chair never sees it to screen, and cannot accept it by posting the form.
-        let chair = signed_in(&app, &chair_email).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
         assert!(!chair.get("/referrals").await.shows(&family.address_line));
         let csrf = chair.get("/referrals").await.csrf();
         let forced = chair
@@ -378,7 +357,9 @@ engines!(
         assert_eq!(forced.status, 403);
 
         // Any MASH practitioner sees it with the 24-hour clock and acknowledges it.
-        let mash = signed_in(&app, &staff_holding(&app, Role::MashPractitioner, &[&chair_email, &lead_email])).await;
+        let mash = app
+            .signed_in_without_second_factor(&staff_holding(&app, Role::MashPractitioner, &[&chair_email, &lead_email]))
+            .await;
         let inbox = mash.get("/referrals").await;
         assert!(inbox.shows(&family.address_line), "{}", inbox.body);
         assert!(inbox.shows("acknowledge within 24 hours"));
@@ -401,7 +382,7 @@ engines!(a_step_down_waits_for_the_case_supervisor_named_on_it, |db| async move 
     app.connect(&lead_email, family.id).await;
     let supervisor_email = staff_holding(&app, Role::CaseSupervisor, &[&chair_email, &lead_email]);
     let supervisor_id = app.staff(&supervisor_email).id.to_string();
-    let lead = signed_in(&app, &lead_email).await;
+    let lead = app.signed_in_without_second_factor(&lead_email).await;
 
     let unnamed = make_referral(
         &lead,
@@ -424,13 +405,13 @@ engines!(a_step_down_waits_for_the_case_supervisor_named_on_it, |db| async move 
     )
     .await;
     let referral = referral_made(&made);
-    let chair = signed_in(&app, &chair_email).await;
+    let chair = app.signed_in_without_second_factor(&chair_email).await;
     assert!(
         !chair.get("/referrals").await.shows(&family.address_line),
         "not screened before sign-off"
     );
 
-    let supervisor = signed_in(&app, &supervisor_email).await;
+    let supervisor = app.signed_in_without_second_factor(&supervisor_email).await;
     let queue = supervisor.get("/referrals").await;
     assert!(queue.shows(&family.address_line), "{}", queue.body);
     let page = supervisor.get(&format!("/referrals/{referral}")).await;
@@ -573,7 +554,7 @@ engines!(
         assert!(!to_chair[0].body.contains(&family.address_line));
         assert!(app.mail_to(&lead_email).is_empty(), "nobody is told of their own action");
 
-        let chair = signed_in(&app, &chair_email).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
         assert_eq!(accept(&chair, &referral).await.status, 303);
         app.deliver_mail().await;
         let to_lead = app.mail_to(&lead_email);
@@ -620,7 +601,7 @@ engines!(
         let (chair_email, family, _, lead) = lead_professional_and_chair(&app, true).await;
         let made = make_referral(&lead, family.id, &[("route", "stuck"), ("reason", "The plan has stalled")]).await;
         let referral = referral_made(&made);
-        let chair = signed_in(&app, &chair_email).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
         let page = chair.get(&format!("/referrals/{referral}")).await;
         let returned = chair
             .post(
