@@ -18,6 +18,12 @@ macro_rules! id_type {
             pub fn new() -> Self {
                 Self(Uuid::now_v7())
             }
+
+            /// The id in a URL path. A malformed one becomes the nil id, which names no record,
+            /// so it is refused in exactly the words of an id the asker may not see.
+            pub fn from_path(raw: &str) -> Self {
+                raw.parse().unwrap_or(Self(Uuid::nil()))
+            }
         }
 
         impl Default for $name {

@@ -348,7 +348,7 @@ pub async fn family(
     caller: ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<FamilyDetail>, ApiError> {
-    let id: domain::FamilyId = id.parse().unwrap_or(domain::FamilyId(uuid::Uuid::nil()));
+    let id = domain::FamilyId::from_path(&id);
     let permit = state
         .require_family(&caller.principal, policy::ViewFamily, id, &caller.address)
         .await?;
@@ -542,7 +542,7 @@ pub async fn family_referrals(
     caller: ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<Vec<ReferralEntry>>, ApiError> {
-    let id: domain::FamilyId = id.parse().unwrap_or(domain::FamilyId(uuid::Uuid::nil()));
+    let id = domain::FamilyId::from_path(&id);
     let permit = state
         .require_family(&caller.principal, policy::ViewFamily, id, &caller.address)
         .await?;
@@ -620,7 +620,7 @@ pub async fn referral(
     caller: ApiCaller,
     axum::extract::Path(id): axum::extract::Path<String>,
 ) -> Result<Json<ReferralDetail>, ApiError> {
-    let id: domain::ReferralId = id.parse().unwrap_or(domain::ReferralId(uuid::Uuid::nil()));
+    let id = domain::ReferralId::from_path(&id);
     Ok(Json(referral_detail(&state, &caller, id).await?))
 }
 
@@ -636,7 +636,7 @@ pub async fn make_referral(
     axum::extract::Path(id): axum::extract::Path<String>,
     body: Result<Json<NewReferralRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Response, ApiError> {
-    let id: domain::FamilyId = id.parse().unwrap_or(domain::FamilyId(uuid::Uuid::nil()));
+    let id = domain::FamilyId::from_path(&id);
     let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let mut errors = crate::forms::FormErrors::default();
     let route = errors.check(
@@ -684,7 +684,7 @@ pub async fn referral_event(
     axum::extract::Path(id): axum::extract::Path<String>,
     body: Result<Json<ReferralEventRequest>, axum::extract::rejection::JsonRejection>,
 ) -> Result<Json<ReferralChanged>, ApiError> {
-    let id: domain::ReferralId = id.parse().unwrap_or(domain::ReferralId(uuid::Uuid::nil()));
+    let id = domain::ReferralId::from_path(&id);
     let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
     let kind: domain::referral::EventKind = req
         .event

@@ -118,13 +118,26 @@ impl AppState {
         family: domain::FamilyId,
         address: &str,
     ) -> Result<policy::Permit<A>, error::AppError> {
+        Ok(self.require_family_with_facts(who, action, family, address).await?.0)
+    }
+
+    /// [`AppState::require_family`], also returning the facts it decided from, so a page that
+    /// asks the policy about more actions on the same family (which links to show) need not
+    /// read them again.
+    pub async fn require_family_with_facts<A: policy::FamilyAction>(
+        &self,
+        who: &policy::Principal,
+        action: A,
+        family: domain::FamilyId,
+        address: &str,
+    ) -> Result<(policy::Permit<A>, policy::FamilyFacts), error::AppError> {
         let facts = self.store.family_facts(who, family).await?.unwrap_or(policy::FamilyFacts {
             id: family,
             excluded_organisations: Vec::new(),
             relationship: policy::Relationship::default(),
         });
         match self.authority.decide_family(who, action, &facts) {
-            Ok(permit) => Ok(permit),
+            Ok(permit) => Ok((permit, facts)),
             Err(denied) => match self.refused(who, A::NAME, Some(family.to_string()), denied, address).await {
                 error::AppError::Forbidden(d) => Err(error::AppError::Forbidden(d.for_a_family())),
                 other => Err(other),

@@ -116,25 +116,19 @@ impl FamilyPage {
 /// One family: its people, consent, the professionals around it and what was shared.
 pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
     // A malformed id is refused in the same words as a family the asker may not see.
-    let id: FamilyId = id.parse().unwrap_or(FamilyId(uuid::Uuid::nil()));
-    let permit = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
+    let id = FamilyId::from_path(&id);
+    let (permit, facts) = state
+        .require_family_with_facts(&who.principal, policy::ViewFamily, id, &who.address)
+        .await?;
     let family = state.store.view_family(&permit, &who.address).await?.ok_or(AppError::NotFound)?;
     let title = format!("Family at {}", family.address_line);
-    let facts = state.store.family_facts(&who.principal, id).await?;
-    let may_record_sharing = facts
-        .as_ref()
-        .is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordSharing, f).is_ok());
-    let may_record_consent = facts
-        .as_ref()
-        .is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordConsent, f).is_ok());
-    let may_refer = facts.as_ref().is_some_and(|f| {
-        domain::referral::Route::ALL
-            .into_iter()
-            .any(|r| state.authority.decide_new_referral(&who.principal, f, r).is_ok())
-    });
-    let may_record_person = facts
-        .as_ref()
-        .is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordPerson, f).is_ok());
+    // Which links to show: the policy asked about the same facts the permit was granted on.
+    let may_record_sharing = state.authority.decide_family(&who.principal, policy::RecordSharing, &facts).is_ok();
+    let may_record_consent = state.authority.decide_family(&who.principal, policy::RecordConsent, &facts).is_ok();
+    let may_refer = domain::referral::Route::ALL
+        .into_iter()
+        .any(|r| state.authority.decide_new_referral(&who.principal, &facts, r).is_ok());
+    let may_record_person = state.authority.decide_family(&who.principal, policy::RecordPerson, &facts).is_ok();
     let referrals = state.store.family_referrals(&permit).await?;
     render(&FamilyPage {
         chrome: Chrome::signed_in(&state, &who, title, "families"),
@@ -235,13 +229,9 @@ async fn sharing_page(
     })
 }
 
-fn family_id(raw: &str) -> FamilyId {
-    raw.parse().unwrap_or(FamilyId(uuid::Uuid::nil()))
-}
-
 /// The form to record sharing done outside the system (golden rule 7).
 pub async fn new_sharing(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     state
         .require_family(&who.principal, policy::RecordSharing, id, &who.address)
         .await?;
@@ -261,7 +251,7 @@ pub async fn record_sharing(
     Path(id): Path<String>,
     form: CsrfForm<SharingForm>,
 ) -> Result<Response, AppError> {
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     let permit = state
         .require_family(&who.principal, policy::RecordSharing, id, &who.address)
         .await?;
@@ -422,7 +412,7 @@ async fn consent_page(
 
 /// The form to record a family's consent.
 pub async fn new_consent(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     state
         .require_family(&who.principal, policy::RecordConsent, id, &who.address)
         .await?;
@@ -443,7 +433,7 @@ pub async fn record_consent(
     form: CsrfForm<ConsentForm>,
 ) -> Result<Response, AppError> {
     use domain::consent::{ConsentGiver, ConsentMethod, ConsentScope, ConsentSubject, NewConsent};
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     let permit = state
         .require_family(&who.principal, policy::RecordConsent, id, &who.address)
         .await?;
@@ -578,7 +568,7 @@ pub async fn withdraw_consent_form(
     who: SignedIn,
     Path((id, consent)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     state
         .require_family(&who.principal, policy::RecordConsent, id, &who.address)
         .await?;
@@ -597,7 +587,7 @@ pub async fn withdraw_consent(
     Path((id, consent)): Path<(String, String)>,
     form: CsrfForm<WithdrawForm>,
 ) -> Result<Response, AppError> {
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     let permit = state
         .require_family(&who.principal, policy::RecordConsent, id, &who.address)
         .await?;

@@ -122,10 +122,6 @@ impl NewPersonPage {
     }
 }
 
-fn family_id(raw: &str) -> FamilyId {
-    raw.parse().unwrap_or(FamilyId(uuid::Uuid::nil()))
-}
-
 async fn person_page(
     state: &AppState,
     who: &SignedIn,
@@ -153,7 +149,7 @@ pub async fn new_person_form(State(state): State<AppState>, who: SignedIn, Path(
     person_page(
         &state,
         &who,
-        family_id(&id),
+        FamilyId::from_path(&id),
         FormErrors::default(),
         PersonForm::default(),
         Vec::new(),
@@ -183,7 +179,7 @@ pub async fn record_person(
     Path(id): Path<String>,
     form: CsrfForm<PersonForm>,
 ) -> Result<Response, AppError> {
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     let permit = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
     let f = form.value;
     let mut errors = FormErrors::default();
@@ -329,17 +325,20 @@ async fn merge_page(
     })
 }
 
-fn person_id(raw: &str) -> domain::PersonId {
-    raw.parse().unwrap_or(domain::PersonId(uuid::Uuid::nil()))
-}
-
 /// The records that may be duplicates of this person, to merge into it.
 pub async fn merge_form(
     State(state): State<AppState>,
     who: SignedIn,
     Path((id, person)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    merge_page(&state, &who, family_id(&id), person_id(&person), FormErrors::default()).await
+    merge_page(
+        &state,
+        &who,
+        FamilyId::from_path(&id),
+        domain::PersonId::from_path(&person),
+        FormErrors::default(),
+    )
+    .await
 }
 
 /// Merges the chosen duplicate into this person, with the history kept.
@@ -349,8 +348,8 @@ pub async fn merge(
     Path((id, person)): Path<(String, String)>,
     form: CsrfForm<MergeForm>,
 ) -> Result<Response, AppError> {
-    let id = family_id(&id);
-    let person = person_id(&person);
+    let id = FamilyId::from_path(&id);
+    let person = domain::PersonId::from_path(&person);
     let keep = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
     let mut errors = FormErrors::default();
     let chosen = form

@@ -20,14 +20,6 @@ use domain::{FamilyId, LocalityId, ReferralId};
 use serde::Deserialize;
 use store::referrals::{ReferralChangeInput, ReferralDetails, ReferralQueues, ReferralRecord, ReferralWriteError, ScreeningPanel, Signer};
 
-fn family_id(raw: &str) -> FamilyId {
-    raw.parse().unwrap_or(FamilyId(uuid::Uuid::nil()))
-}
-
-fn referral_id(raw: &str) -> ReferralId {
-    raw.parse().unwrap_or(ReferralId(uuid::Uuid::nil()))
-}
-
 /// What the referral form sends.
 #[derive(Deserialize, Default, Clone)]
 pub struct ReferralForm {
@@ -97,7 +89,14 @@ async fn new_page(state: &AppState, who: &SignedIn, id: FamilyId, errors: FormEr
 
 /// The referral form for one family.
 pub async fn new_form(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
-    new_page(&state, &who, family_id(&id), FormErrors::default(), ReferralForm::default()).await
+    new_page(
+        &state,
+        &who,
+        FamilyId::from_path(&id),
+        FormErrors::default(),
+        ReferralForm::default(),
+    )
+    .await
 }
 
 /// Makes the referral, or shows the form again with what was typed and what to put right.
@@ -107,7 +106,7 @@ pub async fn create(
     Path(id): Path<String>,
     form: CsrfForm<ReferralForm>,
 ) -> Result<Response, AppError> {
-    let id = family_id(&id);
+    let id = FamilyId::from_path(&id);
     let f = form.value;
     let mut errors = FormErrors::default();
     let route = errors.check(
@@ -354,7 +353,7 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
     referral_page(
         &state,
         &who,
-        referral_id(&id),
+        ReferralId::from_path(&id),
         FormErrors::default(),
         None,
         ChangeForm::default(),
@@ -370,7 +369,7 @@ pub async fn change(
     Path((id, event)): Path<(String, String)>,
     form: CsrfForm<ChangeForm>,
 ) -> Result<Response, AppError> {
-    let id = referral_id(&id);
+    let id = ReferralId::from_path(&id);
     let kind: EventKind = event.parse().map_err(|_| AppError::NotFound)?;
     let ticked: Vec<String> = form.all("checklist").into_iter().map(str::to_owned).collect();
     let f = form.value;
