@@ -432,6 +432,9 @@ fn summary(row: SummaryRow) -> Result<ReferralSummary, StoreError> {
     })
 }
 
+/// Leaves out referrals of families whose consent excludes the asker's organisation (`$2`).
+const NOT_EXCLUDED: &str = "NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = $2)";
+
 /// The audit action for an event.
 fn audit_action(kind: EventKind) -> &'static str {
     match kind {
@@ -1116,11 +1119,6 @@ impl Store {
         // Families excluding the asker's organisation are left out before the limit, so they
         // cannot crowd out rows the asker may see; the policy then confirms every row.
         let rows = |sql: String| async move {
-            let sql = sql.replacen(
-                " ORDER BY ",
-                " AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = $2) ORDER BY ",
-                1,
-            );
             let rows: Vec<SummaryRow> = read!(self, db => {
                 sqlx::query_as(&sql).bind(who.user.0).bind(who.organisation.0).fetch_all(db).await?
             });
@@ -1128,20 +1126,20 @@ impl Store {
         };
         let screening = rows(format!(
             "{SUMMARY_SELECT} WHERE r.status = 'awaiting_screening' AND EXISTS (SELECT 1 FROM panels p JOIN panel_chairs pc \
-             ON pc.panel_id = p.id WHERE p.locality_id = r.locality_id AND pc.user_id = $1) ORDER BY r.created_at, r.id LIMIT 200"
+             ON pc.panel_id = p.id WHERE p.locality_id = r.locality_id AND pc.user_id = $1) AND {NOT_EXCLUDED} ORDER BY r.created_at, r.id LIMIT 200"
         ))
         .await?;
         let sign_off = rows(format!(
-            "{SUMMARY_SELECT} WHERE r.status = 'awaiting_sign_off' AND r.sign_off_by = $1 ORDER BY r.created_at, r.id LIMIT 200"
+            "{SUMMARY_SELECT} WHERE r.status = 'awaiting_sign_off' AND r.sign_off_by = $1 AND {NOT_EXCLUDED} ORDER BY r.created_at, r.id LIMIT 200"
         ))
         .await?;
         let mash = rows(format!(
-            "{SUMMARY_SELECT} WHERE r.status IN ('escalated_to_mash', 'mash_acknowledged') AND $1 = $1 \
+            "{SUMMARY_SELECT} WHERE r.status IN ('escalated_to_mash', 'mash_acknowledged') AND $1 = $1 AND {NOT_EXCLUDED} \
              ORDER BY CASE r.status WHEN 'escalated_to_mash' THEN 0 ELSE 1 END, r.escalated_at, r.id LIMIT 200"
         ))
         .await?;
         let mine = rows(format!(
-            "{SUMMARY_SELECT} WHERE r.referred_by = $1 AND r.status NOT IN ('withdrawn', 'closed') ORDER BY r.created_at DESC, r.id LIMIT 200"
+            "{SUMMARY_SELECT} WHERE r.referred_by = $1 AND r.status NOT IN ('withdrawn', 'closed') AND {NOT_EXCLUDED} ORDER BY r.created_at DESC, r.id LIMIT 200"
         ))
         .await?;
         let mut queues = ReferralQueues::default();
