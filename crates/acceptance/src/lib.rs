@@ -409,6 +409,27 @@ impl TestApp {
         b
     }
 
+    /// The constabulary and one of its officers who represents it at panels: the organisation
+    /// the consent-exclusion tests exclude.
+    pub fn police_officer(&self) -> (domain::OrganisationId, String) {
+        let police = self
+            .county
+            .organisations
+            .iter()
+            .find(|o| o.kind == domain::organisation::OrganisationKind::Police)
+            .expect("the county has a police force")
+            .id;
+        let officer = self
+            .county
+            .staff
+            .iter()
+            .find(|s| s.organisation == police && s.roles.contains(&domain::role::Role::AgencyRepresentative))
+            .expect("an officer who represents it")
+            .email
+            .to_string();
+        (police, officer)
+    }
+
     /// The e-mail of a staff member holding `role` whose account needs no second factor.
     pub fn staff_without_mfa(&self, role: domain::role::Role) -> String {
         self.county

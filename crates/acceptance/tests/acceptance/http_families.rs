@@ -1,28 +1,14 @@
 //! Families over HTTP: the list, search and family page show a family only to those connected
 //! to it, and a refusal never says whether the family exists. On both engines.
 
-use domain::organisation::{IsaStanding, OrganisationKind};
+use domain::organisation::IsaStanding;
 use domain::role::Role;
 use earlyhelp_acceptance::{TestApp, engines};
 
 /// The constabulary and one of its officers who works with families, signed in without a
 /// second factor (the constabulary asks for one; these tests are not about that).
 async fn police_officer(app: &TestApp) -> (domain::OrganisationId, String) {
-    let police = app
-        .county
-        .organisations
-        .iter()
-        .find(|o| o.kind == OrganisationKind::Police)
-        .unwrap()
-        .id;
-    let officer = app
-        .county
-        .staff
-        .iter()
-        .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
-        .unwrap()
-        .email
-        .to_string();
+    let (police, officer) = app.police_officer();
     let db = app.db();
     db.execute(&format!(
         "UPDATE organisations SET mfa_required = FALSE WHERE id = {}",

@@ -3,7 +3,6 @@
 //! panel; urgent concerns go to MASH and never to an agenda; a step-down waits for the case
 //! supervisor named on it. On both engines.
 
-use domain::organisation::OrganisationKind;
 use domain::role::Role;
 use earlyhelp_acceptance::{Browser, Page, TestApp, engines};
 
@@ -107,21 +106,7 @@ engines!(
     |db| async move {
         let app = TestApp::spawn(db).await;
         let (panel, chair_email, family) = panel_chair_and_family(&app, true).await;
-        let police = app
-            .county
-            .organisations
-            .iter()
-            .find(|o| o.kind == OrganisationKind::Police)
-            .unwrap()
-            .id;
-        let officer = app
-            .county
-            .staff
-            .iter()
-            .find(|s| s.organisation == police && s.roles.contains(&Role::AgencyRepresentative))
-            .unwrap()
-            .email
-            .to_string();
+        let (police, officer) = app.police_officer();
         // The police sit on this panel as a core member, and the officer knew the family.
         let db = app.db();
         db.execute(&format!(
