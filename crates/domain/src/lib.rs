@@ -25,6 +25,7 @@ pub mod identifiers;
 pub mod ids;
 pub mod locality;
 pub mod matching;
+pub mod meeting;
 pub mod organisation;
 pub mod panel;
 pub mod password;

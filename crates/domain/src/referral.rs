@@ -1110,12 +1110,16 @@ impl UpcomingMeeting {
     }
 }
 
-/// The last day a case can be submitted for a meeting on `meeting_date`: `working_days_before`
-/// working days before it (bank holidays and local closures skipped), so that the list of
-/// families can be circulated in time (seed 001: 5 working days).
+/// The last day a case can be submitted for a meeting on `meeting_date`: the day the list of
+/// families goes to members, leaving at least `working_days_before` full working days before the
+/// meeting (bank holidays and local closures skipped; seed 001: 5). The one counting rule is
+/// [`crate::meeting::DeadlineRules::circulate_by`].
 pub fn submission_deadline(calendar: &Calendar, meeting_date: Date, working_days_before: u32) -> Result<Date, OutOfRange> {
-    let n = i32::try_from(working_days_before).map_err(|_| OutOfRange)?;
-    calendar.add_working_days(meeting_date, -n)
+    crate::meeting::DeadlineRules {
+        list_to_members_working_days: working_days_before,
+        ..crate::meeting::DeadlineRules::default()
+    }
+    .circulate_by(calendar, meeting_date)
 }
 
 /// How many working days before a meeting the case-submission deadline falls unless a panel
@@ -1261,10 +1265,11 @@ mod proposal_tests {
 
     #[test]
     fn a_referral_screened_before_the_deadline_is_proposed_for_this_weeks_panel() {
-        // Tuesday 15 December 2026: five working days before is Tuesday 8 December.
+        // Tuesday 15 December 2026: the list goes out on Monday 7 December, leaving five full
+        // working days before the meeting.
         let weekly = Cadence::Weekly { weekday: Weekday::Tuesday };
-        let proposed = propose_date(&weekly, &Calendar::england_and_wales(), date!(2026 - 12 - 08), 5);
-        assert_eq!(proposed, Some((date!(2026 - 12 - 15), date!(2026 - 12 - 08))));
+        let proposed = propose_date(&weekly, &Calendar::england_and_wales(), date!(2026 - 12 - 07), 5);
+        assert_eq!(proposed, Some((date!(2026 - 12 - 15), date!(2026 - 12 - 07))));
     }
 
     #[test]
@@ -1277,17 +1282,17 @@ mod proposal_tests {
     #[test]
     fn christmas_bank_holidays_move_the_deadline_earlier() {
         // Tuesday 29 December 2026: Christmas Day (Friday 25th) and the substitute Boxing Day
-        // (Monday 28th) are not working days, so five working days before is Friday 18th.
+        // (Monday 28th) are not working days, so the list goes out on Thursday 17th.
         let weekly = Cadence::Weekly { weekday: Weekday::Tuesday };
         let calendar = Calendar::england_and_wales();
         assert_eq!(
-            propose_date(&weekly, &calendar, date!(2026 - 12 - 18), 5),
-            Some((date!(2026 - 12 - 29), date!(2026 - 12 - 18)))
+            propose_date(&weekly, &calendar, date!(2026 - 12 - 17), 5),
+            Some((date!(2026 - 12 - 29), date!(2026 - 12 - 17)))
         );
         // A case screened on Monday 21st misses it and goes to Tuesday 5 January.
         assert_eq!(
             propose_date(&weekly, &calendar, date!(2026 - 12 - 21), 5),
-            Some((date!(2027 - 01 - 05), date!(2026 - 12 - 24)))
+            Some((date!(2027 - 01 - 05), date!(2026 - 12 - 23)))
         );
     }
 
@@ -1966,19 +1971,19 @@ mod tests {
         let cal = Calendar::england_and_wales();
         let here = LocalityId::new();
         let there = LocalityId::new();
-        // Tuesday panels; deadline 5 working days before.
+        // Tuesday panels; the list goes out leaving 5 full working days before.
         let m = |d, l| UpcomingMeeting::new(MeetingId::new(), d, l, &cal, 5).unwrap();
         let tue_10 = m(date!(2026 - 03 - 10), here);
         let tue_17 = m(date!(2026 - 03 - 17), here);
         let elsewhere = m(date!(2026 - 03 - 12), there);
-        assert_eq!(tue_10.submission_deadline, date!(2026 - 03 - 03));
+        assert_eq!(tue_10.submission_deadline, date!(2026 - 03 - 02));
         let meetings = [tue_17, elsewhere, tue_10];
         assert_eq!(
-            propose_meeting(&meetings, here, date!(2026 - 03 - 03)),
+            propose_meeting(&meetings, here, date!(2026 - 03 - 02)),
             Some(&tue_10),
             "deadline day is in time"
         );
-        assert_eq!(propose_meeting(&meetings, here, date!(2026 - 03 - 04)), Some(&tue_17));
+        assert_eq!(propose_meeting(&meetings, here, date!(2026 - 03 - 03)), Some(&tue_17));
         assert_eq!(propose_meeting(&meetings, here, date!(2026 - 03 - 11)), None);
     }
 
@@ -1986,7 +1991,7 @@ mod tests {
     fn a_submission_deadline_skips_the_easter_bank_holidays() {
         // Thursday 9 April 2026; Good Friday 3 April and Easter Monday 6 April are not counted.
         let cal = Calendar::england_and_wales();
-        assert_eq!(submission_deadline(&cal, date!(2026 - 04 - 09), 5), Ok(date!(2026 - 03 - 31)));
+        assert_eq!(submission_deadline(&cal, date!(2026 - 04 - 09), 5), Ok(date!(2026 - 03 - 30)));
     }
 
     // ---- Properties ---------------------------------------------------------------------
