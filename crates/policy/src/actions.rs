@@ -5,7 +5,7 @@
 //! only this crate can say what an action is and what it is decided against.
 
 use domain::referral::{EventKind, Route};
-use domain::{FamilyId, OrganisationId, ReferralId};
+use domain::{FamilyId, MeetingId, OrganisationId, ReferralId};
 use std::fmt::Debug;
 
 pub(crate) mod sealed {
@@ -51,6 +51,10 @@ pub trait FamilyAction: Action + sealed::Sealed<Target = FamilyId> {}
 /// An action on one organisation; decided with [`crate::Authority::decide_organisation`], and
 /// the permit names that organisation so it cannot be used to change another.
 pub trait OrganisationAction: Action + sealed::Sealed<Target = OrganisationId> {}
+
+/// An action on one panel meeting; decided with [`crate::Authority::decide_meeting`], and the
+/// permit names that meeting so it cannot be used for another.
+pub trait MeetingAction: Action + sealed::Sealed<Target = MeetingId> {}
 
 macro_rules! system_action {
     ($(#[$doc:meta])* $name:ident on $resource:ident) => {
@@ -176,6 +180,40 @@ family_action!(
     RecordPerson
 );
 
+macro_rules! meeting_action {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $name;
+
+        impl sealed::Sealed for $name {
+            type Target = MeetingId;
+        }
+        impl Action for $name {
+            const NAME: &'static str = stringify!($name);
+        }
+        impl MeetingAction for $name {}
+    };
+}
+
+meeting_action!(
+    /// See one meeting: date, venue, deadlines and the open part of its agenda.
+    ViewMeeting
+);
+meeting_action!(
+    /// See and change one meeting's whole agenda, move or cancel the meeting, and send the list
+    /// of families to members.
+    PrepareAgenda
+);
+meeting_action!(
+    /// See one's own organisation's copy of a meeting's list of families.
+    ViewAgendaCopy
+);
+meeting_action!(
+    /// Record what checking one's organisation's systems found for a family on its copy.
+    RecordAgencyCheck
+);
+
 /// Approve one organisation's application, renew or withdraw its signature, change its
 /// settings. Never one's own organisation: the permit names the organisation it was granted
 /// for, and the store must change that one and no other.
@@ -238,7 +276,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 23] = [
+pub const ALL_ACTIONS: [&str; 27] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -262,4 +300,8 @@ pub const ALL_ACTIONS: [&str; 23] = [
     RecordFamily::NAME,
     RecordPerson::NAME,
     FindPeopleAcrossFamilies::NAME,
+    ViewMeeting::NAME,
+    PrepareAgenda::NAME,
+    ViewAgendaCopy::NAME,
+    RecordAgencyCheck::NAME,
 ];

@@ -5,11 +5,11 @@
 //! (the user, their organisation, the resource) and asks Cedar.
 
 use crate::actions::{
-    ALL_ACTIONS, Action, ChangeReferral, FamilyAction, MakeReferral, OrganisationAction, ReferralChange, ReferralOpening, SystemAction,
-    sealed::SystemResource,
+    ALL_ACTIONS, Action, ChangeReferral, FamilyAction, MakeReferral, MeetingAction, OrganisationAction, ReferralChange, ReferralOpening,
+    SystemAction, sealed::SystemResource,
 };
 use crate::permit::{Denied, Permit};
-use crate::principal::{FamilyFacts, Principal, ReferralFacts, Relationship};
+use crate::principal::{FamilyFacts, MeetingFacts, Principal, ReferralFacts, Relationship};
 use crate::rules;
 use cedar_policy::{
     ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
@@ -30,6 +30,7 @@ pub(crate) const POLICY_FILES: &[(&str, &str)] = &[
     ("everyone.cedar", include_str!("../policies/everyone.cedar")),
     ("administration.cedar", include_str!("../policies/administration.cedar")),
     ("family-data.cedar", include_str!("../policies/family-data.cedar")),
+    ("meetings.cedar", include_str!("../policies/meetings.cedar")),
 ];
 
 /// Why the policies could not be loaded. Every variant is a mistake in `policies/` and fails
@@ -100,6 +101,7 @@ struct Types {
     user_account: EntityTypeName,
     family: EntityTypeName,
     referral: EntityTypeName,
+    meeting: EntityTypeName,
 }
 
 /// What a request is about, before it becomes a Cedar entity.
@@ -115,6 +117,8 @@ pub(crate) enum Resource<'a> {
     NewReferral(&'a FamilyFacts, Route),
     /// One referral, and the event asked about.
     Referral(&'a ReferralFacts, EventKind),
+    /// One meeting, and the asker's place on its panel.
+    Meeting(&'a MeetingFacts),
 }
 
 /// One action and the policies that can apply to it.
@@ -195,6 +199,7 @@ impl Authority {
                 user_account: type_name("UserAccount")?,
                 family: type_name("Family")?,
                 referral: type_name("Referral")?,
+                meeting: type_name("Meeting")?,
             },
             authorizer: Authorizer::new(),
             actions,
@@ -254,6 +259,13 @@ impl Authority {
                 event,
             },
         ))
+    }
+
+    /// May `who` do `action` to this meeting? The permit names the meeting, so it cannot be used
+    /// for another; the families on its agenda are still decided one by one.
+    pub fn decide_meeting<A: MeetingAction>(&self, who: &Principal, _action: A, meeting: &MeetingFacts) -> Result<Permit<A>, Denied> {
+        self.evaluate(who, A::NAME, Resource::Meeting(meeting))?;
+        Ok(Permit::grant(who, meeting.id))
     }
 
     /// Asks Cedar and turns its answer into ours. Fails closed: a request that cannot be built
@@ -331,6 +343,13 @@ impl Authority {
                     ("panel".to_owned(), RestrictedExpression::new_string(r.panel.code().to_owned())),
                 ])?
             }
+            Resource::Meeting(meeting) => Context::from_pairs([
+                ("runs".to_owned(), RestrictedExpression::new_string(meeting.runs.code().to_owned())),
+                (
+                    "member".to_owned(),
+                    RestrictedExpression::new_string(meeting.member.code().to_owned()),
+                ),
+            ])?,
             _ => Context::empty(),
         };
         let resource = match resource {
@@ -371,6 +390,11 @@ impl Authority {
                     ]),
                     HashSet::new(),
                 )?);
+                id
+            }
+            Resource::Meeting(meeting) => {
+                let id = uid(&self.types.meeting, meeting.id);
+                entities.push(Entity::new(id.clone(), HashMap::new(), HashSet::new())?);
                 id
             }
             // The asker's own organisation is already an entity, with its standing. Another
@@ -467,6 +491,7 @@ mod tests {
         ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReviewBreakGlass,
         ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
+    use crate::actions::{PrepareAgenda, RecordAgencyCheck, ViewAgendaCopy, ViewMeeting};
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
     use domain::role::Role;
@@ -508,6 +533,10 @@ mod tests {
             (ChangeReferral::NAME, Resource::Referral(referral, EventKind::Accept)),
             (ManageOrganisation::NAME, Resource::Organisation(who.organisation)),
             (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
+            (ViewMeeting::NAME, Resource::Meeting(&*A_MEETING)),
+            (PrepareAgenda::NAME, Resource::Meeting(&*A_MEETING)),
+            (ViewAgendaCopy::NAME, Resource::Meeting(&*A_MEETING)),
+            (RecordAgencyCheck::NAME, Resource::Meeting(&*A_MEETING)),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();
@@ -517,6 +546,12 @@ mod tests {
         assert_eq!(covered, all, "every action needs a request here");
         requests
     }
+
+    static A_MEETING: std::sync::LazyLock<MeetingFacts> = std::sync::LazyLock::new(|| MeetingFacts {
+        id: domain::MeetingId::new(),
+        runs: crate::RunsPanel::BusinessSupport,
+        member: crate::PanelMember::Core,
+    });
 
     fn a_referral(family: &FamilyFacts, urgent: bool) -> ReferralFacts {
         ReferralFacts {

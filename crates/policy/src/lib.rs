@@ -32,11 +32,12 @@
 //! # Ok::<(), earlyhelp_policy::PolicyError>(())
 //! ```
 //!
-//! Five questions, by what the action is about: [`Authority::decide`] for the service as a
+//! Six questions, by what the action is about: [`Authority::decide`] for the service as a
 //! whole ([`SystemAction`]), [`Authority::decide_family`] for one family ([`FamilyAction`]),
 //! [`Authority::decide_organisation`] for one organisation ([`OrganisationAction`]), and for
 //! referrals [`Authority::decide_new_referral`] (one family, one route) and
-//! [`Authority::decide_referral_change`] (one referral, one event of its state machine).
+//! [`Authority::decide_referral_change`] (one referral, one event of its state machine), and
+//! [`Authority::decide_meeting`] for one panel meeting ([`MeetingAction`]).
 //!
 //! It may touch: the domain crate's ids, roles and ISA standing, and Cedar. No database, no
 //! clock, no I/O: the web layer tells it who is asking ([`Principal`]) and what it knows about
@@ -58,10 +59,13 @@ pub mod rules;
 
 pub use actions::{
     ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies, IssueApiToken,
-    MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction,
-    RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SystemAction,
-    ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
+    OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReferralChange,
+    ReferralOpening, ReviewBreakGlass, SystemAction, ViewAgendaCopy, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
+    ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};
-pub use principal::{FamilyFacts, PanelRelationship, Principal, ReferralConnection, ReferralFacts, Relationship};
+pub use principal::{
+    FamilyFacts, MeetingFacts, PanelMember, PanelRelationship, Principal, ReferralConnection, ReferralFacts, Relationship, RunsPanel,
+};

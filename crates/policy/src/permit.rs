@@ -1,10 +1,10 @@
 //! The two outcomes of a decision: a [`Permit`] to hand to the store, or a [`Denied`] to show.
 
-use crate::actions::{Action, ChangeReferral, FamilyAction, MakeReferral, OrganisationAction, sealed};
+use crate::actions::{Action, ChangeReferral, FamilyAction, MakeReferral, MeetingAction, OrganisationAction, sealed};
 use crate::principal::Principal;
 use crate::rules;
 use domain::referral::{EventKind, Route};
-use domain::{FamilyId, OrganisationId, ReferralId};
+use domain::{FamilyId, MeetingId, OrganisationId, ReferralId};
 use serde::Serialize;
 use std::marker::PhantomData;
 
@@ -91,6 +91,13 @@ impl<A: OrganisationAction> Permit<A> {
     /// The organisation this permit was granted for (never the asker's own). The store must
     /// change this organisation and no other.
     pub fn organisation(&self) -> OrganisationId {
+        self.target
+    }
+}
+
+impl<A: MeetingAction> Permit<A> {
+    /// The meeting this permit was granted for. The store must touch this meeting and no other.
+    pub fn meeting(&self) -> MeetingId {
         self.target
     }
 }

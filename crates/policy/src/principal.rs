@@ -6,7 +6,7 @@
 use domain::organisation::IsaStanding;
 use domain::referral::Route;
 use domain::role::Role;
-use domain::{FamilyId, OrganisationId, ReferralId, UserId};
+use domain::{FamilyId, MeetingId, OrganisationId, ReferralId, UserId};
 
 /// The signed-in member of staff a decision is about, as the web layer knows them from the
 /// session or API token. It is the only input about the person: the policies see nothing else.
@@ -120,6 +120,65 @@ impl PanelRelationship {
             Self::None => "none",
             Self::Core => "core",
             Self::Invited => "invited",
+        }
+    }
+}
+
+/// What the policies need to know about one meeting: which it is, and the asker's place on its
+/// panel as the store finds it for this request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeetingFacts {
+    /// The meeting; a permit for it names this id and no other.
+    pub id: MeetingId,
+    /// Whether the asker runs the panel (business support or a chair).
+    pub runs: RunsPanel,
+    /// Whether the asker represents a member organisation of the panel.
+    pub member: PanelMember,
+}
+
+/// The asker's part in running a panel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum RunsPanel {
+    /// Neither its business support nor a chair.
+    #[default]
+    None,
+    /// Its business-support officer.
+    BusinessSupport,
+    /// One of its chairs.
+    Chair,
+}
+
+impl RunsPanel {
+    /// The value the policies compare `context.runs` with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::BusinessSupport => "business_support",
+            Self::Chair => "chair",
+        }
+    }
+}
+
+/// Whether the asker represents an organisation that sits on a panel: staff of a member
+/// organisation with no named representative, or its named representative.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum PanelMember {
+    /// Not a member's representative.
+    #[default]
+    None,
+    /// Of a core member organisation: every case on the list, bar exclusions.
+    Core,
+    /// Of an extended member organisation: the cases it is invited to.
+    Extended,
+}
+
+impl PanelMember {
+    /// The value the policies compare `context.member` with.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Core => "core",
+            Self::Extended => "extended",
         }
     }
 }

@@ -131,6 +131,26 @@ pub const RULES: &[Rule] = &[
             family information.",
     },
     Rule {
+        id: "panel-members-see-their-meetings",
+        effect: Effect::Permit,
+        explanation: "The chairs, the business-support officer and the representatives of the \
+            organisations that sit on a panel see its meetings: dates, venue, deadlines and the \
+            open part of the agenda.",
+    },
+    Rule {
+        id: "business-support-and-chairs-prepare-the-agenda",
+        effect: Effect::Permit,
+        explanation: "A panel's business-support officer and its chairs prepare the agenda of \
+            its meetings, move or cancel a meeting, and send the list of families to members.",
+    },
+    Rule {
+        id: "member-agencies-check-their-list",
+        effect: Effect::Permit,
+        explanation: "The representative of an organisation that sits on a panel sees the \
+            organisation's copy of each meeting's list of families, and records what checking \
+            the organisation's own systems found.",
+    },
+    Rule {
         id: "own-account-only",
         effect: Effect::Permit,
         explanation: "Everyone can change their own password, second factor and contact details.",

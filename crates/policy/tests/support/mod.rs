@@ -15,6 +15,7 @@ use earlyhelp_policy::{
     RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
     ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
+use earlyhelp_policy::{MeetingFacts, PanelMember, PrepareAgenda, RecordAgencyCheck, RunsPanel, ViewAgendaCopy, ViewMeeting};
 
 /// How the asker is connected to the family a column asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,8 @@ pub enum About {
         /// The route.
         route: Route,
     },
+    /// One meeting, and the asker's place on its panel.
+    Meeting(OnPanel),
     /// An event on one referral.
     Referral {
         /// Whether its family excludes the asker's organisation.
@@ -120,6 +123,15 @@ pub enum About {
     },
 }
 
+/// What a meeting column asks about: the asker's place on the meeting's panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnPanel {
+    /// Whether they run the panel.
+    pub runs: RunsPanel,
+    /// Whether they represent a member organisation.
+    pub member: PanelMember,
+}
+
 /// One column of the matrix: an action, and what it is asked about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Column {
@@ -132,7 +144,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 62] = [
+pub const COLUMNS: [Column; 72] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -621,6 +633,86 @@ pub const COLUMNS: [Column; 62] = [
         header: "ShareLog",
         about: About::Nothing,
     },
+    Column {
+        action: "ViewMeeting",
+        header: "Mtg(no)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::None,
+        }),
+    },
+    Column {
+        action: "ViewMeeting",
+        header: "Mtg(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+        }),
+    },
+    Column {
+        action: "ViewMeeting",
+        header: "Mtg(bs)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::BusinessSupport,
+            member: PanelMember::None,
+        }),
+    },
+    Column {
+        action: "PrepareAgenda",
+        header: "Agenda(bs)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::BusinessSupport,
+            member: PanelMember::None,
+        }),
+    },
+    Column {
+        action: "PrepareAgenda",
+        header: "Agenda(ch)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::Chair,
+            member: PanelMember::None,
+        }),
+    },
+    Column {
+        action: "PrepareAgenda",
+        header: "Agenda(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+        }),
+    },
+    Column {
+        action: "ViewAgendaCopy",
+        header: "Copy(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+        }),
+    },
+    Column {
+        action: "ViewAgendaCopy",
+        header: "Copy(ext)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Extended,
+        }),
+    },
+    Column {
+        action: "ViewAgendaCopy",
+        header: "Copy(ch)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::Chair,
+            member: PanelMember::None,
+        }),
+    },
+    Column {
+        action: "RecordAgencyCheck",
+        header: "Check(ext)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Extended,
+        }),
+    },
 ];
 
 /// Every ISA standing.
@@ -875,6 +967,28 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             }
         }
 
+        // Meetings: their panel's people see them; business support and the chairs prepare the
+        // agenda; member agencies' representatives get their copy of the list and check it.
+        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" => {
+            let About::Meeting(on) = column.about else {
+                panic!("a meeting column must name the asker's place on the panel")
+            };
+            if isa != IsaStanding::Current {
+                return Err("isa-signatories-only");
+            }
+            if holds(Role::Administrator) {
+                return Err("administrators-see-no-case-content");
+            }
+            allow_if(match column.action {
+                "ViewMeeting" => (on.runs != RunsPanel::None || on.member != PanelMember::None) && works_with_families,
+                "PrepareAgenda" => {
+                    (on.runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport))
+                        || (on.runs == RunsPanel::Chair && holds(Role::PanelChair))
+                }
+                _ => on.member != PanelMember::None && works_with_families,
+            })
+        }
+
         other => panic!("the specification does not cover {other}"),
     }
 }
@@ -985,6 +1099,22 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
                 family_relationship: f.relationship,
             };
             authority.decide_referral_change(who, &referral, event).map(drop)
+        }
+        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" => {
+            let About::Meeting(on) = column.about else {
+                panic!("a meeting column must name the asker's place on the panel")
+            };
+            let m = MeetingFacts {
+                id: domain::MeetingId::new(),
+                runs: on.runs,
+                member: on.member,
+            };
+            match column.action {
+                "ViewMeeting" => authority.decide_meeting(who, ViewMeeting, &m).map(drop),
+                "PrepareAgenda" => authority.decide_meeting(who, PrepareAgenda, &m).map(drop),
+                "ViewAgendaCopy" => authority.decide_meeting(who, ViewAgendaCopy, &m).map(drop),
+                _ => authority.decide_meeting(who, RecordAgencyCheck, &m).map(drop),
+            }
         }
         other => panic!("no typed action for {other}"),
     }
