@@ -533,10 +533,10 @@ mod tests {
             (ChangeReferral::NAME, Resource::Referral(referral, EventKind::Accept)),
             (ManageOrganisation::NAME, Resource::Organisation(who.organisation)),
             (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
-            (ViewMeeting::NAME, Resource::Meeting(&*A_MEETING)),
-            (PrepareAgenda::NAME, Resource::Meeting(&*A_MEETING)),
-            (ViewAgendaCopy::NAME, Resource::Meeting(&*A_MEETING)),
-            (RecordAgencyCheck::NAME, Resource::Meeting(&*A_MEETING)),
+            (ViewMeeting::NAME, Resource::Meeting(&A_MEETING)),
+            (PrepareAgenda::NAME, Resource::Meeting(&A_MEETING)),
+            (ViewAgendaCopy::NAME, Resource::Meeting(&A_MEETING)),
+            (RecordAgencyCheck::NAME, Resource::Meeting(&A_MEETING)),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();
