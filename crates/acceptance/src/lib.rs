@@ -184,6 +184,23 @@ impl TestDb {
         .await;
     }
 
+    /// Gives `user` a seat on `panel` as their organisation's named representative.
+    pub async fn seat_on_panel(
+        &self,
+        panel: domain::PanelId,
+        organisation: domain::OrganisationId,
+        user: domain::UserId,
+        membership: &str,
+    ) {
+        self.execute(&format!(
+            "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership) VALUES ({}, {}, {}, '{membership}')",
+            self.uuid_literal(panel.0),
+            self.uuid_literal(organisation.0),
+            self.uuid_literal(user.0)
+        ))
+        .await;
+    }
+
     /// An id written as a literal this engine reads as its stored form.
     pub fn uuid_literal(&self, id: uuid::Uuid) -> String {
         if self.url.starts_with("sqlite") {

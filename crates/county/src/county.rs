@@ -389,8 +389,8 @@ fn panels(localities: &[Locality], organisations: &[Organisation], staff: &[Staf
     let members = |seats: &[(usize, Membership)]| -> Vec<PanelMember> {
         seats
             .iter()
-            .filter_map(|&(org, membership)| {
-                let org = organisations.get(org)?;
+            .filter_map(|&(index, membership)| {
+                let org = organisations.get(index)?;
                 // Core members have a named representative: the agency's first.
                 let user = (membership == Membership::Core)
                     .then(|| {
@@ -400,10 +400,14 @@ fn panels(localities: &[Locality], organisations: &[Organisation], staff: &[Staf
                             .map(|p| p.id)
                     })
                     .flatten();
+                // The voluntary services sitting as extended members take the list at their secure
+                // team mailbox rather than in earlyhelp.
+                let by_email = membership == Membership::Extended && matches!(index, DA | SMS);
                 Some(PanelMember {
                     organisation: org.id,
                     user,
                     membership,
+                    secure_email: by_email.then(|| format!("early-help.panel@{}", org.secure_email_domain)),
                 })
             })
             .collect()

@@ -155,6 +155,9 @@ pub struct PanelMember {
     pub user: Option<UserId>,
     /// Core or extended.
     pub membership: Membership,
+    /// The secure mailbox that receives the list of families when the agency has no staff
+    /// with accounts.
+    pub secure_email: Option<String>,
 }
 
 /// A household known to early help.

@@ -147,7 +147,12 @@ pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement:
             });
         }
         if roll < 70
-            && let Some(meeting) = p.cadence.dates_between(today, shift(today, 60)).into_iter().nth(1)
+            // Spread over the next few meetings: the first may already have had its list sent.
+            && let Some(meeting) = {
+                let dates = p.cadence.dates_between(today, shift(today, 60));
+                let i = s.index(dates.len().min(5));
+                dates.get(i).copied()
+            }
         {
             out.push(Referral {
                 id: ReferralId(s.uuid()),

@@ -244,6 +244,18 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 sqlx::query("DELETE FROM case_invitations WHERE family_id = $1").bind(family.0).execute(&mut *tx).await?;
+                // Off every agenda of a meeting still to come: no further sharing, not even a
+                // copy of a list already circulated (copies are read through the agenda item).
+                sqlx::query(
+                    "UPDATE agenda_items SET removed_at = $1, removed_by = $2 WHERE family_id = $3 AND removed_at IS NULL \
+                     AND meeting_id IN (SELECT id FROM meetings WHERE meeting_date >= $4)",
+                )
+                .bind(self.now())
+                .bind(actor.0)
+                .bind(family.0)
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
                 // Routine referrals end with the consent they rested on (urgent ones stay with MASH).
                 for r in &ended {
                     let n = sqlx::query(

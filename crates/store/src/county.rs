@@ -118,11 +118,14 @@ impl Store {
                         .await?;
                 }
                 for m in &p.members {
-                    sqlx::query("INSERT INTO panel_members (panel_id, organisation_id, user_id, membership) VALUES ($1, $2, $3, $4)")
+                    sqlx::query(
+                        "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership, secure_email) VALUES ($1, $2, $3, $4, $5)",
+                    )
                         .bind(p.id.0)
                         .bind(m.organisation.0)
                         .bind(m.user.map(|u| u.0))
                         .bind(m.membership.code())
+                        .bind(m.secure_email.as_deref())
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -298,6 +301,8 @@ impl Store {
             audit_append!(tx, kind, self, AuditEntry::new(None, "county.load_families", "county", None)
                 .personal(format!("families={loaded}")));
         });
+        self.plan_meetings(crate::meetings::planning_horizon(self.clock.today())).await?;
+        self.attach_accepted_referrals().await?;
         Ok(())
     }
 

@@ -32,7 +32,9 @@ pub mod families;
 pub mod organisations;
 pub mod panels;
 pub mod people;
+#[macro_use]
 pub mod referrals;
+pub mod meetings;
 pub mod secrets;
 
 pub use engine::{EngineKind, Store};

@@ -64,17 +64,36 @@ pub enum Job {
         /// Why.
         notice: crate::referrals::Notice,
     },
+    /// E-mail a member organisation without accounts its copy of a meeting's list of families,
+    /// to the secure mailbox its panel seat names. Built when sent, so a family that excluded
+    /// the organisation meanwhile is left out.
+    SendAgendaCopy {
+        /// The meeting.
+        meeting: domain::MeetingId,
+        /// The organisation.
+        organisation: domain::OrganisationId,
+    },
+    /// Tell a member's representative that the organisation's copy of a meeting's list is in
+    /// earlyhelp. The e-mail holds a link and no family details.
+    NotifyAgendaCopy {
+        /// The meeting.
+        meeting: domain::MeetingId,
+        /// Who to tell.
+        user: domain::UserId,
+    },
 }
 
 impl Job {
     /// The kind codes this version can run.
-    pub const KINDS: &'static [&'static str] = &["send_account_link", "notify_referral"];
+    pub const KINDS: &'static [&'static str] = &["send_account_link", "notify_referral", "send_agenda_copy", "notify_agenda_copy"];
 
     /// This job's kind code, as in `jobs.kind`.
     pub fn kind(&self) -> &'static str {
         match self {
             Job::SendAccountLink { .. } => "send_account_link",
             Job::NotifyReferral { .. } => "notify_referral",
+            Job::SendAgendaCopy { .. } => "send_agenda_copy",
+            Job::NotifyAgendaCopy { .. } => "notify_agenda_copy",
         }
     }
 }

@@ -16,13 +16,11 @@ use crate::audit::AuditEntry;
 use crate::families::{NewSharingEntry, SharingDecision};
 use crate::{Store, StoreError};
 use domain::consent::ConsentStanding;
-use domain::panel::Cadence;
 use domain::referral::{
-    CASE_SUBMISSION_WORKING_DAYS, ChecklistItem, EventKind, NewReferral, PanelSlot, PreviousReferral, RedirectTarget, Referral,
-    ReferralEvent, ReferralReason, ReferralState, ReferralStatus, Route, TransitionRefused,
+    ChecklistItem, EventKind, NewReferral, PanelSlot, PreviousReferral, RedirectTarget, Referral, ReferralEvent, ReferralReason,
+    ReferralState, ReferralStatus, Route, TransitionRefused,
 };
 use domain::role::Role;
-use domain::working_days::Calendar;
 use domain::{FamilyId, LocalityId, PanelId, ReferralId, UserId};
 use policy::{Authority, ChangeReferral, MakeReferral, Permit, Principal, ReferralFacts, ViewFamily};
 use std::collections::BTreeSet;
@@ -186,12 +184,15 @@ pub enum Notice {
     Redirected,
     /// MASH took their urgent concern on.
     Acknowledged,
+    /// The meeting their case is on moved, was cancelled, or the case was deferred: it is now
+    /// on another date.
+    Rescheduled,
 }
 
 impl Notice {
     /// Who is told, as SQL over the referral `r` (and `$1` its id): active accounts at current
     /// signatories whose organisation the family does not exclude.
-    fn recipients_sql(self) -> String {
+    pub(crate) fn recipients_sql(self) -> String {
         let who = match self {
             Notice::UrgentConcern => "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = 'mash_practitioner')",
             Notice::ToScreen => {
@@ -199,6 +200,10 @@ impl Notice {
             }
             Notice::ToSignOff => "u.id = r.sign_off_by",
             Notice::Returned | Notice::Accepted | Notice::Redirected | Notice::Acknowledged => "u.id = r.referred_by",
+            Notice::Rescheduled => {
+                "(u.id = r.referred_by OR EXISTS (SELECT 1 FROM family_workers w WHERE w.family_id = r.family_id \
+                 AND w.user_id = u.id AND w.role = 'lead_professional' AND w.until IS NULL))"
+            }
         };
         format!(
             "SELECT u.id FROM referrals r, users u JOIN organisations o ON o.id = u.organisation_id \
@@ -451,7 +456,7 @@ fn audit_action(kind: EventKind) -> &'static str {
 }
 
 /// The state a referral's history row records, as JSON.
-fn state_json(state: &ReferralState) -> Result<String, StoreError> {
+pub(crate) fn state_json(state: &ReferralState) -> Result<String, StoreError> {
     serde_json::to_string(state).map_err(|e| StoreError::Corrupt(e.to_string()))
 }
 
@@ -469,12 +474,6 @@ fn state_columns(state: &ReferralState, today: Date) -> (Option<Date>, Option<&'
 }
 
 impl Store {
-    /// The calendar every referral deadline is counted with: England and Wales bank holidays.
-    /// (Local closure days join it with the meetings issue's configuration.)
-    fn calendar(&self) -> Calendar {
-        Calendar::england_and_wales()
-    }
-
     /// Makes a referral for the permit's family by the permit's route and submits it at once:
     /// an urgent concern goes straight to MASH, a step-down or step-up waits for its named
     /// signer, anything else joins the screening queue of the family's locality. The locality
@@ -721,6 +720,7 @@ impl Store {
         }
         let consent: ConsentStanding;
         let mut accepted_panel = None;
+        let mut accepted_meeting: Option<domain::MeetingId> = None;
         let event = match change {
             ReferralChangeInput::Submit { .. } => ReferralEvent::Submit,
             ReferralChangeInput::SignOff { completed } => ReferralEvent::SignOff { completed },
@@ -728,16 +728,22 @@ impl Store {
             ReferralChangeInput::Acknowledge => ReferralEvent::Acknowledge,
             ReferralChangeInput::Accept { panel, date } => {
                 let panels = self.screening_panels(who, referral.locality()).await?;
-                let Some(p) = panels.iter().find(|p| p.id == *panel) else {
+                if !panels.iter().any(|p| p.id == *panel) {
                     return Err(input("panel", "Select one of your panels in the family’s locality"));
-                };
-                if !p.meetings.iter().any(|(d, _)| d == date) {
+                }
+                let Some((meeting, _, _)) = self
+                    .meetings_taking_cases(*panel, 12)
+                    .await?
+                    .into_iter()
+                    .find(|(_, d, _)| d == date)
+                else {
                     return Err(input(
                         "date",
                         "Select one of the panel’s meetings whose list of families has not yet gone to members",
                     ));
-                }
+                };
                 accepted_panel = Some(*panel);
+                accepted_meeting = Some(meeting);
                 consent = self.consent_standing(referral.family()).await?;
                 ReferralEvent::Accept {
                     slot: PanelSlot::ProposedDate(*date),
@@ -826,6 +832,60 @@ impl Store {
                 insert_sharing!(tx, now, Uuid::now_v7(), Some(family), Some(who.user), entry, None);
             }
             enqueue_notices!(tx, self, id, Notice::after(next.state().status(), permit.event()), who.user);
+            if let Some(meeting) = accepted_meeting {
+                // The list may have gone out since the form was shown: then the case waits.
+                let status: Option<(String,)> = sqlx::query_as("SELECT status FROM meetings WHERE id = $1")
+                    .bind(meeting.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if status.as_ref().map(|(s,)| s.as_str()) != Some(domain::meeting::MeetingStatus::Planned.code()) {
+                    return Err(input(
+                        "date",
+                        "The list for that meeting has just gone to members; select the next meeting",
+                    ));
+                }
+                let section = domain::meeting::AgendaSection::for_route(referral.route());
+                // Moving an accepted case to another meeting takes it off the one it was on.
+                sqlx::query(
+                    "UPDATE agenda_items SET removed_at = $1, removed_by = $2 WHERE referral_id = $3 AND removed_at IS NULL \
+                     AND meeting_id IN (SELECT id FROM meetings WHERE meeting_date >= $4)",
+                )
+                .bind(now)
+                .bind(who.user.0)
+                .bind(id.0)
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE referrals SET meeting_id = $1 WHERE id = $2").bind(meeting.0).bind(id.0).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO agenda_items (id, meeting_id, section, position, family_id, referral_id, minutes, late, added_by, added_at) \
+                     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = $2 AND section = $3), \
+                     $4, $5, $6, FALSE, $7, $8)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(meeting.0)
+                .bind(section.code())
+                .bind(family.0)
+                .bind(id.0)
+                .bind(i64::from(section.default_minutes()))
+                .bind(who.user.0)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if matches!(next.state().status(), ReferralStatus::Withdrawn | ReferralStatus::Closed) {
+                // A referral that ends leaves the agendas of meetings still to come.
+                sqlx::query(
+                    "UPDATE agenda_items SET removed_at = $1, removed_by = $2 WHERE referral_id = $3 AND removed_at IS NULL \
+                     AND meeting_id IN (SELECT id FROM meetings WHERE meeting_date >= $4)",
+                )
+                .bind(now)
+                .bind(who.user.0)
+                .bind(id.0)
+                .bind(today)
+                .execute(&mut *tx)
+                .await?;
+            }
             if let Some(panel) = accepted_panel {
                 // The case is held by one panel at a time: the one that accepted it.
                 sqlx::query("UPDATE family_panels SET until = $1 WHERE family_id = $2 AND until IS NULL AND panel_id <> $3")
@@ -1209,29 +1269,21 @@ impl Store {
             .fetch_all(db)
             .await?
         });
-        let today = self.clock.today();
-        let calendar = self.calendar();
-        rows.into_iter()
-            .map(|(id, name, cadence)| {
-                let cadence: Cadence = serde_json::from_str(&cadence).map_err(|e| StoreError::Corrupt(format!("panel cadence: {e}")))?;
-                let meetings = cadence
-                    .dates_between(today, today + time::Duration::days(120))
-                    .into_iter()
-                    .filter_map(|date| {
-                        domain::referral::submission_deadline(&calendar, date, CASE_SUBMISSION_WORKING_DAYS)
-                            .ok()
-                            .filter(|deadline| *deadline >= today)
-                            .map(|deadline| (date, deadline))
-                    })
-                    .take(6)
-                    .collect();
-                Ok(ScreeningPanel {
-                    id: PanelId(id),
-                    name,
-                    meetings,
-                })
-            })
-            .collect()
+        let mut panels = Vec::with_capacity(rows.len());
+        for (id, name, _cadence) in rows {
+            let meetings = self
+                .meetings_taking_cases(PanelId(id), 6)
+                .await?
+                .into_iter()
+                .map(|(_, date, circulate_by)| (date, circulate_by))
+                .collect();
+            panels.push(ScreeningPanel {
+                id: PanelId(id),
+                name,
+                meetings,
+            });
+        }
+        Ok(panels)
     }
 
     /// The locality of a referral, for the chair's accept form.

@@ -200,6 +200,27 @@ impl AppState {
         }
     }
 
+    /// May `who` do `action` to this meeting? A meeting that does not exist is refused in the
+    /// same words as one the asker has no place at. Returns the facts too, so a page can ask
+    /// about the meeting's other actions (which parts to show) without reading them again.
+    pub async fn require_meeting<A: policy::MeetingAction>(
+        &self,
+        who: &policy::Principal,
+        action: A,
+        meeting: domain::MeetingId,
+        address: &str,
+    ) -> Result<(policy::Permit<A>, policy::MeetingFacts), error::AppError> {
+        let facts = self.store.meeting_facts(who, meeting).await?.unwrap_or(policy::MeetingFacts {
+            id: meeting,
+            runs: policy::RunsPanel::None,
+            member: policy::PanelMember::None,
+        });
+        match self.authority.decide_meeting(who, action, &facts) {
+            Ok(permit) => Ok((permit, facts)),
+            Err(denied) => Err(self.refused(who, A::NAME, Some(meeting.to_string()), denied, address).await),
+        }
+    }
+
     /// Whether the policies would let `who` open break-glass access to a family at all (asked
     /// about a family that excludes nobody and that they have no connection to): for showing
     /// the form and the link, never for granting access, which `require_family` decides.
@@ -305,6 +326,15 @@ pub fn router(state: AppState) -> Router {
         .route("/referrals", get(pages::referrals::queues))
         .route("/referrals/{id}", get(pages::referrals::show))
         .route("/referrals/{id}/events/{event}", post(pages::referrals::change))
+        .route("/meetings", get(pages::meetings::list))
+        .route("/meetings/{id}", get(pages::meetings::show))
+        .route("/meetings/{id}/items", post(pages::meetings::add_item))
+        .route("/meetings/{id}/items/{item}", post(pages::meetings::change_item))
+        .route("/meetings/{id}/circulate", post(pages::meetings::circulate))
+        .route("/meetings/{id}/move", post(pages::meetings::move_meeting))
+        .route("/meetings/{id}/cancel", post(pages::meetings::cancel))
+        .route("/meetings/{id}/copy", get(pages::meetings::copy))
+        .route("/meetings/{id}/copy/{item}", post(pages::meetings::record_check))
         .route("/sharing-log", get(pages::governance::sharing_log))
         .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
         .route(

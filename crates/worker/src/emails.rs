@@ -77,6 +77,16 @@ pub fn referral_notice(
             "Early Help: MASH acknowledged your concern".to_owned(),
             "MASH has acknowledged the urgent safeguarding concern you raised.".to_owned(),
         ),
+        Notice::Rescheduled => (
+            "Early Help: a case you lead on has a new panel date".to_owned(),
+            match delivery.meeting_date {
+                Some(d) => format!(
+                    "The panel meeting for a case you referred or lead on has changed: it will now be discussed on {}.",
+                    domain::clock::long_date(d)
+                ),
+                None => "The panel meeting for a case you referred or lead on has changed.".to_owned(),
+            },
+        ),
     };
     let body = ReferralNotice {
         given_name: &delivery.given_name,
@@ -88,6 +98,100 @@ pub fn referral_notice(
     Ok(Outgoing {
         to: delivery.email.clone(),
         subject,
+        body,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "agenda_copy.txt")]
+struct AgendaCopyMail<'a> {
+    organisation: &'a str,
+    panel: &'a str,
+    date: String,
+    time: String,
+    venue: &'a str,
+    cases: Vec<CopyLine>,
+    council: &'a str,
+}
+
+struct CopyLine {
+    section: &'static str,
+    minutes: u32,
+    address: String,
+    people: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "agenda_notice.txt")]
+struct AgendaNotice<'a> {
+    given_name: &'a str,
+    panel: &'a str,
+    date: String,
+    link: String,
+    council: &'a str,
+}
+
+/// The secure e-mail that carries a member organisation's copy of a meeting's list of families
+/// to the mailbox its panel seat names: the names, dates of birth and addresses the agency
+/// checks its own systems for, and nothing else (no reasons for referral).
+pub fn agenda_copy(delivery: &store::meetings::CopyDelivery, council: &str) -> Result<Outgoing, askama::Error> {
+    let cases = delivery
+        .cases
+        .iter()
+        .map(|c| CopyLine {
+            section: c.section.label(),
+            minutes: c.minutes.get(),
+            address: c.address.clone(),
+            people: c
+                .people
+                .iter()
+                .map(|p| {
+                    format!(
+                        "{} {}, born {} ({})",
+                        p.given_name,
+                        p.family_name,
+                        domain::clock::long_date(p.date_of_birth),
+                        p.household_role.label().to_lowercase()
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    let body = AgendaCopyMail {
+        organisation: &delivery.organisation_name,
+        panel: &delivery.panel_name,
+        date: domain::clock::long_date(delivery.date),
+        time: domain::clock::short_time(delivery.starts_at),
+        venue: &delivery.venue,
+        cases,
+        council,
+    }
+    .render()?;
+    Ok(Outgoing {
+        to: delivery.to.clone(),
+        subject: format!(
+            "OFFICIAL-SENSITIVE: {} list of families, {}",
+            delivery.panel_name,
+            domain::clock::long_date(delivery.date)
+        ),
+        body,
+    })
+}
+
+/// The link-only e-mail telling a member's representative that the organisation's copy of a
+/// list is in Early Help.
+pub fn agenda_notice(delivery: &store::meetings::CopyNotice, public_url: &PublicUrl, council: &str) -> Result<Outgoing, askama::Error> {
+    let body = AgendaNotice {
+        given_name: &delivery.given_name,
+        panel: &delivery.panel_name,
+        date: domain::clock::long_date(delivery.date),
+        link: public_url.page(&format!("/meetings/{}/copy", delivery.meeting)),
+        council,
+    }
+    .render()?;
+    Ok(Outgoing {
+        to: delivery.email.clone(),
+        subject: format!("Early Help: the list of families for {} is ready to check", delivery.panel_name),
         body,
     })
 }

@@ -123,6 +123,15 @@ const ROUTES: &[Route] = &[
     get("/referrals", As::Staff),
     get("/referrals/{id}", As::Staff),
     post("/referrals/{id}/events/{event}", true, As::Staff),
+    get("/meetings", As::Staff),
+    get("/meetings/{id}", As::Staff),
+    post("/meetings/{id}/items", true, As::Staff),
+    post("/meetings/{id}/items/{item}", true, As::Staff),
+    post("/meetings/{id}/circulate", true, As::Staff),
+    post("/meetings/{id}/move", true, As::Staff),
+    post("/meetings/{id}/cancel", true, As::Staff),
+    get("/meetings/{id}/copy", As::Staff),
+    post("/meetings/{id}/copy/{item}", true, As::Staff),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
     get("/break-glass", As::Admin),
@@ -210,6 +219,8 @@ struct World {
     grant: String,
     /// A referral of that family, made by the staff member.
     referral: String,
+    /// A meeting of the panel the staff member sits on.
+    meeting: String,
     /// A person in that family.
     person_in_family: String,
 }
@@ -301,6 +312,16 @@ impl World {
         assert_eq!(made.status, 303, "referral made: {}", made.body);
         let referral = made.location.unwrap().trim_start_matches("/referrals/").to_owned();
 
+        // A seat on the first panel for the staff member, for the meeting routes: they see its
+        // meetings and their organisation's copy of each list, and prepare none.
+        let panel = app.county.panels[0].id;
+        let seated = app.staff(&staff_email);
+        app.db().seat_on_panel(panel, seated.organisation, seated.id, "core").await;
+        let meetings = staff.get("/meetings").await;
+        let marker = "href=\"/meetings/";
+        let i = meetings.body.find(marker).expect("a meeting of the staff member's panel") + marker.len();
+        let meeting = meetings.body[i..i + 36].to_owned();
+
         let organisation = app.county.organisations.iter().find(|o| o.id != admin_org).unwrap().id;
         let person = user_id(&app, &app.staff_with_role(Role::BusinessSupport));
         World {
@@ -316,6 +337,7 @@ impl World {
             person,
             grant,
             referral,
+            meeting,
             person_in_family: all[0].people[0].id.to_string(),
         }
     }
@@ -330,6 +352,8 @@ impl World {
             self.person.to_string()
         } else if route.path.starts_with("/referrals/") || route.path.starts_with("/api/v1/referrals/") {
             self.referral.clone()
+        } else if route.path.starts_with("/meetings/") {
+            self.meeting.clone()
         } else {
             self.grant.clone()
         };
@@ -341,6 +365,7 @@ impl World {
             .replace("{id}", &id)
             .replace("{token}", unknown)
             .replace("{consent}", unknown)
+            .replace("{item}", unknown)
             .replace("{event}", "close")
             .replace("{person}", &self.person_in_family)
             .replace("{*path}", "app.css")
@@ -480,6 +505,14 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
             "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM organisations",
         ),
         ("families", "SELECT COUNT(*) FROM families"),
+        ("meetings changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM meetings"),
+        ("agenda_items", "SELECT COUNT(*) FROM agenda_items"),
+        (
+            "agenda items removed",
+            "SELECT COUNT(*) FROM agenda_items WHERE removed_at IS NOT NULL",
+        ),
+        ("agenda_copies", "SELECT COUNT(*) FROM agenda_copies"),
+        ("agency_checks", "SELECT COUNT(*) FROM agency_checks"),
         ("families changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM families"),
         ("people", "SELECT COUNT(*) FROM people"),
         ("family_workers", "SELECT COUNT(*) FROM family_workers"),
@@ -913,6 +946,53 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
             .await,
         None,
     );
+    // Meetings of the panels the staff member has no seat on: nothing shown, nothing changed.
+    for p in app.county.panels.iter().skip(1) {
+        let bso = app.county.staff.iter().find(|s| s.id == p.business_support).unwrap();
+        let principal = policy::Principal {
+            user: bso.id,
+            organisation: bso.organisation,
+            roles: bso.roles.clone(),
+            isa: IsaStanding::Current,
+            mfa_passed: false,
+        };
+        let today = app.store.clock().today();
+        let theirs = app
+            .store
+            .meetings_for(&principal, today, today + time::Duration::weeks(6))
+            .await
+            .unwrap();
+        let of_their_panel = |m: &store::meetings::MeetingListRow| m.facts.runs == policy::RunsPanel::BusinessSupport;
+        for m in theirs.iter().filter(|m| of_their_panel(m)).take(2) {
+            let id = m.facts.id;
+            for path in [format!("/meetings/{id}"), format!("/meetings/{id}/copy")] {
+                check(format!("GET {path}"), world.staff.get(&path).await, None);
+            }
+            for (path, fields) in [
+                (format!("/meetings/{id}/circulate"), vec![("csrf", staff_csrf.as_str())]),
+                (
+                    format!("/meetings/{id}/items"),
+                    vec![
+                        ("csrf", staff_csrf.as_str()),
+                        ("section", "community_issues"),
+                        ("title", "Parks"),
+                        ("minutes", "10"),
+                        ("version", "1"),
+                    ],
+                ),
+                (
+                    format!("/meetings/{id}/cancel"),
+                    vec![("csrf", staff_csrf.as_str()), ("reason", "Room double-booked"), ("version", "1")],
+                ),
+                (
+                    format!("/meetings/{id}/move"),
+                    vec![("csrf", staff_csrf.as_str()), ("date", "2027-02-02"), ("version", "1")],
+                ),
+            ] {
+                check(format!("POST {path}"), world.staff.post(&path, &fields).await, None);
+            }
+        }
+    }
     let after = stored_state(db).await;
     println!(
         "IDOR: {} of {n} requests for records out of reach returned data or changed them",

@@ -7,6 +7,7 @@ pub mod families;
 pub mod family_records;
 pub mod governance;
 pub mod home;
+pub mod meetings;
 pub mod mfa;
 pub mod organisations;
 pub mod panels;
@@ -49,10 +50,11 @@ pub struct Chrome {
     pub has_errors: bool,
 }
 
-const NAV: [(&str, &str, &str); 7] = [
+const NAV: [(&str, &str, &str); 8] = [
     ("home", "/", "Home"),
     ("families", "/families", "Families"),
     ("referrals", "/referrals", "Referrals"),
+    ("meetings", "/meetings", "Meetings"),
     ("panels", "/panels", "Panels"),
     ("organisations", "/organisations", "Organisations"),
     ("people", "/people", "People"),

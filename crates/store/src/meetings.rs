@@ -1,0 +1,1517 @@
+//! Panel meetings: generated from each panel's cadence, their agendas, circulation of the list
+//! of families to member organisations, and the agencies' checks of their own systems.
+//!
+//! The rules are [`domain::meeting`]'s: the deadlines (one counting rule), the agenda's order,
+//! what each member organisation's copy holds. This module loads what they need, asks them, and
+//! writes the result with its audit entry, sharing-log entries and e-mails in one transaction.
+//!
+//! Circulation happens once per meeting: when business support sends the list, or at noon on
+//! the circulation day by the worker's sweep ([`Store::circulate_due_agendas`]); the update is
+//! guarded by the meeting's status, so two app servers racing to send it send it once.
+
+use crate::audit::AuditEntry;
+use crate::families::{NewSharingEntry, SharingDecision};
+use crate::referrals::Notice;
+use crate::{Store, StoreError};
+use domain::meeting::{
+    AgencyCheckOutcome, AgendaLine, AgendaSection, CIRCULATION_TIME, CaseOnAgenda, DeadlineRules, ItemTitle, MeetingDeadlines,
+    MeetingRefused, MeetingStatus, SlotMinutes,
+};
+use domain::panel::{Cadence, Membership};
+use domain::working_days::Calendar;
+use domain::{FamilyId, MeetingId, OrganisationId, PanelId, ReferralId, UserId};
+use policy::{MeetingFacts, PanelMember, Permit, PrepareAgenda, Principal, RecordAgencyCheck, RunsPanel, ViewAgendaCopy, ViewMeeting};
+use std::collections::{BTreeMap, BTreeSet};
+use time::{Date, Duration, OffsetDateTime, Time};
+use uuid::Uuid;
+
+/// Bumps the meeting's version inside a write transaction, refusing a stale form.
+macro_rules! bump_version {
+    ($tx:ident, $meeting:expr, $version:expr) => {{
+        let meeting: MeetingId = $meeting;
+        let n = sqlx::query("UPDATE meetings SET version = version + 1 WHERE id = $1 AND version = $2")
+            .bind(meeting.0)
+            .bind($version)
+            .execute(&mut *$tx)
+            .await?
+            .rows_affected();
+        if n == 0 {
+            return Err(MeetingWriteError::Stale);
+        }
+    }};
+}
+
+/// Moves one case to another meeting of the panel inside a write transaction: to the end of its
+/// section there, its referral following with the new date, and its referrer and lead
+/// professional told.
+macro_rules! move_case {
+    ($tx:ident, $store:expr, $item:expr, $to:expr, $to_date:expr, $referral:expr, $who:expr) => {{
+        let item: AgendaItemId = $item;
+        let to: MeetingId = $to;
+        let to_date: Date = $to_date;
+        let referral: Option<Uuid> = $referral;
+        sqlx::query(
+            "UPDATE agenda_items SET meeting_id = $1, position = (SELECT COALESCE(MAX(a2.position), 0) + 1 FROM agenda_items a2 \
+             WHERE a2.meeting_id = $1 AND a2.section = agenda_items.section) WHERE id = $2",
+        )
+        .bind(to.0)
+        .bind(item.0)
+        .execute(&mut *$tx)
+        .await?;
+        if let Some(referral) = referral {
+            let accepted = domain::referral::ReferralState::AcceptedForPanel {
+                slot: domain::referral::PanelSlot::ProposedDate(to_date),
+            };
+            sqlx::query(
+                "UPDATE referrals SET meeting_id = $1, meeting_date = $2, state = CASE WHEN status = $3 THEN $4 ELSE state END WHERE id = $5",
+            )
+            .bind(to.0)
+            .bind(to_date)
+            .bind(accepted.code())
+            .bind(crate::referrals::state_json(&accepted)?)
+            .bind(referral)
+            .execute(&mut *$tx)
+            .await?;
+            enqueue_notices!($tx, $store, ReferralId(referral), Some(Notice::Rescheduled), $who);
+        }
+    }};
+}
+
+/// An agenda item's id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct AgendaItemId(pub Uuid);
+
+impl AgendaItemId {
+    /// The id in a URL path or form field; a malformed one names no item.
+    pub fn from_path(raw: &str) -> Self {
+        Self(raw.parse().unwrap_or(Uuid::nil()))
+    }
+}
+
+impl std::fmt::Display for AgendaItemId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Why a meeting or its agenda could not be changed. The first two are the person's to put
+/// right; the message says how.
+#[derive(Debug, thiserror::Error)]
+pub enum MeetingWriteError {
+    /// The domain's rules refused the change.
+    #[error(transparent)]
+    Refused(#[from] MeetingRefused),
+    /// A field does not fit; `field` is where the message belongs.
+    #[error("{message}")]
+    Input {
+        /// The form field.
+        field: &'static str,
+        /// What to put right.
+        message: String,
+    },
+    /// Someone else changed the meeting since it was read.
+    #[error("someone else changed this meeting")]
+    Stale,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for MeetingWriteError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+fn input(field: &'static str, message: impl Into<String>) -> MeetingWriteError {
+    MeetingWriteError::Input {
+        field,
+        message: message.into(),
+    }
+}
+
+/// One meeting in a list of meetings, with the facts its row is confirmed with.
+#[derive(Debug, Clone)]
+pub struct MeetingListRow {
+    /// The asker's place on its panel, for the policy.
+    pub facts: MeetingFacts,
+    /// The panel's name.
+    pub panel_name: String,
+    /// When.
+    pub date: Date,
+    /// Start time.
+    pub starts_at: Time,
+    /// Where.
+    pub venue: String,
+    /// Where it is in its cycle.
+    pub status: MeetingStatus,
+    /// The day the list goes to members.
+    pub circulate_by: Date,
+}
+
+/// One meeting as its page shows it to anyone on the panel: no family is named here.
+#[derive(Debug, Clone)]
+pub struct MeetingRecord {
+    /// Its id.
+    pub id: MeetingId,
+    /// The panel.
+    pub panel_id: PanelId,
+    /// The panel's name.
+    pub panel_name: String,
+    /// The locality the panel serves.
+    pub locality_name: String,
+    /// When.
+    pub date: Date,
+    /// Start time.
+    pub starts_at: Time,
+    /// End time.
+    pub ends_at: Time,
+    /// Where.
+    pub venue: String,
+    /// Where it is in its cycle.
+    pub status: MeetingStatus,
+    /// The deadlines, with their reasons.
+    pub deadlines: MeetingDeadlines,
+    /// When the list went to members, and who sent it (nobody: the deadline sent it).
+    pub circulated: Option<(OffsetDateTime, Option<String>)>,
+    /// Why it was cancelled.
+    pub cancel_reason: Option<String>,
+    /// The date it was first set for, if it moved.
+    pub moved_from: Option<Date>,
+    /// For optimistic locking of agenda changes.
+    pub version: i64,
+    /// Read out at the start of the meeting.
+    pub conflict_of_interest_statement: String,
+    /// The chairs, in turn order.
+    pub chairs: Vec<String>,
+    /// The business-support officer.
+    pub business_support: String,
+    /// The open part of the agenda (community issues, any other business), with times.
+    pub open_items: Vec<OpenItem>,
+}
+
+/// An agenda item that names no family.
+#[derive(Debug, Clone)]
+pub struct OpenItem {
+    /// Its id.
+    pub id: AgendaItemId,
+    /// Its section.
+    pub section: AgendaSection,
+    /// Its title.
+    pub title: String,
+    /// Minutes given to it.
+    pub minutes: SlotMinutes,
+    /// Added after the list went out.
+    pub late: bool,
+    /// Its place within the section.
+    pub position: i64,
+}
+
+/// A case on the agenda as business support and the chairs see it. `facts` lets the page ask
+/// the policy about the family before showing the row.
+#[derive(Debug, Clone)]
+pub struct AgendaCase {
+    /// The agenda item.
+    pub id: AgendaItemId,
+    /// Its section.
+    pub section: AgendaSection,
+    /// Its place within the section.
+    pub position: i64,
+    /// Minutes given to it.
+    pub minutes: SlotMinutes,
+    /// Added after the list went out.
+    pub late: bool,
+    /// The family discussed, and what the policy needs to know about it.
+    pub facts: policy::FamilyFacts,
+    /// The referral that brought it.
+    pub referral: Option<ReferralId>,
+    /// The family's address and postcode.
+    pub address: String,
+    /// Its people, children first.
+    pub people: Vec<PersonOnList>,
+    /// What each agency that checked found: (organisation, outcome, note).
+    pub checks: Vec<(String, AgencyCheckOutcome, Option<String>)>,
+}
+
+/// One person of a family on a list: what an agency needs to check its own systems.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonOnList {
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth.
+    pub date_of_birth: Date,
+    /// Place in the household.
+    pub household_role: domain::family::HouseholdRole,
+}
+
+/// One member organisation's copy of a meeting's list.
+#[derive(Debug, Clone)]
+pub struct AgendaCopy {
+    /// The organisation.
+    pub organisation_name: String,
+    /// When it was sent; `None` before circulation.
+    pub sent_at: Option<OffsetDateTime>,
+    /// The cases on it, in agenda order, with the organisation's own check of each.
+    pub cases: Vec<CopyCase>,
+}
+
+/// A case on an organisation's copy.
+#[derive(Debug, Clone)]
+pub struct CopyCase {
+    /// The agenda item.
+    pub id: AgendaItemId,
+    /// Its section.
+    pub section: AgendaSection,
+    /// Its minutes.
+    pub minutes: SlotMinutes,
+    /// Its place within the section.
+    pub position: i64,
+    /// The family's address and postcode.
+    pub address: String,
+    /// Its people.
+    pub people: Vec<PersonOnList>,
+    /// What the organisation recorded, if anything yet.
+    pub check: Option<(AgencyCheckOutcome, Option<String>)>,
+}
+
+/// A change to one agenda item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgendaChange {
+    /// Earlier within its section.
+    Up,
+    /// Later within its section.
+    Down,
+    /// A new time slot.
+    Minutes(SlotMinutes),
+    /// Off the agenda (community issues and other business only).
+    Remove,
+    /// A case deferred to the panel's next meeting still taking cases.
+    ToNextMeeting,
+}
+
+/// A member organisation's copy, ready for the worker to send by secure e-mail.
+#[derive(Debug, Clone)]
+pub struct CopyDelivery {
+    /// The mailbox.
+    pub to: domain::email::EmailAddress,
+    /// The organisation.
+    pub organisation_name: String,
+    /// The panel.
+    pub panel_name: String,
+    /// The meeting.
+    pub meeting: MeetingId,
+    /// When.
+    pub date: Date,
+    /// Start time.
+    pub starts_at: Time,
+    /// Where.
+    pub venue: String,
+    /// The cases, in agenda order.
+    pub cases: Vec<CopyCase>,
+}
+
+/// What a link-only notice of a circulated list needs.
+#[derive(Debug, Clone)]
+pub struct CopyNotice {
+    /// Where to send it.
+    pub email: domain::email::EmailAddress,
+    /// "Dear …".
+    pub given_name: String,
+    /// The panel.
+    pub panel_name: String,
+    /// The meeting, for the link.
+    pub meeting: MeetingId,
+    /// When.
+    pub date: Date,
+}
+
+/// A person row: (family, given name, family name, date of birth, household role).
+type PersonRow = (Uuid, String, String, Date, String);
+/// What a meeting's page loads: its head, its chairs' names, its open items.
+type MeetingLoad = (MeetingHead, Vec<(String, String)>, Vec<(Uuid, String, i64, String, i64, bool)>);
+/// What circulation loads: the panel, the cases (item, family, referral), exclusions and
+/// invitations (family, organisation), and the member seats.
+type CirculationLoad = (
+    Option<(Uuid, String)>,
+    Vec<(Uuid, Uuid, Option<Uuid>)>,
+    Vec<(Uuid, Uuid)>,
+    Vec<(Uuid, Uuid)>,
+    Vec<(Uuid, String, Option<Uuid>, Option<String>, String)>,
+);
+
+/// A case on a copy: (item, section, position, minutes, family, address, postcode, outcome, note).
+type CopyRow = (Uuid, String, i64, i64, Uuid, String, String, Option<String>, Option<String>);
+/// What a copy loads: the organisation's name, when it was sent, its cases and their people.
+type CopyLoad = (Option<(String,)>, Option<(OffsetDateTime,)>, Vec<CopyRow>, Vec<PersonRow>);
+
+/// The head of a meeting's page.
+#[derive(sqlx::FromRow)]
+struct MeetingHead {
+    panel_id: Uuid,
+    panel_name: String,
+    locality_name: String,
+    meeting_date: Date,
+    starts_at: Time,
+    ends_at: Time,
+    venue: String,
+    status: String,
+    circulated_at: Option<OffsetDateTime>,
+    sender_given: Option<String>,
+    sender_family: Option<String>,
+    cancel_reason: Option<String>,
+    moved_from: Option<Date>,
+    version: i64,
+    conflict_of_interest_statement: String,
+    bs_given: String,
+    bs_family: String,
+    list_to_members_working_days: i64,
+    notes_to_business_support_working_days: i64,
+    notes_to_members_days: i64,
+    step_up_hours: i64,
+}
+
+/// Panel columns the meeting generator and deadlines need.
+type PanelPlanRow = (Uuid, String, Time, Time, String, i64, i64, i64, i64);
+
+fn rules_from(list: i64, notes_bs: i64, notes_members: i64, step_up: i64) -> DeadlineRules {
+    let n = |v: i64, d: u32| u32::try_from(v).unwrap_or(d);
+    let d = DeadlineRules::default();
+    DeadlineRules {
+        list_to_members_working_days: n(list, d.list_to_members_working_days),
+        notes_to_business_support_working_days: n(notes_bs, d.notes_to_business_support_working_days),
+        notes_to_members_days: n(notes_members, d.notes_to_members_days),
+        step_up_hours: n(step_up, d.step_up_hours),
+    }
+}
+
+const RULE_COLUMNS: &str =
+    "p.list_to_members_working_days, p.notes_to_business_support_working_days, p.notes_to_members_days, p.step_up_hours";
+
+fn status_of(code: &str) -> Result<MeetingStatus, StoreError> {
+    MeetingStatus::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("meeting status {code}")))
+}
+
+fn section_of(code: &str) -> Result<AgendaSection, StoreError> {
+    AgendaSection::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("agenda section {code}")))
+}
+
+fn minutes_of(m: i64) -> Result<SlotMinutes, StoreError> {
+    u32::try_from(m)
+        .ok()
+        .and_then(|m| SlotMinutes::new(m).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("agenda minutes {m}")))
+}
+
+/// The instant the list goes out on its circulation day: noon in London.
+pub fn circulation_instant(day: Date) -> OffsetDateTime {
+    let naive = day.with_time(CIRCULATION_TIME);
+    let guess = naive.assume_utc();
+    naive.assume_offset(domain::clock::london_offset(guess))
+}
+
+/// `$1` user, `$2` organisation; `m` the meeting, `p` its panel. Columns: runs as business
+/// support, chairs, member standing (0 core, 1 extended, NULL none).
+const PLACE_COLUMNS: &str = "p.business_support_user_id = $1, \
+     EXISTS (SELECT 1 FROM panel_chairs pc WHERE pc.panel_id = p.id AND pc.user_id = $1), \
+     (SELECT CAST(MIN(CASE pm.membership WHEN 'core' THEN 0 ELSE 1 END) AS BIGINT) FROM panel_members pm \
+      WHERE pm.panel_id = p.id AND pm.organisation_id = $2 AND (pm.user_id = $1 OR pm.user_id IS NULL))";
+
+fn facts_from(id: Uuid, bs: bool, chair: bool, member: Option<i64>) -> MeetingFacts {
+    MeetingFacts {
+        id: MeetingId(id),
+        runs: if bs {
+            RunsPanel::BusinessSupport
+        } else if chair {
+            RunsPanel::Chair
+        } else {
+            RunsPanel::None
+        },
+        member: match member {
+            Some(0) => PanelMember::Core,
+            Some(_) => PanelMember::Extended,
+            None => PanelMember::None,
+        },
+    }
+}
+
+impl Store {
+    /// The working-day calendar every deadline is counted with: England and Wales bank holidays
+    /// and the council's own closure days.
+    pub async fn working_calendar(&self) -> Result<Calendar, StoreError> {
+        let closures: Vec<(Date,)> = read!(self, db => sqlx::query_as("SELECT day FROM closure_days").fetch_all(db).await?);
+        Ok(Calendar::england_and_wales().with_closures(closures.into_iter().map(|(d,)| d)))
+    }
+
+    /// Generates each panel's meetings from its cadence up to `through`: every cadence date from
+    /// today without a meeting generated for it gets one, with its circulation day. Moved and
+    /// cancelled meetings keep the date they were generated for, so they are never made again.
+    /// Idempotent; the worker runs it daily and the demo at start. Returns how many were added.
+    pub async fn plan_meetings(&self, through: Date) -> Result<usize, StoreError> {
+        let today = self.clock.today();
+        let calendar = self.working_calendar().await?;
+        let panels: Vec<PanelPlanRow> = read!(self, db => sqlx::query_as(&format!(
+            "SELECT p.id, p.cadence, p.starts_at, p.ends_at, p.venue, {RULE_COLUMNS} FROM panels p ORDER BY p.id"
+        ))
+        .fetch_all(db)
+        .await?);
+        // (panel, date, circulation day, start, end, venue) of every meeting to add.
+        let mut new: Vec<(Uuid, Date, Date, Time, Time, String)> = Vec::new();
+        for (panel, cadence, starts_at, ends_at, venue, list, bs, members, step) in panels {
+            let cadence: Cadence = serde_json::from_str(&cadence).map_err(|e| StoreError::Corrupt(format!("panel cadence: {e}")))?;
+            let rules = rules_from(list, bs, members, step);
+            let existing: Vec<(Date,)> = read!(self, db => sqlx::query_as(
+                "SELECT scheduled_for FROM meetings WHERE panel_id = $1 AND scheduled_for >= $2",
+            )
+            .bind(panel)
+            .bind(today)
+            .fetch_all(db)
+            .await?);
+            let existing: BTreeSet<Date> = existing.into_iter().map(|(d,)| d).collect();
+            new.extend(
+                cadence
+                    .dates_between(today, through)
+                    .into_iter()
+                    .filter(|d| !existing.contains(d))
+                    .filter_map(|d| {
+                        rules
+                            .circulate_by(&calendar, d)
+                            .ok()
+                            .map(|c| (panel, d, c, starts_at, ends_at, venue.clone()))
+                    }),
+            );
+        }
+        if new.is_empty() {
+            return Ok(0);
+        }
+        let now = self.now();
+        let added = new.len();
+        write!(self, tx, kind => {
+            for (panel, date, circulate_by, starts_at, ends_at, venue) in &new {
+                sqlx::query(
+                    "INSERT INTO meetings (id, panel_id, scheduled_for, meeting_date, starts_at, ends_at, venue, status, circulate_by, created_at) \
+                     VALUES ($1, $2, $3, $3, $4, $5, $6, 'planned', $7, $8) ON CONFLICT (panel_id, scheduled_for) DO NOTHING",
+                )
+                .bind(Uuid::now_v7())
+                .bind(panel)
+                .bind(date)
+                .bind(starts_at)
+                .bind(ends_at)
+                .bind(venue)
+                .bind(circulate_by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(None, "meeting.plan", "meetings", None)
+                .personal(format!("meetings={added}")));
+        });
+        Ok(added)
+    }
+
+    /// The asker's place on the panel of one meeting, for the policy; `None` when there is no
+    /// such meeting (refused in the same words as one the asker has no place at).
+    pub async fn meeting_facts(&self, who: &Principal, meeting: MeetingId) -> Result<Option<MeetingFacts>, StoreError> {
+        let row: Option<(bool, bool, Option<i64>)> = read!(self, db => sqlx::query_as(&format!(
+            "SELECT {PLACE_COLUMNS} FROM meetings m JOIN panels p ON p.id = m.panel_id WHERE m.id = $3"
+        ))
+        .bind(who.user.0)
+        .bind(who.organisation.0)
+        .bind(meeting.0)
+        .fetch_optional(db)
+        .await?);
+        Ok(row.map(|(bs, chair, member)| facts_from(meeting.0, bs, chair, member)))
+    }
+
+    /// The meetings from `from` to `until` of every panel the asker has a place on, soonest
+    /// first. The page confirms each row with the policy. Meeting dates are not personal data.
+    pub async fn meetings_for(&self, who: &Principal, from: Date, until: Date) -> Result<Vec<MeetingListRow>, StoreError> {
+        type Row = (Uuid, bool, bool, Option<i64>, String, Date, Time, String, String, Date);
+        let rows: Vec<Row> = read!(self, db => sqlx::query_as(&format!(
+            "SELECT m.id, {PLACE_COLUMNS}, p.name, m.meeting_date, m.starts_at, m.venue, m.status, m.circulate_by \
+             FROM meetings m JOIN panels p ON p.id = m.panel_id \
+             WHERE m.meeting_date >= $3 AND m.meeting_date <= $4 AND (p.business_support_user_id = $1 \
+               OR EXISTS (SELECT 1 FROM panel_chairs pc WHERE pc.panel_id = p.id AND pc.user_id = $1) \
+               OR EXISTS (SELECT 1 FROM panel_members pm WHERE pm.panel_id = p.id AND pm.organisation_id = $2 \
+                          AND (pm.user_id = $1 OR pm.user_id IS NULL))) \
+             ORDER BY m.meeting_date, p.name, m.id"
+        ))
+        .bind(who.user.0)
+        .bind(who.organisation.0)
+        .bind(from)
+        .bind(until)
+        .fetch_all(db)
+        .await?);
+        rows.into_iter()
+            .map(
+                |(id, bs, chair, member, panel_name, date, starts_at, venue, status, circulate_by)| {
+                    Ok(MeetingListRow {
+                        facts: facts_from(id, bs, chair, member),
+                        panel_name,
+                        date,
+                        starts_at,
+                        venue,
+                        status: status_of(&status)?,
+                        circulate_by,
+                    })
+                },
+            )
+            .collect()
+    }
+
+    /// One meeting and the open part of its agenda.
+    pub async fn meeting(&self, permit: &Permit<ViewMeeting>) -> Result<Option<MeetingRecord>, StoreError> {
+        self.meeting_record(permit.meeting()).await
+    }
+
+    async fn meeting_record(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError> {
+        let loaded: Option<MeetingLoad> = read!(self, db => {
+            let head: Option<MeetingHead> = sqlx::query_as(&format!(
+                "SELECT p.id AS panel_id, p.name AS panel_name, l.name AS locality_name, m.meeting_date, m.starts_at, m.ends_at, \
+                 m.venue, m.status, m.circulated_at, cu.given_name AS sender_given, cu.family_name AS sender_family, m.cancel_reason, \
+                 m.moved_from, m.version, p.conflict_of_interest_statement, bu.given_name AS bs_given, bu.family_name AS bs_family, \
+                 {RULE_COLUMNS} \
+                 FROM meetings m JOIN panels p ON p.id = m.panel_id JOIN localities l ON l.id = p.locality_id \
+                 JOIN users bu ON bu.id = p.business_support_user_id LEFT JOIN users cu ON cu.id = m.circulated_by WHERE m.id = $1"
+            ))
+            .bind(id.0)
+            .fetch_optional(db)
+            .await?;
+            match head {
+                None => None,
+                Some(head) => {
+                    let chairs = sqlx::query_as(
+                        "SELECT u.given_name, u.family_name FROM panel_chairs c JOIN users u ON u.id = c.user_id \
+                         WHERE c.panel_id = $1 ORDER BY c.turn",
+                    )
+                    .bind(head.panel_id)
+                    .fetch_all(db)
+                    .await?;
+                    let items = sqlx::query_as(
+                        "SELECT id, section, position, title, minutes, late FROM agenda_items \
+                         WHERE meeting_id = $1 AND family_id IS NULL AND removed_at IS NULL ORDER BY position, id",
+                    )
+                    .bind(id.0)
+                    .fetch_all(db)
+                    .await?;
+                    Some((head, chairs, items))
+                }
+            }
+        });
+        let Some((h, chairs, items)) = loaded else {
+            return Ok(None);
+        };
+        let calendar = self.working_calendar().await?;
+        let rules = rules_from(
+            h.list_to_members_working_days,
+            h.notes_to_business_support_working_days,
+            h.notes_to_members_days,
+            h.step_up_hours,
+        );
+        let deadlines = rules
+            .deadlines(&calendar, h.meeting_date)
+            .map_err(|_| StoreError::Corrupt("meeting date out of range".into()))?;
+        let mut open_items = items
+            .into_iter()
+            .map(|(iid, section, position, title, minutes, late)| {
+                Ok(OpenItem {
+                    id: AgendaItemId(iid),
+                    section: section_of(&section)?,
+                    title,
+                    minutes: minutes_of(minutes)?,
+                    late,
+                    position,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        open_items.sort_by_key(|i| (i.section, i.position));
+        let circulated_by = h.sender_given.zip(h.sender_family).map(|(g, f)| format!("{g} {f}"));
+        Ok(Some(MeetingRecord {
+            id,
+            panel_id: PanelId(h.panel_id),
+            panel_name: h.panel_name,
+            locality_name: h.locality_name,
+            date: h.meeting_date,
+            starts_at: h.starts_at,
+            ends_at: h.ends_at,
+            venue: h.venue,
+            status: status_of(&h.status)?,
+            deadlines,
+            circulated: h.circulated_at.map(|at| (at, circulated_by)),
+            cancel_reason: h.cancel_reason,
+            moved_from: h.moved_from,
+            version: h.version,
+            conflict_of_interest_statement: h.conflict_of_interest_statement,
+            business_support: format!("{} {}", h.bs_given, h.bs_family),
+            chairs: chairs.into_iter().map(|(g, f)| format!("{g} {f}")).collect(),
+            open_items,
+        }))
+    }
+
+    /// The cases on a meeting's agenda, in order, for business support and the chairs; the read
+    /// is audited. Each comes with its family's facts, so the page shows only the families the
+    /// policy lets the reader see (a family whose consent excludes the reader's organisation
+    /// stays hidden even from the panel's own officer).
+    pub async fn agenda_cases(&self, permit: &Permit<PrepareAgenda>, address: &str) -> Result<Vec<AgendaCase>, StoreError> {
+        let meeting = permit.meeting();
+        type Row = (Uuid, String, i64, i64, bool, Uuid, Option<Uuid>, String, String);
+        type Check = (Uuid, String, String, Option<String>);
+        let (rows, people, checks): (Vec<Row>, Vec<PersonRow>, Vec<Check>) = read!(self, db => {
+            let rows = sqlx::query_as(
+                "SELECT ai.id, ai.section, ai.position, ai.minutes, ai.late, ai.family_id, ai.referral_id, f.address_line, f.postcode \
+                 FROM agenda_items ai JOIN families f ON f.id = ai.family_id \
+                 WHERE ai.meeting_id = $1 AND ai.removed_at IS NULL ORDER BY ai.position, ai.id",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            let people = sqlx::query_as(
+                "SELECT p.family_id, p.given_name, p.family_name, p.date_of_birth, p.household_role FROM people p \
+                 WHERE p.merged_into IS NULL AND p.family_id IN (SELECT family_id FROM agenda_items WHERE meeting_id = $1 AND removed_at IS NULL) \
+                 ORDER BY p.family_id, CASE p.household_role WHEN 'child' THEN 0 ELSE 1 END, p.date_of_birth, p.id",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            let checks = sqlx::query_as(
+                "SELECT c.agenda_item_id, o.name, c.outcome, c.note FROM agency_checks c JOIN organisations o ON o.id = c.organisation_id \
+                 JOIN agenda_items ai ON ai.id = c.agenda_item_id WHERE ai.meeting_id = $1 ORDER BY o.name",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            (rows, people, checks)
+        });
+        let who = permit.principal();
+        let mut out = Vec::with_capacity(rows.len());
+        for (id, section, position, minutes, late, family, referral, address_line, postcode) in rows {
+            let facts = self.family_facts(who, FamilyId(family)).await?.unwrap_or(policy::FamilyFacts {
+                id: FamilyId(family),
+                excluded_organisations: Vec::new(),
+                relationship: policy::Relationship::default(),
+            });
+            out.push(AgendaCase {
+                id: AgendaItemId(id),
+                section: section_of(&section)?,
+                position,
+                minutes: minutes_of(minutes)?,
+                late,
+                facts,
+                referral: referral.map(ReferralId),
+                address: format!("{address_line}, {postcode}"),
+                people: people_of(&people, family)?,
+                checks: checks
+                    .iter()
+                    .filter(|c| c.0 == id)
+                    .filter_map(|(_, org, outcome, note)| AgencyCheckOutcome::from_code(outcome).map(|o| (org.clone(), o, note.clone())))
+                    .collect(),
+            });
+        }
+        out.sort_by_key(|c| (c.section, c.position));
+        self.audit_read(
+            AuditEntry::new(Some(who.user), "agenda.view", "meeting", Some(meeting.to_string())).from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// Adds a community issue or an item of other business to the agenda. After the list has
+    /// gone out it is flagged as a late item.
+    pub async fn add_agenda_item(
+        &self,
+        permit: &Permit<PrepareAgenda>,
+        section: AgendaSection,
+        title: &ItemTitle,
+        minutes: SlotMinutes,
+        version: i64,
+        address: &str,
+    ) -> Result<AgendaItemId, MeetingWriteError> {
+        if section.is_closed() {
+            return Err(input(
+                "section",
+                "Cases join the agenda when their referral is accepted; add a community issue or other business here",
+            ));
+        }
+        let meeting = permit.meeting();
+        let (status, date) = self.meeting_state(meeting).await?;
+        if status == MeetingStatus::Cancelled {
+            return Err(MeetingRefused::Cancelled.into());
+        }
+        if date < self.clock.today() {
+            return Err(MeetingRefused::AlreadyHeld.into());
+        }
+        let id = AgendaItemId(Uuid::now_v7());
+        let now = self.now();
+        let who = permit.principal().user;
+        write!(self, tx, kind => {
+            bump_version!(tx, meeting, version);
+            sqlx::query(
+                "INSERT INTO agenda_items (id, meeting_id, section, position, title, minutes, late, added_by, added_at) \
+                 VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = $2 AND section = $3), \
+                 $4, $5, $6, $7, $8)",
+            )
+            .bind(id.0)
+            .bind(meeting.0)
+            .bind(section.code())
+            .bind(title.as_str())
+            .bind(i64::from(minutes.get()))
+            .bind(status == MeetingStatus::Circulated)
+            .bind(who.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "agenda.add_item", "meeting", Some(meeting.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(id)
+    }
+
+    /// Changes one item of the agenda: its place in its section (only until the list has gone
+    /// out: members prepare in that order), its minutes, removes an open item, or defers a case
+    /// to the panel's next meeting still taking cases (its referrer and lead professional are
+    /// told).
+    pub async fn change_agenda_item(
+        &self,
+        permit: &Permit<PrepareAgenda>,
+        item: AgendaItemId,
+        change: &AgendaChange,
+        version: i64,
+        address: &str,
+    ) -> Result<(), MeetingWriteError> {
+        let meeting = permit.meeting();
+        let (status, date) = self.meeting_state(meeting).await?;
+        if status == MeetingStatus::Cancelled {
+            return Err(MeetingRefused::Cancelled.into());
+        }
+        if date < self.clock.today() {
+            return Err(MeetingRefused::AlreadyHeld.into());
+        }
+        type ItemRow = (String, i64, Option<Uuid>, Option<Uuid>);
+        let row: Option<ItemRow> = read!(self, db => sqlx::query_as(
+            "SELECT section, position, family_id, referral_id FROM agenda_items WHERE id = $1 AND meeting_id = $2 AND removed_at IS NULL",
+        )
+        .bind(item.0)
+        .bind(meeting.0)
+        .fetch_optional(db)
+        .await?);
+        let Some((section, position, family, referral)) = row else {
+            return Err(StoreError::NotFound("agenda item").into());
+        };
+        let who = permit.principal().user;
+        let now = self.now();
+        let next = match change {
+            AgendaChange::ToNextMeeting => {
+                if family.is_none() {
+                    return Err(input("item", "Only a case can be deferred to the next meeting"));
+                }
+                Some(self.next_meeting_taking_cases(meeting).await?.ok_or_else(|| {
+                    input(
+                        "item",
+                        "The panel has no later meeting whose list has not yet gone out; add one before deferring this case",
+                    )
+                })?)
+            }
+            _ => None,
+        };
+        match change {
+            AgendaChange::Up | AgendaChange::Down if status == MeetingStatus::Circulated => {
+                return Err(MeetingRefused::OrderFixedAfterCirculation.into());
+            }
+            AgendaChange::Remove if family.is_some() => {
+                return Err(input(
+                    "item",
+                    "A case leaves the agenda when its referral is withdrawn or closed; to discuss it later, defer it to the next meeting",
+                ));
+            }
+            _ => {}
+        }
+        write!(self, tx, kind => {
+            bump_version!(tx, meeting, version);
+            match change {
+                AgendaChange::Up | AgendaChange::Down => {
+                    let up = *change == AgendaChange::Up;
+                    let neighbour: Option<(Uuid, i64)> = sqlx::query_as(if up {
+                        "SELECT id, position FROM agenda_items WHERE meeting_id = $1 AND section = $2 AND removed_at IS NULL \
+                         AND (position < $3 OR (position = $3 AND id < $4)) ORDER BY position DESC, id DESC LIMIT 1"
+                    } else {
+                        "SELECT id, position FROM agenda_items WHERE meeting_id = $1 AND section = $2 AND removed_at IS NULL \
+                         AND (position > $3 OR (position = $3 AND id > $4)) ORDER BY position, id LIMIT 1"
+                    })
+                    .bind(meeting.0)
+                    .bind(&section)
+                    .bind(position)
+                    .bind(item.0)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    if let Some((other, other_position)) = neighbour {
+                        // Distinct positions after the swap even where two were equal.
+                        let (mine, theirs) = if other_position == position {
+                            if up { (position - 1, position) } else { (position + 1, position) }
+                        } else {
+                            (other_position, position)
+                        };
+                        sqlx::query("UPDATE agenda_items SET position = $1 WHERE id = $2").bind(mine).bind(item.0).execute(&mut *tx).await?;
+                        sqlx::query("UPDATE agenda_items SET position = $1 WHERE id = $2").bind(theirs).bind(other).execute(&mut *tx).await?;
+                    }
+                }
+                AgendaChange::Minutes(m) => {
+                    sqlx::query("UPDATE agenda_items SET minutes = $1 WHERE id = $2")
+                        .bind(i64::from(m.get()))
+                        .bind(item.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                AgendaChange::Remove => {
+                    sqlx::query("UPDATE agenda_items SET removed_at = $1, removed_by = $2 WHERE id = $3")
+                        .bind(now)
+                        .bind(who.0)
+                        .bind(item.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                AgendaChange::ToNextMeeting => {
+                    if let Some((to, to_date)) = next {
+                        move_case!(tx, self, item, to, to_date, referral, who);
+                    }
+                }
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "agenda.change_item", "meeting", Some(meeting.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+
+    /// Moves a meeting to another working day (time and venue stay); its deadlines follow, and
+    /// the referrer and lead professional of each case on it are told.
+    pub async fn move_meeting(
+        &self,
+        permit: &Permit<PrepareAgenda>,
+        to: Date,
+        version: i64,
+        address: &str,
+    ) -> Result<(), MeetingWriteError> {
+        let meeting = permit.meeting();
+        let (status, date) = self.meeting_state(meeting).await?;
+        let calendar = self.working_calendar().await?;
+        domain::meeting::check_move(status, date, to, self.clock.today(), &calendar)?;
+        let rules = self.rules_of(meeting).await?;
+        let circulate_by = rules
+            .circulate_by(&calendar, to)
+            .map_err(|_| input("date", "That date is too far away"))?;
+        let clash: Option<(Uuid,)> = read!(self, db => sqlx::query_as(
+            "SELECT m2.id FROM meetings m JOIN meetings m2 ON m2.panel_id = m.panel_id AND m2.id <> m.id \
+             WHERE m.id = $1 AND m2.meeting_date = $2 AND m2.status <> 'cancelled'",
+        )
+        .bind(meeting.0)
+        .bind(to)
+        .fetch_optional(db)
+        .await?);
+        if clash.is_some() {
+            return Err(input(
+                "date",
+                "The panel already meets on that day; cancel one of the two meetings instead",
+            ));
+        }
+        let who = permit.principal().user;
+        let cases = self.referrals_on(meeting).await?;
+        write!(self, tx, kind => {
+            bump_version!(tx, meeting, version);
+            sqlx::query("UPDATE meetings SET meeting_date = $1, circulate_by = $2, moved_from = COALESCE(moved_from, $3) WHERE id = $4")
+                .bind(to)
+                .bind(circulate_by)
+                .bind(date)
+                .bind(meeting.0)
+                .execute(&mut *tx)
+                .await?;
+            for referral in &cases {
+                sqlx::query("UPDATE referrals SET meeting_date = $1 WHERE id = $2").bind(to).bind(referral.0).execute(&mut *tx).await?;
+                enqueue_notices!(tx, self, *referral, Some(Notice::Rescheduled), who);
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.move", "meeting", Some(meeting.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+
+    /// Cancels a meeting with a reason. Its cases move to the panel's next meeting still taking
+    /// cases, and each case's referrer and lead professional are told.
+    pub async fn cancel_meeting(
+        &self,
+        permit: &Permit<PrepareAgenda>,
+        reason: &str,
+        version: i64,
+        address: &str,
+    ) -> Result<(), MeetingWriteError> {
+        let meeting = permit.meeting();
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(input("reason", "Enter why the meeting is cancelled"));
+        }
+        if reason.chars().count() > 500 {
+            return Err(input("reason", "The reason must be 500 characters or fewer"));
+        }
+        let (status, date) = self.meeting_state(meeting).await?;
+        domain::meeting::check_cancel(status, date, self.clock.today())?;
+        let cases: Vec<(Uuid, Option<Uuid>)> = read!(self, db => sqlx::query_as(
+            "SELECT id, referral_id FROM agenda_items WHERE meeting_id = $1 AND family_id IS NOT NULL AND removed_at IS NULL",
+        )
+        .bind(meeting.0)
+        .fetch_all(db)
+        .await?);
+        let next = self.next_meeting_taking_cases(meeting).await?;
+        if !cases.is_empty() && next.is_none() {
+            return Err(input(
+                "reason",
+                "The panel has no later meeting whose list has not yet gone out to take this meeting's cases; add one first",
+            ));
+        }
+        let who = permit.principal().user;
+        let now = self.now();
+        write!(self, tx, kind => {
+            bump_version!(tx, meeting, version);
+            sqlx::query("UPDATE meetings SET status = 'cancelled', cancelled_at = $1, cancelled_by = $2, cancel_reason = $3 WHERE id = $4")
+                .bind(now)
+                .bind(who.0)
+                .bind(reason)
+                .bind(meeting.0)
+                .execute(&mut *tx)
+                .await?;
+            if let Some((to, to_date)) = next {
+                for (item, referral) in &cases {
+                    let item = AgendaItemId(*item);
+                    move_case!(tx, self, item, to, to_date, *referral, who);
+                }
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.cancel", "meeting", Some(meeting.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+
+    /// Sends the list of families to members now, on business support's or a chair's word.
+    pub async fn circulate_agenda(&self, permit: &Permit<PrepareAgenda>, address: &str) -> Result<usize, MeetingWriteError> {
+        let (status, date) = self.meeting_state(permit.meeting()).await?;
+        match status {
+            MeetingStatus::Cancelled => return Err(MeetingRefused::Cancelled.into()),
+            MeetingStatus::Circulated => return Err(MeetingRefused::AlreadyCirculated.into()),
+            MeetingStatus::Planned if date < self.clock.today() => return Err(MeetingRefused::AlreadyHeld.into()),
+            MeetingStatus::Planned => {}
+        }
+        self.circulate(permit.meeting(), Some(permit.principal().user), Some(address)).await
+    }
+
+    /// Sends every list whose moment has come (noon on its circulation day, London time) and
+    /// that business support has not sent already. The worker calls it on every pass; returns
+    /// how many lists went out. A meeting with no cases is marked circulated with empty copies,
+    /// so members know there is nothing to check.
+    pub async fn circulate_due_agendas(&self) -> Result<usize, StoreError> {
+        let now = self.now();
+        let today = self.clock.today();
+        let due: Vec<(Uuid, Date)> = read!(self, db => sqlx::query_as(
+            "SELECT id, circulate_by FROM meetings WHERE status = 'planned' AND circulate_by <= $1 AND meeting_date >= $1 ORDER BY circulate_by, id",
+        )
+        .bind(today)
+        .fetch_all(db)
+        .await?);
+        let mut sent = 0;
+        for (id, day) in due {
+            if circulation_instant(day) > now {
+                continue;
+            }
+            match self.circulate(MeetingId(id), None, None).await {
+                Ok(_) => sent += 1,
+                // Sent meanwhile by business support or another server.
+                Err(MeetingWriteError::Refused(MeetingRefused::AlreadyCirculated)) => {}
+                Err(MeetingWriteError::Store(e)) => return Err(e),
+                Err(other) => return Err(StoreError::Corrupt(other.to_string())),
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Makes each member organisation's copy, writes the copies, their sharing-log entries,
+    /// the e-mails and the audit entry, and marks the meeting circulated: all or nothing.
+    /// Returns the number of copies made.
+    async fn circulate(&self, meeting: MeetingId, by: Option<UserId>, address: Option<&str>) -> Result<usize, MeetingWriteError> {
+        let today = self.clock.today();
+        let (panel, cases, exclusions, invitations, members): CirculationLoad = read!(self, db => {
+            let panel = sqlx::query_as("SELECT p.id, p.name FROM meetings m JOIN panels p ON p.id = m.panel_id WHERE m.id = $1")
+                .bind(meeting.0)
+                .fetch_optional(db)
+                .await?;
+            let cases = sqlx::query_as(
+                "SELECT id, family_id, referral_id FROM agenda_items WHERE meeting_id = $1 AND family_id IS NOT NULL AND removed_at IS NULL \
+                 ORDER BY position, id",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            let exclusions = sqlx::query_as(
+                "SELECT x.family_id, x.organisation_id FROM family_exclusions x \
+                 WHERE x.family_id IN (SELECT family_id FROM agenda_items WHERE meeting_id = $1 AND removed_at IS NULL)",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            let invitations = sqlx::query_as(
+                "SELECT ci.family_id, ci.organisation_id FROM case_invitations ci JOIN meetings m ON m.panel_id = ci.panel_id WHERE m.id = $1",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            // Only current signatories of the ISA receive anything.
+            let members = sqlx::query_as(
+                "SELECT pm.organisation_id, pm.membership, pm.user_id, pm.secure_email, o.name FROM panel_members pm \
+                 JOIN meetings m ON m.panel_id = pm.panel_id JOIN organisations o ON o.id = pm.organisation_id \
+                 WHERE m.id = $1 AND o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $2)",
+            )
+            .bind(meeting.0)
+            .bind(today)
+            .fetch_all(db)
+            .await?;
+            (panel, cases, exclusions, invitations, members)
+        });
+        let Some((_, panel_name)) = panel else {
+            return Err(StoreError::NotFound("meeting").into());
+        };
+        let on_agenda: Vec<CaseOnAgenda<(Uuid, Uuid)>> = cases
+            .iter()
+            .map(|(item, family, referral)| CaseOnAgenda {
+                item: (*item, *family),
+                family: FamilyId(*family),
+                referral: referral.map(ReferralId),
+                excluded: exclusions
+                    .iter()
+                    .filter(|(f, _)| f == family)
+                    .map(|(_, o)| OrganisationId(*o))
+                    .collect(),
+                invited: invitations
+                    .iter()
+                    .filter(|(f, _)| f == family)
+                    .map(|(_, o)| OrganisationId(*o))
+                    .collect(),
+            })
+            .collect();
+        let standing: Vec<(OrganisationId, Membership)> = members
+            .iter()
+            .filter_map(|(org, m, ..)| Membership::from_code(m).map(|m| (OrganisationId(*org), m)))
+            .collect();
+        let copies = domain::meeting::circulation_copies(&on_agenda, &standing);
+        // How each organisation receives its copy: by secure e-mail when its seat names a
+        // mailbox and no account, otherwise in earlyhelp with a link-only e-mail to its people.
+        let mut mailbox: BTreeMap<OrganisationId, String> = BTreeMap::new();
+        let mut named: BTreeMap<OrganisationId, Vec<Uuid>> = BTreeMap::new();
+        let mut names: BTreeMap<OrganisationId, String> = BTreeMap::new();
+        for (org, _, user, email, name) in &members {
+            let org = OrganisationId(*org);
+            names.insert(org, name.clone());
+            match (user, email) {
+                (Some(u), _) => named.entry(org).or_default().push(*u),
+                (None, Some(e)) => {
+                    mailbox.insert(org, e.clone());
+                }
+                (None, None) => {}
+            }
+        }
+        let now = self.now();
+        let n = copies.len();
+        write!(self, tx, kind => {
+            let updated = sqlx::query(
+                "UPDATE meetings SET status = 'circulated', circulated_at = $1, circulated_by = $2, version = version + 1 \
+                 WHERE id = $3 AND status = 'planned'",
+            )
+            .bind(now)
+            .bind(by.map(|u| u.0))
+            .bind(meeting.0)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if updated == 0 {
+                return Err(MeetingRefused::AlreadyCirculated.into());
+            }
+            for (org, items) in &copies {
+                let by_email = !named.contains_key(org) && mailbox.contains_key(org);
+                sqlx::query("INSERT INTO agenda_copies (meeting_id, organisation_id, sent_at, method, sent_to) VALUES ($1, $2, $3, $4, $5)")
+                    .bind(meeting.0)
+                    .bind(org.0)
+                    .bind(now)
+                    .bind(if by_email { "secure_email" } else { "in_app" })
+                    .bind(if by_email { mailbox.get(org).cloned() } else { None })
+                    .execute(&mut *tx)
+                    .await?;
+                let org_name = names.get(org).cloned().unwrap_or_default();
+                for (item, family) in items {
+                    sqlx::query("INSERT INTO agenda_copy_items (meeting_id, organisation_id, agenda_item_id) VALUES ($1, $2, $3)")
+                        .bind(meeting.0)
+                        .bind(org.0)
+                        .bind(item)
+                        .execute(&mut *tx)
+                        .await?;
+                    let entry = NewSharingEntry {
+                        decision: SharingDecision::Shared,
+                        data_categories: "Panel list of families: names, dates of birth and address".to_owned(),
+                        recipient_organisation: Some(*org),
+                        recipient_user: None,
+                        recipient_description: format!("{org_name}, member of {panel_name}"),
+                        purpose: "Agency checks before the panel meeting".to_owned(),
+                        lawful_basis: "Consent".to_owned(),
+                        method: if by_email { "secure e-mail" } else { "earlyhelp agenda" }.to_owned(),
+                        decided_on: today,
+                    };
+                    insert_sharing!(tx, now, Uuid::now_v7(), Some(FamilyId(*family)), by, &entry, None);
+                }
+                if by_email {
+                    enqueue_job!(tx, self, crate::outbox::Job::SendAgendaCopy { meeting, organisation: *org }, now);
+                } else {
+                    let people: Vec<(Uuid,)> = match named.get(org) {
+                        Some(users) => users.iter().map(|u| (*u,)).collect(),
+                        None => sqlx::query_as(
+                            "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id \
+                             WHERE u.organisation_id = $1 AND u.active AND r.role = 'agency_representative'",
+                        )
+                        .bind(org.0)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                    };
+                    for (user,) in people {
+                        enqueue_job!(tx, self, crate::outbox::Job::NotifyAgendaCopy { meeting, user: UserId(user) }, now);
+                    }
+                }
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(by, "meeting.circulate", "meeting", Some(meeting.to_string()))
+                .from_address(address.map(str::to_owned)));
+        });
+        tracing::info!(meeting = %meeting, copies = n, "list of families circulated");
+        Ok(n)
+    }
+
+    /// The asker's organisation's copy of a meeting's list, with what it recorded so far; the
+    /// read is audited. A family whose consent has since excluded the organisation, or whose
+    /// case has left the agenda, is no longer shown.
+    pub async fn agenda_copy(&self, permit: &Permit<ViewAgendaCopy>, address: &str) -> Result<AgendaCopy, StoreError> {
+        let who = permit.principal();
+        let meeting = permit.meeting();
+        let (organisation_name, sent_at, cases) = self.copy_of(meeting, who.organisation).await?;
+        self.audit_read(
+            AuditEntry::new(Some(who.user), "agenda_copy.view", "meeting", Some(meeting.to_string()))
+                .from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(AgendaCopy {
+            organisation_name,
+            sent_at,
+            cases,
+        })
+    }
+
+    async fn copy_of(
+        &self,
+        meeting: MeetingId,
+        org: OrganisationId,
+    ) -> Result<(String, Option<OffsetDateTime>, Vec<CopyCase>), StoreError> {
+        let filter = "FROM agenda_copy_items ci JOIN agenda_items ai ON ai.id = ci.agenda_item_id \
+             WHERE ci.meeting_id = $1 AND ci.organisation_id = $2 AND ai.removed_at IS NULL \
+             AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = ai.family_id AND x.organisation_id = $2)";
+        let (name, sent, rows, people): CopyLoad = read!(self, db => {
+            let name = sqlx::query_as("SELECT name FROM organisations WHERE id = $1").bind(org.0).fetch_optional(db).await?;
+            let sent = sqlx::query_as("SELECT sent_at FROM agenda_copies WHERE meeting_id = $1 AND organisation_id = $2")
+                .bind(meeting.0)
+                .bind(org.0)
+                .fetch_optional(db)
+                .await?;
+            let rows = sqlx::query_as(
+                "SELECT ai.id, ai.section, ai.position, ai.minutes, ai.family_id, f.address_line, f.postcode, ac.outcome, ac.note \
+                 FROM agenda_copy_items ci JOIN agenda_items ai ON ai.id = ci.agenda_item_id JOIN families f ON f.id = ai.family_id \
+                 LEFT JOIN agency_checks ac ON ac.agenda_item_id = ai.id AND ac.organisation_id = ci.organisation_id \
+                 WHERE ci.meeting_id = $1 AND ci.organisation_id = $2 AND ai.removed_at IS NULL \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = ai.family_id AND x.organisation_id = $2) \
+                 ORDER BY ai.position, ai.id",
+            )
+            .bind(meeting.0)
+            .bind(org.0)
+            .fetch_all(db)
+            .await?;
+            let people = sqlx::query_as(&format!(
+                "SELECT p.family_id, p.given_name, p.family_name, p.date_of_birth, p.household_role FROM people p \
+                 WHERE p.merged_into IS NULL AND p.family_id IN (SELECT ai.family_id {filter}) \
+                 ORDER BY p.family_id, CASE p.household_role WHEN 'child' THEN 0 ELSE 1 END, p.date_of_birth, p.id"
+            ))
+            .bind(meeting.0)
+            .bind(org.0)
+            .fetch_all(db)
+            .await?;
+            (name, sent, rows, people)
+        });
+        let mut cases = rows
+            .into_iter()
+            .map(|(id, section, position, minutes, family, address_line, postcode, outcome, note)| {
+                Ok(CopyCase {
+                    id: AgendaItemId(id),
+                    section: section_of(&section)?,
+                    minutes: minutes_of(minutes)?,
+                    position,
+                    address: format!("{address_line}, {postcode}"),
+                    people: people_of(&people, family)?,
+                    check: outcome.as_deref().and_then(AgencyCheckOutcome::from_code).map(|o| (o, note)),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        cases.sort_by_key(|c| (c.section, c.position));
+        Ok((name.map(|(n,)| n).unwrap_or_default(), sent.map(|(s,)| s), cases))
+    }
+
+    /// Records what the asker's organisation found for one case on its copy (replacing what it
+    /// recorded before). A case not on the organisation's copy is refused as not found.
+    pub async fn record_agency_check(
+        &self,
+        permit: &Permit<RecordAgencyCheck>,
+        item: AgendaItemId,
+        outcome: AgencyCheckOutcome,
+        note: Option<&str>,
+        address: &str,
+    ) -> Result<(), MeetingWriteError> {
+        let who = permit.principal();
+        let meeting = permit.meeting();
+        let (_, _, cases) = self.copy_of(meeting, who.organisation).await?;
+        if !cases.iter().any(|c| c.id == item) {
+            return Err(StoreError::NotFound("agenda item").into());
+        }
+        let (status, date) = self.meeting_state(meeting).await?;
+        if status == MeetingStatus::Cancelled {
+            return Err(MeetingRefused::Cancelled.into());
+        }
+        if date < self.clock.today() {
+            return Err(MeetingRefused::AlreadyHeld.into());
+        }
+        let now = self.now();
+        write!(self, tx, kind => {
+            sqlx::query("DELETE FROM agency_checks WHERE agenda_item_id = $1 AND organisation_id = $2")
+                .bind(item.0)
+                .bind(who.organisation.0)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO agency_checks (agenda_item_id, organisation_id, outcome, note, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(item.0)
+            .bind(who.organisation.0)
+            .bind(outcome.code())
+            .bind(note)
+            .bind(who.user.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), "agenda.agency_check", "agenda_item", Some(item.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+
+    /// A member organisation's copy for the secure e-mail, as it stands when the worker sends
+    /// it (a family that excluded the organisation meanwhile is left out); `None` when the copy
+    /// is no longer to be e-mailed (the mailbox was removed, the meeting cancelled).
+    pub async fn copy_for_delivery(&self, meeting: MeetingId, org: OrganisationId) -> Result<Option<CopyDelivery>, StoreError> {
+        type Head = (String, Option<String>, String, Date, Time, String, String);
+        let head: Option<Head> = read!(self, db => sqlx::query_as(
+            "SELECT c.method, c.sent_to, p.name, m.meeting_date, m.starts_at, m.venue, m.status FROM agenda_copies c \
+             JOIN meetings m ON m.id = c.meeting_id JOIN panels p ON p.id = m.panel_id \
+             WHERE c.meeting_id = $1 AND c.organisation_id = $2",
+        )
+        .bind(meeting.0)
+        .bind(org.0)
+        .fetch_optional(db)
+        .await?);
+        let Some((method, sent_to, panel_name, date, starts_at, venue, status)) = head else {
+            return Ok(None);
+        };
+        if method != "secure_email" || status == MeetingStatus::Cancelled.code() {
+            return Ok(None);
+        }
+        let Some(to) = sent_to.and_then(|s| domain::email::EmailAddress::parse(&s).ok()) else {
+            return Ok(None);
+        };
+        let (organisation_name, _, cases) = self.copy_of(meeting, org).await?;
+        Ok(Some(CopyDelivery {
+            to,
+            organisation_name,
+            panel_name,
+            meeting,
+            date,
+            starts_at,
+            venue,
+            cases,
+        }))
+    }
+
+    /// What a link-only notice of a circulated list needs; `None` when the account is no longer
+    /// active or its organisation no longer a current signatory.
+    pub async fn copy_notice_for_delivery(&self, meeting: MeetingId, user: UserId) -> Result<Option<CopyNotice>, StoreError> {
+        let row: Option<(String, String, String, Date)> = read!(self, db => sqlx::query_as(
+            "SELECT u.email, u.given_name, p.name, m.meeting_date FROM users u JOIN organisations o ON o.id = u.organisation_id, \
+             meetings m JOIN panels p ON p.id = m.panel_id \
+             WHERE u.id = $1 AND m.id = $2 AND u.active AND m.status = 'circulated' AND o.isa_state = 'signed' \
+             AND (o.isa_review_due IS NULL OR o.isa_review_due >= $3)",
+        )
+        .bind(user.0)
+        .bind(meeting.0)
+        .bind(self.clock.today())
+        .fetch_optional(db)
+        .await?);
+        Ok(row.and_then(|(email, given_name, panel_name, date)| {
+            domain::email::EmailAddress::parse(&email).ok().map(|email| CopyNotice {
+                email,
+                given_name,
+                panel_name,
+                meeting,
+                date,
+            })
+        }))
+    }
+
+    /// The timetable of the cases and items a reader sees, in agenda order: computed over what
+    /// the reader is shown, so a hidden family leaves no gap in the times.
+    pub fn timetable_of(starts_at: Time, lines: &[(AgendaSection, i64, SlotMinutes)]) -> Vec<(Time, Time)> {
+        let lines: Vec<AgendaLine> = lines
+            .iter()
+            .map(|(section, position, minutes)| AgendaLine {
+                section: *section,
+                position: *position,
+                minutes: *minutes,
+            })
+            .collect();
+        domain::meeting::timetable(starts_at, &lines)
+    }
+
+    async fn meeting_state(&self, meeting: MeetingId) -> Result<(MeetingStatus, Date), StoreError> {
+        let row: Option<(String, Date)> = read!(self, db => sqlx::query_as("SELECT status, meeting_date FROM meetings WHERE id = $1")
+            .bind(meeting.0).fetch_optional(db).await?);
+        let (status, date) = row.ok_or(StoreError::NotFound("meeting"))?;
+        Ok((status_of(&status)?, date))
+    }
+
+    async fn rules_of(&self, meeting: MeetingId) -> Result<DeadlineRules, StoreError> {
+        let row: Option<(i64, i64, i64, i64)> = read!(self, db => sqlx::query_as(&format!(
+            "SELECT {RULE_COLUMNS} FROM meetings m JOIN panels p ON p.id = m.panel_id WHERE m.id = $1"
+        ))
+        .bind(meeting.0)
+        .fetch_optional(db)
+        .await?);
+        let (a, b, c, d) = row.ok_or(StoreError::NotFound("meeting"))?;
+        Ok(rules_from(a, b, c, d))
+    }
+
+    /// The referrals whose cases are on a meeting.
+    async fn referrals_on(&self, meeting: MeetingId) -> Result<Vec<ReferralId>, StoreError> {
+        let rows: Vec<(Uuid,)> = read!(self, db => sqlx::query_as(
+            "SELECT referral_id FROM agenda_items WHERE meeting_id = $1 AND referral_id IS NOT NULL AND removed_at IS NULL",
+        )
+        .bind(meeting.0)
+        .fetch_all(db)
+        .await?);
+        Ok(rows.into_iter().map(|(r,)| ReferralId(r)).collect())
+    }
+
+    /// The panel's first meeting after this one that can still take cases.
+    async fn next_meeting_taking_cases(&self, meeting: MeetingId) -> Result<Option<(MeetingId, Date)>, StoreError> {
+        let today = self.clock.today();
+        let rows: Vec<(Uuid, Date, String)> = read!(self, db => sqlx::query_as(
+            "SELECT m2.id, m2.meeting_date, m2.status FROM meetings m JOIN meetings m2 ON m2.panel_id = m.panel_id AND m2.id <> m.id \
+             WHERE m.id = $1 AND m2.meeting_date > m.meeting_date AND m2.circulate_by >= $2 ORDER BY m2.meeting_date LIMIT 20",
+        )
+        .bind(meeting.0)
+        .bind(today)
+        .fetch_all(db)
+        .await?);
+        let (date,): (Date,) = read!(self, db => sqlx::query_as("SELECT meeting_date FROM meetings WHERE id = $1")
+            .bind(meeting.0).fetch_one(db).await?);
+        let others: Vec<(Uuid, Date, MeetingStatus)> = rows
+            .into_iter()
+            .filter_map(|(id, d, s)| MeetingStatus::from_code(&s).map(|s| (id, d, s)))
+            .collect();
+        Ok(domain::meeting::next_meeting_for_moved_cases(date, &others)
+            .and_then(|id| others.iter().find(|o| o.0 == id).map(|o| (MeetingId(o.0), o.1))))
+    }
+
+    /// The meetings of a panel that can still take a case accepted today: planned, and the day
+    /// their list goes out not yet past. `(meeting, date, circulation day)`, soonest first.
+    pub async fn meetings_taking_cases(&self, panel: PanelId, limit: i64) -> Result<Vec<(MeetingId, Date, Date)>, StoreError> {
+        let rows: Vec<(Uuid, Date, Date)> = read!(self, db => sqlx::query_as(
+            "SELECT id, meeting_date, circulate_by FROM meetings WHERE panel_id = $1 AND status = 'planned' AND circulate_by >= $2 \
+             ORDER BY meeting_date LIMIT $3",
+        )
+        .bind(panel.0)
+        .bind(self.clock.today())
+        .bind(limit)
+        .fetch_all(db)
+        .await?);
+        Ok(rows.into_iter().map(|(m, d, c)| (MeetingId(m), d, c)).collect())
+    }
+}
+
+impl Store {
+    /// Puts referrals accepted for a meeting date (as a county load writes them) on the agenda of
+    /// the meeting generated for that date, in the order they were made. Referrals already on a
+    /// meeting, and dates with no meeting, are left alone.
+    pub async fn attach_accepted_referrals(&self) -> Result<usize, StoreError> {
+        type Row = (Uuid, Uuid, String, Uuid, Uuid);
+        let rows: Vec<Row> = read!(self, db => sqlx::query_as(
+            "SELECT r.id, r.family_id, r.route, m.id, r.referred_by FROM referrals r \
+             JOIN meetings m ON m.panel_id = r.panel_id AND m.meeting_date = r.meeting_date AND m.status <> 'cancelled' \
+             WHERE r.status = 'accepted_for_panel' AND r.meeting_id IS NULL ORDER BY m.id, r.created_at, r.id",
+        )
+        .fetch_all(db)
+        .await?);
+        if rows.is_empty() {
+            return Ok(0);
+        }
+        let now = self.now();
+        let n = rows.len();
+        write!(self, tx, kind => {
+            for (referral, family, route, meeting, by) in &rows {
+                let route: domain::referral::Route = crate::error::parse_code(route, "referral route")?;
+                let section = AgendaSection::for_route(route);
+                sqlx::query("UPDATE referrals SET meeting_id = $1 WHERE id = $2").bind(meeting).bind(referral).execute(&mut *tx).await?;
+                sqlx::query(
+                    "INSERT INTO agenda_items (id, meeting_id, section, position, family_id, referral_id, minutes, late, added_by, added_at) \
+                     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = $2 AND section = $3), \
+                     $4, $5, $6, FALSE, $7, $8)",
+                )
+                .bind(Uuid::now_v7())
+                .bind(meeting)
+                .bind(section.code())
+                .bind(family)
+                .bind(referral)
+                .bind(i64::from(section.default_minutes()))
+                .bind(by)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            audit_append!(tx, kind, self, AuditEntry::new(None, "agenda.attach_accepted", "county", None)
+                .personal(format!("cases={n}")));
+        });
+        Ok(n)
+    }
+}
+
+/// The people of one family from rows ordered by family.
+fn people_of(rows: &[PersonRow], family: Uuid) -> Result<Vec<PersonOnList>, StoreError> {
+    rows.iter()
+        .filter(|r| r.0 == family)
+        .map(|(_, given, surname, dob, role)| {
+            Ok(PersonOnList {
+                given_name: given.clone(),
+                family_name: surname.clone(),
+                date_of_birth: *dob,
+                household_role: crate::error::parse_code(role, "household role")?,
+            })
+        })
+        .collect()
+}
+
+/// The end of the horizon meetings are generated to: a year ahead.
+pub fn planning_horizon(today: Date) -> Date {
+    today + Duration::days(366)
+}

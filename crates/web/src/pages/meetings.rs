@@ -1,0 +1,516 @@
+//! Panel meetings: the list of one's meetings, a meeting's page (its deadlines, the open part of
+//! its agenda, and for business support and the chairs the whole agenda with the controls to
+//! prepare it and send the list of families), and a member organisation's copy of the list with
+//! the form to record what checking its own systems found.
+//!
+//! What each person sees is asked of the policy: the meeting (`ViewMeeting`), the whole agenda
+//! (`PrepareAgenda`, then `ViewFamily` for each family on it), the organisation's copy
+//! (`ViewAgendaCopy`, made without the families that excluded the organisation).
+
+use super::{Chrome, long_date, render, short_time};
+use crate::AppState;
+use crate::error::AppError;
+use crate::forms::{CsrfForm, FormErrors};
+use crate::session::SignedIn;
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::MeetingId;
+use domain::meeting::{AgencyCheckOutcome, AgendaSection, ItemTitle, MeetingStatus, SlotMinutes};
+use serde::Deserialize;
+use store::meetings::{AgendaCase, AgendaChange, AgendaCopy, AgendaItemId, MeetingListRow, MeetingRecord, MeetingWriteError};
+use time::{Date, Duration, Time};
+
+#[derive(Template)]
+#[template(path = "meetings.html")]
+struct MeetingsPage {
+    chrome: Chrome,
+    upcoming: Vec<MeetingListRow>,
+    past: Vec<MeetingListRow>,
+    today: Date,
+}
+
+impl MeetingsPage {
+    fn date(&self, d: &Date) -> String {
+        format!("{} {}", d.weekday(), long_date(*d))
+    }
+    fn time(&self, t: &Time) -> String {
+        short_time(*t)
+    }
+}
+
+/// The meetings of the panels one has a place on: the next twelve weeks, and the last four.
+pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
+    let today = state.store.clock().today();
+    let rows = state
+        .store
+        .meetings_for(&who.principal, today - Duration::weeks(4), today + Duration::weeks(12))
+        .await?;
+    let (past, upcoming): (Vec<_>, Vec<_>) = rows
+        .into_iter()
+        .filter(|r| {
+            state
+                .authority
+                .decide_meeting(&who.principal, policy::ViewMeeting, &r.facts)
+                .is_ok()
+        })
+        .partition(|r| r.date < today);
+    render(&MeetingsPage {
+        chrome: Chrome::signed_in(&state, &who, "Meetings", "meetings"),
+        upcoming,
+        past: past.into_iter().rev().collect(),
+        today,
+    })
+}
+
+/// A line of the agenda as the page shows it.
+struct Line {
+    section: AgendaSection,
+    position: i64,
+    starts: Time,
+    ends: Time,
+    minutes: SlotMinutes,
+    late: bool,
+    item: AgendaItemId,
+    /// A community issue's or other business's title.
+    title: Option<String>,
+    /// A case, when the reader may see its family.
+    case: Option<AgendaCase>,
+}
+
+#[derive(Template)]
+#[template(path = "meeting.html")]
+struct MeetingPage {
+    chrome: Chrome,
+    meeting: MeetingRecord,
+    errors: FormErrors,
+    form: MeetingForm,
+    prepares: bool,
+    has_copy: bool,
+    lines: Vec<Line>,
+    today: Date,
+    open_sections: [AgendaSection; 2],
+}
+
+impl MeetingPage {
+    fn date(&self, d: &Date) -> String {
+        format!("{} {}", d.weekday(), long_date(*d))
+    }
+    fn time(&self, t: &Time) -> String {
+        short_time(*t)
+    }
+    fn when(&self, at: &time::OffsetDateTime) -> String {
+        domain::clock::london_moment(*at)
+    }
+    fn age(&self, dob: &Date) -> i32 {
+        let mut years = self.today.year() - dob.year();
+        if (self.today.month() as u8, self.today.day()) < (dob.month() as u8, dob.day()) {
+            years -= 1;
+        }
+        years
+    }
+    fn editable(&self) -> bool {
+        self.meeting.status != MeetingStatus::Cancelled && self.meeting.date >= self.today
+    }
+    fn reorderable(&self) -> bool {
+        self.editable() && self.meeting.status == MeetingStatus::Planned
+    }
+    fn section_lines(&self, section: &AgendaSection) -> Vec<&Line> {
+        self.lines.iter().filter(|l| l.section == *section).collect()
+    }
+    fn sections(&self) -> [AgendaSection; 6] {
+        AgendaSection::ALL
+    }
+    fn circulation_moment(&self) -> String {
+        format!(
+            "{} at {}",
+            self.date(&self.meeting.deadlines.circulate_by.date),
+            short_time(domain::meeting::CIRCULATION_TIME)
+        )
+    }
+}
+
+/// What the meeting page's forms send.
+#[derive(Deserialize, Default, Clone)]
+pub struct MeetingForm {
+    #[serde(default)]
+    section: String,
+    #[serde(default)]
+    title: String,
+    #[serde(default)]
+    minutes: String,
+    #[serde(default)]
+    change: String,
+    #[serde(default)]
+    date: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    version: i64,
+}
+
+async fn meeting_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: MeetingId,
+    errors: FormErrors,
+    form: MeetingForm,
+) -> Result<Response, AppError> {
+    let (view, facts) = state.require_meeting(&who.principal, policy::ViewMeeting, id, &who.address).await?;
+    let meeting = state.store.meeting(&view).await?.ok_or(AppError::NotFound)?;
+    let prepare = state.authority.decide_meeting(&who.principal, policy::PrepareAgenda, &facts).ok();
+    let has_copy = state
+        .authority
+        .decide_meeting(&who.principal, policy::ViewAgendaCopy, &facts)
+        .is_ok();
+    let cases = match &prepare {
+        Some(permit) => state
+            .store
+            .agenda_cases(permit, &who.address)
+            .await?
+            .into_iter()
+            // Each family is the policy's to show: one whose consent excludes the reader's
+            // organisation stays hidden, and leaves no gap in the times below.
+            .filter(|c| state.authority.decide_family(&who.principal, policy::ViewFamily, &c.facts).is_ok())
+            .collect(),
+        None => Vec::new(),
+    };
+    let mut lines: Vec<Line> = meeting
+        .open_items
+        .iter()
+        .map(|i| Line {
+            section: i.section,
+            position: i.position,
+            starts: meeting.starts_at,
+            ends: meeting.starts_at,
+            minutes: i.minutes,
+            late: i.late,
+            item: i.id,
+            title: Some(i.title.clone()),
+            case: None,
+        })
+        .chain(cases.into_iter().map(|c| Line {
+            section: c.section,
+            position: c.position,
+            starts: meeting.starts_at,
+            ends: meeting.starts_at,
+            minutes: c.minutes,
+            late: c.late,
+            item: c.id,
+            title: None,
+            case: Some(c),
+        }))
+        .collect();
+    let slots = store::Store::timetable_of(
+        meeting.starts_at,
+        &lines.iter().map(|l| (l.section, l.position, l.minutes)).collect::<Vec<_>>(),
+    );
+    for (line, (starts, ends)) in lines.iter_mut().zip(slots) {
+        line.starts = starts;
+        line.ends = ends;
+    }
+    lines.sort_by_key(|l| (l.section, l.starts));
+    let form = MeetingForm {
+        version: meeting.version,
+        ..form
+    };
+    render(&MeetingPage {
+        chrome: Chrome::signed_in(
+            state,
+            who,
+            format!("{} — {}", meeting.panel_name, long_date(meeting.date)),
+            "meetings",
+        )
+        .with_errors(&errors),
+        today: state.store.clock().today(),
+        meeting,
+        errors,
+        form,
+        prepares: prepare.is_some(),
+        has_copy,
+        lines,
+        open_sections: [AgendaSection::CommunityIssues, AgendaSection::AnyOtherBusiness],
+    })
+}
+
+/// One meeting's page.
+pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    meeting_page(
+        &state,
+        &who,
+        MeetingId::from_path(&id),
+        FormErrors::default(),
+        MeetingForm::default(),
+    )
+    .await
+}
+
+/// Puts a refusal the person can act on beside its field; anything else is an error page.
+fn errors_from(errors: &mut FormErrors, e: MeetingWriteError, field: &'static str) -> Result<(), AppError> {
+    match e {
+        MeetingWriteError::Refused(r) => errors.add(field, r.to_string()),
+        MeetingWriteError::Input { field: f, message } => errors.add(if f == "item" || f == "section" { field } else { f }, message),
+        MeetingWriteError::Stale => return Err(AppError::Stale("meeting")),
+        MeetingWriteError::Store(store::StoreError::NotFound(_)) => return Err(AppError::NotFound),
+        MeetingWriteError::Store(e) => return Err(e.into()),
+    }
+    Ok(())
+}
+
+fn back(id: MeetingId, anchor: &str) -> Response {
+    Redirect::to(&format!("/meetings/{id}{anchor}")).into_response()
+}
+
+/// Adds a community issue or other business to the agenda.
+pub async fn add_item(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let section = errors.check(
+        "item-section",
+        AgendaSection::from_code(&f.section)
+            .filter(|s| !s.is_closed())
+            .ok_or("Select community issues or any other business"),
+    );
+    let title = errors.check("item-title", ItemTitle::parse(&f.title));
+    let minutes = errors.check("item-minutes", SlotMinutes::parse(&f.minutes));
+    if let (Some(section), Some(title), Some(minutes)) = (section, title, minutes) {
+        match state
+            .store
+            .add_agenda_item(&permit, section, &title, minutes, f.version, &who.address)
+            .await
+        {
+            Ok(_) => return Ok(back(id, "#agenda")),
+            Err(e) => errors_from(&mut errors, e, "item-title")?,
+        }
+    }
+    meeting_page(&state, &who, id, errors, f).await
+}
+
+/// Moves, retimes, removes or defers one agenda item.
+pub async fn change_item(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, item)): Path<(String, String)>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let item = AgendaItemId::from_path(&item);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let change = match f.change.as_str() {
+        "up" => Some(AgendaChange::Up),
+        "down" => Some(AgendaChange::Down),
+        "remove" => Some(AgendaChange::Remove),
+        "defer" => Some(AgendaChange::ToNextMeeting),
+        "minutes" => errors.check("agenda", SlotMinutes::parse(&f.minutes)).map(AgendaChange::Minutes),
+        _ => return Err(AppError::BadRequest("That is not a change this page makes".into())),
+    };
+    if let Some(change) = change {
+        match state
+            .store
+            .change_agenda_item(&permit, item, &change, f.version, &who.address)
+            .await
+        {
+            Ok(()) => return Ok(back(id, "#agenda")),
+            Err(e) => errors_from(&mut errors, e, "agenda")?,
+        }
+    }
+    meeting_page(&state, &who, id, errors, f).await
+}
+
+/// Sends the list of families to members now.
+pub async fn circulate(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
+        .await?;
+    let mut errors = FormErrors::default();
+    match state.store.circulate_agenda(&permit, &who.address).await {
+        Ok(_) => return Ok(back(id, "")),
+        Err(e) => errors_from(&mut errors, e, "circulate")?,
+    }
+    meeting_page(&state, &who, id, errors, form.value).await
+}
+
+/// Moves the meeting to another day.
+pub async fn move_meeting(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    if let Some(date) = errors.check(
+        "move-date",
+        super::organisations::parse_date(&f.date, "the new date of the meeting"),
+    ) {
+        match state.store.move_meeting(&permit, date, f.version, &who.address).await {
+            Ok(()) => return Ok(back(id, "")),
+            Err(e) => errors_from(&mut errors, e, "move-date")?,
+        }
+    }
+    meeting_page(&state, &who, id, errors, f).await
+}
+
+/// Cancels the meeting; its cases move to the next one.
+pub async fn cancel(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    match state.store.cancel_meeting(&permit, &f.reason, f.version, &who.address).await {
+        Ok(()) => return Ok(back(id, "")),
+        Err(e) => errors_from(&mut errors, e, "cancel-reason")?,
+    }
+    meeting_page(&state, &who, id, errors, f).await
+}
+
+#[derive(Template)]
+#[template(path = "meeting_copy.html")]
+struct CopyPage {
+    chrome: Chrome,
+    meeting: MeetingRecord,
+    copy: AgendaCopy,
+    may_record: bool,
+    errors: FormErrors,
+    failed: Option<(AgendaItemId, CheckForm)>,
+    outcomes: [AgencyCheckOutcome; 3],
+    today: Date,
+}
+
+impl CopyPage {
+    fn date(&self, d: &Date) -> String {
+        format!("{} {}", d.weekday(), long_date(*d))
+    }
+    fn when(&self, at: &time::OffsetDateTime) -> String {
+        domain::clock::london_moment(*at)
+    }
+    fn dob(&self, d: &Date) -> String {
+        long_date(*d)
+    }
+    fn chosen(&self, item: &AgendaItemId, current: Option<&(AgencyCheckOutcome, Option<String>)>, outcome: &AgencyCheckOutcome) -> bool {
+        match &self.failed {
+            Some((i, f)) if i == item => f.outcome == outcome.code(),
+            _ => current.is_some_and(|(o, _)| o == outcome),
+        }
+    }
+    fn note(&self, item: &AgendaItemId, current: Option<&(AgencyCheckOutcome, Option<String>)>) -> String {
+        match &self.failed {
+            Some((i, f)) if i == item => f.note.clone(),
+            _ => current.and_then(|(_, n)| n.clone()).unwrap_or_default(),
+        }
+    }
+    fn error_for(&self, item: &AgendaItemId) -> Option<&str> {
+        match &self.failed {
+            Some((i, _)) if i == item => self.errors.0.first().map(|(_, m)| m.as_str()),
+            _ => None,
+        }
+    }
+    fn open(&self) -> bool {
+        self.meeting.status != MeetingStatus::Cancelled && self.meeting.date >= self.today
+    }
+}
+
+/// What the agency-check form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct CheckForm {
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn copy_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: MeetingId,
+    errors: FormErrors,
+    failed: Option<(AgendaItemId, CheckForm)>,
+) -> Result<Response, AppError> {
+    let (permit, facts) = state
+        .require_meeting(&who.principal, policy::ViewAgendaCopy, id, &who.address)
+        .await?;
+    let view = state.authority.decide_meeting(&who.principal, policy::ViewMeeting, &facts)?;
+    let meeting = state.store.meeting(&view).await?.ok_or(AppError::NotFound)?;
+    let copy = state.store.agenda_copy(&permit, &who.address).await?;
+    let may_record = state
+        .authority
+        .decide_meeting(&who.principal, policy::RecordAgencyCheck, &facts)
+        .is_ok();
+    render(&CopyPage {
+        chrome: Chrome::signed_in(state, who, format!("List of families — {}", meeting.panel_name), "meetings").with_errors(&errors),
+        today: state.store.clock().today(),
+        meeting,
+        copy,
+        may_record,
+        errors,
+        failed,
+        outcomes: AgencyCheckOutcome::ALL,
+    })
+}
+
+/// One's organisation's copy of a meeting's list of families.
+pub async fn copy(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    copy_page(&state, &who, MeetingId::from_path(&id), FormErrors::default(), None).await
+}
+
+/// Records what checking the organisation's systems found for one family on its copy.
+pub async fn record_check(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path((id, item)): Path<(String, String)>,
+    form: CsrfForm<CheckForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let item = AgendaItemId::from_path(&item);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::RecordAgencyCheck, id, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let outcome = errors.check(
+        "check",
+        AgencyCheckOutcome::from_code(&f.outcome).ok_or("Select what checking your systems found"),
+    );
+    let note = errors.check("check", domain::meeting::agency_check_note(&f.note));
+    if let (Some(outcome), Some(note)) = (outcome, note) {
+        match state
+            .store
+            .record_agency_check(&permit, item, outcome, note.as_deref(), &who.address)
+            .await
+        {
+            Ok(()) => return Ok(Redirect::to(&format!("/meetings/{id}/copy#case-{item}")).into_response()),
+            Err(e) => errors_from(&mut errors, e, "check")?,
+        }
+    }
+    copy_page(&state, &who, id, errors, Some((item, f))).await
+}
