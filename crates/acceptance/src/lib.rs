@@ -184,6 +184,21 @@ impl TestDb {
         .await;
     }
 
+    /// One whole number read with `sql`, for checking what is stored.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        if self.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.expect("connect");
+            let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("a number");
+            pool.close().await;
+            v
+        } else {
+            let pool = sqlx::PgPool::connect(&self.url).await.expect("connect");
+            let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("a number");
+            pool.close().await;
+            v
+        }
+    }
+
     /// Gives `user` a seat on `panel` as their organisation's named representative.
     pub async fn seat_on_panel(
         &self,

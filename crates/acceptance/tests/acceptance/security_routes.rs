@@ -543,17 +543,7 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
 }
 
 async fn scalar(db: &TestDb, sql: &str) -> i64 {
-    if db.url.starts_with("sqlite") {
-        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
-        let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-        pool.close().await;
-        v
-    } else {
-        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
-        let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap();
-        pool.close().await;
-        v
-    }
+    db.scalar(sql).await
 }
 
 /// The actions written to the audit trail after entry `after`.

@@ -1,0 +1,433 @@
+//! Meetings over HTTP, as business support, chairs and member agencies use the pages: cases
+//! accepted for a meeting are on its agenda; the list goes to members at noon on its
+//! circulation day, counted around the Christmas bank holidays; each agency's copy (in
+//! earlyhelp or by secure e-mail) lacks the families that excluded it; agencies record their
+//! checks and the chair sees them; a cancelled meeting's cases move on. On both engines.
+
+use domain::panel::Cadence;
+use domain::role::Role;
+use earlyhelp_acceptance::{Browser, Page, TestApp, engines};
+use time::Weekday;
+
+fn families(app: &TestApp) -> Vec<county::Family> {
+    let (_, spec) = earlyhelp_acceptance::small_county();
+    app.county.families(&spec).collect()
+}
+
+fn email_of(app: &TestApp, user: domain::UserId) -> String {
+    app.county.staff.iter().find(|s| s.id == user).unwrap().email.to_string()
+}
+
+/// The weekly Tuesday panel: its chair's and business support's e-mails.
+fn tuesday_panel(app: &TestApp) -> (county::Panel, String, String) {
+    let panel = app
+        .county
+        .panels
+        .iter()
+        .find(|p| p.cadence == Cadence::Weekly { weekday: Weekday::Tuesday } && !p.chairs.is_empty())
+        .expect("a weekly Tuesday panel")
+        .clone();
+    let chair = email_of(app, panel.chairs[0]);
+    let bso = email_of(app, panel.business_support);
+    (panel, chair, bso)
+}
+
+/// The id in the first `href="/meetings/…"` link on a row that mentions `text`.
+fn meeting_link(page: &Page, text: &str) -> String {
+    let at = page.body.find(text).unwrap_or_else(|| panic!("{text} is on the page"));
+    let before = &page.body[..at];
+    let marker = "href=\"/meetings/";
+    let i = before.rfind(marker).expect("a meeting link before it") + marker.len();
+    page.body[i..i + 36].to_owned()
+}
+
+/// The value of the first field named `name` on the page.
+fn field(page: &Page, name: &str) -> String {
+    let at = page.body.find(&format!("name=\"{name}\"")).expect("the field is on the page");
+    let rest = &page.body[at..];
+    let v = rest.find("value=\"").unwrap() + 7;
+    rest[v..v + rest[v..].find('"').unwrap()].to_owned()
+}
+
+/// Families of the panel's locality with consent in force and no exclusions, whose case no
+/// panel holds yet.
+async fn free_families(app: &TestApp, panel: &county::Panel, n: usize) -> Vec<county::Family> {
+    let found: Vec<county::Family> = families(app)
+        .into_iter()
+        .filter(|f| {
+            f.locality == panel.locality
+                && f.involvement
+                    .consent
+                    .as_ref()
+                    .is_some_and(|c| c.withdrawn_on.is_none() && c.excluded.is_empty())
+        })
+        .take(n)
+        .collect();
+    assert_eq!(found.len(), n, "the small county has {n} such families");
+    let db = app.db();
+    for f in &found {
+        for table in ["case_invitations", "family_panels"] {
+            db.execute(&format!("DELETE FROM {table} WHERE family_id = {}", db.uuid_literal(f.id.0)))
+                .await;
+        }
+    }
+    found
+}
+
+/// A lead professional refers the family as a stuck case; the chair accepts it for the
+/// panel's meeting on `date`.
+async fn accepted_for(app: &TestApp, lead: &Browser, chair: &Browser, panel: &county::Panel, family: domain::FamilyId, date: &str) {
+    let made = lead
+        .submit(
+            &format!("/families/{family}/referrals/new"),
+            &format!("/families/{family}/referrals"),
+            &[("route", "stuck"), ("reason", "The plan has stalled and the family asked for help")],
+        )
+        .await;
+    assert_eq!(made.status, 303, "{}", made.body);
+    let referral = made.location.unwrap();
+    let page = chair.get(&referral).await;
+    let option = format!("{}/{date}", panel.id);
+    assert!(page.body.contains(&option), "the meeting on {date} is offered");
+    let accepted = chair
+        .post(
+            &format!("{referral}/events/accept"),
+            &[("csrf", &page.csrf()), ("version", &field(&page, "version")), ("meeting", &option)],
+        )
+        .await;
+    assert_eq!(accepted.status, 303, "{}", accepted.body);
+    let _ = app;
+}
+
+engines!(
+    the_list_goes_out_at_noon_on_its_circulation_day_before_christmas_and_never_to_an_agency_the_family_excluded,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (panel, chair_email, bso_email) = tuesday_panel(&app);
+        let [kept, excluding]: [county::Family; 2] = free_families(&app, &panel, 2).await.try_into().unwrap();
+        let lead_email = app
+            .county
+            .staff
+            .iter()
+            .find(|s| {
+                s.roles.contains(&Role::LeadProfessional)
+                    && s.email.as_str() != chair_email
+                    && !s.roles.iter().any(|r| r.always_requires_mfa())
+                    && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
+            })
+            .unwrap()
+            .email
+            .to_string();
+        for f in [&kept, &excluding] {
+            app.connect(&lead_email, f.id).await;
+        }
+        let lead = app.signed_in_without_second_factor(&lead_email).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
+        // Given two cases accepted for the meeting on Tuesday 29 December 2026
+        accepted_for(&app, &lead, &chair, &panel, kept.id, "2026-12-29").await;
+        accepted_for(&app, &lead, &chair, &panel, excluding.id, "2026-12-29").await;
+
+        // and the police on the panel as a core member, a voluntary service as an extended
+        // member taking its list by secure e-mail and invited to both cases, and one family
+        // whose consent excludes both
+        let db = app.db();
+        let (police, officer) = app.police_officer();
+        db.execute(&format!(
+            "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership) VALUES ({}, {}, NULL, 'core')",
+            db.uuid_literal(panel.id.0),
+            db.uuid_literal(police.0)
+        ))
+        .await;
+        let mailbox_seat = panel
+            .members
+            .iter()
+            .find(|m| m.secure_email.is_some())
+            .expect("a member taking its list by secure e-mail");
+        let mailbox = mailbox_seat.secure_email.clone().unwrap();
+        for f in [&kept, &excluding] {
+            db.execute(&format!(
+                "INSERT INTO case_invitations (family_id, panel_id, organisation_id, invited_at) VALUES ({}, {}, {}, '2026-11-25T09:00:00Z')",
+                db.uuid_literal(f.id.0),
+                db.uuid_literal(panel.id.0),
+                db.uuid_literal(mailbox_seat.organisation.0)
+            ))
+            .await;
+        }
+        for org in [police, mailbox_seat.organisation] {
+            db.execute(&format!(
+                "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
+                db.uuid_literal(excluding.id.0),
+                db.uuid_literal(org.0)
+            ))
+            .await;
+        }
+
+        // When business support opens the meeting
+        let bso = app.signed_in_without_second_factor(&bso_email).await;
+        let list = bso.get("/meetings").await;
+        let meeting = meeting_link(&list, "Tuesday 29 December 2026");
+        let page = bso.get(&format!("/meetings/{meeting}")).await;
+        assert_eq!(page.status, 200);
+        // Then the list goes out on Thursday 17 December: Christmas Day and the substitute
+        // Boxing Day are not working days, and five full working days stay before the meeting
+        assert!(page.shows("Thursday 17 December 2026 at 12pm"), "{}", page.body);
+        assert!(page.shows("At least 5 full working days before the meeting, not counting"));
+        assert!(page.shows("Christmas Day"));
+        assert!(
+            page.shows(&kept.address_line) && page.shows(&excluding.address_line),
+            "both cases are on the agenda"
+        );
+
+        // and nothing goes a minute before noon on that day
+        let copies = format!(
+            "SELECT COUNT(*) FROM agenda_copies WHERE meeting_id = {}",
+            db.uuid_literal(meeting.parse::<uuid::Uuid>().unwrap())
+        );
+        let to_noon = time::macros::datetime!(2026-12-17 11:59 UTC) - app.store.now();
+        app.clock.advance(to_noon);
+        let mut planned = None;
+        app.worker.run_scheduled(&mut planned).await.unwrap();
+        assert_eq!(db.scalar(&copies).await, 0, "not sent before noon");
+        app.clock.advance(time::Duration::minutes(1));
+        app.worker.run_scheduled(&mut planned).await.unwrap();
+        assert!(db.scalar(&copies).await > 0, "sent at noon");
+
+        // The police see their copy without the family that excluded them, anywhere
+        let police_browser = app.signed_in_without_second_factor(&officer).await;
+        let copy = police_browser.get(&format!("/meetings/{meeting}/copy")).await;
+        assert_eq!(copy.status, 200, "{}", copy.body);
+        assert!(copy.shows(&kept.address_line));
+        assert!(!copy.shows(&excluding.address_line));
+        for p in &excluding.people {
+            assert!(!copy.shows(&format!("{} {}", p.given_name, p.family_name)));
+        }
+        let open = police_browser.get(&format!("/meetings/{meeting}")).await;
+        assert!(
+            !open.shows(&excluding.address_line) && !open.shows(&kept.address_line),
+            "no case in the open part"
+        );
+
+        // and the voluntary service's secure e-mail holds only the family it may see
+        app.deliver_mail().await;
+        // (Every list due since the test began went out too; this meeting's is the one to read.)
+        let mail: Vec<_> = app
+            .mail_to(&mailbox)
+            .into_iter()
+            .filter(|m| m.subject.ends_with("29 December 2026"))
+            .collect();
+        assert_eq!(mail.len(), 1, "one copy by secure e-mail");
+        assert!(mail[0].body.contains(&kept.address_line));
+        assert!(!mail[0].body.contains(&excluding.address_line));
+        assert!(mail[0].subject.starts_with("OFFICIAL-SENSITIVE"));
+
+        // and each agency's copy is in the sharing log, family by family
+        let shared = |family: domain::FamilyId, org: domain::OrganisationId| {
+            format!(
+                "SELECT COUNT(*) FROM sharing_log WHERE family_id = {} AND recipient_organisation_id = {} \
+                 AND purpose = 'Agency checks before the panel meeting'",
+                db.uuid_literal(family.0),
+                db.uuid_literal(org.0)
+            )
+        };
+        assert_eq!(db.scalar(&shared(kept.id, police)).await, 1);
+        assert_eq!(db.scalar(&shared(excluding.id, police)).await, 0);
+        assert_eq!(db.scalar(&shared(kept.id, mailbox_seat.organisation)).await, 1);
+        assert_eq!(db.scalar(&shared(excluding.id, mailbox_seat.organisation)).await, 0);
+
+        // and the meeting says the list went at the deadline (signed in afresh: weeks passed)
+        let bso = app.signed_in_without_second_factor(&bso_email).await;
+        let after = bso.get(&format!("/meetings/{meeting}")).await;
+        assert!(
+            after.shows("List sent to members") && after.shows("at the deadline"),
+            "{}",
+            after.body
+        );
+    }
+);
+
+/// A planned meeting of the panel that already has cases on its agenda (from the county's
+/// accepted referrals), as business support sees it.
+async fn meeting_with_cases(bso: &Browser) -> (String, Page) {
+    let list = bso.get("/meetings").await;
+    let mut rest = list.body.as_str();
+    let marker = "href=\"/meetings/";
+    while let Some(i) = rest.find(marker) {
+        let id = rest[i + marker.len()..i + marker.len() + 36].to_owned();
+        rest = &rest[i + marker.len()..];
+        let page = bso.get(&format!("/meetings/{id}")).await;
+        if page.shows("Agenda being prepared") && page.body.contains("Defer to next meeting") {
+            return (id, page);
+        }
+    }
+    panic!("business support has a planned meeting with cases");
+}
+
+engines!(
+    an_agency_records_what_its_systems_hold_and_the_chair_sees_who_has_information_to_bring,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (panel, chair_email, bso_email) = tuesday_panel(&app);
+        let bso = app.signed_in_without_second_factor(&bso_email).await;
+        let (meeting, page) = meeting_with_cases(&bso).await;
+        // Given business support sends the list now, before its deadline
+        let sent = bso
+            .post(
+                &format!("/meetings/{meeting}/circulate"),
+                &[("csrf", &page.csrf()), ("version", &field(&page, "version"))],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let again = bso.get(&format!("/meetings/{meeting}")).await;
+        assert!(again.shows("List sent to members") && again.shows(&format!("by {}", app.staff(&bso_email).given_name)));
+
+        // When a core member's named representative opens their copy
+        let seat = panel
+            .members
+            .iter()
+            .find(|m| {
+                m.membership == domain::panel::Membership::Core
+                    && m.user.is_some_and(|u| {
+                        let s = app.county.staff.iter().find(|s| s.id == u).unwrap();
+                        u != panel.business_support
+                            && !panel.chairs.contains(&u)
+                            && !s.roles.iter().any(|r| r.always_requires_mfa())
+                            && app.county.organisations.iter().any(|o| o.id == s.organisation && !o.mfa_required)
+                            && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
+                    })
+            })
+            .expect("a core member with a named representative");
+        let rep = app.signed_in_without_second_factor(&email_of(&app, seat.user.unwrap())).await;
+        let copy = rep.get(&format!("/meetings/{meeting}/copy")).await;
+        assert_eq!(copy.status, 200, "{}", copy.body);
+        let marker = format!("action=\"/meetings/{meeting}/copy/");
+        let i = copy.body.find(&marker).expect("a case to check") + marker.len();
+        let item = copy.body[i..i + 36].to_owned();
+
+        // and saves without saying what they found, they are told, and nothing is saved
+        let refused = rep
+            .post(
+                &format!("/meetings/{meeting}/copy/{item}"),
+                &[("csrf", &copy.csrf()), ("note", "Open to us")],
+            )
+            .await;
+        assert_eq!(refused.status, 200);
+        assert!(refused.shows("Select what checking your systems found"));
+        assert!(refused.body.contains("value=\"Open to us\""), "what was typed is kept");
+
+        // Then saving with an outcome records it, and the chair sees it on the agenda
+        let saved = rep
+            .post(
+                &format!("/meetings/{meeting}/copy/{item}"),
+                &[
+                    ("csrf", &copy.csrf()),
+                    ("outcome", "information_to_bring"),
+                    ("note", "Open to the family support team"),
+                ],
+            )
+            .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
+        let agenda = chair.get(&format!("/meetings/{meeting}")).await;
+        assert!(agenda.shows("Checked our systems: information to bring — Open to the family support team"));
+
+        // and a case cannot be reordered once the list has gone out
+        let up = chair
+            .post(
+                &format!("/meetings/{meeting}/items/{}", first_item(&agenda, &meeting)),
+                &[("csrf", &agenda.csrf()), ("version", &field(&agenda, "version")), ("change", "up")],
+            )
+            .await;
+        assert_eq!(up.status, 200);
+        assert!(up.shows("The list has gone to members, so the order can no longer change"));
+    }
+);
+
+/// The id of the first agenda item with a change form on a meeting page.
+fn first_item(page: &Page, meeting: &str) -> String {
+    let marker = format!("action=\"/meetings/{meeting}/items/");
+    let i = page.body.find(&marker).expect("an agenda item") + marker.len();
+    page.body[i..i + 36].to_owned()
+}
+
+engines!(
+    a_cancelled_meetings_cases_move_to_the_next_meeting_and_their_referrers_are_told,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (_, _, bso_email) = tuesday_panel(&app);
+        let bso = app.signed_in_without_second_factor(&bso_email).await;
+        let (meeting, page) = meeting_with_cases(&bso).await;
+        let version = field(&page, "version");
+        let db = app.db();
+        let on = |m: &str| {
+            format!(
+                "SELECT COUNT(*) FROM agenda_items WHERE family_id IS NOT NULL AND removed_at IS NULL AND meeting_id = {}",
+                db.uuid_literal(m.parse::<uuid::Uuid>().unwrap())
+            )
+        };
+        let cases = db.scalar(&on(&meeting)).await;
+        assert!(cases > 0);
+
+        // Moving it to a bank holiday is refused with the reason
+        let boxing_day = bso
+            .post(
+                &format!("/meetings/{meeting}/move"),
+                &[("csrf", &page.csrf()), ("version", &version), ("date", "28/12/2026")],
+            )
+            .await;
+        assert_eq!(boxing_day.status, 200);
+        assert!(boxing_day.shows("is not a working day"), "{}", boxing_day.body);
+
+        // A cancellation needs a reason
+        let no_reason = bso
+            .post(
+                &format!("/meetings/{meeting}/cancel"),
+                &[("csrf", &page.csrf()), ("version", &version), ("reason", " ")],
+            )
+            .await;
+        assert!(no_reason.shows("Enter why the meeting is cancelled"));
+
+        // When it is cancelled with one
+        let cancelled = bso
+            .post(
+                &format!("/meetings/{meeting}/cancel"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &version),
+                    ("reason", "The venue is closed for repairs"),
+                ],
+            )
+            .await;
+        assert_eq!(cancelled.status, 303, "{}", cancelled.body);
+        // Then its cases are on no agenda of it, and on the next meeting's
+        assert_eq!(db.scalar(&on(&meeting)).await, 0);
+        let after = bso.get(&format!("/meetings/{meeting}")).await;
+        assert!(after.shows("Cancelled: The venue is closed for repairs"));
+        let moved = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM referrals r JOIN meetings m ON m.id = r.meeting_id WHERE m.status = 'planned' \
+                 AND r.meeting_date = m.meeting_date AND r.id IN (SELECT referral_id FROM agenda_items WHERE referral_id IS NOT NULL \
+                 AND removed_at IS NULL AND meeting_id IN (SELECT m2.id FROM meetings m2 JOIN meetings c ON c.panel_id = m2.panel_id \
+                 WHERE c.id = {} AND m2.meeting_date > c.meeting_date))",
+                db.uuid_literal(meeting.parse::<uuid::Uuid>().unwrap())
+            ))
+            .await;
+        assert!(moved >= cases, "the referrals follow their cases");
+        // and the referrers hear of the new date
+        app.deliver_mail().await;
+        let told = app
+            .mail
+            .sent()
+            .into_iter()
+            .filter(|m| m.subject == "Early Help: a case you lead on has a new panel date")
+            .count();
+        assert!(told > 0, "referrers are told");
+        // A stale form is refused rather than applied twice
+        let stale = bso
+            .post(
+                &format!("/meetings/{meeting}/cancel"),
+                &[("csrf", &page.csrf()), ("version", &version), ("reason", "Again")],
+            )
+            .await;
+        assert!(stale.status == 200 || stale.status == 409, "{}", stale.status);
+    }
+);
