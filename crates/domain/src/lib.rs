@@ -19,6 +19,7 @@
 
 pub mod clock;
 pub mod consent;
+pub mod decision;
 pub mod email;
 pub mod family;
 pub mod identifiers;

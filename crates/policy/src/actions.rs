@@ -213,6 +213,22 @@ meeting_action!(
     /// Record what checking one's organisation's systems found for a family on its copy.
     RecordAgencyCheck
 );
+meeting_action!(
+    /// Sign a meeting's confidentiality declaration.
+    SignDeclaration
+);
+meeting_action!(
+    /// See a meeting's closed part as it happens (after signing its declaration).
+    ViewClosedSession
+);
+meeting_action!(
+    /// Record who attended a meeting.
+    RecordAttendance
+);
+meeting_action!(
+    /// Record the panel's decision on a case, and the actions agreed.
+    RecordDecision
+);
 
 /// Approve one organisation's application, renew or withdraw its signature, change its
 /// settings. Never one's own organisation: the permit names the organisation it was granted
@@ -276,7 +292,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 27] = [
+pub const ALL_ACTIONS: [&str; 31] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -304,4 +320,8 @@ pub const ALL_ACTIONS: [&str; 27] = [
     PrepareAgenda::NAME,
     ViewAgendaCopy::NAME,
     RecordAgencyCheck::NAME,
+    SignDeclaration::NAME,
+    ViewClosedSession::NAME,
+    RecordAttendance::NAME,
+    RecordDecision::NAME,
 ];

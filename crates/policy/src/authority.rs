@@ -349,6 +349,7 @@ impl Authority {
                     "member".to_owned(),
                     RestrictedExpression::new_string(meeting.member.code().to_owned()),
                 ),
+                ("declared".to_owned(), RestrictedExpression::new_bool(meeting.declared)),
             ])?,
             _ => Context::empty(),
         };
@@ -491,7 +492,9 @@ mod tests {
         ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReviewBreakGlass,
         ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
-    use crate::actions::{PrepareAgenda, RecordAgencyCheck, ViewAgendaCopy, ViewMeeting};
+    use crate::actions::{
+        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, ViewAgendaCopy, ViewClosedSession, ViewMeeting,
+    };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
     use domain::role::Role;
@@ -537,6 +540,10 @@ mod tests {
             (PrepareAgenda::NAME, Resource::Meeting(&A_MEETING)),
             (ViewAgendaCopy::NAME, Resource::Meeting(&A_MEETING)),
             (RecordAgencyCheck::NAME, Resource::Meeting(&A_MEETING)),
+            (SignDeclaration::NAME, Resource::Meeting(&A_MEETING)),
+            (ViewClosedSession::NAME, Resource::Meeting(&A_MEETING)),
+            (RecordAttendance::NAME, Resource::Meeting(&A_MEETING)),
+            (RecordDecision::NAME, Resource::Meeting(&A_MEETING)),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();
@@ -551,6 +558,7 @@ mod tests {
         id: domain::MeetingId::new(),
         runs: crate::RunsPanel::BusinessSupport,
         member: crate::PanelMember::Core,
+        declared: true,
     });
 
     fn a_referral(family: &FamilyFacts, urgent: bool) -> ReferralFacts {

@@ -60,9 +60,9 @@ pub mod rules;
 pub use actions::{
     ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies, IssueApiToken,
     MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
-    OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReferralChange,
-    ReferralOpening, ReviewBreakGlass, SystemAction, ViewAgendaCopy, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
-    ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordPerson,
+    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, ViewAgendaCopy, ViewAuditLog,
+    ViewClosedSession, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

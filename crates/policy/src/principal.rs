@@ -134,6 +134,8 @@ pub struct MeetingFacts {
     pub runs: RunsPanel,
     /// Whether the asker represents a member organisation of the panel.
     pub member: PanelMember,
+    /// Whether the asker has signed this meeting's confidentiality declaration.
+    pub declared: bool,
 }
 
 /// The asker's part in running a panel.

@@ -151,6 +151,31 @@ pub const RULES: &[Rule] = &[
             the organisation's own systems found.",
     },
     Rule {
+        id: "attendees-sign-the-declaration",
+        effect: Effect::Permit,
+        explanation: "Everyone with a place at a meeting signs its confidentiality declaration \
+            before the closed part.",
+    },
+    Rule {
+        id: "the-closed-part-needs-the-declaration",
+        effect: Effect::Permit,
+        explanation: "The closed part of a meeting, where cases are discussed, is open to those \
+            with a place at it who have signed its confidentiality declaration. Sign it on the \
+            meeting's page.",
+    },
+    Rule {
+        id: "business-support-and-chairs-record-attendance",
+        effect: Effect::Permit,
+        explanation: "A panel's business-support officer and its chairs record who attended \
+            each meeting.",
+    },
+    Rule {
+        id: "the-chair-records-decisions",
+        effect: Effect::Permit,
+        explanation: "The chair records the panel's decisions and the actions agreed, having \
+            signed the meeting's confidentiality declaration.",
+    },
+    Rule {
         id: "own-account-only",
         effect: Effect::Permit,
         explanation: "Everyone can change their own password, second factor and contact details.",

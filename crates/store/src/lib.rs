@@ -34,6 +34,7 @@ pub mod panels;
 pub mod people;
 #[macro_use]
 pub mod referrals;
+pub mod meeting_records;
 pub mod meetings;
 pub mod secrets;
 

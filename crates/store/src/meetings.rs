@@ -413,13 +413,14 @@ pub fn circulation_instant(day: Date) -> OffsetDateTime {
 }
 
 /// `$1` user, `$2` organisation; `m` the meeting, `p` its panel. Columns: runs as business
-/// support, chairs, member standing (0 core, 1 extended, NULL none).
+/// support, chairs, member standing (0 core, 1 extended, NULL none), declaration signed.
 const PLACE_COLUMNS: &str = "p.business_support_user_id = $1, \
      EXISTS (SELECT 1 FROM panel_chairs pc WHERE pc.panel_id = p.id AND pc.user_id = $1), \
      (SELECT CAST(MIN(CASE pm.membership WHEN 'core' THEN 0 ELSE 1 END) AS BIGINT) FROM panel_members pm \
-      WHERE pm.panel_id = p.id AND pm.organisation_id = $2 AND (pm.user_id = $1 OR pm.user_id IS NULL))";
+      WHERE pm.panel_id = p.id AND pm.organisation_id = $2 AND (pm.user_id = $1 OR pm.user_id IS NULL)), \
+     EXISTS (SELECT 1 FROM declarations d WHERE d.meeting_id = m.id AND d.user_id = $1)";
 
-fn facts_from(id: Uuid, bs: bool, chair: bool, member: Option<i64>) -> MeetingFacts {
+fn facts_from(id: Uuid, bs: bool, chair: bool, member: Option<i64>, declared: bool) -> MeetingFacts {
     MeetingFacts {
         id: MeetingId(id),
         runs: if bs {
@@ -434,6 +435,7 @@ fn facts_from(id: Uuid, bs: bool, chair: bool, member: Option<i64>) -> MeetingFa
             Some(_) => PanelMember::Extended,
             None => PanelMember::None,
         },
+        declared,
     }
 }
 
@@ -514,7 +516,7 @@ impl Store {
     /// The asker's place on the panel of one meeting, for the policy; `None` when there is no
     /// such meeting (refused in the same words as one the asker has no place at).
     pub async fn meeting_facts(&self, who: &Principal, meeting: MeetingId) -> Result<Option<MeetingFacts>, StoreError> {
-        let row: Option<(bool, bool, Option<i64>)> = read!(self, db => sqlx::query_as(&format!(
+        let row: Option<(bool, bool, Option<i64>, bool)> = read!(self, db => sqlx::query_as(&format!(
             "SELECT {PLACE_COLUMNS} FROM meetings m JOIN panels p ON p.id = m.panel_id WHERE m.id = $3"
         ))
         .bind(who.user.0)
@@ -522,13 +524,13 @@ impl Store {
         .bind(meeting.0)
         .fetch_optional(db)
         .await?);
-        Ok(row.map(|(bs, chair, member)| facts_from(meeting.0, bs, chair, member)))
+        Ok(row.map(|(bs, chair, member, declared)| facts_from(meeting.0, bs, chair, member, declared)))
     }
 
     /// The meetings from `from` to `until` of every panel the asker has a place on, soonest
     /// first. The page confirms each row with the policy. Meeting dates are not personal data.
     pub async fn meetings_for(&self, who: &Principal, from: Date, until: Date) -> Result<Vec<MeetingListRow>, StoreError> {
-        type Row = (Uuid, bool, bool, Option<i64>, String, Date, Time, String, String, Date);
+        type Row = (Uuid, bool, bool, Option<i64>, bool, String, Date, Time, String, String, Date);
         let rows: Vec<Row> = read!(self, db => sqlx::query_as(&format!(
             "SELECT m.id, {PLACE_COLUMNS}, p.name, m.meeting_date, m.starts_at, m.venue, m.status, m.circulate_by \
              FROM meetings m JOIN panels p ON p.id = m.panel_id \
@@ -546,9 +548,9 @@ impl Store {
         .await?);
         rows.into_iter()
             .map(
-                |(id, bs, chair, member, panel_name, date, starts_at, venue, status, circulate_by)| {
+                |(id, bs, chair, member, declared, panel_name, date, starts_at, venue, status, circulate_by)| {
                     Ok(MeetingListRow {
-                        facts: facts_from(id, bs, chair, member),
+                        facts: facts_from(id, bs, chair, member, declared),
                         panel_name,
                         date,
                         starts_at,
@@ -656,6 +658,18 @@ impl Store {
     /// stays hidden even from the panel's own officer).
     pub async fn agenda_cases(&self, permit: &Permit<PrepareAgenda>, address: &str) -> Result<Vec<AgendaCase>, StoreError> {
         let meeting = permit.meeting();
+        let who = permit.principal();
+        let out = self.cases_on(meeting, who).await?;
+        self.audit_read(
+            AuditEntry::new(Some(who.user), "agenda.view", "meeting", Some(meeting.to_string())).from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(out)
+    }
+
+    /// The cases on a meeting, each with its family's facts for the asker; not audited (the
+    /// callers audit the read they make of it).
+    pub(crate) async fn cases_on(&self, meeting: MeetingId, who: &Principal) -> Result<Vec<AgendaCase>, StoreError> {
         type Row = (Uuid, String, i64, i64, bool, Uuid, Option<Uuid>, String, String);
         type Check = (Uuid, String, String, Option<String>);
         let (rows, people, checks): (Vec<Row>, Vec<PersonRow>, Vec<Check>) = read!(self, db => {
@@ -684,7 +698,6 @@ impl Store {
             .await?;
             (rows, people, checks)
         });
-        let who = permit.principal();
         let mut out = Vec::with_capacity(rows.len());
         for (id, section, position, minutes, late, family, referral, address_line, postcode) in rows {
             let facts = self.family_facts(who, FamilyId(family)).await?.unwrap_or(policy::FamilyFacts {
@@ -710,10 +723,6 @@ impl Store {
             });
         }
         out.sort_by_key(|c| (c.section, c.position));
-        self.audit_read(
-            AuditEntry::new(Some(who.user), "agenda.view", "meeting", Some(meeting.to_string())).from_address(Some(address.to_owned())),
-        )
-        .await?;
         Ok(out)
     }
 
@@ -1384,7 +1393,7 @@ impl Store {
         domain::meeting::timetable(starts_at, &lines)
     }
 
-    async fn meeting_state(&self, meeting: MeetingId) -> Result<(MeetingStatus, Date), StoreError> {
+    pub(crate) async fn meeting_state(&self, meeting: MeetingId) -> Result<(MeetingStatus, Date), StoreError> {
         let row: Option<(String, Date)> = read!(self, db => sqlx::query_as("SELECT status, meeting_date FROM meetings WHERE id = $1")
             .bind(meeting.0).fetch_optional(db).await?);
         let (status, date) = row.ok_or(StoreError::NotFound("meeting"))?;
@@ -1414,7 +1423,7 @@ impl Store {
     }
 
     /// The panel's first meeting after this one that can still take cases.
-    async fn next_meeting_taking_cases(&self, meeting: MeetingId) -> Result<Option<(MeetingId, Date)>, StoreError> {
+    pub(crate) async fn next_meeting_taking_cases(&self, meeting: MeetingId) -> Result<Option<(MeetingId, Date)>, StoreError> {
         let today = self.clock.today();
         let rows: Vec<(Uuid, Date, String)> = read!(self, db => sqlx::query_as(
             "SELECT m2.id, m2.meeting_date, m2.status FROM meetings m JOIN meetings m2 ON m2.panel_id = m.panel_id AND m2.id <> m.id \

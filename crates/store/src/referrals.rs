@@ -1055,7 +1055,7 @@ impl Store {
 
     /// Rebuilds a stored referral: the domain's value, its version, the referrer's reason and
     /// the next history sequence number.
-    async fn load_referral(&self, id: ReferralId) -> Result<Option<(Referral, i64, String, i64)>, StoreError> {
+    pub(crate) async fn load_referral(&self, id: ReferralId) -> Result<Option<(Referral, i64, String, i64)>, StoreError> {
         type Row = (Uuid, String, Uuid, bool, bool, String, i64, String, i64);
         let row: Option<Row> = read!(self, db => {
             sqlx::query_as(

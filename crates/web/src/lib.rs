@@ -214,6 +214,7 @@ impl AppState {
             id: meeting,
             runs: policy::RunsPanel::None,
             member: policy::PanelMember::None,
+            declared: false,
         });
         match self.authority.decide_meeting(who, action, &facts) {
             Ok(permit) => Ok((permit, facts)),
@@ -333,6 +334,11 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}/circulate", post(pages::meetings::circulate))
         .route("/meetings/{id}/move", post(pages::meetings::move_meeting))
         .route("/meetings/{id}/cancel", post(pages::meetings::cancel))
+        .route("/meetings/{id}/declaration", post(pages::meetings::sign_declaration))
+        .route("/meetings/{id}/attendance", post(pages::meetings::record_attendance))
+        .route("/meetings/{id}/closed", get(pages::meeting_closed::show))
+        .route("/meetings/{id}/closed/{item}/decision", post(pages::meeting_closed::decide))
+        .route("/meetings/{id}/closed/{item}/actions", post(pages::meeting_closed::add_action))
         .route("/meetings/{id}/copy", get(pages::meetings::copy))
         .route("/meetings/{id}/copy/{item}", post(pages::meetings::record_check))
         .route("/sharing-log", get(pages::governance::sharing_log))

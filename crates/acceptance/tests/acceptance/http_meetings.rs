@@ -431,3 +431,144 @@ engines!(
         assert!(stale.status == 200 || stale.status == 409, "{}", stale.status);
     }
 );
+
+engines!(
+    the_closed_part_opens_only_after_the_declaration_and_the_chairs_decisions_move_each_case_on,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (panel, chair_email, bso_email) = tuesday_panel(&app);
+        let bso = app.signed_in_without_second_factor(&bso_email).await;
+        let (meeting, _) = meeting_with_cases(&bso).await;
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
+
+        // A chair who has not signed the declaration cannot open the closed part
+        let refused = chair.get(&format!("/meetings/{meeting}/closed")).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        // When they sign it, it opens
+        let signed = chair
+            .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
+            .await;
+        assert_eq!(signed.status, 303);
+        let closed = chair.get(&format!("/meetings/{meeting}/closed")).await;
+        assert_eq!(closed.status, 200, "{}", closed.body);
+        let marker = format!("action=\"/meetings/{meeting}/closed/");
+        let mut items = Vec::new();
+        let mut rest = closed.body.as_str();
+        while let Some(i) = rest.find(&marker) {
+            let id = rest[i + marker.len()..i + marker.len() + 36].to_owned();
+            if !items.contains(&id) {
+                items.push(id);
+            }
+            rest = &rest[i + marker.len()..];
+        }
+        assert!(!items.is_empty(), "cases with decision forms");
+        let csrf = closed.csrf();
+
+        // An assessment without its lead agency or first TAF date is refused, keeping the reasons
+        let incomplete = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{}/decision", items[0]),
+                &[
+                    ("csrf", &csrf),
+                    ("outcome", "initiate_assessment"),
+                    ("reasons", "Needs across school and home"),
+                ],
+            )
+            .await;
+        assert_eq!(incomplete.status, 200);
+        assert!(incomplete.shows("Select the lead agency for the assessment"));
+        assert!(incomplete.shows("Enter the date of the first Team Around the Family meeting"));
+        assert!(incomplete.shows("Needs across school and home"));
+
+        // Escalating a case to MASH moves its referral to MASH's urgent concerns
+        let escalated = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{}/decision", items[0]),
+                &[
+                    ("csrf", &csrf),
+                    ("outcome", "escalate_to_mash"),
+                    ("reasons", "Disclosure at school this week"),
+                ],
+            )
+            .await;
+        assert_eq!(escalated.status, 303, "{}", escalated.body);
+        let db = app.db();
+        let item = |id: &str| db.uuid_literal(id.parse::<uuid::Uuid>().unwrap());
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM referrals r JOIN agenda_items ai ON ai.referral_id = r.id WHERE ai.id = {} AND r.status = 'escalated_to_mash'",
+                item(&items[0])
+            ))
+            .await,
+            1
+        );
+        // and a case is decided only once
+        let twice = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{}/decision", items[0]),
+                &[("csrf", &csrf), ("outcome", "close"), ("reasons", "Second thoughts")],
+            )
+            .await;
+        assert!(twice.status == 200 || twice.status == 404, "{}", twice.status);
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM decisions WHERE agenda_item_id = {}",
+                item(&items[0])
+            ))
+            .await,
+            1
+        );
+
+        // An action needs an owner and a due date on or after the meeting
+        let owner = panel.members.iter().find_map(|m| m.user).unwrap();
+        let no_owner = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{}/actions", items[0]),
+                &[
+                    ("csrf", &csrf),
+                    ("action_description", "Share the school's attendance record"),
+                    ("action_due_on", "01/01/2020"),
+                ],
+            )
+            .await;
+        assert!(no_owner.shows("Select who will do it") && no_owner.shows("The due date must be on or after the meeting"));
+        let added = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{}/actions", items[0]),
+                &[
+                    ("csrf", &csrf),
+                    ("action_description", "Share the school's attendance record"),
+                    ("action_owner", &owner.to_string()),
+                    ("action_due_on", "15/01/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let after = chair.get(&format!("/meetings/{meeting}/closed")).await;
+        assert!(after.shows("Share the school&#39;s attendance record") || after.shows("Share the school's attendance record"));
+        assert!(after.shows("Escalate to MASH (step up to children’s social care)"));
+
+        // Business support records attendance, a deputy needing a name
+        let page = bso.get(&format!("/meetings/{meeting}")).await;
+        let org = panel.members[0].organisation;
+        let no_name = bso
+            .post(
+                &format!("/meetings/{meeting}/attendance"),
+                &[("csrf", &page.csrf()), (&format!("status-{org}"), "deputy")],
+            )
+            .await;
+        assert!(no_name.shows("Enter the name of each deputy who attended"));
+        let recorded = bso
+            .post(
+                &format!("/meetings/{meeting}/attendance"),
+                &[
+                    ("csrf", &page.csrf()),
+                    (&format!("status-{org}"), "deputy"),
+                    (&format!("attendee-{org}"), "A. Deputy"),
+                ],
+            )
+            .await;
+        assert_eq!(recorded.status, 303, "{}", recorded.body);
+        assert!(bso.get(&format!("/meetings/{meeting}")).await.shows("A. Deputy"));
+    }
+);

@@ -130,6 +130,11 @@ const ROUTES: &[Route] = &[
     post("/meetings/{id}/circulate", true, As::Staff),
     post("/meetings/{id}/move", true, As::Staff),
     post("/meetings/{id}/cancel", true, As::Staff),
+    post("/meetings/{id}/declaration", true, As::Staff),
+    post("/meetings/{id}/attendance", true, As::Staff),
+    get("/meetings/{id}/closed", As::Staff),
+    post("/meetings/{id}/closed/{item}/decision", true, As::Staff),
+    post("/meetings/{id}/closed/{item}/actions", true, As::Staff),
     get("/meetings/{id}/copy", As::Staff),
     post("/meetings/{id}/copy/{item}", true, As::Staff),
     get("/sharing-log", As::Governance),
@@ -321,6 +326,10 @@ impl World {
         let marker = "href=\"/meetings/";
         let i = meetings.body.find(marker).expect("a meeting of the staff member's panel") + marker.len();
         let meeting = meetings.body[i..i + 36].to_owned();
+        let signed = staff
+            .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
+            .await;
+        assert_eq!(signed.status, 303, "the staff member signs the meeting's declaration");
 
         let organisation = app.county.organisations.iter().find(|o| o.id != admin_org).unwrap().id;
         let person = user_id(&app, &app.staff_with_role(Role::BusinessSupport));
@@ -513,6 +522,10 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ),
         ("agenda_copies", "SELECT COUNT(*) FROM agenda_copies"),
         ("agency_checks", "SELECT COUNT(*) FROM agency_checks"),
+        ("declarations", "SELECT COUNT(*) FROM declarations"),
+        ("attendance", "SELECT COUNT(*) FROM attendance"),
+        ("decisions", "SELECT COUNT(*) FROM decisions"),
+        ("actions", "SELECT COUNT(*) FROM actions"),
         ("families changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM families"),
         ("people", "SELECT COUNT(*) FROM people"),
         ("family_workers", "SELECT COUNT(*) FROM family_workers"),
@@ -955,7 +968,11 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
         let of_their_panel = |m: &store::meetings::MeetingListRow| m.facts.runs == policy::RunsPanel::BusinessSupport;
         for m in theirs.iter().filter(|m| of_their_panel(m)).take(2) {
             let id = m.facts.id;
-            for path in [format!("/meetings/{id}"), format!("/meetings/{id}/copy")] {
+            for path in [
+                format!("/meetings/{id}"),
+                format!("/meetings/{id}/copy"),
+                format!("/meetings/{id}/closed"),
+            ] {
                 check(format!("GET {path}"), world.staff.get(&path).await, None);
             }
             for (path, fields) in [

@@ -15,7 +15,10 @@ use earlyhelp_policy::{
     RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
     ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
-use earlyhelp_policy::{MeetingFacts, PanelMember, PrepareAgenda, RecordAgencyCheck, RunsPanel, ViewAgendaCopy, ViewMeeting};
+use earlyhelp_policy::{
+    MeetingFacts, PanelMember, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, RunsPanel, SignDeclaration,
+    ViewAgendaCopy, ViewClosedSession, ViewMeeting,
+};
 
 /// How the asker is connected to the family a column asks about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +133,8 @@ pub struct OnPanel {
     pub runs: RunsPanel,
     /// Whether they represent a member organisation.
     pub member: PanelMember,
+    /// Whether they signed the meeting's declaration.
+    pub declared: bool,
 }
 
 /// One column of the matrix: an action, and what it is asked about.
@@ -144,7 +149,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 72] = [
+pub const COLUMNS: [Column; 82] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -639,6 +644,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::None,
             member: PanelMember::None,
+            declared: false,
         }),
     },
     Column {
@@ -647,6 +653,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::None,
             member: PanelMember::Core,
+            declared: false,
         }),
     },
     Column {
@@ -655,6 +662,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::BusinessSupport,
             member: PanelMember::None,
+            declared: false,
         }),
     },
     Column {
@@ -663,6 +671,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::BusinessSupport,
             member: PanelMember::None,
+            declared: false,
         }),
     },
     Column {
@@ -671,6 +680,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::Chair,
             member: PanelMember::None,
+            declared: false,
         }),
     },
     Column {
@@ -679,6 +689,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::None,
             member: PanelMember::Core,
+            declared: false,
         }),
     },
     Column {
@@ -687,6 +698,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::None,
             member: PanelMember::Core,
+            declared: false,
         }),
     },
     Column {
@@ -695,6 +707,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::None,
             member: PanelMember::Extended,
+            declared: false,
         }),
     },
     Column {
@@ -703,6 +716,7 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::Chair,
             member: PanelMember::None,
+            declared: false,
         }),
     },
     Column {
@@ -711,6 +725,97 @@ pub const COLUMNS: [Column; 72] = [
         about: About::Meeting(OnPanel {
             runs: RunsPanel::None,
             member: PanelMember::Extended,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "SignDeclaration",
+        header: "Sign(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "SignDeclaration",
+        header: "Sign(no)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::None,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "ViewClosedSession",
+        header: "Closed(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "ViewClosedSession",
+        header: "Closed(core,d)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+            declared: true,
+        }),
+    },
+    Column {
+        action: "ViewClosedSession",
+        header: "Closed(no,d)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::None,
+            declared: true,
+        }),
+    },
+    Column {
+        action: "RecordAttendance",
+        header: "Attend(bs)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::BusinessSupport,
+            member: PanelMember::None,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "RecordAttendance",
+        header: "Attend(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+            declared: true,
+        }),
+    },
+    Column {
+        action: "RecordDecision",
+        header: "Decide(ch)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::Chair,
+            member: PanelMember::None,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "RecordDecision",
+        header: "Decide(ch,d)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::Chair,
+            member: PanelMember::None,
+            declared: true,
+        }),
+    },
+    Column {
+        action: "RecordDecision",
+        header: "Decide(bs,d)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::BusinessSupport,
+            member: PanelMember::None,
+            declared: true,
         }),
     },
 ];
@@ -969,10 +1074,12 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
 
         // Meetings: their panel's people see them; business support and the chairs prepare the
         // agenda; member agencies' representatives get their copy of the list and check it.
-        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" => {
+        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration" | "ViewClosedSession"
+        | "RecordAttendance" | "RecordDecision" => {
             let About::Meeting(on) = column.about else {
                 panic!("a meeting column must name the asker's place on the panel")
             };
+            let placed = on.runs != RunsPanel::None || on.member != PanelMember::None;
             if isa != IsaStanding::Current {
                 return Err("isa-signatories-only");
             }
@@ -980,8 +1087,10 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                 return Err("administrators-see-no-case-content");
             }
             allow_if(match column.action {
-                "ViewMeeting" => (on.runs != RunsPanel::None || on.member != PanelMember::None) && works_with_families,
-                "PrepareAgenda" => {
+                "ViewMeeting" | "SignDeclaration" => placed && works_with_families,
+                "ViewClosedSession" => on.declared && placed && works_with_families,
+                "RecordDecision" => on.declared && on.runs == RunsPanel::Chair && holds(Role::PanelChair),
+                "PrepareAgenda" | "RecordAttendance" => {
                     (on.runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport))
                         || (on.runs == RunsPanel::Chair && holds(Role::PanelChair))
                 }
@@ -1100,7 +1209,8 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
             };
             authority.decide_referral_change(who, &referral, event).map(drop)
         }
-        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" => {
+        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration" | "ViewClosedSession"
+        | "RecordAttendance" | "RecordDecision" => {
             let About::Meeting(on) = column.about else {
                 panic!("a meeting column must name the asker's place on the panel")
             };
@@ -1108,11 +1218,16 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
                 id: domain::MeetingId::new(),
                 runs: on.runs,
                 member: on.member,
+                declared: on.declared,
             };
             match column.action {
                 "ViewMeeting" => authority.decide_meeting(who, ViewMeeting, &m).map(drop),
                 "PrepareAgenda" => authority.decide_meeting(who, PrepareAgenda, &m).map(drop),
                 "ViewAgendaCopy" => authority.decide_meeting(who, ViewAgendaCopy, &m).map(drop),
+                "SignDeclaration" => authority.decide_meeting(who, SignDeclaration, &m).map(drop),
+                "ViewClosedSession" => authority.decide_meeting(who, ViewClosedSession, &m).map(drop),
+                "RecordAttendance" => authority.decide_meeting(who, RecordAttendance, &m).map(drop),
+                "RecordDecision" => authority.decide_meeting(who, RecordDecision, &m).map(drop),
                 _ => authority.decide_meeting(who, RecordAgencyCheck, &m).map(drop),
             }
         }

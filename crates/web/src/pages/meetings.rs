@@ -90,6 +90,16 @@ struct MeetingPage {
     lines: Vec<Line>,
     today: Date,
     open_sections: [AgendaSection; 2],
+    /// When the reader signed the declaration, if they have.
+    signed_at: Option<time::OffsetDateTime>,
+    /// Whether the reader may sign it (and has not).
+    may_sign: bool,
+    /// Whether the reader may open the closed part.
+    closed_part: bool,
+    attendance: Vec<store::meeting_records::AttendanceRow>,
+    records_attendance: bool,
+    attendance_choices: [domain::decision::Attendance; 4],
+    declaration: &'static str,
 }
 
 impl MeetingPage {
@@ -214,7 +224,29 @@ async fn meeting_page(
         version: meeting.version,
         ..form
     };
+    let signed_at = state.store.declaration_signed(&view).await?;
+    let may_sign = signed_at.is_none()
+        && state
+            .authority
+            .decide_meeting(&who.principal, policy::SignDeclaration, &facts)
+            .is_ok();
+    let closed_part = state
+        .authority
+        .decide_meeting(&who.principal, policy::ViewClosedSession, &facts)
+        .is_ok();
+    let records_attendance = state
+        .authority
+        .decide_meeting(&who.principal, policy::RecordAttendance, &facts)
+        .is_ok();
+    let attendance = state.store.attendance(&view).await?;
     render(&MeetingPage {
+        signed_at,
+        may_sign,
+        closed_part,
+        attendance,
+        records_attendance,
+        attendance_choices: domain::decision::Attendance::ALL,
+        declaration: store::meeting_records::DECLARATION,
         chrome: Chrome::signed_in(
             state,
             who,
@@ -246,7 +278,7 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
 }
 
 /// Puts a refusal the person can act on beside its field; anything else is an error page.
-fn errors_from(errors: &mut FormErrors, e: MeetingWriteError, field: &'static str) -> Result<(), AppError> {
+pub(crate) fn errors_from(errors: &mut FormErrors, e: MeetingWriteError, field: &'static str) -> Result<(), AppError> {
     match e {
         MeetingWriteError::Refused(r) => errors.add(field, r.to_string()),
         MeetingWriteError::Input { field: f, message } => errors.add(if f == "item" || f == "section" { field } else { f }, message),
@@ -257,7 +289,7 @@ fn errors_from(errors: &mut FormErrors, e: MeetingWriteError, field: &'static st
     Ok(())
 }
 
-fn back(id: MeetingId, anchor: &str) -> Response {
+pub(crate) fn back(id: MeetingId, anchor: &str) -> Response {
     Redirect::to(&format!("/meetings/{id}{anchor}")).into_response()
 }
 
@@ -392,6 +424,68 @@ pub async fn cancel(
         Err(e) => errors_from(&mut errors, e, "cancel-reason")?,
     }
     meeting_page(&state, &who, id, errors, f).await
+}
+
+/// Signs the meeting's confidentiality declaration, then opens the closed part.
+pub async fn sign_declaration(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    _form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::SignDeclaration, id, &who.address)
+        .await?;
+    state.store.sign_declaration(&permit, &who.address).await?;
+    Ok(Redirect::to(&format!("/meetings/{id}/closed")).into_response())
+}
+
+/// Records attendance: one `status-<organisation>` and `attendee-<organisation>` per seat.
+pub async fn record_attendance(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::RecordAttendance, id, &who.address)
+        .await?;
+    let mut errors = FormErrors::default();
+    let mut rows = Vec::new();
+    for (name, value) in &form.pairs {
+        let Some(org) = name.strip_prefix("status-") else { continue };
+        if value.is_empty() {
+            continue;
+        }
+        let Ok(org) = org.parse::<domain::OrganisationId>() else {
+            return Err(AppError::BadRequest("The attendance form could not be read".into()));
+        };
+        let Some(status) = domain::decision::Attendance::from_code(value) else {
+            return Err(AppError::BadRequest("The attendance form could not be read".into()));
+        };
+        let attendee = form
+            .pairs
+            .iter()
+            .find(|(k, _)| k == &format!("attendee-{org}"))
+            .map(|(_, v)| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if attendee.as_ref().is_some_and(|a| a.chars().count() > 100) {
+            errors.add("attendance", "A name must be 100 characters or fewer");
+        }
+        if status == domain::decision::Attendance::Deputy && attendee.is_none() {
+            errors.add("attendance", "Enter the name of each deputy who attended");
+        }
+        rows.push((org, status, attendee));
+    }
+    if errors.is_empty() {
+        match state.store.record_attendance(&permit, &rows, &who.address).await {
+            Ok(()) => return Ok(back(id, "#attendance")),
+            Err(e) => errors_from(&mut errors, e, "attendance")?,
+        }
+    }
+    meeting_page(&state, &who, id, errors, form.value).await
 }
 
 #[derive(Template)]

@@ -7,6 +7,7 @@ pub mod families;
 pub mod family_records;
 pub mod governance;
 pub mod home;
+pub mod meeting_closed;
 pub mod meetings;
 pub mod mfa;
 pub mod organisations;
