@@ -93,3 +93,7 @@ id_type!(
     /// One meeting of a panel on one date: what a referral is accepted for.
     MeetingId
 );
+id_type!(
+    /// An action agreed at a panel meeting, with its owner and due date.
+    AgreedActionId
+);

@@ -5,7 +5,7 @@
 //! only this crate can say what an action is and what it is decided against.
 
 use domain::referral::{EventKind, Route};
-use domain::{FamilyId, MeetingId, OrganisationId, ReferralId};
+use domain::{AgreedActionId, FamilyId, MeetingId, OrganisationId, ReferralId};
 use std::fmt::Debug;
 
 pub(crate) mod sealed {
@@ -55,6 +55,10 @@ pub trait OrganisationAction: Action + sealed::Sealed<Target = OrganisationId> {
 /// An action on one panel meeting; decided with [`crate::Authority::decide_meeting`], and the
 /// permit names that meeting so it cannot be used for another.
 pub trait MeetingAction: Action + sealed::Sealed<Target = MeetingId> {}
+
+/// An action on one agreed action of a meeting; decided with
+/// [`crate::Authority::decide_agreed_action`], and the permit names that action.
+pub trait AgreedActionAction: Action + sealed::Sealed<Target = AgreedActionId> {}
 
 macro_rules! system_action {
     ($(#[$doc:meta])* $name:ident on $resource:ident) => {
@@ -230,6 +234,31 @@ meeting_action!(
     RecordDecision
 );
 
+macro_rules! agreed_action_action {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+        pub struct $name;
+
+        impl sealed::Sealed for $name {
+            type Target = AgreedActionId;
+        }
+        impl Action for $name {
+            const NAME: &'static str = stringify!($name);
+        }
+        impl AgreedActionAction for $name {}
+    };
+}
+
+agreed_action_action!(
+    /// See one agreed action and its updates.
+    ViewAgreedAction
+);
+agreed_action_action!(
+    /// Record progress on one agreed action.
+    UpdateAgreedAction
+);
+
 /// Approve one organisation's application, renew or withdraw its signature, change its
 /// settings. Never one's own organisation: the permit names the organisation it was granted
 /// for, and the store must change that one and no other.
@@ -292,7 +321,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 31] = [
+pub const ALL_ACTIONS: [&str; 33] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -324,4 +353,6 @@ pub const ALL_ACTIONS: [&str; 31] = [
     ViewClosedSession::NAME,
     RecordAttendance::NAME,
     RecordDecision::NAME,
+    ViewAgreedAction::NAME,
+    UpdateAgreedAction::NAME,
 ];

@@ -5,11 +5,11 @@
 //! (the user, their organisation, the resource) and asks Cedar.
 
 use crate::actions::{
-    ALL_ACTIONS, Action, ChangeReferral, FamilyAction, MakeReferral, MeetingAction, OrganisationAction, ReferralChange, ReferralOpening,
-    SystemAction, sealed::SystemResource,
+    ALL_ACTIONS, Action, AgreedActionAction, ChangeReferral, FamilyAction, MakeReferral, MeetingAction, OrganisationAction, ReferralChange,
+    ReferralOpening, SystemAction, sealed::SystemResource,
 };
 use crate::permit::{Denied, Permit};
-use crate::principal::{FamilyFacts, MeetingFacts, Principal, ReferralFacts, Relationship};
+use crate::principal::{AgreedActionFacts, FamilyFacts, MeetingFacts, Principal, ReferralFacts, Relationship};
 use crate::rules;
 use cedar_policy::{
     ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
@@ -102,6 +102,7 @@ struct Types {
     family: EntityTypeName,
     referral: EntityTypeName,
     meeting: EntityTypeName,
+    agreed_action: EntityTypeName,
 }
 
 /// What a request is about, before it becomes a Cedar entity.
@@ -119,6 +120,8 @@ pub(crate) enum Resource<'a> {
     Referral(&'a ReferralFacts, EventKind),
     /// One meeting, and the asker's place on its panel.
     Meeting(&'a MeetingFacts),
+    /// One agreed action, and the asker's part in it.
+    AgreedAction(&'a AgreedActionFacts),
 }
 
 /// One action and the policies that can apply to it.
@@ -200,6 +203,7 @@ impl Authority {
                 family: type_name("Family")?,
                 referral: type_name("Referral")?,
                 meeting: type_name("Meeting")?,
+                agreed_action: type_name("AgreedAction")?,
             },
             authorizer: Authorizer::new(),
             actions,
@@ -266,6 +270,17 @@ impl Authority {
     pub fn decide_meeting<A: MeetingAction>(&self, who: &Principal, _action: A, meeting: &MeetingFacts) -> Result<Permit<A>, Denied> {
         self.evaluate(who, A::NAME, Resource::Meeting(meeting))?;
         Ok(Permit::grant(who, meeting.id))
+    }
+
+    /// May `who` do `action` to this agreed action? The permit names the action.
+    pub fn decide_agreed_action<A: AgreedActionAction>(
+        &self,
+        who: &Principal,
+        _action: A,
+        facts: &AgreedActionFacts,
+    ) -> Result<Permit<A>, Denied> {
+        self.evaluate(who, A::NAME, Resource::AgreedAction(facts))?;
+        Ok(Permit::grant(who, facts.id))
     }
 
     /// Asks Cedar and turns its answer into ours. Fails closed: a request that cannot be built
@@ -351,6 +366,10 @@ impl Authority {
                 ),
                 ("declared".to_owned(), RestrictedExpression::new_bool(meeting.declared)),
             ])?,
+            Resource::AgreedAction(a) => Context::from_pairs([
+                ("owns_it".to_owned(), RestrictedExpression::new_bool(a.owns_it)),
+                ("runs".to_owned(), RestrictedExpression::new_string(a.runs.code().to_owned())),
+            ])?,
             _ => Context::empty(),
         };
         let resource = match resource {
@@ -389,6 +408,15 @@ impl Authority {
                         ),
                         ("urgent".to_owned(), RestrictedExpression::new_bool(referral.urgent)),
                     ]),
+                    HashSet::new(),
+                )?);
+                id
+            }
+            Resource::AgreedAction(a) => {
+                let id = uid(&self.types.agreed_action, a.id);
+                entities.push(Entity::new(
+                    id.clone(),
+                    HashMap::from([("excluded_organisations".to_owned(), self.excluded(&a.excluded_organisations))]),
                     HashSet::new(),
                 )?);
                 id
@@ -493,7 +521,8 @@ mod tests {
         ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::actions::{
-        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, ViewAgendaCopy, ViewClosedSession, ViewMeeting,
+        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction, ViewAgendaCopy,
+        ViewAgreedAction, ViewClosedSession, ViewMeeting,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -544,6 +573,8 @@ mod tests {
             (ViewClosedSession::NAME, Resource::Meeting(&A_MEETING)),
             (RecordAttendance::NAME, Resource::Meeting(&A_MEETING)),
             (RecordDecision::NAME, Resource::Meeting(&A_MEETING)),
+            (ViewAgreedAction::NAME, Resource::AgreedAction(&AN_ACTION)),
+            (UpdateAgreedAction::NAME, Resource::AgreedAction(&AN_ACTION)),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();
@@ -559,6 +590,13 @@ mod tests {
         runs: crate::RunsPanel::BusinessSupport,
         member: crate::PanelMember::Core,
         declared: true,
+    });
+
+    static AN_ACTION: std::sync::LazyLock<AgreedActionFacts> = std::sync::LazyLock::new(|| AgreedActionFacts {
+        id: domain::AgreedActionId::new(),
+        excluded_organisations: vec![OrganisationId::new()],
+        owns_it: true,
+        runs: crate::RunsPanel::Chair,
     });
 
     fn a_referral(family: &FamilyFacts, urgent: bool) -> ReferralFacts {

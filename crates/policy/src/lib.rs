@@ -58,14 +58,16 @@ mod principal;
 pub mod rules;
 
 pub use actions::{
-    ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies, IssueApiToken,
-    MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
+    ALL_ACTIONS, Action, AgreedActionAction, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies,
+    IssueApiToken, MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
     OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordPerson,
-    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, ViewAgendaCopy, ViewAuditLog,
-    ViewClosedSession, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, UpdateAgreedAction, ViewAgendaCopy,
+    ViewAgreedAction, ViewAuditLog, ViewClosedSession, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels,
+    ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};
 pub use principal::{
-    FamilyFacts, MeetingFacts, PanelMember, PanelRelationship, Principal, ReferralConnection, ReferralFacts, Relationship, RunsPanel,
+    AgreedActionFacts, FamilyFacts, MeetingFacts, PanelMember, PanelRelationship, Principal, ReferralConnection, ReferralFacts,
+    Relationship, RunsPanel,
 };

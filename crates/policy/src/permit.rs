@@ -1,10 +1,10 @@
 //! The two outcomes of a decision: a [`Permit`] to hand to the store, or a [`Denied`] to show.
 
-use crate::actions::{Action, ChangeReferral, FamilyAction, MakeReferral, MeetingAction, OrganisationAction, sealed};
+use crate::actions::{Action, AgreedActionAction, ChangeReferral, FamilyAction, MakeReferral, MeetingAction, OrganisationAction, sealed};
 use crate::principal::Principal;
 use crate::rules;
 use domain::referral::{EventKind, Route};
-use domain::{FamilyId, MeetingId, OrganisationId, ReferralId};
+use domain::{AgreedActionId, FamilyId, MeetingId, OrganisationId, ReferralId};
 use serde::Serialize;
 use std::marker::PhantomData;
 
@@ -98,6 +98,13 @@ impl<A: OrganisationAction> Permit<A> {
 impl<A: MeetingAction> Permit<A> {
     /// The meeting this permit was granted for. The store must touch this meeting and no other.
     pub fn meeting(&self) -> MeetingId {
+        self.target
+    }
+}
+
+impl<A: AgreedActionAction> Permit<A> {
+    /// The agreed action this permit was granted for.
+    pub fn agreed_action(&self) -> AgreedActionId {
         self.target
     }
 }

@@ -6,7 +6,7 @@
 use domain::organisation::IsaStanding;
 use domain::referral::Route;
 use domain::role::Role;
-use domain::{FamilyId, MeetingId, OrganisationId, ReferralId, UserId};
+use domain::{AgreedActionId, FamilyId, MeetingId, OrganisationId, ReferralId, UserId};
 
 /// The signed-in member of staff a decision is about, as the web layer knows them from the
 /// session or API token. It is the only input about the person: the policies see nothing else.
@@ -183,4 +183,18 @@ impl PanelMember {
             Self::Extended => "extended",
         }
     }
+}
+
+/// What the policies need to know about one agreed action: which it is, its family's consent
+/// exclusions, and the asker's part in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgreedActionFacts {
+    /// The action; a permit for it names this id and no other.
+    pub id: AgreedActionId,
+    /// Organisations its family's consent excludes.
+    pub excluded_organisations: Vec<OrganisationId>,
+    /// The asker owns it.
+    pub owns_it: bool,
+    /// Whether the asker runs the panel whose meeting agreed it.
+    pub runs: RunsPanel,
 }

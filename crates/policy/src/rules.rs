@@ -176,6 +176,13 @@ pub const RULES: &[Rule] = &[
             signed the meeting's confidentiality declaration.",
     },
     Rule {
+        id: "owners-and-the-panel-follow-up-actions",
+        effect: Effect::Permit,
+        explanation: "The owner of an action agreed at a panel sees and updates it, and so do \
+            the panel's business-support officer and chairs, unless the family's consent \
+            excludes their organisation.",
+    },
+    Rule {
         id: "own-account-only",
         effect: Effect::Permit,
         explanation: "Everyone can change their own password, second factor and contact details.",

@@ -73,6 +73,12 @@ pub enum Job {
         /// The organisation.
         organisation: domain::OrganisationId,
     },
+    /// Remind the owner of an overdue action. The e-mail holds a link and no family details;
+    /// nothing is sent if the action was closed meanwhile.
+    RemindAction {
+        /// The action.
+        action: domain::AgreedActionId,
+    },
     /// Tell a member's representative that the organisation's copy of a meeting's list is in
     /// earlyhelp. The e-mail holds a link and no family details.
     NotifyAgendaCopy {
@@ -85,7 +91,13 @@ pub enum Job {
 
 impl Job {
     /// The kind codes this version can run.
-    pub const KINDS: &'static [&'static str] = &["send_account_link", "notify_referral", "send_agenda_copy", "notify_agenda_copy"];
+    pub const KINDS: &'static [&'static str] = &[
+        "send_account_link",
+        "notify_referral",
+        "send_agenda_copy",
+        "notify_agenda_copy",
+        "remind_action",
+    ];
 
     /// This job's kind code, as in `jobs.kind`.
     pub fn kind(&self) -> &'static str {
@@ -94,6 +106,7 @@ impl Job {
             Job::NotifyReferral { .. } => "notify_referral",
             Job::SendAgendaCopy { .. } => "send_agenda_copy",
             Job::NotifyAgendaCopy { .. } => "notify_agenda_copy",
+            Job::RemindAction { .. } => "remind_action",
         }
     }
 }

@@ -222,6 +222,30 @@ impl AppState {
         }
     }
 
+    /// May `who` do `action` to this agreed action? One that does not exist is refused in the
+    /// same words as one the asker has no part in.
+    pub async fn require_agreed_action<A: policy::AgreedActionAction>(
+        &self,
+        who: &policy::Principal,
+        action: A,
+        id: domain::AgreedActionId,
+        address: &str,
+    ) -> Result<(policy::Permit<A>, policy::AgreedActionFacts), error::AppError> {
+        let facts = self.store.agreed_action_facts(who, id).await?.unwrap_or(policy::AgreedActionFacts {
+            id,
+            excluded_organisations: Vec::new(),
+            owns_it: false,
+            runs: policy::RunsPanel::None,
+        });
+        match self.authority.decide_agreed_action(who, action, &facts) {
+            Ok(permit) => Ok((permit, facts)),
+            Err(denied) => match self.refused(who, A::NAME, Some(id.to_string()), denied, address).await {
+                error::AppError::Forbidden(d) => Err(error::AppError::Forbidden(d.for_a_family())),
+                other => Err(other),
+            },
+        }
+    }
+
     /// Whether the policies would let `who` open break-glass access to a family at all (asked
     /// about a family that excludes nobody and that they have no connection to): for showing
     /// the form and the link, never for granting access, which `require_family` decides.
@@ -341,6 +365,8 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}/closed/{item}/actions", post(pages::meeting_closed::add_action))
         .route("/meetings/{id}/copy", get(pages::meetings::copy))
         .route("/meetings/{id}/copy/{item}", post(pages::meetings::record_check))
+        .route("/actions", get(pages::actions::list))
+        .route("/actions/{id}", get(pages::actions::show).post(pages::actions::update))
         .route("/sharing-log", get(pages::governance::sharing_log))
         .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
         .route(

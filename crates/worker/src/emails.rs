@@ -196,6 +196,36 @@ pub fn agenda_notice(delivery: &store::meetings::CopyNotice, public_url: &Public
     })
 }
 
+#[derive(Template)]
+#[template(path = "action_reminder.txt")]
+struct ActionReminder<'a> {
+    given_name: &'a str,
+    due: String,
+    link: String,
+    council: &'a str,
+}
+
+/// The e-mail reminding an owner that an action agreed at a panel is overdue: a link and the
+/// due date, nothing about the family.
+pub fn action_reminder(
+    delivery: &store::agreed_actions::ReminderDelivery,
+    public_url: &PublicUrl,
+    council: &str,
+) -> Result<Outgoing, askama::Error> {
+    let body = ActionReminder {
+        given_name: &delivery.given_name,
+        due: domain::clock::long_date(delivery.due_on),
+        link: public_url.page(&format!("/actions/{}", delivery.action)),
+        council,
+    }
+    .render()?;
+    Ok(Outgoing {
+        to: delivery.email.clone(),
+        subject: "Early Help: an action you own is overdue".to_owned(),
+        body,
+    })
+}
+
 /// The path an invitation link opens (its token goes in the query string).
 pub const INVITATION_PATH: &str = "/invitation";
 /// The path a password-reset link opens.

@@ -572,3 +572,148 @@ engines!(
         assert!(bso.get(&format!("/meetings/{meeting}")).await.shows("A. Deputy"));
     }
 );
+
+/// The named representative of one of the panel's core members who is neither its chair nor
+/// its business support, and needs no second factor.
+fn named_representative(app: &TestApp, panel: &county::Panel) -> domain::UserId {
+    panel
+        .members
+        .iter()
+        .filter(|m| m.membership == domain::panel::Membership::Core)
+        .filter_map(|m| m.user)
+        .find(|u| {
+            let s = app.county.staff.iter().find(|s| s.id == *u).unwrap();
+            *u != panel.business_support
+                && !panel.chairs.contains(u)
+                && !s.roles.iter().any(|r| r.always_requires_mfa())
+                && app.county.organisations.iter().any(|o| o.id == s.organisation && !o.mfa_required)
+                && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
+        })
+        .expect("a core member with a named representative")
+}
+
+engines!(
+    an_overdue_action_is_marked_and_its_owner_reminded_weekly_until_it_is_done,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (panel, chair_email, bso_email) = tuesday_panel(&app);
+        let bso = app.signed_in_without_second_factor(&bso_email).await;
+        let (meeting, page) = meeting_with_cases(&bso).await;
+        let meeting_day = {
+            let marker = "Meeting on ";
+            let i = page.body.find(marker).unwrap() + marker.len();
+            let text = &page.body[i..i + page.body[i..].find('<').unwrap()];
+            let (_, day) = text.split_once(' ').unwrap();
+            time::Date::parse(
+                day,
+                time::macros::format_description!("[day padding:none] [month repr:long] [year]"),
+            )
+            .unwrap()
+        };
+        let chair = app.signed_in_without_second_factor(&chair_email).await;
+        chair
+            .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
+            .await;
+        let closed = chair.get(&format!("/meetings/{meeting}/closed")).await;
+        let marker = format!("action=\"/meetings/{meeting}/closed/");
+        let i = closed.body.find(&marker).unwrap() + marker.len();
+        let item = closed.body[i..i + 36].to_owned();
+        let owner = named_representative(&app, &panel);
+        let owner_email = email_of(&app, owner);
+        let due = format!("{}/{}/{}", meeting_day.day(), u8::from(meeting_day.month()), meeting_day.year());
+        // Given an action due on the day of the meeting
+        let added = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{item}/actions"),
+                &[
+                    ("csrf", &closed.csrf()),
+                    ("action_description", "Book the first Team Around the Family meeting"),
+                    ("action_owner", &owner.to_string()),
+                    ("action_due_on", &due),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let reminders = || {
+            app.mail_to(&owner_email)
+                .into_iter()
+                .filter(|m| m.subject == "Early Help: an action you own is overdue")
+                .count()
+        };
+
+        // When two days pass after it was due, its owner is reminded once
+        let to = meeting_day.midnight().assume_utc() + time::Duration::days(2) + time::Duration::hours(9) - app.store.now();
+        app.clock.advance(to);
+        let mut planned = None;
+        app.worker.run_scheduled(&mut planned).await.unwrap();
+        app.deliver_mail().await;
+        assert_eq!(reminders(), 1);
+        app.worker.run_scheduled(&mut planned).await.unwrap();
+        app.deliver_mail().await;
+        assert_eq!(reminders(), 1, "not again the same week");
+
+        // and sees it marked overdue
+        let owner_browser = app.signed_in_without_second_factor(&owner_email).await;
+        let list = owner_browser.get("/actions").await;
+        assert!(
+            list.shows("Book the first Team Around the Family meeting") && list.shows("Overdue"),
+            "{}",
+            list.body
+        );
+        let marker = "href=\"/actions/";
+        let i = list.body.find(marker).unwrap() + marker.len();
+        let action = list.body[i..i + 36].to_owned();
+        let page = owner_browser.get(&format!("/actions/{action}")).await;
+        // An update needs a note, and keeps what was chosen
+        let refused = owner_browser
+            .post(
+                &format!("/actions/{action}"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &field(&page, "version")),
+                    ("status", "done"),
+                    ("note", " "),
+                ],
+            )
+            .await;
+        assert!(refused.shows("Enter what has happened"));
+        let done = owner_browser
+            .post(
+                &format!("/actions/{action}"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &field(&page, "version")),
+                    ("status", "done"),
+                    ("note", "Meeting booked with the family for next week"),
+                ],
+            )
+            .await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let after = owner_browser.get(&format!("/actions/{action}")).await;
+        assert!(after.shows("Meeting booked with the family for next week") && after.shows(">Done<"));
+
+        // Then a week later no reminder comes: it is done
+        app.clock.advance(time::Duration::days(8));
+        app.worker.run_scheduled(&mut planned).await.unwrap();
+        app.deliver_mail().await;
+        assert_eq!(reminders(), 1);
+        // and someone with no part in it cannot open it
+        let stranger = app
+            .county
+            .staff
+            .iter()
+            .find(|s| {
+                s.roles.contains(&Role::LeadProfessional)
+                    && s.id != owner
+                    && s.id != panel.business_support
+                    && !panel.chairs.contains(&s.id)
+                    && !s.roles.iter().any(|r| r.always_requires_mfa())
+                    && app.county.organisations.iter().any(|o| o.id == s.organisation && !o.mfa_required)
+            })
+            .unwrap()
+            .email
+            .to_string();
+        let stranger = app.signed_in_without_second_factor(&stranger).await;
+        assert_eq!(stranger.get(&format!("/actions/{action}")).await.status, 403);
+    }
+);

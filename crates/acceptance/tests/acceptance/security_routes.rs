@@ -136,6 +136,9 @@ const ROUTES: &[Route] = &[
     post("/meetings/{id}/closed/{item}/decision", true, As::Staff),
     post("/meetings/{id}/closed/{item}/actions", true, As::Staff),
     get("/meetings/{id}/copy", As::Staff),
+    get("/actions", As::Staff),
+    get("/actions/{id}", As::Staff),
+    post("/actions/{id}", true, As::Staff),
     post("/meetings/{id}/copy/{item}", true, As::Staff),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
@@ -226,6 +229,8 @@ struct World {
     referral: String,
     /// A meeting of the panel the staff member sits on.
     meeting: String,
+    /// An action the staff member owns.
+    action: String,
     /// A person in that family.
     person_in_family: String,
 }
@@ -330,6 +335,21 @@ impl World {
             .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
             .await;
         assert_eq!(signed.status, 303, "the staff member signs the meeting's declaration");
+        // An action the staff member owns, agreed at that meeting about their family.
+        let action = uuid::Uuid::now_v7();
+        let db = app.db();
+        db.execute(&format!(
+            "INSERT INTO actions (id, meeting_id, family_id, description, owner_user_id, organisation_id, due_on, status, created_by, created_at) \
+             VALUES ({}, {}, {}, 'Arrange a school meeting', {}, {}, '2026-12-20', 'open', {}, '2026-11-25T09:00:00Z')",
+            db.uuid_literal(action),
+            db.uuid_literal(meeting.parse::<uuid::Uuid>().unwrap()),
+            db.uuid_literal(family.0),
+            db.uuid_literal(seated.id.0),
+            db.uuid_literal(seated.organisation.0),
+            db.uuid_literal(seated.id.0),
+        ))
+        .await;
+        let action = action.to_string();
 
         let organisation = app.county.organisations.iter().find(|o| o.id != admin_org).unwrap().id;
         let person = user_id(&app, &app.staff_with_role(Role::BusinessSupport));
@@ -347,6 +367,7 @@ impl World {
             grant,
             referral,
             meeting,
+            action,
             person_in_family: all[0].people[0].id.to_string(),
         }
     }
@@ -363,6 +384,8 @@ impl World {
             self.referral.clone()
         } else if route.path.starts_with("/meetings/") {
             self.meeting.clone()
+        } else if route.path.starts_with("/actions/") {
+            self.action.clone()
         } else {
             self.grant.clone()
         };
@@ -526,6 +549,8 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ("attendance", "SELECT COUNT(*) FROM attendance"),
         ("decisions", "SELECT COUNT(*) FROM decisions"),
         ("actions", "SELECT COUNT(*) FROM actions"),
+        ("actions changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM actions"),
+        ("action_updates", "SELECT COUNT(*) FROM action_updates"),
         ("families changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM families"),
         ("people", "SELECT COUNT(*) FROM people"),
         ("family_workers", "SELECT COUNT(*) FROM family_workers"),

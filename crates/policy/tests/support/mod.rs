@@ -10,14 +10,14 @@ use domain::referral::{EventKind, Route};
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, ReferralId, UserId};
 use earlyhelp_policy::{
+    AgreedActionFacts, MeetingFacts, PanelMember, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, RunsPanel,
+    SignDeclaration, UpdateAgreedAction, ViewAgendaCopy, ViewAgreedAction, ViewClosedSession, ViewMeeting,
+};
+use earlyhelp_policy::{
     ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation,
     ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordFamily,
     RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
     ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
-};
-use earlyhelp_policy::{
-    MeetingFacts, PanelMember, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, RunsPanel, SignDeclaration,
-    ViewAgendaCopy, ViewClosedSession, ViewMeeting,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -111,6 +111,16 @@ pub enum About {
     },
     /// One meeting, and the asker's place on its panel.
     Meeting(OnPanel),
+    /// One agreed action: whether its family excludes the asker's organisation, whether they
+    /// own it, whether they run its panel.
+    AgreedAction {
+        /// Whether its family excludes the asker's organisation.
+        excluded: bool,
+        /// Whether the asker owns it.
+        owns_it: bool,
+        /// Whether the asker runs its panel.
+        runs: RunsPanel,
+    },
     /// An event on one referral.
     Referral {
         /// Whether its family excludes the asker's organisation.
@@ -149,7 +159,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 82] = [
+pub const COLUMNS: [Column; 88] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -818,6 +828,60 @@ pub const COLUMNS: [Column; 82] = [
             declared: true,
         }),
     },
+    Column {
+        action: "ViewAgreedAction",
+        header: "Act(own)",
+        about: About::AgreedAction {
+            excluded: false,
+            owns_it: true,
+            runs: RunsPanel::None,
+        },
+    },
+    Column {
+        action: "ViewAgreedAction",
+        header: "ActX(own)",
+        about: About::AgreedAction {
+            excluded: true,
+            owns_it: true,
+            runs: RunsPanel::None,
+        },
+    },
+    Column {
+        action: "ViewAgreedAction",
+        header: "Act(no)",
+        about: About::AgreedAction {
+            excluded: false,
+            owns_it: false,
+            runs: RunsPanel::None,
+        },
+    },
+    Column {
+        action: "UpdateAgreedAction",
+        header: "Upd(bs)",
+        about: About::AgreedAction {
+            excluded: false,
+            owns_it: false,
+            runs: RunsPanel::BusinessSupport,
+        },
+    },
+    Column {
+        action: "UpdateAgreedAction",
+        header: "Upd(ch)",
+        about: About::AgreedAction {
+            excluded: false,
+            owns_it: false,
+            runs: RunsPanel::Chair,
+        },
+    },
+    Column {
+        action: "UpdateAgreedAction",
+        header: "Upd(own)",
+        about: About::AgreedAction {
+            excluded: false,
+            owns_it: true,
+            runs: RunsPanel::None,
+        },
+    },
 ];
 
 /// Every ISA standing.
@@ -1098,6 +1162,29 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             })
         }
 
+        // Agreed actions: their owners and the panel's business support and chairs follow them
+        // up, never across a consent exclusion.
+        "ViewAgreedAction" | "UpdateAgreedAction" => {
+            let About::AgreedAction { excluded, owns_it, runs } = column.about else {
+                panic!("an agreed-action column must name the asker's part in it")
+            };
+            if isa != IsaStanding::Current {
+                return Err("isa-signatories-only");
+            }
+            if holds(Role::Administrator) {
+                return Err("administrators-see-no-case-content");
+            }
+            if excluded {
+                return Err("consent-exclusion");
+            }
+            allow_if(
+                works_with_families
+                    && (owns_it
+                        || (runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport))
+                        || (runs == RunsPanel::Chair && holds(Role::PanelChair))),
+            )
+        }
+
         other => panic!("the specification does not cover {other}"),
     }
 }
@@ -1229,6 +1316,22 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
                 "RecordAttendance" => authority.decide_meeting(who, RecordAttendance, &m).map(drop),
                 "RecordDecision" => authority.decide_meeting(who, RecordDecision, &m).map(drop),
                 _ => authority.decide_meeting(who, RecordAgencyCheck, &m).map(drop),
+            }
+        }
+        "ViewAgreedAction" | "UpdateAgreedAction" => {
+            let About::AgreedAction { excluded, owns_it, runs } = column.about else {
+                panic!("an agreed-action column must name the asker's part in it")
+            };
+            let facts = AgreedActionFacts {
+                id: domain::AgreedActionId::new(),
+                excluded_organisations: vec![if excluded { who.organisation } else { organisation(999) }],
+                owns_it,
+                runs,
+            };
+            if column.action == "ViewAgreedAction" {
+                authority.decide_agreed_action(who, ViewAgreedAction, &facts).map(drop)
+            } else {
+                authority.decide_agreed_action(who, UpdateAgreedAction, &facts).map(drop)
             }
         }
         other => panic!("no typed action for {other}"),

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod account_links;
+pub mod actions;
 pub mod families;
 pub mod family_records;
 pub mod governance;
@@ -51,11 +52,12 @@ pub struct Chrome {
     pub has_errors: bool,
 }
 
-const NAV: [(&str, &str, &str); 8] = [
+const NAV: [(&str, &str, &str); 9] = [
     ("home", "/", "Home"),
     ("families", "/families", "Families"),
     ("referrals", "/referrals", "Referrals"),
     ("meetings", "/meetings", "Meetings"),
+    ("actions", "/actions", "Actions"),
     ("panels", "/panels", "Panels"),
     ("organisations", "/organisations", "Organisations"),
     ("people", "/people", "People"),
