@@ -118,7 +118,8 @@ fn runs(bs: bool, chair: bool) -> RunsPanel {
 impl Store {
     /// The asker's part in one agreed action, for the policy; `None` when there is no such action.
     pub async fn agreed_action_facts(&self, who: &Principal, id: AgreedActionId) -> Result<Option<AgreedActionFacts>, StoreError> {
-        let (row, excluded): (Option<(bool, bool, bool)>, Vec<(Uuid,)>) = read!(self, db => {
+        type Part = (bool, bool, bool);
+        let (row, excluded): (Option<Part>, Vec<(Uuid,)>) = read!(self, db => {
             let row = sqlx::query_as(&format!(
                 "SELECT {PART_COLUMNS} FROM actions a JOIN meetings m ON m.id = a.meeting_id JOIN panels p ON p.id = m.panel_id WHERE a.id = $3"
             ))
