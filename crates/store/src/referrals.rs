@@ -546,7 +546,7 @@ impl Store {
         });
         let (referral, entry) = draft.apply(ReferralEvent::Submit, now, who.user)?;
         let consent = self.consent_standing(family).await?;
-        if let Err(refused) = domain::referral::check_consent_for_referral(&consent, details.urgent) {
+        if let Err(refused) = domain::referral::check_consent_for_referral(&consent, details.urgent, None) {
             return Err(input("urgent", refused.to_string()));
         }
         let sharing = NewSharingEntry {
