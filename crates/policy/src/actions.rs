@@ -175,6 +175,11 @@ family_action!(
     /// Add a person to a family, or correct one.
     RecordPerson
 );
+family_action!(
+    /// Record that a family moved house. Its own action, not [`RecordPerson`]'s, because a move
+    /// can change the family's locality, and so whose panels and chairs see it.
+    RecordMove
+);
 
 /// Approve one organisation's application, renew or withdraw its signature, change its
 /// settings. Never one's own organisation: the permit names the organisation it was granted
@@ -238,7 +243,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 23] = [
+pub const ALL_ACTIONS: [&str; 24] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -261,5 +266,6 @@ pub const ALL_ACTIONS: [&str; 23] = [
     ChangeReferral::NAME,
     RecordFamily::NAME,
     RecordPerson::NAME,
+    RecordMove::NAME,
     FindPeopleAcrossFamilies::NAME,
 ];

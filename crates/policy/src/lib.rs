@@ -59,7 +59,7 @@ pub mod rules;
 pub use actions::{
     ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies, IssueApiToken,
     MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, OrganisationAction,
-    RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SystemAction,
+    RecordConsent, RecordFamily, RecordMove, RecordPerson, RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SystemAction,
     ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};

@@ -299,7 +299,7 @@ pub async fn record_sharing(
             Ok(p) => override_permit = Some(p),
             Err(AppError::Forbidden(_)) => errors.add(
                 "without_consent",
-                "Only a MASH practitioner, case supervisor, locality manager or panel chair can authorise sharing without consent: ask one of them to record it",
+                "Only a MASH practitioner, case supervisor or locality manager can authorise sharing without consent: ask one of them to record it",
             ),
             Err(other) => return Err(other),
         }
