@@ -29,11 +29,13 @@ pub mod county;
 pub mod error;
 #[macro_use]
 pub mod families;
+pub mod moves;
 pub mod organisations;
 pub mod panels;
 pub mod people;
 pub mod referrals;
 pub mod secrets;
+pub mod timeline;
 
 pub use engine::{EngineKind, Store};
 pub use error::StoreError;

@@ -4,10 +4,12 @@
 pub mod account;
 pub mod account_links;
 pub mod families;
+pub mod family_person;
 pub mod family_records;
 pub mod governance;
 pub mod home;
 pub mod mfa;
+pub mod moves;
 pub mod organisations;
 pub mod panels;
 pub mod people;
