@@ -213,7 +213,10 @@ mod tests {
         let (old, new) = (pc("NX1 1AA"), pc("NX4 7BB"));
         let current = ("1 Old Road", &old);
         let to = ("2 New Street", &new);
-        assert_eq!(check_move(date!(2026 - 11 - 26), TODAY, None, current, to), Err(MoveRefused::InTheFuture));
+        assert_eq!(
+            check_move(date!(2026 - 11 - 26), TODAY, None, current, to),
+            Err(MoveRefused::InTheFuture)
+        );
         assert_eq!(
             check_move(date!(2026 - 01 - 01), TODAY, Some(date!(2026 - 02 - 01)), current, to),
             Err(MoveRefused::BeforeTheLastMove(date!(2026 - 02 - 01)))
@@ -228,7 +231,10 @@ mod tests {
             check_move(TODAY, TODAY, None, ("1 Old Road", &a), ("1  old road ", &b)),
             Err(MoveRefused::SameAddress)
         );
-        assert_eq!(check_move(TODAY, TODAY, None, ("1 Old Road", &a), ("Flat 2, 1 Old Road", &b)), Ok(()));
+        assert_eq!(
+            check_move(TODAY, TODAY, None, ("1 Old Road", &a), ("Flat 2, 1 Old Road", &b)),
+            Ok(())
+        );
     }
 
     #[test]

@@ -721,7 +721,9 @@ pub enum ReferralConsentRefused {
     #[error("An urgent safeguarding concern goes to MASH without the family’s consent: untick ‘without the family’s consent’")]
     UrgentNeedsNoOverride,
     /// An override on a ground that is for urgent action, not a routine referral.
-    #[error("A referral without consent must be for safeguarding or the public interest; where a life is at risk, mark this as an urgent safeguarding concern for MASH")]
+    #[error(
+        "A referral without consent must be for safeguarding or the public interest; where a life is at risk, mark this as an urgent safeguarding concern for MASH"
+    )]
     GroundNotForReferral,
 }
 
@@ -1224,7 +1226,10 @@ mod consent_and_redirect_tests {
     #[test]
     fn a_routine_referral_needs_consent_to_an_early_help_referral_but_an_urgent_concern_does_not() {
         let none = ConsentStanding::default();
-        assert_eq!(check_consent_for_referral(&none, false, None), Err(ReferralConsentRefused::NotGiven));
+        assert_eq!(
+            check_consent_for_referral(&none, false, None),
+            Err(ReferralConsentRefused::NotGiven)
+        );
         assert_eq!(check_consent_for_referral(&none, true, None), Ok(ReferralBasis::UrgentConcern));
         let withdrawn = ConsentStanding {
             withdrawn_on: Some(time::macros::date!(2026 - 11 - 20)),
@@ -1287,7 +1292,11 @@ mod consent_and_redirect_tests {
     #[test]
     fn vital_interests_is_for_an_urgent_concern_not_a_routine_referral() {
         assert_eq!(
-            check_consent_for_referral(&ConsentStanding::default(), false, Some(&an_override(OverrideGround::VitalInterests))),
+            check_consent_for_referral(
+                &ConsentStanding::default(),
+                false,
+                Some(&an_override(OverrideGround::VitalInterests))
+            ),
             Err(ReferralConsentRefused::GroundNotForReferral)
         );
     }

@@ -464,8 +464,8 @@ mod tests {
     use super::*;
     use crate::actions::{
         ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation, ManageOrganisations,
-        ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove, RecordPerson, RecordSharing, ReviewBreakGlass,
-        ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+        ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove, RecordPerson, RecordSharing,
+        ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;

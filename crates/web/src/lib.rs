@@ -293,10 +293,7 @@ pub fn router(state: AppState) -> Router {
             "/families/{id}/people/{person}/disability",
             post(pages::family_person::set_disability),
         )
-        .route(
-            "/families/{id}/move",
-            get(pages::moves::new_move).post(pages::moves::record_move),
-        )
+        .route("/families/{id}/move", get(pages::moves::new_move).post(pages::moves::record_move))
         .route(
             "/families/{id}/people/{person}/merge",
             get(pages::family_records::merge_form).post(pages::family_records::merge),

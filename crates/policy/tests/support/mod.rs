@@ -828,7 +828,13 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // One family: by connection to it, never by role alone.
-        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" | "RecordConsent" | "RecordPerson" | "RecordMove" => {
+        "ViewFamily"
+        | "RecordSharing"
+        | "OpenBreakGlass"
+        | "AuthoriseConsentOverride"
+        | "RecordConsent"
+        | "RecordPerson"
+        | "RecordMove" => {
             let About::Family { excluded, connection } = column.about else {
                 panic!("a family column must name a family")
             };

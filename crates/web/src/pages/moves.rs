@@ -42,7 +42,13 @@ struct MovePage {
     form: MoveForm,
 }
 
-async fn move_page(state: &AppState, who: &SignedIn, id: FamilyId, errors: FormErrors, form: Option<MoveForm>) -> Result<Response, AppError> {
+async fn move_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    errors: FormErrors,
+    form: Option<MoveForm>,
+) -> Result<Response, AppError> {
     state.require_family(&who.principal, policy::RecordMove, id, &who.address).await?;
     let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
     let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;

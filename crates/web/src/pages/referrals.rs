@@ -148,7 +148,11 @@ pub async fn create(
             sign_off_by,
             consent_override,
         };
-        match state.store.make_referral(&permit, &details, override_permit.as_ref(), &who.address).await {
+        match state
+            .store
+            .make_referral(&permit, &details, override_permit.as_ref(), &who.address)
+            .await
+        {
             Ok(referral) => return Ok(Redirect::to(&format!("/referrals/{referral}")).into_response()),
             Err(e) => errors_from(&mut errors, e)?,
         }
@@ -176,7 +180,10 @@ pub(crate) async fn consent_override_from(
     if !asked {
         return Ok(None);
     }
-    let permit = match state.require_family(principal, policy::AuthoriseConsentOverride, family, address).await {
+    let permit = match state
+        .require_family(principal, policy::AuthoriseConsentOverride, family, address)
+        .await
+    {
         Ok(p) => Some(p),
         Err(AppError::Forbidden(_)) => {
             errors.add("without_consent", NOT_AN_AUTHORISER);
@@ -189,14 +196,23 @@ pub(crate) async fn consent_override_from(
         .ok()
         .filter(|g| domain::consent::OverrideGround::FOR_REFERRAL.contains(g));
     if ground.is_none() {
-        errors.add("ground", "Select why the family is being referred without their consent: safeguarding or the public interest");
+        errors.add(
+            "ground",
+            "Select why the family is being referred without their consent: safeguarding or the public interest",
+        );
     }
-    let made = ground.and_then(|g| {
-        errors.check(
-            "justification",
-            domain::consent::ConsentOverride::new(g, justification, principal.user, state.store.now()),
-        )
-    });
+    // The justification is checked whether or not a ground was chosen, so every problem is
+    // listed at once.
+    let checked = errors.check(
+        "justification",
+        domain::consent::ConsentOverride::new(
+            ground.unwrap_or(domain::consent::OverrideGround::Safeguarding),
+            justification,
+            principal.user,
+            state.store.now(),
+        ),
+    );
+    let made = checked.filter(|_| ground.is_some());
     Ok(permit.zip(made))
 }
 
