@@ -668,21 +668,12 @@ pub async fn make_referral(
         Some(Ok(u)) => Some(u),
         None => None,
     };
-    let (ground, justification) = req
-        .without_consent
-        .as_ref()
-        .map_or(("", ""), |o| (o.ground.as_str(), o.justification.as_str()));
-    let without_consent = crate::pages::referrals::consent_override_from(
-        &state,
-        &caller.principal,
-        id,
-        &caller.address,
-        req.without_consent.is_some(),
-        ground,
-        justification,
-        &mut errors,
-    )
-    .await?;
+    let asked = req.without_consent.as_ref().map(|o| crate::pages::referrals::OverrideAsked {
+        ground: &o.ground,
+        justification: &o.justification,
+    });
+    let without_consent =
+        crate::pages::referrals::consent_override_from(&state, &caller.principal, id, &caller.address, asked, &mut errors).await?;
     let (Some(route), Some(reason), true) = (route, reason, errors.is_empty()) else {
         return Err(unprocessable(errors));
     };

@@ -163,6 +163,14 @@ pub async fn create(
 /// The words refusing an override to someone who may not authorise one.
 pub(crate) const NOT_AN_AUTHORISER: &str = "Only a MASH practitioner, case supervisor or locality manager can authorise a referral without the family’s consent: ask one of them to make it, or record the family’s consent first";
 
+/// What a form or request gives for a referral without consent, as typed.
+pub(crate) struct OverrideAsked<'a> {
+    /// The ground's code.
+    pub(crate) ground: &'a str,
+    /// The justification.
+    pub(crate) justification: &'a str,
+}
+
 /// The override a referral form (or API request) asks for, checked: the asker must be allowed
 /// to authorise it for this family (asked of the policy, so a refusal is audited), and give a
 /// ground a referral may be made on and a justification of a sentence. `None` when no override
@@ -172,14 +180,12 @@ pub(crate) async fn consent_override_from(
     principal: &policy::Principal,
     family: FamilyId,
     address: &str,
-    asked: bool,
-    ground: &str,
-    justification: &str,
+    asked: Option<OverrideAsked<'_>>,
     errors: &mut FormErrors,
 ) -> Result<Option<(policy::Permit<policy::AuthoriseConsentOverride>, domain::consent::ConsentOverride)>, AppError> {
-    if !asked {
+    let Some(OverrideAsked { ground, justification }) = asked else {
         return Ok(None);
-    }
+    };
     let permit = match state
         .require_family(principal, policy::AuthoriseConsentOverride, family, address)
         .await
@@ -224,17 +230,11 @@ async fn consent_override(
     f: &ReferralForm,
     errors: &mut FormErrors,
 ) -> Result<Option<(policy::Permit<policy::AuthoriseConsentOverride>, domain::consent::ConsentOverride)>, AppError> {
-    consent_override_from(
-        state,
-        principal,
-        family,
-        address,
-        f.without_consent == "yes",
-        &f.ground,
-        &f.justification,
-        errors,
-    )
-    .await
+    let asked = (f.without_consent == "yes").then_some(OverrideAsked {
+        ground: &f.ground,
+        justification: &f.justification,
+    });
+    consent_override_from(state, principal, family, address, asked, errors).await
 }
 
 /// Puts a refusal the person can act on beside its field; anything else is an error page.
