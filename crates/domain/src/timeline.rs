@@ -25,8 +25,8 @@ pub enum EntryKind {
         route: Route,
         /// An urgent safeguarding concern, sent to MASH.
         urgent: bool,
-        /// Made without consent, on an override.
-        without_consent: bool,
+        /// Made without consent: the override's justification, as written.
+        without_consent: Option<String>,
     },
     /// A referral moved on (screened, signed off, returned, withdrawn…).
     ReferralChanged {
@@ -53,7 +53,8 @@ pub enum EntryKind {
         /// The record withdrawn.
         consent: ConsentId,
     },
-    /// Information was shared without consent, on an override.
+    /// Information was shared without consent, on an override recorded on the sharing form (a
+    /// referral made on one is shown as the referral).
     SharedWithoutConsent {
         /// The lawful ground.
         ground: Option<OverrideGround>,
@@ -95,7 +96,7 @@ impl EntryKind {
                 } else {
                     format!("Referral made: {}", route.label().to_lowercase())
                 };
-                if *without_consent {
+                if without_consent.is_some() {
                     h.push_str(", without the family’s consent");
                 }
                 h
@@ -185,7 +186,7 @@ mod tests {
             referral: ReferralId::new(),
             route: Route::Stuck,
             urgent: false,
-            without_consent: true,
+            without_consent: Some("The children are at risk and the parents refuse contact".into()),
         };
         assert_eq!(kind.heading(), "Referral made: stuck case, without the family’s consent");
     }

@@ -231,12 +231,13 @@ impl Store {
     }
 
     async fn referral_entries(&self, family: FamilyId, entries: &mut Vec<Entry>) -> Result<(), StoreError> {
-        type Made = (Uuid, String, bool, OffsetDateTime, String, bool);
+        type Made = (Uuid, String, bool, OffsetDateTime, String, Option<String>);
         type Change = (Uuid, String, String, OffsetDateTime, Option<String>);
         let (made, changes): (Vec<Made>, Vec<Change>) = read!(self, db => {
             let made = sqlx::query_as(
-                "SELECT r.id, r.route, r.urgent, r.created_at, u.given_name || ' ' || u.family_name, r.consent_override_entry IS NOT NULL \
-                 FROM referrals r JOIN users u ON u.id = r.referred_by WHERE r.family_id = $1",
+                "SELECT r.id, r.route, r.urgent, r.created_at, u.given_name || ' ' || u.family_name, s.override_justification \
+                 FROM referrals r JOIN users u ON u.id = r.referred_by LEFT JOIN sharing_log s ON s.id = r.consent_override_entry \
+                 WHERE r.family_id = $1",
             )
             .bind(family.0)
             .fetch_all(db)
@@ -342,7 +343,8 @@ impl Store {
         let rows: Vec<Row> = read!(self, db => sqlx::query_as(
             "SELECT s.decided_on, s.recorded_at, s.recipient_description, s.override_ground, s.override_justification, \
              a.given_name || ' ' || a.family_name FROM sharing_log s LEFT JOIN users a ON a.id = s.override_authorised_by \
-             WHERE s.family_id = $1 AND s.consent_override",
+             WHERE s.family_id = $1 AND s.consent_override \
+             AND NOT EXISTS (SELECT 1 FROM referrals r WHERE r.consent_override_entry = s.id)",
         )
         .bind(family.0)
         .fetch_all(db)

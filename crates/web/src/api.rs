@@ -241,6 +241,8 @@ pub struct PersonEntry {
     pub date_of_birth: String,
     /// Household role code: child, parent, carer, other_adult.
     pub household_role: String,
+    /// Has a disability (a young person of 20 to 25 is in early help's range only with one).
+    pub has_disability: bool,
 }
 
 /// One family's record. Reading it is recorded in the audit trail and, as sharing with the
@@ -389,6 +391,7 @@ pub async fn family(
                 family_name: p.family_name,
                 date_of_birth: p.date_of_birth.to_string(),
                 household_role: p.household_role,
+                has_disability: p.has_disability,
             })
             .collect(),
     }))
@@ -471,6 +474,21 @@ pub struct ReferralDetail {
     pub allowed_events: Vec<String>,
     /// Every change, oldest first.
     pub history: Vec<ReferralHistoryItem>,
+    /// When it was made without the family's consent, the override it was made on.
+    pub consent_override: Option<ReferralOverrideEntry>,
+}
+
+/// The consent override a referral was made on.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralOverrideEntry {
+    /// `safeguarding` or `public_interest`.
+    pub ground: Option<String>,
+    /// Why, as written.
+    pub justification: String,
+    /// Who authorised it.
+    pub authorised_by: String,
+    /// The day it was decided, YYYY-MM-DD.
+    pub decided_on: String,
 }
 
 /// A new referral. Unknown fields are refused.
@@ -606,6 +624,12 @@ async fn referral_detail(state: &AppState, caller: &ApiCaller, id: domain::Refer
         .log_system_sharing(family, &api_sharing(state, caller, "Referral: reason, status and history"))
         .await?;
     Ok(ReferralDetail {
+        consent_override: r.consent_override.map(|o| ReferralOverrideEntry {
+            ground: o.ground.map(|g| g.code().to_owned()),
+            justification: o.justification,
+            authorised_by: o.authorised_by,
+            decided_on: o.on.to_string(),
+        }),
         summary: r.summary.into(),
         reason: r.reason,
         panel: r.panel,
@@ -946,7 +970,7 @@ impl utoipa::Modify for BearerAuth {
     paths(me, organisations, panels, families, record_family, search_families, family, record_person, family_referrals, make_referral,
         referral, referral_event),
     components(schemas(Me, OrganisationEntry, PanelEntry, FamilyEntry, FamilyList, FamilySearchRequest, PersonEntry, FamilyDetail,
-        NewFamilyRequest, FamilyCreated, NewPersonRequest, PersonCreated, PossibleMatchEntry, ConsentOverrideRequest,
+        NewFamilyRequest, FamilyCreated, NewPersonRequest, PersonCreated, PossibleMatchEntry, ConsentOverrideRequest, ReferralOverrideEntry,
         ReferralEntry, ReferralDetail, ReferralHistoryItem, NewReferralRequest, ReferralEventRequest, ReferralCreated, ReferralChanged)),
     modifiers(&BearerAuth)
 )]

@@ -646,4 +646,11 @@ engines!(the_api_refers_a_family_without_consent_only_on_an_override, |db| async
     });
     let made = api.post_json_with_token(&referrals, &with_override, &token).await;
     assert_eq!(made.status, 201, "{}", made.body);
+    let id = serde_json::from_str::<serde_json::Value>(&made.body).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let detail: serde_json::Value =
+        serde_json::from_str(&api.get_with_token(&format!("/api/v1/referrals/{id}"), &token).await.body).unwrap();
+    assert_eq!(detail["consent_override"]["ground"], "public_interest");
 });

@@ -44,11 +44,10 @@ pub(crate) fn timeline_rows(entries: Vec<Entry>) -> Vec<TimelineRow> {
             let (detail, link, warning) = match e.kind {
                 EntryKind::ReferralMade {
                     referral, without_consent, ..
-                } => (
-                    None,
-                    Some(format!("/referrals/{referral}")),
-                    without_consent.then_some("Without consent"),
-                ),
+                } => {
+                    let warning = without_consent.is_some().then_some("Without consent");
+                    (without_consent, Some(format!("/referrals/{referral}")), warning)
+                }
                 EntryKind::ReferralChanged { referral, .. } => (None, Some(format!("/referrals/{referral}")), None),
                 EntryKind::ConsentGiven { covers, exclusions, .. } => {
                     let mut d = if covers.is_empty() {
