@@ -141,9 +141,12 @@ engines!(
             .into_iter()
             .next()
             .expect("a link to the person's page");
+        let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'person.view'";
+        let before = app.db().count(audited).await;
         let page = mash.get(&format!("/families/{family}/people/{person}")).await;
 
         assert_eq!(page.status, 200, "{}", page.body);
+        assert_eq!(app.db().count(audited).await, before + 1, "the read is in the audit trail");
         assert!(page.shows("Robin Example"));
         assert!(page.shows("943 476 5919"), "the NHS number as NHS Digital writes it");
         let referral_at = page
@@ -453,6 +456,11 @@ engines!(
             .await;
         assert_eq!(made.status, 303, "{}", made.body);
 
+        let audited = app
+            .db()
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'referral.make_without_consent'")
+            .await;
+        assert_eq!(audited, 1, "the override is in the audit trail");
         let referral = mash.get(made.location.as_deref().unwrap()).await;
         assert!(referral.shows("Made without the family’s consent"));
         assert!(referral.shows(justification));
