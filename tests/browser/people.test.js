@@ -1,7 +1,8 @@
 // A MASH practitioner adds a young person of 22 to a new family (refused until their disability
-// is recorded), opens the person's page with the family's timeline, and records the family's
-// move to another locality; every page passes axe (WCAG 2.2 AA). Screenshots go to the shots
-// folder: look at people-03-person and people-06-person-after-the-move.
+// is recorded), opens the person's page with the family's timeline, records the family's move
+// to another locality, and refers the family without consent on a safeguarding override; every
+// page passes axe (WCAG 2.2 AA). Screenshots go to the shots folder: look at people--03-person,
+// people--06-person-after-the-move and people--09-person-timeline-with-the-override.
 'use strict';
 
 const { describe, it, before, after } = require('node:test');
@@ -99,6 +100,33 @@ describe('people', () => {
       assert.ok(await page.getByRole('heading', { name: /^Moved to 2 Moving Mews/ }).isVisible());
       assert.ok(await page.getByText('Locality changed from North to South').isVisible());
       await check('06-person-after-the-move');
+
+      // When MASH refers the family, who gave no consent, on a safeguarding override
+      await page.goto(personPath);
+      await h.clickAndWait(page, page.getByRole('link', { name: /^Family at 2 Moving Mews/ }).first());
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Make a referral' }));
+      await page.getByLabel('MASH threshold decision').check();
+      await page.getByLabel('Why are you referring the family, and what help do they need?').fill('Threshold decision: early help.');
+      await page.getByLabel('Refer without the family’s consent').check();
+      await page.getByLabel(/^Safeguarding/).check();
+      await page.getByLabel('Why is sharing without consent necessary and proportionate?').fill('Risk');
+      await check('07-referral-without-consent-form');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Send referral' }));
+      assert.equal((await h.errorSummary(page))?.title, 'There is a problem');
+      assert.ok(await page.getByLabel('Refer without the family’s consent').isChecked(), 'the override is kept');
+      await check('07a-referral-override-too-short');
+      await page
+        .getByLabel('Why is sharing without consent necessary and proportionate?')
+        .fill('The school reports neglect every day and the parents refuse all contact with services.');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Send referral' }));
+
+      // Then the referral says it was made without consent, and the timeline shows it
+      assert.match(await h.h1(page), /^Referral: family at 2 Moving Mews/);
+      assert.ok(await page.getByRole('heading', { name: 'Made without the family’s consent' }).isVisible());
+      await check('08-referral-made-without-consent');
+      await page.goto(personPath);
+      assert.ok(await page.getByText('Without consent', { exact: true }).first().isVisible());
+      await check('09-person-timeline-with-the-override');
 
       assert.equal(problems.length, 0, `accessibility violations:\n${problems.join('\n\n')}`);
     } finally {

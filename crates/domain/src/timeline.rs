@@ -94,7 +94,7 @@ impl EntryKind {
                 let mut h = if *urgent {
                     "Urgent safeguarding concern sent to MASH".to_owned()
                 } else {
-                    format!("Referral made: {}", route.label().to_lowercase())
+                    format!("Referral made: {}", route.label())
                 };
                 if without_consent.is_some() {
                     h.push_str(", without the family’s consent");
@@ -188,6 +188,6 @@ mod tests {
             urgent: false,
             without_consent: Some("The children are at risk and the parents refuse contact".into()),
         };
-        assert_eq!(kind.heading(), "Referral made: stuck case, without the family’s consent");
+        assert_eq!(kind.heading(), "Referral made: Stuck case, without the family’s consent");
     }
 }

@@ -151,7 +151,7 @@ engines!(
         assert!(page.shows("943 476 5919"), "the NHS number as NHS Digital writes it");
         let referral_at = page
             .body
-            .find("Referral made: mash threshold decision")
+            .find("Referral made: MASH threshold decision")
             .expect("the referral is on the timeline");
         let consent_at = page
             .body
@@ -160,7 +160,7 @@ engines!(
         assert!(referral_at < consent_at, "newest first: the referral came after the consent");
         assert!(page.shows("Covers an early help referral, discussion at a panel"));
         assert!(
-            family_page.shows("Referral made: mash threshold decision"),
+            family_page.shows("Referral made: MASH threshold decision"),
             "the family page shows the same timeline"
         );
     }
@@ -465,7 +465,7 @@ engines!(
         assert!(referral.shows("Made without the family’s consent"));
         assert!(referral.shows(justification));
         let page = mash.get(&format!("/families/{family}")).await;
-        assert!(page.shows("Referral made: mash threshold decision, without the family’s consent"));
+        assert!(page.shows("Referral made: MASH threshold decision, without the family’s consent"));
         assert!(page.shows("Shared without consent:"), "the sharing log has the override");
 
         let governance = app
