@@ -55,7 +55,7 @@ describe('families', () => {
       assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+$/);
       assert.match(await h.h1(page), /^Family at /);
       for (const heading of ['People', 'Consent', 'Professionals working with the family', 'Sharing log']) {
-        assert.ok(await page.getByRole('heading', { name: heading }).isVisible(), `${heading} section`);
+        assert.ok(await page.getByRole('heading', { name: heading, exact: true }).isVisible(), `${heading} section`);
       }
       await check('03-family');
 

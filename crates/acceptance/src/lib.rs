@@ -172,6 +172,22 @@ impl TestDb {
         }
     }
 
+    /// One number from the database (a `COUNT(*)`, cast to BIGINT on PostgreSQL), to check what
+    /// a request wrote where no page shows it (the audit trail).
+    pub async fn count(&self, query: &str) -> i64 {
+        if self.url.starts_with("sqlite") {
+            let pool = sqlx::SqlitePool::connect(&self.url).await.expect("connect");
+            let n: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.expect("query");
+            pool.close().await;
+            n
+        } else {
+            let pool = sqlx::PgPool::connect(&self.url).await.expect("connect");
+            let n: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.expect("query");
+            pool.close().await;
+            n
+        }
+    }
+
     /// Puts a member of staff in a family's Team Around the Family: the connection to a family
     /// there is no screen for yet (a later issue adds one). Doing it twice is harmless.
     pub async fn add_to_team_around_the_family(&self, family: domain::FamilyId, user: domain::UserId) {

@@ -101,7 +101,73 @@ pub(crate) fn generate(localities: &[Locality], spec: &Spec, index: usize) -> Op
         postcode,
         people,
         involvement: Involvement::default(),
+        moves: Vec::new(),
     })
+}
+
+/// The age a young person with a disability is drawn at: 21 years are at most 7 671 days and
+/// 22 years at least 8 035, so 7 695 days is always 21, whatever the leap years.
+const YOUNG_PERSON_WITH_DISABILITY_DAYS: u64 = 21 * YEAR + 30;
+
+/// Family *i*'s moves of house and any young person with a disability, from streams of their
+/// own (so adding them changed none of the households drawn before). About one family in
+/// twelve moved in the last year, half of those from another locality; about one in forty has
+/// a young person of 21 with a disability still living at home, where an adult is old enough
+/// to be their parent and the family has room for another id.
+pub(crate) fn moves_and_disability(localities: &[Locality], spec: &Spec, index: usize, family: &mut Family) {
+    let n = u64::try_from(index).unwrap_or(u64::MAX);
+    let mut s = Stream::new(spec.seed, n, b"earlyhelp-moves!", 0);
+    if s.percent(8) {
+        let other = localities
+            .iter()
+            .filter(|l| l.id != family.locality && !l.postcode_areas.is_empty())
+            .collect::<Vec<_>>();
+        let from = if s.percent(50) && !other.is_empty() {
+            other[s.index(other.len())]
+        } else {
+            localities.iter().find(|l| l.id == family.locality).unwrap_or(&localities[0])
+        };
+        if let Some(area) = from.postcode_areas.get(s.index(from.postcode_areas.len()))
+            && let Ok(from_postcode) = Postcode::parse(&postcode_in(area, &mut s))
+        {
+            family.moves.push(crate::Move {
+                moved_on: shift(spec.today, -i64::try_from(s.between(20, 330)).unwrap_or(60)),
+                from_address_line: address(&mut s),
+                from_postcode,
+                from_locality: from.id,
+            });
+        }
+    }
+    // The family's own id and people take at most seven of its eight milliseconds of id time;
+    // the young person takes the eighth.
+    let first_ms = unix_ms(shift(spec.today, -365)).saturating_add(n.saturating_mul(MS_PER_FAMILY));
+    let mut s = Stream::new(spec.seed, n, b"earlyhelp-disabl", first_ms + MS_PER_FAMILY - 1);
+    let parent_old_enough = family.people.iter().any(|p| {
+        matches!(p.household_role, HouseholdRole::Parent | HouseholdRole::Carer)
+            && domain::family::age_on(p.date_of_birth, spec.today).is_some_and(|a| a >= 40)
+    });
+    if s.percent(3) && parent_old_enough && family.people.len() < 6 {
+        let sex = if s.percent(50) { Sex::Female } else { Sex::Male };
+        let surname = family.people.first().map_or("Example", |p| {
+            names::SURNAMES.iter().find(|n| **n == p.family_name).copied().unwrap_or("Example")
+        });
+        let mut young = person(
+            &mut s,
+            spec.today,
+            HouseholdRole::Child,
+            sex,
+            surname,
+            YOUNG_PERSON_WITH_DISABILITY_DAYS,
+        );
+        young.has_disability = true;
+        // Adults first, then children eldest first: the young person is the eldest child.
+        let at = family
+            .people
+            .iter()
+            .position(|p| p.household_role == HouseholdRole::Child)
+            .unwrap_or(family.people.len());
+        family.people.insert(at, young);
+    }
 }
 
 /// Family *i*'s consent and connections, from a stream of its own (so adding them changed none
@@ -238,5 +304,6 @@ fn person(s: &mut Stream, today: Date, role: HouseholdRole, sex: Sex, surname: &
         date_of_birth: shift(today, -i64::try_from(days_old).unwrap_or(0)),
         sex,
         household_role: role,
+        has_disability: false,
     }
 }

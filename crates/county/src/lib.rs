@@ -19,7 +19,7 @@ mod names;
 mod referral;
 mod seeded;
 
-pub use referral::{Referral, Stage};
+pub use referral::{Override, Referral, Stage};
 
 use domain::email::EmailAddress;
 use domain::family::HouseholdRole;
@@ -175,6 +175,22 @@ pub struct Family {
     pub people: Vec<Person>,
     /// Consent, and who works with the family: what decides who may see it.
     pub involvement: Involvement,
+    /// Where the family lived before, oldest move first (the last move's new address is the
+    /// current one).
+    pub moves: Vec<Move>,
+}
+
+/// A move of house: the address the family left, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Move {
+    /// The day the family moved.
+    pub moved_on: time::Date,
+    /// The first line of the address left.
+    pub from_address_line: String,
+    /// Its postcode.
+    pub from_postcode: Postcode,
+    /// The locality that postcode allocated the family to.
+    pub from_locality: LocalityId,
 }
 
 /// A family's consent and the professionals and panel connected to it.
@@ -226,6 +242,8 @@ pub struct Person {
     pub sex: Sex,
     /// Their place in the household.
     pub household_role: HouseholdRole,
+    /// Has a disability (a young person of 20 to 25 is in early help's range only with one).
+    pub has_disability: bool,
 }
 
 /// Sex as recorded on the family's record; the generator needs it to pick a fitting given name.
@@ -268,6 +286,7 @@ impl County {
     /// the county has no locality with a usable postcode area (a generated county always has).
     pub fn family(&self, spec: &Spec, index: usize) -> Option<Family> {
         let mut family = family::generate(&self.localities, spec, index)?;
+        family::moves_and_disability(&self.localities, spec, index, &mut family);
         family.involvement = family::involvement(self, spec, index, &family);
         family.involvement.referrals = referral::referrals(self, spec, index, &family.involvement);
         Some(family)

@@ -5,6 +5,7 @@
 
 use crate::seeded::{Stream, shift};
 use crate::{County, Involvement, Spec};
+use domain::consent::OverrideGround;
 use domain::referral::Route;
 use domain::role::Role;
 use domain::{PanelId, ReferralId, UserId};
@@ -29,6 +30,17 @@ pub struct Referral {
     pub reason: &'static str,
     /// How far it has gone.
     pub stage: Stage,
+    /// Made without the family's consent, on this override (authorised by the referrer).
+    pub consent_override: Option<Override>,
+}
+
+/// A consent override a synthetic referral was made on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Override {
+    /// The lawful ground.
+    pub ground: OverrideGround,
+    /// Why, as the MASH practitioner wrote it.
+    pub justification: &'static str,
 }
 
 /// How far a synthetic referral has gone along the pathway.
@@ -81,6 +93,10 @@ const STUCK: &str =
 
 const URGENT: &str = "A child disclosed at school today that they were hurt at home.";
 
+const OVERRIDE_REASON: &str = "MASH threshold decision: early help. The parents decline all contact, but the children's school reports neglect that early help could address.";
+
+const OVERRIDE_JUSTIFICATION: &str = "The school reports the younger children arriving hungry and unwashed most days; the parents refuse to engage, and waiting for consent would leave the neglect unaddressed.";
+
 /// The referrals of one family, oldest first.
 pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement: &Involvement) -> Vec<Referral> {
     let n = u64::try_from(index).unwrap_or(u64::MAX);
@@ -113,6 +129,29 @@ pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement:
                 made_on: today,
                 reason: URGENT,
                 stage: Stage::EscalatedToMash,
+                consent_override: None,
+            });
+        }
+        // Now and then MASH refers a family that has not consented, on a safeguarding
+        // override, from a stream of its own (so adding it changed no other referral).
+        let mut o = Stream::new(spec.seed, n, b"earlyhelp-overrd", 0);
+        if out.is_empty()
+            && o.percent(6)
+            && let Some(by) = pick(&mut o, &holding(Role::MashPractitioner))
+        {
+            out.push(Referral {
+                id: ReferralId(o.uuid()),
+                route: Route::MashDecision,
+                urgent: false,
+                referred_by: by,
+                sign_off_by: None,
+                made_on: shift(today, -i64::try_from(o.between(0, 4)).unwrap_or(0)),
+                reason: OVERRIDE_REASON,
+                stage: Stage::AwaitingScreening,
+                consent_override: Some(Override {
+                    ground: OverrideGround::Safeguarding,
+                    justification: OVERRIDE_JUSTIFICATION,
+                }),
             });
         }
         return out;
@@ -144,6 +183,7 @@ pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement:
                 made_on: before,
                 reason,
                 stage: Stage::Closed { on: shift(before, 30) },
+                consent_override: None,
             });
         }
         if roll < 70
@@ -163,6 +203,7 @@ pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement:
                 made_on,
                 reason,
                 stage: Stage::AcceptedForPanel { panel, meeting },
+                consent_override: None,
             });
         } else if (70..84).contains(&roll)
             && let Some(lead) = lead
@@ -183,6 +224,7 @@ pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement:
                 made_on: shift(today, -1),
                 reason: STUCK,
                 stage,
+                consent_override: None,
             });
         }
         return out;
@@ -204,6 +246,7 @@ pub(crate) fn referrals(county: &County, spec: &Spec, index: usize, involvement:
             made_on,
             reason,
             stage,
+            consent_override: None,
         })
     };
     let made = match roll {

@@ -439,15 +439,17 @@ fn the_spec_gives_exactly_that_many_families_across_every_locality() {
 }
 
 #[test]
-fn families_average_about_three_people_with_one_or_two_adults_and_one_to_four_children() {
+fn families_average_about_three_people_with_one_or_two_adults_and_one_to_four_children_under_twenty() {
     let spec = spec(11, 5_000);
     let county = generate(&spec);
     let mut people = 0;
     for family in county.families(&spec) {
         let children = family.people.iter().filter(|p| p.household_role == HouseholdRole::Child).count();
         let adults = family.people.len() - children;
+        let young_people_with_a_disability = family.people.iter().filter(|p| p.has_disability).count();
         assert!((1..=2).contains(&adults));
-        assert!((1..=4).contains(&children));
+        assert!((1..=4).contains(&(children - young_people_with_a_disability)));
+        assert!(young_people_with_a_disability <= 1);
         people += family.people.len();
     }
     let mean = people as f64 / 5_000.0;
@@ -455,13 +457,14 @@ fn families_average_about_three_people_with_one_or_two_adults_and_one_to_four_ch
 }
 
 #[test]
-fn children_are_nineteen_or_under_and_adults_twenty_to_sixty() {
+fn children_are_nineteen_or_under_or_twenty_one_with_a_disability_and_adults_twenty_to_sixty() {
     let spec = spec(12, 2_000);
     let county = generate(&spec);
     for person in county.families(&spec).flat_map(|f| f.people) {
         let age = age_on(person.date_of_birth, TODAY).unwrap();
-        match person.household_role {
-            HouseholdRole::Child => assert!(age <= 19, "{age}"),
+        match (person.household_role, person.has_disability) {
+            (HouseholdRole::Child, false) => assert!(age <= 19, "{age}"),
+            (HouseholdRole::Child, true) => assert_eq!(age, 21),
             _ => assert!((20..=60).contains(&age), "{age}"),
         }
     }
@@ -552,7 +555,11 @@ proptest! {
         prop_assert_eq!(locality_for(&family.postcode, &county.postcode_table()), Some(family.locality));
         for person in &family.people {
             let age = age_on(person.date_of_birth, today).unwrap();
-            let in_range = if person.household_role == HouseholdRole::Child { age <= 19 } else { (20..=60).contains(&age) };
+            let in_range = if person.household_role == HouseholdRole::Child {
+                domain::family::in_early_help_age_range(person.date_of_birth, today, person.has_disability)
+            } else {
+                (20..=60).contains(&age)
+            };
             prop_assert!(in_range, "{:?} aged {}", person.household_role, age);
         }
     }
@@ -601,6 +608,90 @@ fn the_demo_county_has_families_at_every_stage_of_the_referral_pathway() {
             .any(|(f, r)| r.stage == Stage::AwaitingScreening && f.involvement.consent.as_ref().is_some_and(|c| !c.excluded.is_empty())),
         "a new referral whose consent excludes an organisation"
     );
+}
+
+#[test]
+fn the_demo_county_has_families_that_moved_some_from_another_locality() {
+    // The tests' county and the one `earlyhelp demo` serves.
+    for seed in [42, 2026] {
+        let spec = spec(seed, 300);
+        let county = generate(&spec);
+        let table = county.postcode_table();
+        let moved: Vec<Family> = county.families(&spec).filter(|f| !f.moves.is_empty()).collect();
+        assert!(moved.len() >= 5, "{} families moved", moved.len());
+        assert!(
+            moved.iter().any(|f| f.moves[0].from_locality != f.locality),
+            "one moved between localities"
+        );
+        assert!(
+            moved.iter().any(|f| f.moves[0].from_locality == f.locality),
+            "one moved within its locality"
+        );
+        for f in &moved {
+            let m = &f.moves[0];
+            assert_eq!(
+                locality_for(&m.from_postcode, &table),
+                Some(m.from_locality),
+                "the old postcode fits its locality"
+            );
+            assert!(m.moved_on <= TODAY && m.moved_on > TODAY - time::Duration::days(365));
+        }
+    }
+}
+
+#[test]
+fn the_demo_county_has_a_young_person_of_twenty_one_with_a_disability() {
+    // The tests' county and the one `earlyhelp demo` serves.
+    for seed in [42, 2026] {
+        let spec = spec(seed, 300);
+        let county = generate(&spec);
+        let young: Vec<_> = county
+            .families(&spec)
+            .flat_map(|f| f.people)
+            .filter(|p| p.household_role == HouseholdRole::Child && p.has_disability)
+            .collect();
+        assert!(!young.is_empty());
+        for p in young {
+            assert_eq!(age_on(p.date_of_birth, TODAY), Some(21));
+            assert!(domain::family::in_early_help_age_range(p.date_of_birth, TODAY, true));
+            assert!(!domain::family::in_early_help_age_range(p.date_of_birth, TODAY, false));
+        }
+    }
+}
+
+#[test]
+fn the_demo_county_has_a_referral_made_without_consent_on_an_override_by_mash() {
+    // The tests' county and the one `earlyhelp demo` serves.
+    for seed in [42, 2026] {
+        let spec = spec(seed, 300);
+        let county = generate(&spec);
+        let mash: HashSet<_> = county
+            .staff
+            .iter()
+            .filter(|s| s.roles.contains(&Role::MashPractitioner))
+            .map(|s| s.id)
+            .collect();
+        let overridden: Vec<(Family, earlyhelp_county::Referral)> = county
+            .families(&spec)
+            .flat_map(|f| {
+                f.involvement
+                    .referrals
+                    .clone()
+                    .into_iter()
+                    .filter(|r| r.consent_override.is_some())
+                    .map(move |r| (f.clone(), r))
+            })
+            .collect();
+        assert!(!overridden.is_empty());
+        for (f, r) in overridden {
+            assert!(
+                f.involvement.consent.as_ref().is_none_or(|c| c.withdrawn_on.is_some()),
+                "only where there is no consent"
+            );
+            assert!(mash.contains(&r.referred_by), "authorised by a MASH practitioner");
+            assert!(!r.urgent);
+        }
+    }
 }
 
 #[test]

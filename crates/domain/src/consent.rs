@@ -537,6 +537,10 @@ impl OverrideGround {
     /// Every ground, in the order forms list them.
     pub const ALL: [OverrideGround; 3] = [Self::Safeguarding, Self::VitalInterests, Self::PublicInterest];
 
+    /// The grounds on which a routine referral may be made without consent. Vital interests
+    /// (a life at risk) is not one: that is an urgent concern for MASH, which needs no override.
+    pub const FOR_REFERRAL: [OverrideGround; 2] = [Self::Safeguarding, Self::PublicInterest];
+
     /// Stable code for storage and the API.
     pub fn code(self) -> &'static str {
         match self {

@@ -15,7 +15,8 @@
 //! What a family agreed to is [`consent`]: records are reduced to one
 //! [`consent::ConsentStanding`] for "today", which every later step asks. How a family reaches
 //! a panel is [`referral`]: a state machine whose refusals have names ("no consent, no panel";
-//! urgent concerns go to MASH).
+//! urgent concerns go to MASH). Everything that happened to a family reads as one
+//! [`timeline`], newest first.
 
 pub mod clock;
 pub mod consent;
@@ -33,6 +34,7 @@ pub mod password;
 pub mod postcode;
 pub mod referral;
 pub mod role;
+pub mod timeline;
 pub mod working_days;
 
 pub use ids::*;

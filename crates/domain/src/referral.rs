@@ -26,7 +26,7 @@
 //! Around the machine: [`is_re_referral`] flags a family seen within the last twelve months, and
 //! [`propose_meeting`] picks the next meeting whose case-submission deadline has not passed.
 
-use crate::consent::ConsentStanding;
+use crate::consent::{ConsentOverride, ConsentStanding, OverrideGround};
 use crate::role::Role;
 use crate::working_days::{Calendar, OutOfRange};
 use crate::{FamilyId, LocalityId, MeetingId, ReferralId, UserId};
@@ -714,20 +714,55 @@ pub enum ReferralConsentRefused {
         "The family has not agreed to an early help referral: record their consent first. If a child is at risk, mark this as an urgent safeguarding concern for MASH"
     )]
     NotGiven,
+    /// An override was asked for, but the family agreed to an early help referral.
+    #[error("The family has agreed to an early help referral, so no override is needed: untick ‘without the family’s consent’")]
+    OverrideNotNeeded,
+    /// An override was asked for on an urgent concern, which needs none.
+    #[error("An urgent safeguarding concern goes to MASH without the family’s consent: untick ‘without the family’s consent’")]
+    UrgentNeedsNoOverride,
+    /// An override on a ground that is for urgent action, not a routine referral.
+    #[error(
+        "A referral without consent must be for safeguarding or the public interest; where a life is at risk, mark this as an urgent safeguarding concern for MASH"
+    )]
+    GroundNotForReferral,
+}
+
+/// On what basis a family's details go to early help screening or MASH: what the sharing log
+/// records as the referral's lawful basis.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReferralBasis {
+    /// The family agreed to an early help referral.
+    Consent,
+    /// An urgent safeguarding concern, which goes to MASH whatever the family agreed to.
+    UrgentConcern,
+    /// Without consent, on a recorded override (safeguarding or the public interest).
+    ConsentOverride(OverrideGround),
 }
 
 /// No consent, no referral (seed 001 §9): a family's details go to early help screening only
-/// with its agreement to an early help referral. An urgent safeguarding concern is the
-/// exception: it goes to MASH whatever the family agreed to.
-pub fn check_consent_for_referral(consent: &ConsentStanding, urgent: bool) -> Result<(), ReferralConsentRefused> {
-    if urgent || consent.early_help_referral {
-        return Ok(());
+/// with its agreement to an early help referral. Two exceptions: an urgent safeguarding concern
+/// goes to MASH whatever the family agreed to, and a routine referral may be made without
+/// consent on an override for safeguarding or the public interest (seed 000: "lack of consent
+/// can be overridden in the public interest"). An override is refused where it is not needed,
+/// so the sharing log never shows an override that overrode nothing.
+pub fn check_consent_for_referral(
+    consent: &ConsentStanding,
+    urgent: bool,
+    consent_override: Option<&ConsentOverride>,
+) -> Result<ReferralBasis, ReferralConsentRefused> {
+    match (urgent, consent.early_help_referral, consent_override) {
+        (true, _, Some(_)) => Err(ReferralConsentRefused::UrgentNeedsNoOverride),
+        (true, _, None) => Ok(ReferralBasis::UrgentConcern),
+        (false, true, Some(_)) => Err(ReferralConsentRefused::OverrideNotNeeded),
+        (false, true, None) => Ok(ReferralBasis::Consent),
+        (false, false, Some(o)) if OverrideGround::FOR_REFERRAL.contains(&o.ground()) => Ok(ReferralBasis::ConsentOverride(o.ground())),
+        (false, false, Some(_)) => Err(ReferralConsentRefused::GroundNotForReferral),
+        (false, false, None) => Err(match (consent.withdrawn_on, consent.review_overdue) {
+            (Some(_), _) => ReferralConsentRefused::Withdrawn,
+            (None, true) => ReferralConsentRefused::ReviewOverdue,
+            (None, false) => ReferralConsentRefused::NotGiven,
+        }),
     }
-    Err(match (consent.withdrawn_on, consent.review_overdue) {
-        (Some(_), _) => ReferralConsentRefused::Withdrawn,
-        (None, true) => ReferralConsentRefused::ReviewOverdue,
-        (None, false) => ReferralConsentRefused::NotGiven,
-    })
 }
 
 fn item_list(items: &[ChecklistItem]) -> String {
@@ -1195,21 +1230,79 @@ mod consent_and_redirect_tests {
     #[test]
     fn a_routine_referral_needs_consent_to_an_early_help_referral_but_an_urgent_concern_does_not() {
         let none = ConsentStanding::default();
-        assert_eq!(check_consent_for_referral(&none, false), Err(ReferralConsentRefused::NotGiven));
-        assert_eq!(check_consent_for_referral(&none, true), Ok(()));
+        assert_eq!(
+            check_consent_for_referral(&none, false, None),
+            Err(ReferralConsentRefused::NotGiven)
+        );
+        assert_eq!(check_consent_for_referral(&none, true, None), Ok(ReferralBasis::UrgentConcern));
         let withdrawn = ConsentStanding {
             withdrawn_on: Some(time::macros::date!(2026 - 11 - 20)),
             ..ConsentStanding::default()
         };
         assert_eq!(
-            check_consent_for_referral(&withdrawn, false),
+            check_consent_for_referral(&withdrawn, false, None),
             Err(ReferralConsentRefused::Withdrawn)
         );
         let given = ConsentStanding {
             early_help_referral: true,
             ..ConsentStanding::default()
         };
-        assert_eq!(check_consent_for_referral(&given, false), Ok(()));
+        assert_eq!(check_consent_for_referral(&given, false, None), Ok(ReferralBasis::Consent));
+    }
+
+    fn an_override(ground: OverrideGround) -> ConsentOverride {
+        ConsentOverride::new(
+            ground,
+            "The youngest child is at risk of significant harm and the parents refuse all contact",
+            UserId::new(),
+            time::macros::datetime!(2026-11-25 10:00 UTC),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_safeguarding_or_public_interest_override_lets_a_routine_referral_be_made_without_consent() {
+        let withdrawn = ConsentStanding {
+            withdrawn_on: Some(time::macros::date!(2026 - 11 - 20)),
+            ..ConsentStanding::default()
+        };
+        for consent in [ConsentStanding::default(), withdrawn] {
+            for ground in [OverrideGround::Safeguarding, OverrideGround::PublicInterest] {
+                assert_eq!(
+                    check_consent_for_referral(&consent, false, Some(&an_override(ground))),
+                    Ok(ReferralBasis::ConsentOverride(ground))
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn an_override_is_refused_where_it_would_override_nothing() {
+        let given = ConsentStanding {
+            early_help_referral: true,
+            ..ConsentStanding::default()
+        };
+        let o = an_override(OverrideGround::Safeguarding);
+        assert_eq!(
+            check_consent_for_referral(&given, false, Some(&o)),
+            Err(ReferralConsentRefused::OverrideNotNeeded)
+        );
+        assert_eq!(
+            check_consent_for_referral(&ConsentStanding::default(), true, Some(&o)),
+            Err(ReferralConsentRefused::UrgentNeedsNoOverride)
+        );
+    }
+
+    #[test]
+    fn vital_interests_is_for_an_urgent_concern_not_a_routine_referral() {
+        assert_eq!(
+            check_consent_for_referral(
+                &ConsentStanding::default(),
+                false,
+                Some(&an_override(OverrideGround::VitalInterests))
+            ),
+            Err(ReferralConsentRefused::GroundNotForReferral)
+        );
     }
 
     fn screening(urgent: bool) -> Referral {

@@ -183,6 +183,11 @@ family_action!(
     /// Add a person to a family, or correct one.
     RecordPerson
 );
+family_action!(
+    /// Record that a family moved house. Its own action, not [`RecordPerson`]'s, because a move
+    /// can change the family's locality, and so whose panels and chairs see it.
+    RecordMove
+);
 
 macro_rules! meeting_action {
     ($(#[$doc:meta])* $name:ident) => {
@@ -321,7 +326,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 33] = [
+pub const ALL_ACTIONS: [&str; 34] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -344,6 +349,7 @@ pub const ALL_ACTIONS: [&str; 33] = [
     ChangeReferral::NAME,
     RecordFamily::NAME,
     RecordPerson::NAME,
+    RecordMove::NAME,
     FindPeopleAcrossFamilies::NAME,
     ViewMeeting::NAME,
     PrepareAgenda::NAME,

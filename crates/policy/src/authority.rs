@@ -517,8 +517,8 @@ mod tests {
     use super::*;
     use crate::actions::{
         ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation, ManageOrganisations,
-        ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReviewBreakGlass,
-        ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+        ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove, RecordPerson, RecordSharing,
+        ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::actions::{
         PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction, ViewAgendaCopy,
@@ -556,6 +556,7 @@ mod tests {
             system(RecordFamily),
             system(FindPeopleAcrossFamilies),
             (RecordPerson::NAME, Resource::Family(family)),
+            (RecordMove::NAME, Resource::Family(family)),
             (ViewFamily::NAME, Resource::Family(family)),
             (RecordSharing::NAME, Resource::Family(family)),
             (OpenBreakGlass::NAME, Resource::Family(family)),

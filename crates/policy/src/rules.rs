@@ -240,9 +240,10 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "safeguarding-leads-authorise-sharing-without-consent",
         effect: Effect::Permit,
-        explanation: "MASH practitioners, case supervisors, locality managers and panel chairs \
-            may authorise sharing a family's information without its consent, for safeguarding \
-            or the public interest, with a justification kept in the sharing log.",
+        explanation: "MASH practitioners, case supervisors and locality managers may authorise \
+            sharing a family's information without its consent, for safeguarding or the public \
+            interest, with a justification kept in the sharing log. Panel chairs may not: they \
+            check consent when they screen a referral.",
     },
     Rule {
         id: "mash-and-lead-professionals-record-consent",
@@ -266,6 +267,13 @@ pub const RULES: &[Rule] = &[
         id: "people-who-know-the-family-record-its-people",
         effect: Effect::Permit,
         explanation: "People are added to a family, or corrected, by MASH practitioners, lead \
+            professionals, chairs and business support who work with the family, whose panel \
+            holds its case, or who recorded or referred it.",
+    },
+    Rule {
+        id: "people-who-know-the-family-record-its-moves",
+        effect: Effect::Permit,
+        explanation: "A family's move of house is recorded by MASH practitioners, lead \
             professionals, chairs and business support who work with the family, whose panel \
             holds its case, or who recorded or referred it.",
     },

@@ -6,9 +6,9 @@ use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
 use earlyhelp_policy::{
-    Authority, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass,
-    PanelRelationship, Principal, Relationship, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewStaffDirectory,
-    rules,
+    AuthoriseConsentOverride, Authority, FamilyFacts, IssueApiToken, ManageOrganisation, ManageOrganisations, ManageOwnAccount,
+    ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordMove, Relationship, ViewAuditLog, ViewFamily, ViewFamilyList,
+    ViewIsaRegister, ViewPanels, ViewStaffDirectory, rules,
 };
 
 fn authority() -> Authority {
@@ -446,4 +446,58 @@ fn every_denial_comes_with_an_explanation_from_the_rules_table() {
 fn one_authority_can_be_shared_by_every_request() {
     fn shared<T: Send + Sync + 'static>() {}
     shared::<Authority>();
+}
+
+#[test]
+fn mash_case_supervisors_and_locality_managers_may_override_consent_and_panel_chairs_may_not() {
+    let a = authority();
+    let family = family_excluding(&[]);
+    for role in [Role::MashPractitioner, Role::CaseSupervisor, Role::LocalityManager] {
+        assert!(
+            a.decide_family(&staff(&[role], IsaStanding::Current), AuthoriseConsentOverride, &family)
+                .is_ok(),
+            "{role:?}"
+        );
+    }
+    for role in [
+        Role::PanelChair,
+        Role::LeadProfessional,
+        Role::AgencyRepresentative,
+        Role::BusinessSupport,
+    ] {
+        assert!(
+            a.decide_family(&staff(&[role], IsaStanding::Current), AuthoriseConsentOverride, &family)
+                .is_err(),
+            "{role:?}"
+        );
+    }
+}
+
+#[test]
+fn mash_may_override_consent_for_a_family_it_recorded_at_the_front_door() {
+    let recorded = connected(
+        &[],
+        Relationship {
+            recorded_it: true,
+            ..Relationship::default()
+        },
+    );
+    let mash = staff(&[Role::MashPractitioner], IsaStanding::Current);
+    assert!(authority().decide_family(&mash, AuthoriseConsentOverride, &recorded).is_ok());
+    assert!(
+        authority()
+            .decide_family(&mash, AuthoriseConsentOverride, &connected(&[], Relationship::default()))
+            .is_err(),
+        "but not for a family it has no connection to"
+    );
+}
+
+#[test]
+fn a_family_excluding_an_organisation_cannot_be_moved_by_its_staff() {
+    let lead = staff(&[Role::LeadProfessional], IsaStanding::Current);
+    assert!(authority().decide_family(&lead, RecordMove, &family_excluding(&[])).is_ok());
+    let denied = authority()
+        .decide_family(&lead, RecordMove, &family_excluding(&[lead.organisation]))
+        .unwrap_err();
+    assert_eq!(denied.rule, "consent-exclusion");
 }

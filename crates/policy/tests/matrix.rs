@@ -90,7 +90,9 @@ fn print_matrix() {
          FamX = the same on a family whose consent excludes the asker's organisation\n\
          Share = RecordSharing; OpenBG = OpenBreakGlass (X: family excludes the asker's organisation)\n\
          Cons = RecordConsent (core: panel core member; invt: invited extended member)\n\
-         Overr = AuthoriseConsentOverride on a family the asker works with (wk) or has no connection to (no)\n\
+         Overr = AuthoriseConsentOverride on a family the asker works with (wk), recorded (rec), holds an \
+         urgent concern for (MASH) or has no connection to (no)\n\
+         Move = RecordMove (a family's move of house), by connection as for Pers (RecordPerson)\n\
          Org(othr) / Org(own) = ManageOrganisation on another organisation / the asker's own\n"
     );
     let _ = write!(out, "{:<28} {:<10} {:<4}", "role", "ISA", "2FA");

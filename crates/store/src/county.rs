@@ -151,7 +151,7 @@ impl Store {
                     let people: Vec<(&county::Family, &county::Person)> = batch.iter().flat_map(|f| f.people.iter().map(move |p| (f, p))).collect();
                     for rows in people.chunks(BATCH) {
                         let mut q = QueryBuilder::new(
-                            "INSERT INTO people (id, family_id, given_name, family_name, date_of_birth, sex, household_role, created_at) ",
+                            "INSERT INTO people (id, family_id, given_name, family_name, date_of_birth, sex, household_role, created_at, has_disability) ",
                         );
                         q.push_values(rows, |mut b, (f, p)| {
                             b.push_bind(p.id.0)
@@ -161,6 +161,36 @@ impl Store {
                                 .push_bind(p.date_of_birth)
                                 .push_bind(p.sex.code())
                                 .push_bind(p.household_role.code())
+                                .push_bind(now)
+                                .push_bind(p.has_disability);
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
+                    // Each family's moves: the address it left, and the one it moved to (the next
+                    // move's, or for the last move the family's current address).
+                    let moves: Vec<(&county::Family, usize)> =
+                        batch.iter().flat_map(|f| (0..f.moves.len()).map(move |i| (f, i))).collect();
+                    for rows in moves.chunks(BATCH / 2) {
+                        let mut q = QueryBuilder::new(
+                            "INSERT INTO family_moves (family_id, seq, moved_on, from_address_line, from_postcode, from_locality_id, \
+                             to_address_line, to_postcode, to_locality_id, recorded_by, recorded_at) ",
+                        );
+                        q.push_values(rows, |mut b, (f, i)| {
+                            let m = &f.moves[*i];
+                            let (to_line, to_postcode, to_locality) = match f.moves.get(i + 1) {
+                                Some(next) => (&next.from_address_line, &next.from_postcode, next.from_locality),
+                                None => (&f.address_line, &f.postcode, f.locality),
+                            };
+                            b.push_bind(f.id.0)
+                                .push_bind(i64::try_from(*i).unwrap_or(0) + 1)
+                                .push_bind(m.moved_on)
+                                .push_bind(&m.from_address_line)
+                                .push_bind(m.from_postcode.as_str())
+                                .push_bind(m.from_locality.0)
+                                .push_bind(to_line)
+                                .push_bind(to_postcode.as_str())
+                                .push_bind(to_locality.0)
+                                .push_bind(f.involvement.lead_professional.map(|u| u.0))
                                 .push_bind(now);
                         });
                         q.build().execute(&mut *tx).await?;
@@ -215,11 +245,42 @@ impl Store {
                         q.build().execute(&mut *tx).await?;
                     }
                     let referrals = ReferralRows::replay(county, batch, &organisation_of, now)?;
+                    for rows in referrals.sharing.chunks(BATCH / 2) {
+                        let mut q = QueryBuilder::new(
+                            "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_description, purpose, \
+                             lawful_basis, method, decided_by, decided_on, recorded_by, recorded_at, consent_override, \
+                             override_justification, override_authorised_by, override_ground) ",
+                        );
+                        q.push_values(rows, |mut b, (id, family, by, on, at, urgent, without)| {
+                            let lawful_basis = match (urgent, without) {
+                                (true, _) => "Vital interests (UK GDPR 6(1)(d))".to_owned(),
+                                (false, Some(o)) => format!("Without consent: {}", o.ground.label()),
+                                (false, None) => "Consent".to_owned(),
+                            };
+                            b.push_bind(*id)
+                                .push_bind(*family)
+                                .push_bind("shared")
+                                .push_bind("Referral: the family's details and the reason for referral")
+                                .push_bind(if *urgent { "MASH (urgent safeguarding concern)" } else { "Early help screening for the family's locality" })
+                                .push_bind(if *urgent { "Safeguarding: an urgent concern sent to MASH" } else { "Early help referral" })
+                                .push_bind(lawful_basis)
+                                .push_bind("earlyhelp referral")
+                                .push_bind(*by)
+                                .push_bind(*on)
+                                .push_bind(*by)
+                                .push_bind(*at)
+                                .push_bind(without.is_some())
+                                .push_bind(without.map(|o| format!("{}: {}", o.ground.label(), o.justification)))
+                                .push_bind(without.map(|_| *by))
+                                .push_bind(without.map(|o| o.ground.code()));
+                        });
+                        q.build().execute(&mut *tx).await?;
+                    }
                     for rows in referrals.referrals.chunks(BATCH / 2) {
                         let mut q = QueryBuilder::new(
                             "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, \
                              referred_by, referrer_organisation_id, sign_off_by, checklist, panel_id, meeting_date, escalated_at, \
-                             closed_on, created_at, updated_at) ",
+                             closed_on, created_at, updated_at, consent_override_entry) ",
                         );
                         q.push_values(rows, |mut b, r| {
                             b.push_bind(r.id)
@@ -240,7 +301,8 @@ impl Store {
                                 .push_bind(r.escalated_at)
                                 .push_bind(r.closed_on)
                                 .push_bind(r.created_at)
-                                .push_bind(r.updated_at);
+                                .push_bind(r.updated_at)
+                                .push_bind(r.consent_override_entry);
                         });
                         q.build().execute(&mut *tx).await?;
                     }
@@ -257,27 +319,6 @@ impl Store {
                                 .push_bind(&h.detail)
                                 .push_bind(h.at)
                                 .push_bind(h.by);
-                        });
-                        q.build().execute(&mut *tx).await?;
-                    }
-                    for rows in referrals.sharing.chunks(BATCH / 2) {
-                        let mut q = QueryBuilder::new(
-                            "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_description, purpose, \
-                             lawful_basis, method, decided_by, decided_on, recorded_by, recorded_at) ",
-                        );
-                        q.push_values(rows, |mut b, (id, family, by, on, at, urgent)| {
-                            b.push_bind(*id)
-                                .push_bind(*family)
-                                .push_bind("shared")
-                                .push_bind("Referral: the family's details and the reason for referral")
-                                .push_bind(if *urgent { "MASH (urgent safeguarding concern)" } else { "Early help screening for the family's locality" })
-                                .push_bind(if *urgent { "Safeguarding: an urgent concern sent to MASH" } else { "Early help referral" })
-                                .push_bind(if *urgent { "Vital interests (UK GDPR 6(1)(d))" } else { "Consent" })
-                                .push_bind("earlyhelp referral")
-                                .push_bind(*by)
-                                .push_bind(*on)
-                                .push_bind(*by)
-                                .push_bind(*at);
                         });
                         q.build().execute(&mut *tx).await?;
                     }
@@ -405,9 +446,12 @@ impl Involvement {
 struct ReferralRows {
     referrals: Vec<ReferralRow>,
     history: Vec<HistoryRow>,
-    /// (id, family, decided by, decided on, recorded at, urgent): the sharing each referral was.
-    sharing: Vec<(Uuid, Uuid, Uuid, time::Date, time::OffsetDateTime, bool)>,
+    /// (id, family, decided by, decided on, recorded at, urgent, override): the sharing each
+    /// referral was.
+    sharing: Vec<SharingRow>,
 }
+
+type SharingRow = (Uuid, Uuid, Uuid, time::Date, time::OffsetDateTime, bool, Option<county::Override>);
 
 struct ReferralRow {
     id: Uuid,
@@ -429,6 +473,7 @@ struct ReferralRow {
     closed_on: Option<time::Date>,
     created_at: time::OffsetDateTime,
     updated_at: time::OffsetDateTime,
+    consent_override_entry: Option<Uuid>,
 }
 
 struct HistoryRow {
@@ -529,8 +574,16 @@ impl ReferralRows {
                     at = (at + time::Duration::hours(26)).min(now);
                 }
                 let created_at = crate::engine::db_instant(r.made_on.with_time(time::macros::time!(9:30)).assume_utc()).min(now);
-                out.sharing
-                    .push((Uuid::now_v7(), f.id.0, r.referred_by.0, r.made_on, created_at, r.urgent));
+                let sharing_id = Uuid::now_v7();
+                out.sharing.push((
+                    sharing_id,
+                    f.id.0,
+                    r.referred_by.0,
+                    r.made_on,
+                    created_at,
+                    r.urgent,
+                    r.consent_override,
+                ));
                 out.referrals.push(ReferralRow {
                     id: r.id.0,
                     family: f.id.0,
@@ -555,6 +608,7 @@ impl ReferralRows {
                     closed_on,
                     created_at,
                     updated_at: at,
+                    consent_override_entry: r.consent_override.map(|_| sharing_id),
                 });
                 previous.push(PreviousReferral {
                     created_on: r.made_on,

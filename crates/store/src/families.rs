@@ -28,8 +28,8 @@ macro_rules! insert_sharing {
         sqlx::query(
             "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_organisation_id, recipient_user_id, \
              recipient_description, purpose, lawful_basis, method, decided_by, decided_on, consent_override, override_justification, \
-             override_authorised_by, recorded_by, recorded_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+             override_authorised_by, recorded_by, recorded_at, override_ground) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
         )
         .bind($id)
         .bind(family.map(|f| f.0))
@@ -48,6 +48,7 @@ macro_rules! insert_sharing {
         .bind(consent_override.map(|o| o.authorised_by().0))
         .bind(actor.map(|a| a.0))
         .bind($now)
+        .bind(consent_override.map(|o| o.ground().code()))
         .execute(&mut *$tx)
         .await?;
     }};
@@ -150,6 +151,8 @@ pub struct PersonRecord {
     pub sex: String,
     /// Place in the household (a `HouseholdRole` code).
     pub household_role: String,
+    /// Has a disability (so a young person of 20 to 25 is still in early help's range).
+    pub has_disability: bool,
 }
 
 /// A consent record as shown on the family page.
@@ -215,6 +218,8 @@ pub struct FamilyRecord {
     pub postcode: String,
     /// Locality.
     pub locality: String,
+    /// For editing (a move): the version read.
+    pub version: i64,
     /// The panel holding its case.
     pub panel: Option<String>,
     /// Its people, adults first.
@@ -514,15 +519,15 @@ impl Store {
     /// One family's record, recorded in the audit trail as read by the permit's holder.
     pub async fn view_family(&self, permit: &Permit<ViewFamily>, address: &str) -> Result<Option<FamilyRecord>, StoreError> {
         let id = permit.family();
-        type Head = (String, String, String, Option<String>);
+        type Head = (String, String, String, Option<String>, i64);
         type ConsentRow = (Uuid, String, Date, String, String, Option<Date>, Option<Date>);
         type WorkerRow = (String, String, String, String);
         type Loaded = (Head, Vec<PersonRecord>, Vec<ConsentRow>, Vec<(Uuid, String)>, Vec<WorkerRow>);
         let loaded: Option<Loaded> = read!(self, db => {
             let head: Option<Head> = sqlx::query_as(
                 "SELECT f.address_line, f.postcode, l.name, \
-                 (SELECT p.name FROM family_panels fp JOIN panels p ON p.id = fp.panel_id WHERE fp.family_id = f.id AND fp.until IS NULL LIMIT 1) \
-                 FROM families f JOIN localities l ON l.id = f.locality_id WHERE f.id = $1",
+                 (SELECT p.name FROM family_panels fp JOIN panels p ON p.id = fp.panel_id WHERE fp.family_id = f.id AND fp.until IS NULL LIMIT 1), \
+                 f.version FROM families f JOIN localities l ON l.id = f.locality_id WHERE f.id = $1",
             )
             .bind(id.0)
             .fetch_optional(db)
@@ -531,7 +536,7 @@ impl Store {
                 None => None,
                 Some(head) => {
                     let people = sqlx::query_as(
-                        "SELECT id, given_name, family_name, date_of_birth, sex, household_role FROM people WHERE family_id = $1 AND merged_into IS NULL \
+                        "SELECT id, given_name, family_name, date_of_birth, sex, household_role, has_disability FROM people WHERE family_id = $1 AND merged_into IS NULL \
                          ORDER BY CASE household_role WHEN 'child' THEN 1 ELSE 0 END, date_of_birth, id",
                     )
                     .bind(id.0)
@@ -563,7 +568,7 @@ impl Store {
                 }
             }
         });
-        let Some(((address_line, postcode, locality, panel), people, consents, exclusions, workers)) = loaded else {
+        let Some(((address_line, postcode, locality, panel, version), people, consents, exclusions, workers)) = loaded else {
             return Ok(None);
         };
         let sharing = self.sharing_for_family(id).await?;
@@ -589,6 +594,7 @@ impl Store {
             address_line,
             postcode,
             locality,
+            version,
             panel,
             people,
             consents: consents
@@ -663,6 +669,23 @@ impl Store {
                 filter.family.map(|f| f.to_string()),
             )
             .from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(rows.into_iter().map(SharingRow::into_entry).collect())
+    }
+
+    /// Every sharing without consent, newest first, for information governance to review beside
+    /// break-glass access: overrides recorded on the sharing form and referrals made on one.
+    /// The read is audited.
+    pub async fn consent_overrides(&self, permit: &Permit<ViewSharingLog>, address: &str) -> Result<Vec<SharingEntry>, StoreError> {
+        let rows: Vec<SharingRow> = read!(self, db => {
+            sqlx::query_as(&format!("{SHARING_SELECT} WHERE s.consent_override ORDER BY s.recorded_at DESC, s.id DESC LIMIT 500"))
+                .fetch_all(db)
+                .await?
+        });
+        self.audit_read(
+            AuditEntry::new(Some(permit.principal().user), "consent_overrides.view", "sharing_log", None)
+                .from_address(Some(address.to_owned())),
         )
         .await?;
         Ok(rows.into_iter().map(SharingRow::into_entry).collect())

@@ -30,6 +30,7 @@ pub mod county;
 pub mod error;
 #[macro_use]
 pub mod families;
+pub mod moves;
 pub mod organisations;
 pub mod panels;
 pub mod people;
@@ -38,6 +39,7 @@ pub mod referrals;
 pub mod meeting_records;
 pub mod meetings;
 pub mod secrets;
+pub mod timeline;
 
 pub use engine::{EngineKind, Store};
 pub use error::StoreError;

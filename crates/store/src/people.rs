@@ -91,6 +91,8 @@ pub struct NewPerson {
     pub sex: &'static str,
     /// Place in the household.
     pub household_role: HouseholdRole,
+    /// Has a disability: keeps a young person of 20 to 25 in early help's range.
+    pub has_disability: bool,
     /// NHS number, if known.
     pub nhs_number: Option<NhsNumber>,
     /// Unique Pupil Number, if known.
@@ -132,7 +134,7 @@ pub struct FamilyHeading {
 
 impl Store {
     /// The postcode table (district or sector → locality), for allocating a family.
-    async fn postcode_table(&self) -> Result<Vec<PostcodeArea>, StoreError> {
+    pub(crate) async fn postcode_table(&self) -> Result<Vec<PostcodeArea>, StoreError> {
         let rows: Vec<(String, Uuid)> = read!(self, db => sqlx::query_as("SELECT prefix, locality_id FROM postcode_areas")
             .fetch_all(db).await?);
         Ok(rows
@@ -200,7 +202,7 @@ impl Store {
         write!(self, tx, kind => {
             sqlx::query(
                 "INSERT INTO people (id, family_id, given_name, family_name, date_of_birth, sex, household_role, nhs_number, upn, \
-                 national_insurance_number, created_at, created_by) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                 national_insurance_number, created_at, created_by, has_disability) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
             )
             .bind(id.0)
             .bind(family.0)
@@ -214,6 +216,7 @@ impl Store {
             .bind(person.national_insurance_number.as_ref().map(NationalInsuranceNumber::as_str))
             .bind(now)
             .bind(actor.0)
+            .bind(person.has_disability)
             .execute(&mut *tx)
             .await?;
             audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "person.record", "family", Some(family.to_string()))

@@ -22,7 +22,7 @@ use domain::referral::{
 };
 use domain::role::Role;
 use domain::{FamilyId, LocalityId, PanelId, ReferralId, UserId};
-use policy::{Authority, ChangeReferral, MakeReferral, Permit, Principal, ReferralFacts, ViewFamily};
+use policy::{AuthoriseConsentOverride, Authority, ChangeReferral, MakeReferral, Permit, Principal, ReferralFacts, ViewFamily};
 use std::collections::BTreeSet;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -100,6 +100,8 @@ pub struct ReferralDetails {
     pub urgent: bool,
     /// For a step-down or step-up: the case supervisor or locality manager who signs it off.
     pub sign_off_by: Option<UserId>,
+    /// Made without the family's consent, on this override (its permit is passed beside it).
+    pub consent_override: Option<domain::consent::ConsentOverride>,
 }
 
 /// An event as the person asks for it, with what the form gives. The store adds what the
@@ -357,6 +359,21 @@ pub struct ReferralRecord {
     pub allowed_events: Vec<EventKind>,
     /// For editing: the version read.
     pub version: i64,
+    /// When it was made without the family's consent, the override it was made on.
+    pub consent_override: Option<ReferralOverride>,
+}
+
+/// The override a referral was made on, as its page shows it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReferralOverride {
+    /// The lawful ground.
+    pub ground: Option<domain::consent::OverrideGround>,
+    /// Why, as written (with the ground's words before it).
+    pub justification: String,
+    /// Who authorised it.
+    pub authorised_by: String,
+    /// The day it was decided.
+    pub on: Date,
 }
 
 /// The referrals waiting for the asker, queue by queue.
@@ -480,14 +497,31 @@ impl Store {
     /// follows the family's postcode; a family seen in the last twelve months is flagged as a
     /// re-referral. The referral is a sharing decision (the family's details go to early help
     /// screening or MASH), so it is written to the sharing log too.
+    ///
+    /// A family without consent to an early help referral may still be referred on a consent
+    /// override (safeguarding or the public interest), authorised by the referrer, who must hold
+    /// the override's permit for this family: the sharing-log entry then records the override,
+    /// its ground and justification, and the referral points at it.
     pub async fn make_referral(
         &self,
         permit: &Permit<MakeReferral>,
         details: &ReferralDetails,
+        override_permit: Option<&Permit<AuthoriseConsentOverride>>,
         address: &str,
     ) -> Result<ReferralId, ReferralWriteError> {
         let who = permit.principal();
         let family = permit.family();
+        if let Some(o) = &details.consent_override {
+            match override_permit {
+                Some(p) if p.family() == family && p.principal().user == o.authorised_by() && o.authorised_by() == who.user => {}
+                _ => {
+                    return Err(StoreError::Corrupt(
+                        "a referral without consent needs an override authorised for this family by the referrer".into(),
+                    )
+                    .into());
+                }
+            }
+        }
         let route = permit.route();
         let now = self.now();
         let today = self.clock.today();
@@ -545,9 +579,18 @@ impl Store {
         });
         let (referral, entry) = draft.apply(ReferralEvent::Submit, now, who.user)?;
         let consent = self.consent_standing(family).await?;
-        if let Err(refused) = domain::referral::check_consent_for_referral(&consent, details.urgent) {
-            return Err(input("urgent", refused.to_string()));
-        }
+        let basis = match domain::referral::check_consent_for_referral(&consent, details.urgent, details.consent_override.as_ref()) {
+            Ok(basis) => basis,
+            Err(refused) => {
+                use domain::referral::ReferralConsentRefused as R;
+                let field = match refused {
+                    R::OverrideNotNeeded | R::UrgentNeedsNoOverride => "without_consent",
+                    R::GroundNotForReferral => "ground",
+                    R::Withdrawn | R::ReviewOverdue | R::NotGiven => "urgent",
+                };
+                return Err(input(field, refused.to_string()));
+            }
+        };
         let sharing = NewSharingEntry {
             decision: SharingDecision::Shared,
             data_categories: "Referral: the family's details and the reason for referral".to_owned(),
@@ -563,10 +606,10 @@ impl Store {
             } else {
                 format!("Early help referral ({})", route.label())
             },
-            lawful_basis: if referral.is_urgent() {
-                "Vital interests (UK GDPR 6(1)(d))".to_owned()
-            } else {
-                "Consent".to_owned()
+            lawful_basis: match basis {
+                domain::referral::ReferralBasis::UrgentConcern => "Vital interests (UK GDPR 6(1)(d))".to_owned(),
+                domain::referral::ReferralBasis::Consent => "Consent".to_owned(),
+                domain::referral::ReferralBasis::ConsentOverride(ground) => format!("Without consent: {}", ground.label()),
             },
             method: "earlyhelp referral".to_owned(),
             decided_on: today,
@@ -575,10 +618,12 @@ impl Store {
         let state = state_json(referral.state())?;
         let sharing_id = Uuid::now_v7();
         write!(self, tx, kind => {
+            // The sharing entry first: the referral points at it when made on an override.
+            insert_sharing!(tx, now, sharing_id, Some(family), Some(who.user), &sharing, details.consent_override.as_ref());
             sqlx::query(
                 "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, referred_by, \
-                 referrer_organisation_id, sign_off_by, escalated_at, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)",
+                 referrer_organisation_id, sign_off_by, escalated_at, created_at, updated_at, consent_override_entry) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15)",
             )
             .bind(id.0)
             .bind(family.0)
@@ -594,16 +639,20 @@ impl Store {
             .bind(sign_off_by.map(|u| u.0))
             .bind(referral.is_urgent().then_some(now))
             .bind(now)
+            .bind(details.consent_override.is_some().then_some(sharing_id))
             .execute(&mut *tx)
             .await?;
             insert_history!(tx, entry, 1i64);
-            insert_sharing!(tx, now, sharing_id, Some(family), Some(who.user), &sharing, None);
             enqueue_notices!(tx, self, id, Notice::after(referral.state().status(), EventKind::Submit), who.user);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), "referral.make", "referral", Some(id.to_string()))
+            let action = if details.consent_override.is_some() { "referral.make_without_consent" } else { "referral.make" };
+            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), action, "referral", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         if referral.is_urgent() {
             tracing::warn!(referral = %id, "urgent safeguarding concern sent to MASH");
+        }
+        if details.consent_override.is_some() {
+            tracing::warn!(referral = %id, entry = %sharing_id, "referral made without consent on an override");
         }
         Ok(id)
     }
@@ -1125,6 +1174,15 @@ impl Store {
             return Ok(None);
         };
         let (referral, ..) = self.load_referral(id).await?.ok_or(StoreError::NotFound("referral"))?;
+        type OverrideRow = (Option<String>, Option<String>, Option<String>, Date);
+        let consent_override: Option<OverrideRow> = read!(self, db => sqlx::query_as(
+            "SELECT s.override_ground, s.override_justification, a.given_name || ' ' || a.family_name, s.decided_on \
+             FROM referrals r JOIN sharing_log s ON s.id = r.consent_override_entry \
+             LEFT JOIN users a ON a.id = s.override_authorised_by WHERE r.id = $1",
+        )
+        .bind(id.0)
+        .fetch_optional(db)
+        .await?);
         let history = history
             .into_iter()
             .map(|(event, from, to, detail, at, by, note)| {
@@ -1158,6 +1216,12 @@ impl Store {
             history,
             allowed_events: referral.allowed_events(),
             version,
+            consent_override: consent_override.map(|(ground, justification, authorised_by, on)| ReferralOverride {
+                ground: ground.as_deref().and_then(|g| g.parse().ok()),
+                justification: justification.unwrap_or_default(),
+                authorised_by: authorised_by.unwrap_or_default(),
+                on,
+            }),
         }))
     }
 

@@ -241,6 +241,8 @@ pub struct PersonEntry {
     pub date_of_birth: String,
     /// Household role code: child, parent, carer, other_adult.
     pub household_role: String,
+    /// Has a disability (a young person of 20 to 25 is in early help's range only with one).
+    pub has_disability: bool,
 }
 
 /// One family's record. Reading it is recorded in the audit trail and, as sharing with the
@@ -389,6 +391,7 @@ pub async fn family(
                 family_name: p.family_name,
                 date_of_birth: p.date_of_birth.to_string(),
                 household_role: p.household_role,
+                has_disability: p.has_disability,
             })
             .collect(),
     }))
@@ -471,6 +474,21 @@ pub struct ReferralDetail {
     pub allowed_events: Vec<String>,
     /// Every change, oldest first.
     pub history: Vec<ReferralHistoryItem>,
+    /// When it was made without the family's consent, the override it was made on.
+    pub consent_override: Option<ReferralOverrideEntry>,
+}
+
+/// The consent override a referral was made on.
+#[derive(Serialize, ToSchema)]
+pub struct ReferralOverrideEntry {
+    /// `safeguarding` or `public_interest`.
+    pub ground: Option<String>,
+    /// Why, as written.
+    pub justification: String,
+    /// Who authorised it.
+    pub authorised_by: String,
+    /// The day it was decided, YYYY-MM-DD.
+    pub decided_on: String,
 }
 
 /// A new referral. Unknown fields are refused.
@@ -488,6 +506,20 @@ pub struct NewReferralRequest {
     /// who signs the checklist off.
     #[serde(default)]
     pub sign_off_by: Option<String>,
+    /// To refer a family that has not consented, on an override the calling account
+    /// authorises (MASH practitioners, case supervisors and locality managers only).
+    #[serde(default)]
+    pub without_consent: Option<ConsentOverrideRequest>,
+}
+
+/// Sharing without the family's consent. Unknown fields are refused.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentOverrideRequest {
+    /// `safeguarding` or `public_interest`.
+    pub ground: String,
+    /// Why sharing without consent is necessary and proportionate (at least a sentence).
+    pub justification: String,
 }
 
 /// Something to happen to a referral. Unknown fields are refused.
@@ -592,6 +624,12 @@ async fn referral_detail(state: &AppState, caller: &ApiCaller, id: domain::Refer
         .log_system_sharing(family, &api_sharing(state, caller, "Referral: reason, status and history"))
         .await?;
     Ok(ReferralDetail {
+        consent_override: r.consent_override.map(|o| ReferralOverrideEntry {
+            ground: o.ground.map(|g| g.code().to_owned()),
+            justification: o.justification,
+            authorised_by: o.authorised_by,
+            decided_on: o.on.to_string(),
+        }),
         summary: r.summary.into(),
         reason: r.reason,
         panel: r.panel,
@@ -654,22 +692,205 @@ pub async fn make_referral(
         Some(Ok(u)) => Some(u),
         None => None,
     };
+    let asked = req.without_consent.as_ref().map(|o| crate::pages::referrals::OverrideAsked {
+        ground: &o.ground,
+        justification: &o.justification,
+    });
+    let without_consent =
+        crate::pages::referrals::consent_override_from(&state, &caller.principal, id, &caller.address, asked, &mut errors).await?;
     let (Some(route), Some(reason), true) = (route, reason, errors.is_empty()) else {
         return Err(unprocessable(errors));
     };
     let permit = state.require_new_referral(&caller.principal, id, route, &caller.address).await?;
+    let (override_permit, consent_override) = without_consent.unzip();
     let details = store::referrals::ReferralDetails {
         reason,
         urgent: req.urgent,
         sign_off_by,
+        consent_override,
     };
-    match state.store.make_referral(&permit, &details, &caller.address).await {
+    match state
+        .store
+        .make_referral(&permit, &details, override_permit.as_ref(), &caller.address)
+        .await
+    {
         Ok(referral) => Ok((axum::http::StatusCode::CREATED, Json(ReferralCreated { id: referral.to_string() })).into_response()),
         Err(e) => {
             crate::pages::referrals::errors_from(&mut errors, e)?;
             Err(unprocessable(errors))
         }
     }
+}
+
+/// A new family (household). Unknown fields are refused.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewFamilyRequest {
+    /// First line of the address.
+    pub address_line: String,
+    /// UK postcode; it decides the family's locality.
+    pub postcode: String,
+}
+
+/// The family's id and the locality its postcode allocated it to, once recorded.
+#[derive(Serialize, ToSchema)]
+pub struct FamilyCreated {
+    /// Family id.
+    pub id: String,
+}
+
+/// Records a new family, as the page does: the postcode must be in one of the council's
+/// localities. The calling account sees the family from then on (it recorded it).
+#[utoipa::path(post, path = "/api/v1/families", tag = "families", security(("bearer" = [])),
+    request_body = NewFamilyRequest,
+    responses((status = 201, body = FamilyCreated), (status = 400), (status = 401), (status = 403)))]
+pub async fn record_family(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    body: Result<Json<NewFamilyRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let permit = state.require(&caller.principal, policy::RecordFamily, &caller.address).await?;
+    let mut errors = crate::forms::FormErrors::default();
+    let Some((address_line, postcode)) = crate::pages::family_records::parse_address(&mut errors, &req.address_line, &req.postcode) else {
+        return Err(unprocessable(errors));
+    };
+    match state.store.record_family(&permit, &address_line, &postcode, &caller.address).await {
+        Ok(id) => Ok((axum::http::StatusCode::CREATED, Json(FamilyCreated { id: id.to_string() })).into_response()),
+        Err(e @ store::people::RecordError::OutsideTheCouncil(_)) => {
+            errors.add("postcode", e.to_string());
+            Err(unprocessable(errors))
+        }
+        Err(store::people::RecordError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// A new person in a family. Unknown fields are refused.
+#[derive(serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPersonRequest {
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Date of birth, YYYY-MM-DD.
+    pub date_of_birth: String,
+    /// `female`, `male`, `other` or `not_known`.
+    pub sex: String,
+    /// `child`, `parent`, `carer` or `other_adult`. A child or young person is 0–19, or up to
+    /// 25 with a disability.
+    pub household_role: String,
+    /// Has a disability.
+    #[serde(default)]
+    pub has_disability: bool,
+    /// NHS number (checked with its check digit).
+    #[serde(default)]
+    pub nhs_number: Option<String>,
+    /// Unique Pupil Number (checked with its check letter).
+    #[serde(default)]
+    pub upn: Option<String>,
+    /// National Insurance number.
+    #[serde(default)]
+    pub national_insurance_number: Option<String>,
+    /// Tell it once: `true` once the caller has checked the `possible_matches` a 409 answer
+    /// listed and none is this person.
+    #[serde(default)]
+    pub not_a_duplicate: bool,
+}
+
+/// A person already known to early help who may be the one being added.
+#[derive(Serialize, ToSchema)]
+pub struct PossibleMatchEntry {
+    /// Person id.
+    pub person: String,
+    /// Their family's id, when the caller may see it.
+    pub family: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Date of birth, YYYY-MM-DD.
+    pub date_of_birth: String,
+    /// The address when the caller may see the family, else the postcode district.
+    pub place: String,
+    /// A likely (rather than possible) match.
+    pub likely: bool,
+    /// What the records agree on.
+    pub reasons: Vec<String>,
+}
+
+/// The person's id, once added.
+#[derive(Serialize, ToSchema)]
+pub struct PersonCreated {
+    /// Person id.
+    pub id: String,
+}
+
+/// Adds a person to a family, as the page does: the same checks of names, date of birth, age
+/// range and identifiers, and tell it once — while people already held may be this person, the
+/// answer is 409 with them in `possible_matches`, until the request says `not_a_duplicate`.
+#[utoipa::path(post, path = "/api/v1/families/{id}/people", tag = "families", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Family id")),
+    request_body = NewPersonRequest,
+    responses((status = 201, body = PersonCreated), (status = 400), (status = 401), (status = 403),
+        (status = 409, description = "People already held may be this person: problem details with `possible_matches`")))]
+pub async fn record_person(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    body: Result<Json<NewPersonRequest>, axum::extract::rejection::JsonRejection>,
+) -> Result<Response, ApiError> {
+    let id = domain::FamilyId::from_path(&id);
+    let Json(req) = body.map_err(|e| AppError::BadRequest(e.body_text()))?;
+    let permit = state
+        .require_family(&caller.principal, policy::RecordPerson, id, &caller.address)
+        .await?;
+    let form = crate::pages::family_records::PersonForm {
+        given_name: req.given_name,
+        family_name: req.family_name,
+        date_of_birth: req.date_of_birth,
+        sex: req.sex,
+        household_role: req.household_role,
+        has_disability: if req.has_disability { "yes".into() } else { String::new() },
+        nhs_number: req.nhs_number.unwrap_or_default(),
+        upn: req.upn.unwrap_or_default(),
+        national_insurance_number: req.national_insurance_number.unwrap_or_default(),
+        ..Default::default()
+    };
+    let mut errors = crate::forms::FormErrors::default();
+    let Some(person) = crate::pages::family_records::parse_person(&mut errors, &form, state.store.clock().today()) else {
+        return Err(unprocessable(errors));
+    };
+    if !req.not_a_duplicate {
+        let matches = crate::pages::family_records::possible_matches_for(&state, &caller.principal, &permit, &person).await?;
+        if !matches.is_empty() {
+            let listed: Vec<PossibleMatchEntry> = matches
+                .into_iter()
+                .map(|m| PossibleMatchEntry {
+                    person: m.person.to_string(),
+                    family: m.family.map(|f| f.to_string()),
+                    name: m.name,
+                    date_of_birth: m.date_of_birth.to_string(),
+                    place: m.place,
+                    likely: m.likely,
+                    reasons: m.reasons.iter().map(|r| (*r).to_owned()).collect(),
+                })
+                .collect();
+            let body = serde_json::json!({
+                "type": "about:blank",
+                "title": "This person may already be known",
+                "status": 409,
+                "detail": format!("{}; send the request again with \"not_a_duplicate\": true once none is", crate::pages::family_records::MAY_BE_KNOWN),
+                "possible_matches": listed,
+            });
+            return Ok((
+                axum::http::StatusCode::CONFLICT,
+                [(header::CONTENT_TYPE, "application/problem+json")],
+                body.to_string(),
+            )
+                .into_response());
+        }
+    }
+    let person = state.store.record_person(&permit, &person, &caller.address).await?;
+    Ok((axum::http::StatusCode::CREATED, Json(PersonCreated { id: person.to_string() })).into_response())
 }
 
 /// Moves a referral on by one event, with the `version` read. Who may fire which event is the
@@ -746,8 +967,10 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Early Help API", description = "For agency systems of Information Sharing Agreement signatories. Tokens are issued with `earlyhelp token create --user EMAIL`; every call is decided by the same access policy as the pages. A token acts as its account without a second factor, so administrative actions are never open to it."),
-    paths(me, organisations, panels, families, search_families, family, family_referrals, make_referral, referral, referral_event),
+    paths(me, organisations, panels, families, record_family, search_families, family, record_person, family_referrals, make_referral,
+        referral, referral_event),
     components(schemas(Me, OrganisationEntry, PanelEntry, FamilyEntry, FamilyList, FamilySearchRequest, PersonEntry, FamilyDetail,
+        NewFamilyRequest, FamilyCreated, NewPersonRequest, PersonCreated, PossibleMatchEntry, ConsentOverrideRequest, ReferralOverrideEntry,
         ReferralEntry, ReferralDetail, ReferralHistoryItem, NewReferralRequest, ReferralEventRequest, ReferralCreated, ReferralChanged)),
     modifiers(&BearerAuth)
 )]
@@ -760,9 +983,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(me))
         .route("/api/v1/organisations", get(organisations))
         .route("/api/v1/panels", get(panels))
-        .route("/api/v1/families", get(families))
+        .route("/api/v1/families", get(families).post(record_family))
         .route("/api/v1/families/search", axum::routing::post(search_families))
         .route("/api/v1/families/{id}", get(family))
+        .route("/api/v1/families/{id}/people", axum::routing::post(record_person))
         .route("/api/v1/families/{id}/referrals", get(family_referrals).post(make_referral))
         .route("/api/v1/referrals/{id}", get(referral))
         .route("/api/v1/referrals/{id}/events", axum::routing::post(referral_event))

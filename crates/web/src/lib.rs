@@ -334,6 +334,12 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}", get(pages::families::show))
         .route("/families/{id}/people/new", get(pages::family_records::new_person_form))
         .route("/families/{id}/people", post(pages::family_records::record_person))
+        .route("/families/{id}/people/{person}", get(pages::family_person::show))
+        .route(
+            "/families/{id}/people/{person}/disability",
+            post(pages::family_person::set_disability),
+        )
+        .route("/families/{id}/move", get(pages::moves::new_move).post(pages::moves::record_move))
         .route(
             "/families/{id}/people/{person}/merge",
             get(pages::family_records::merge_form).post(pages::family_records::merge),

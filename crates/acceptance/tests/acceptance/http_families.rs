@@ -183,22 +183,19 @@ engines!(
             ),
         ];
         let lead_holds_an_authorising_role = app.county.staff.iter().find(|s| s.email.as_str() == lead).is_some_and(|s| {
-            s.roles.iter().any(|r| {
-                matches!(
-                    r,
-                    Role::MashPractitioner | Role::CaseSupervisor | Role::LocalityManager | Role::PanelChair
-                )
-            })
+            s.roles
+                .iter()
+                .any(|r| matches!(r, Role::MashPractitioner | Role::CaseSupervisor | Role::LocalityManager))
         });
         if !lead_holds_an_authorising_role {
             let refused = b.submit(&form, &action, &fields).await;
-            assert!(refused.shows("Only a MASH practitioner, case supervisor, locality manager or panel chair can authorise"));
+            assert!(refused.shows("Only a MASH practitioner, case supervisor or locality manager can authorise"));
         }
 
-        let chair = app.staff_without_mfa(Role::PanelChair);
-        app.connect(&chair, family.id).await;
+        let supervisor = app.staff_without_mfa(Role::CaseSupervisor);
+        app.connect(&supervisor, family.id).await;
         let b = app.browser();
-        b.sign_in(&chair, county::DEMO_PASSWORD).await;
+        b.sign_in(&supervisor, county::DEMO_PASSWORD).await;
         fields.retain(|(k, _)| *k != "justification");
         fields.push(("justification", "Risk"));
         let short = b.submit(&form, &action, &fields).await;

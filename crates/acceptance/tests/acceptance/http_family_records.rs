@@ -260,7 +260,14 @@ engines!(
         assert_eq!(merged.status, 303, "{}", merged.body);
         let page = mash.get(&format!("/families/{family}")).await;
         assert!(page.shows("Robin Example"));
-        assert!(!page.shows("Rob Example"), "the duplicate is no longer listed");
+        assert!(
+            !page.body.contains(&format!("/people/{duplicate}\"")),
+            "the duplicate is no longer listed among the people"
+        );
+        assert!(
+            page.shows("Duplicate record of Rob Example merged into Robin Example"),
+            "the merge is kept in the family's timeline"
+        );
         let again = mash
             .submit(
                 &format!("/families/{family}/people/{keep}/merge"),

@@ -12,6 +12,7 @@ mod http_governance;
 mod http_invitations;
 mod http_meetings;
 mod http_password_reset;
+mod http_people_and_moves;
 mod http_referrals;
 mod outbox;
 mod secrets;

@@ -110,6 +110,10 @@ const ROUTES: &[Route] = &[
     get("/families/{id}", As::Staff),
     get("/families/{id}/people/new", As::Staff),
     post("/families/{id}/people", true, As::Staff),
+    get("/families/{id}/people/{person}", As::Staff),
+    post("/families/{id}/people/{person}/disability", true, As::Staff),
+    get("/families/{id}/move", As::Staff),
+    post("/families/{id}/move", true, As::Staff),
     get("/families/{id}/people/{person}/merge", As::Staff),
     post("/families/{id}/people/{person}/merge", true, As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
@@ -152,8 +156,10 @@ const ROUTES: &[Route] = &[
     get("/api/v1/organisations", As::Agency),
     get("/api/v1/panels", As::Agency),
     get("/api/v1/families", As::Agency),
+    post("/api/v1/families", true, As::Agency),
     post("/api/v1/families/search", false, As::Agency),
     get("/api/v1/families/{id}", As::Agency),
+    post("/api/v1/families/{id}/people", true, As::Agency),
     get("/api/v1/families/{id}/referrals", As::Agency),
     post("/api/v1/families/{id}/referrals", true, As::Agency),
     get("/api/v1/referrals/{id}", As::Agency),
@@ -553,6 +559,8 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ("action_updates", "SELECT COUNT(*) FROM action_updates"),
         ("families changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM families"),
         ("people", "SELECT COUNT(*) FROM people"),
+        ("people changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM people"),
+        ("family_moves", "SELECT COUNT(*) FROM family_moves"),
         ("family_workers", "SELECT COUNT(*) FROM family_workers"),
         ("family_exclusions", "SELECT COUNT(*) FROM family_exclusions"),
         ("consents", "SELECT COUNT(*) FROM consents"),
@@ -865,6 +873,45 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                 .await,
             Some(f),
         );
+        let person = f.people[0].id;
+        check(
+            format!("GET /families/{id}/people/{person}"),
+            world.staff.get(&format!("/families/{id}/people/{person}")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/people/{person}/disability"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/people/{person}/disability"),
+                    &[("csrf", staff_csrf.as_str()), ("has_disability", "yes"), ("version", "1")],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/move"),
+            world.staff.get(&format!("/families/{id}/move")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/move"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/move"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("address_line", "2 Somewhere Else"),
+                        ("postcode", f.postcode.as_str()),
+                        ("moved_on", "1/11/2026"),
+                        ("version", "1"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
         check(
             format!("GET /families/{id}/referrals/new"),
             world.staff.get(&format!("/families/{id}/referrals/new")).await,
@@ -906,6 +953,21 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
             world
                 .visitor
                 .get_with_token(&format!("/api/v1/families/{}/referrals", f.id), &world.token)
+                .await,
+            Some(f),
+        );
+        check(
+            format!("POST /api/v1/families/{}/people", f.id),
+            world
+                .visitor
+                .post_json_with_token(
+                    &format!("/api/v1/families/{}/people", f.id),
+                    &serde_json::json!({
+                        "given_name": "Robin", "family_name": "Example", "date_of_birth": "2015-02-01",
+                        "sex": "not_known", "household_role": "child", "not_a_duplicate": true
+                    }),
+                    &world.token,
+                )
                 .await,
             Some(f),
         );

@@ -16,7 +16,7 @@ use earlyhelp_policy::{
 use earlyhelp_policy::{
     ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation,
     ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordFamily,
-    RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
+    RecordMove, RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
     ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
@@ -159,7 +159,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 88] = [
+pub const COLUMNS: [Column; 94] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -629,6 +629,54 @@ pub const COLUMNS: [Column; 88] = [
         },
     },
     Column {
+        action: "RecordMove",
+        header: "Move(wk)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "RecordMove",
+        header: "Move(rec)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Recorded,
+        },
+    },
+    Column {
+        action: "RecordMove",
+        header: "Move(no)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::None,
+        },
+    },
+    Column {
+        action: "RecordMove",
+        header: "MoveX(wk)",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "AuthoriseConsentOverride",
+        header: "Overr(rec)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Recorded,
+        },
+    },
+    Column {
+        action: "AuthoriseConsentOverride",
+        header: "Overr(MASH)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::MashEscalation,
+        },
+    },
+    Column {
         action: "RecordFamily",
         header: "NewFam",
         about: About::Nothing,
@@ -1041,7 +1089,13 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // One family: by connection to it, never by role alone.
-        "ViewFamily" | "RecordSharing" | "OpenBreakGlass" | "AuthoriseConsentOverride" | "RecordConsent" | "RecordPerson" => {
+        "ViewFamily"
+        | "RecordSharing"
+        | "OpenBreakGlass"
+        | "AuthoriseConsentOverride"
+        | "RecordConsent"
+        | "RecordPerson"
+        | "RecordMove" => {
             let About::Family { excluded, connection } = column.about else {
                 panic!("a family column must name a family")
             };
@@ -1072,16 +1126,22 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                     }
                 }
                 "AuthoriseConsentOverride" => {
-                    let authorises = holds(Role::MashPractitioner)
-                        || holds(Role::CaseSupervisor)
-                        || holds(Role::LocalityManager)
-                        || holds(Role::PanelChair);
+                    let authorises = holds(Role::MashPractitioner) || holds(Role::CaseSupervisor) || holds(Role::LocalityManager);
+                    let close = works_with_families
+                        && (matches!(
+                            connection,
+                            Connection::WorksWith
+                                | Connection::PanelCore
+                                | Connection::PanelInvited
+                                | Connection::Referred
+                                | Connection::Recorded
+                        ) || (connection == Connection::MashEscalation && holds(Role::MashPractitioner)));
                     if holds(Role::Administrator) {
                         Err("administrators-see-no-case-content")
                     } else if excluded {
                         Err("consent-exclusion")
                     } else {
-                        allow_if(related && authorises)
+                        allow_if(close && authorises)
                     }
                 }
                 "RecordConsent" => {
@@ -1098,7 +1158,7 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                         allow_if(close && records)
                     }
                 }
-                "RecordPerson" => {
+                "RecordPerson" | "RecordMove" => {
                     let records = holds(Role::MashPractitioner)
                         || holds(Role::LeadProfessional)
                         || holds(Role::PanelChair)
@@ -1250,6 +1310,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "RecordFamily" => authority.decide(who, RecordFamily).map(drop),
         "FindPeopleAcrossFamilies" => authority.decide(who, FindPeopleAcrossFamilies).map(drop),
         "RecordPerson" => authority.decide_family(who, RecordPerson, &f).map(drop),
+        "RecordMove" => authority.decide_family(who, RecordMove, &f).map(drop),
         "MakeReferral" => {
             let About::NewReferral {
                 excluded,

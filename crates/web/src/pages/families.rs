@@ -93,7 +93,19 @@ struct FamilyPage {
     may_record_consent: bool,
     may_refer: bool,
     may_record_person: bool,
+    may_record_move: bool,
     referrals: Vec<store::referrals::ReferralSummary>,
+    moves: Vec<store::moves::FamilyMove>,
+    /// The move just recorded, for the confirmation banner.
+    just_moved: Option<store::moves::FamilyMove>,
+    timeline: Vec<super::family_person::TimelineRow>,
+}
+
+/// What the family page's address may carry: `moved=yes` after a move was recorded.
+#[derive(Deserialize, Default)]
+pub struct ShowQuery {
+    #[serde(default)]
+    moved: String,
 }
 
 impl FamilyPage {
@@ -113,8 +125,14 @@ impl FamilyPage {
     }
 }
 
-/// One family: its people, consent, the professionals around it and what was shared.
-pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+/// One family: its people, consent, the professionals around it, what was shared, where it has
+/// lived, and its timeline.
+pub async fn show(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Query(query): Query<ShowQuery>,
+) -> Result<Response, AppError> {
     // A malformed id is refused in the same words as a family the asker may not see.
     let id = FamilyId::from_path(&id);
     let (permit, facts) = state
@@ -129,7 +147,10 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
         .into_iter()
         .any(|r| state.authority.decide_new_referral(&who.principal, &facts, r).is_ok());
     let may_record_person = state.authority.decide_family(&who.principal, policy::RecordPerson, &facts).is_ok();
+    let may_record_move = state.authority.decide_family(&who.principal, policy::RecordMove, &facts).is_ok();
     let referrals = state.store.family_referrals(&permit).await?;
+    let moves = state.store.family_moves(&permit).await?;
+    let timeline = super::family_person::timeline_rows(state.store.family_timeline(&permit).await?);
     render(&FamilyPage {
         chrome: Chrome::signed_in(&state, &who, title, "families"),
         family,
@@ -138,7 +159,11 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Path(id): Path<S
         may_record_consent,
         may_refer,
         may_record_person,
+        may_record_move,
         referrals,
+        just_moved: if query.moved == "yes" { moves.first().cloned() } else { None },
+        moves,
+        timeline,
     })
 }
 
@@ -299,7 +324,7 @@ pub async fn record_sharing(
             Ok(p) => override_permit = Some(p),
             Err(AppError::Forbidden(_)) => errors.add(
                 "without_consent",
-                "Only a MASH practitioner, case supervisor, locality manager or panel chair can authorise sharing without consent: ask one of them to record it",
+                "Only a MASH practitioner, case supervisor or locality manager can authorise sharing without consent: ask one of them to record it",
             ),
             Err(other) => return Err(other),
         }

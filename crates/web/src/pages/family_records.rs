@@ -45,20 +45,26 @@ pub async fn new_family_form(State(state): State<AppState>, who: SignedIn) -> Re
     })
 }
 
-/// Records the family, then goes on to its first person.
-pub async fn record_family(State(state): State<AppState>, who: SignedIn, form: CsrfForm<FamilyForm>) -> Result<Response, AppError> {
-    let permit = state.require(&who.principal, policy::RecordFamily, &who.address).await?;
-    let f = form.value;
-    let mut errors = FormErrors::default();
-    let address_line = f.address_line.trim();
+/// Parses an address as the family and move forms (and the API) send it: the first line,
+/// trimmed, and a valid UK postcode. Every problem is added to `errors`.
+pub(crate) fn parse_address(errors: &mut FormErrors, address_line: &str, postcode: &str) -> Option<(String, Postcode)> {
+    let address_line = address_line.trim();
     if address_line.is_empty() {
         errors.add("address_line", "Enter the first line of the family’s address");
     } else if address_line.chars().count() > 200 {
         errors.add("address_line", "The first line of the address must be 200 characters or fewer");
     }
-    let postcode = errors.check("postcode", Postcode::parse(&f.postcode));
-    if let (Some(postcode), true) = (postcode, errors.is_empty()) {
-        match state.store.record_family(&permit, address_line, &postcode, &who.address).await {
+    let postcode = errors.check("postcode", Postcode::parse(postcode));
+    postcode.filter(|_| errors.is_empty()).map(|p| (address_line.to_owned(), p))
+}
+
+/// Records the family, then goes on to its first person.
+pub async fn record_family(State(state): State<AppState>, who: SignedIn, form: CsrfForm<FamilyForm>) -> Result<Response, AppError> {
+    let permit = state.require(&who.principal, policy::RecordFamily, &who.address).await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    if let Some((address_line, postcode)) = parse_address(&mut errors, &f.address_line, &f.postcode) {
+        match state.store.record_family(&permit, &address_line, &postcode, &who.address).await {
             Ok(id) => return Ok(Redirect::to(&format!("/families/{id}/people/new")).into_response()),
             Err(e @ RecordError::OutsideTheCouncil(_)) => errors.add("postcode", e.to_string()),
             Err(RecordError::Store(e)) => return Err(e.into()),
@@ -71,32 +77,36 @@ pub async fn record_family(State(state): State<AppState>, who: SignedIn, form: C
     })
 }
 
-/// What the new-person form sends.
+/// What the new-person form sends (the API fills the same fields from its JSON, so both are
+/// checked by [`parse_person`]).
 #[derive(Deserialize, Default, Clone)]
 pub struct PersonForm {
     #[serde(default)]
-    given_name: String,
+    pub(crate) given_name: String,
     #[serde(default)]
-    family_name: String,
+    pub(crate) family_name: String,
     #[serde(default)]
-    date_of_birth: String,
+    pub(crate) date_of_birth: String,
     #[serde(default)]
-    sex: String,
+    pub(crate) sex: String,
     #[serde(default)]
-    household_role: String,
+    pub(crate) household_role: String,
+    /// "yes" when the person has a disability.
     #[serde(default)]
-    nhs_number: String,
+    pub(crate) has_disability: String,
     #[serde(default)]
-    upn: String,
+    pub(crate) nhs_number: String,
     #[serde(default)]
-    national_insurance_number: String,
+    pub(crate) upn: String,
+    #[serde(default)]
+    pub(crate) national_insurance_number: String,
     /// "yes" once the person recording has checked the suggestions and none is the same person.
     #[serde(default)]
-    not_a_duplicate: String,
+    pub(crate) not_a_duplicate: String,
 }
 
 /// Sex as forms offer it: (code, label).
-const SEXES: [(&str, &str); 4] = [
+pub(crate) const SEXES: [(&str, &str); 4] = [
     ("female", "Female"),
     ("male", "Male"),
     ("other", "Other"),
@@ -171,18 +181,10 @@ fn optional<T, E: std::fmt::Display>(
     }
 }
 
-/// Adds the person, unless people already held may be them and the person recording has not
-/// yet said none of them is: then the form comes back with the suggestions.
-pub async fn record_person(
-    State(state): State<AppState>,
-    who: SignedIn,
-    Path(id): Path<String>,
-    form: CsrfForm<PersonForm>,
-) -> Result<Response, AppError> {
-    let id = FamilyId::from_path(&id);
-    let permit = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
-    let f = form.value;
-    let mut errors = FormErrors::default();
+/// Parses a person as the form (or the API) gives them: names, a date of birth in the past,
+/// sex, a place in the household that fits their age (a child or young person is 0–19, or up
+/// to 25 with a disability), and any identifiers, each valid. Every problem goes in `errors`.
+pub(crate) fn parse_person(errors: &mut FormErrors, f: &PersonForm, today: time::Date) -> Option<NewPerson> {
     let name = |errors: &mut FormErrors, field: &'static str, value: &str, what: &str| {
         let v = value.trim();
         if v.is_empty() {
@@ -191,9 +193,8 @@ pub async fn record_person(
             errors.add(field, format!("The {what} must be 100 characters or fewer"));
         }
     };
-    name(&mut errors, "given_name", &f.given_name, "first name");
-    name(&mut errors, "family_name", &f.family_name, "last name");
-    let today = state.store.clock().today();
+    name(errors, "given_name", &f.given_name, "first name");
+    name(errors, "family_name", &f.family_name, "last name");
     let date_of_birth = match super::organisations::parse_date(&f.date_of_birth, "the date of birth") {
         Ok(d) if d > today => {
             errors.add("date_of_birth", "The date of birth must be today or in the past");
@@ -213,58 +214,85 @@ pub async fn record_person(
     if role.is_none() {
         errors.add("household_role", "Select the person’s place in the household");
     }
-    // Early help's own age rule (0–19, or up to 25 with a disability, which the form does not
-    // yet record): older than that, the person is an adult of the household.
-    if let (Some(HouseholdRole::Child), Some(born)) = (role, date_of_birth)
-        && !domain::family::in_early_help_age_range(born, today, true)
+    // Early help's own age rule: a child or young person is 0–19, or up to 25 with a
+    // disability; older than that, the person is an adult of the household.
+    let has_disability = f.has_disability == "yes";
+    if let (Some(role), Some(born)) = (role, date_of_birth)
+        && let Err(refused) = domain::family::check_household_role(role, born, today, has_disability)
     {
-        errors.add(
-            "date_of_birth",
-            "Early help is for children and young people up to 19, or 25 with a disability: add this person as an adult",
-        );
+        errors.add("date_of_birth", refused.to_string());
     }
-    let nhs_number = optional(&mut errors, "nhs_number", &f.nhs_number, NhsNumber::parse);
-    let upn = optional(&mut errors, "upn", &f.upn, UniquePupilNumber::parse);
+    let nhs_number = optional(errors, "nhs_number", &f.nhs_number, NhsNumber::parse);
+    let upn = optional(errors, "upn", &f.upn, UniquePupilNumber::parse);
     let national_insurance_number = optional(
-        &mut errors,
+        errors,
         "national_insurance_number",
         &f.national_insurance_number,
         NationalInsuranceNumber::parse,
     );
     let (Some(date_of_birth), Some(sex), Some(household_role), true) = (date_of_birth, sex, role, errors.is_empty()) else {
-        return person_page(&state, &who, id, errors, f, Vec::new()).await;
+        return None;
     };
-    let person = NewPerson {
+    Some(NewPerson {
         given_name: f.given_name.trim().to_owned(),
         family_name: f.family_name.trim().to_owned(),
         date_of_birth,
         sex,
         household_role,
+        has_disability,
         nhs_number,
         upn,
         national_insurance_number,
+    })
+}
+
+/// The people already held who may be `person`, as far as the asker may know of them (the
+/// front door's county-wide search for MASH), for tell-it-once.
+pub(crate) async fn possible_matches_for(
+    state: &AppState,
+    principal: &policy::Principal,
+    permit: &policy::Permit<policy::RecordPerson>,
+    person: &NewPerson,
+) -> Result<Vec<PossibleMatch>, AppError> {
+    let heading = state.store.family_heading(permit).await?.ok_or(AppError::NotFound)?;
+    let details = PersonDetails {
+        first_name: person.given_name.clone(),
+        surname: person.family_name.clone(),
+        date_of_birth: Some(person.date_of_birth),
+        postcode: Some(heading.postcode),
+        nhs_number: person.nhs_number.clone(),
+        upn: person.upn.clone(),
+        national_insurance_number: person.national_insurance_number.clone(),
+    };
+    let across = state.authority.decide(principal, policy::FindPeopleAcrossFamilies).ok();
+    Ok(state
+        .store
+        .possible_matches(&state.authority, principal, across.as_ref(), &details)
+        .await?)
+}
+
+/// The message beside the tell-it-once suggestions.
+pub(crate) const MAY_BE_KNOWN: &str = "This person may already be known to early help: check the people listed, and confirm none of them is the same person before adding a new record";
+
+/// Adds the person, unless people already held may be them and the person recording has not
+/// yet said none of them is: then the form comes back with the suggestions.
+pub async fn record_person(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<PersonForm>,
+) -> Result<Response, AppError> {
+    let id = FamilyId::from_path(&id);
+    let permit = state.require_family(&who.principal, policy::RecordPerson, id, &who.address).await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let Some(person) = parse_person(&mut errors, &f, state.store.clock().today()) else {
+        return person_page(&state, &who, id, errors, f, Vec::new()).await;
     };
     if f.not_a_duplicate != "yes" {
-        let heading = state.store.family_heading(&permit).await?.ok_or(AppError::NotFound)?;
-        let details = PersonDetails {
-            first_name: person.given_name.clone(),
-            surname: person.family_name.clone(),
-            date_of_birth: Some(person.date_of_birth),
-            postcode: Some(heading.postcode),
-            nhs_number: person.nhs_number.clone(),
-            upn: person.upn.clone(),
-            national_insurance_number: person.national_insurance_number.clone(),
-        };
-        let across = state.authority.decide(&who.principal, policy::FindPeopleAcrossFamilies).ok();
-        let matches = state
-            .store
-            .possible_matches(&state.authority, &who.principal, across.as_ref(), &details)
-            .await?;
+        let matches = possible_matches_for(&state, &who.principal, &permit, &person).await?;
         if !matches.is_empty() {
-            errors.add(
-                "not_a_duplicate",
-                "This person may already be known to early help: check the people listed, and confirm none of them is the same person before adding a new record",
-            );
+            errors.add("not_a_duplicate", MAY_BE_KNOWN);
             return person_page(&state, &who, id, errors, f, matches).await;
         }
     }

@@ -199,9 +199,15 @@ struct BreakGlassPage {
     form: OpenForm,
     may_open: bool,
     grants: Option<Vec<BreakGlassGrant>>,
+    /// Sharing without consent, for information governance to review beside break-glass.
+    overrides: Option<Vec<SharingEntry>>,
 }
 
 impl BreakGlassPage {
+    fn date(&self, d: &time::Date) -> String {
+        long_date(*d)
+    }
+
     fn when(&self, t: &time::OffsetDateTime) -> String {
         let local = t.to_offset(domain::clock::london_offset(*t));
         format!("{} at {}", long_date(local.date()), super::short_time(local.time()))
@@ -225,9 +231,14 @@ async fn break_glass_page(state: &AppState, who: &SignedIn, errors: FormErrors, 
         // and audited.
         state.require(&who.principal, policy::ReviewBreakGlass, &who.address).await?;
     }
-    let grants = match reviewer {
-        Ok(permit) => Some(state.store.break_glass_grants(&permit).await?),
+    let grants = match &reviewer {
+        Ok(permit) => Some(state.store.break_glass_grants(permit).await?),
         Err(_) => None,
+    };
+    // Reviewers who also hold the sharing log see every override beside the break-glass list.
+    let overrides = match (reviewer.is_ok(), state.authority.decide(&who.principal, policy::ViewSharingLog)) {
+        (true, Ok(permit)) => Some(state.store.consent_overrides(&permit, &who.address).await?),
+        _ => None,
     };
     render(&BreakGlassPage {
         chrome: Chrome::signed_in(state, who, "Break-glass access", "").with_errors(&errors),
@@ -235,6 +246,7 @@ async fn break_glass_page(state: &AppState, who: &SignedIn, errors: FormErrors, 
         form,
         may_open,
         grants,
+        overrides,
     })
 }
 

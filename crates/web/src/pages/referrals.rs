@@ -31,6 +31,15 @@ pub struct ReferralForm {
     urgent: String,
     #[serde(default)]
     sign_off_by: String,
+    /// "yes" to refer without the family's consent, on an override.
+    #[serde(default)]
+    without_consent: String,
+    /// The override's ground: `safeguarding` or `public_interest`.
+    #[serde(default)]
+    ground: String,
+    /// Why consent is being overridden.
+    #[serde(default)]
+    justification: String,
 }
 
 #[derive(Template)]
@@ -45,6 +54,10 @@ struct NewReferralPage {
     routes: Vec<(&'static str, &'static str, &'static str)>,
     supervisors: Vec<Signer>,
     managers: Vec<Signer>,
+    /// Whether this person may authorise a referral without consent.
+    may_override: bool,
+    /// (code, label) of the grounds a referral may be made on without consent.
+    grounds: Vec<(&'static str, &'static str)>,
 }
 
 fn route_hint(route: Route) -> &'static str {
@@ -84,6 +97,16 @@ async fn new_page(state: &AppState, who: &SignedIn, id: FamilyId, errors: FormEr
         routes,
         supervisors: state.store.signers(Role::CaseSupervisor, Some(id)).await?,
         managers: state.store.signers(Role::LocalityManager, Some(id)).await?,
+        may_override: facts.as_ref().is_some_and(|f| {
+            state
+                .authority
+                .decide_family(&who.principal, policy::AuthoriseConsentOverride, f)
+                .is_ok()
+        }),
+        grounds: domain::consent::OverrideGround::FOR_REFERRAL
+            .iter()
+            .map(|g| (g.code(), g.label()))
+            .collect(),
     })
 }
 
@@ -115,19 +138,103 @@ pub async fn create(
     );
     let reason = errors.check("reason", ReferralReason::parse(&f.reason));
     let sign_off_by = f.sign_off_by.parse::<domain::UserId>().ok();
+    let without_consent = consent_override(&state, &who.principal, id, &who.address, &f, &mut errors).await?;
     if let (Some(route), Some(reason), true) = (route, reason, errors.is_empty()) {
         let permit = state.require_new_referral(&who.principal, id, route, &who.address).await?;
+        let (override_permit, consent_override) = without_consent.unzip();
         let details = ReferralDetails {
             reason,
             urgent: f.urgent == "yes",
             sign_off_by,
+            consent_override,
         };
-        match state.store.make_referral(&permit, &details, &who.address).await {
+        match state
+            .store
+            .make_referral(&permit, &details, override_permit.as_ref(), &who.address)
+            .await
+        {
             Ok(referral) => return Ok(Redirect::to(&format!("/referrals/{referral}")).into_response()),
             Err(e) => errors_from(&mut errors, e)?,
         }
     }
     new_page(&state, &who, id, errors, f).await
+}
+
+/// The words refusing an override to someone who may not authorise one.
+pub(crate) const NOT_AN_AUTHORISER: &str = "Only a MASH practitioner, case supervisor or locality manager can authorise a referral without the family’s consent: ask one of them to make it, or record the family’s consent first";
+
+/// What a form or request gives for a referral without consent, as typed.
+pub(crate) struct OverrideAsked<'a> {
+    /// The ground's code.
+    pub(crate) ground: &'a str,
+    /// The justification.
+    pub(crate) justification: &'a str,
+}
+
+/// The override a referral form (or API request) asks for, checked: the asker must be allowed
+/// to authorise it for this family (asked of the policy, so a refusal is audited), and give a
+/// ground a referral may be made on and a justification of a sentence. `None` when no override
+/// was asked for or something must be put right (then `errors` says what).
+pub(crate) async fn consent_override_from(
+    state: &AppState,
+    principal: &policy::Principal,
+    family: FamilyId,
+    address: &str,
+    asked: Option<OverrideAsked<'_>>,
+    errors: &mut FormErrors,
+) -> Result<Option<(policy::Permit<policy::AuthoriseConsentOverride>, domain::consent::ConsentOverride)>, AppError> {
+    let Some(OverrideAsked { ground, justification }) = asked else {
+        return Ok(None);
+    };
+    let permit = match state
+        .require_family(principal, policy::AuthoriseConsentOverride, family, address)
+        .await
+    {
+        Ok(p) => Some(p),
+        Err(AppError::Forbidden(_)) => {
+            errors.add("without_consent", NOT_AN_AUTHORISER);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let ground = ground
+        .parse::<domain::consent::OverrideGround>()
+        .ok()
+        .filter(|g| domain::consent::OverrideGround::FOR_REFERRAL.contains(g));
+    if ground.is_none() {
+        errors.add(
+            "ground",
+            "Select why the family is being referred without their consent: safeguarding or the public interest",
+        );
+    }
+    // The justification is checked whether or not a ground was chosen, so every problem is
+    // listed at once.
+    let checked = errors.check(
+        "justification",
+        domain::consent::ConsentOverride::new(
+            ground.unwrap_or(domain::consent::OverrideGround::Safeguarding),
+            justification,
+            principal.user,
+            state.store.now(),
+        ),
+    );
+    let made = checked.filter(|_| ground.is_some());
+    Ok(permit.zip(made))
+}
+
+async fn consent_override(
+    state: &AppState,
+    principal: &policy::Principal,
+    family: FamilyId,
+    address: &str,
+    f: &ReferralForm,
+    errors: &mut FormErrors,
+) -> Result<Option<(policy::Permit<policy::AuthoriseConsentOverride>, domain::consent::ConsentOverride)>, AppError> {
+    let asked = (f.without_consent == "yes").then_some(OverrideAsked {
+        ground: &f.ground,
+        justification: &f.justification,
+    });
+    consent_override_from(state, principal, family, address, asked, errors).await
 }
 
 /// Puts a refusal the person can act on beside its field; anything else is an error page.
