@@ -487,9 +487,9 @@ fn load_policies() -> Result<PolicySet, PolicyError> {
 mod tests {
     use super::*;
     use crate::actions::{
-        ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation, ManageOrganisations,
-        ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReviewBreakGlass,
-        ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+        ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar, ManageOrganisation,
+        ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordPerson, RecordSharing,
+        ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::actions::{PrepareAgenda, RecordAgencyCheck, ViewAgendaCopy, ViewMeeting};
     use crate::principal::{PanelRelationship, Relationship};
@@ -519,6 +519,7 @@ mod tests {
             system(IssueApiToken),
             system(ViewFamilyList),
             system(ViewAuditLog),
+            system(ManageCalendar),
             system(ReviewBreakGlass),
             system(ViewSharingLog),
             system(RecordFamily),

@@ -59,7 +59,7 @@ pub mod rules;
 
 pub use actions::{
     ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies, IssueApiToken,
-    MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
+    MakeReferral, ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
     OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordConsent, RecordFamily, RecordPerson, RecordSharing, ReferralChange,
     ReferralOpening, ReviewBreakGlass, SystemAction, ViewAgendaCopy, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
     ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,

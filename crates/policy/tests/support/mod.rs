@@ -10,9 +10,9 @@ use domain::referral::{EventKind, Route};
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, ReferralId, UserId};
 use earlyhelp_policy::{
-    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation,
-    ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordFamily,
-    RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
+    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar,
+    ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent,
+    RecordFamily, RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
     ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 use earlyhelp_policy::{MeetingFacts, PanelMember, PrepareAgenda, RecordAgencyCheck, RunsPanel, ViewAgendaCopy, ViewMeeting};
@@ -144,7 +144,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 72] = [
+pub const COLUMNS: [Column; 73] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -193,6 +193,11 @@ pub const COLUMNS: [Column; 72] = [
     Column {
         action: "IssueApiToken",
         header: "Token",
+        about: About::Nothing,
+    },
+    Column {
+        action: "ManageCalendar",
+        header: "Calendar",
         about: About::Nothing,
     },
     Column {
@@ -759,12 +764,12 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // Powers over the service: need a second factor whoever asks, then the right role.
-        "ManageUsers" | "IssueApiToken" | "ManageOrganisations" | "ViewAuditLog" => {
+        "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManageOrganisations" | "ViewAuditLog" => {
             if !mfa {
                 return Err("admin-actions-need-a-second-factor");
             }
             allow_if(match column.action {
-                "ManageUsers" | "IssueApiToken" => holds(Role::Administrator),
+                "ManageUsers" | "IssueApiToken" | "ManageCalendar" => holds(Role::Administrator),
                 "ManageOrganisations" => holds(Role::Administrator) || holds(Role::InformationGovernance),
                 _ => holds(Role::InformationGovernance),
             })
@@ -1043,6 +1048,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "ManageUsers" => authority.decide(who, ManageUsers).map(drop),
         "IssueApiToken" => authority.decide(who, IssueApiToken).map(drop),
         "ViewAuditLog" => authority.decide(who, ViewAuditLog).map(drop),
+        "ManageCalendar" => authority.decide(who, ManageCalendar).map(drop),
         "ViewFamilyList" => authority.decide(who, ViewFamilyList).map(drop),
         "ViewFamily" => authority.decide_family(who, ViewFamily, &f).map(drop),
         "RecordSharing" => authority.decide_family(who, RecordSharing, &f).map(drop),
