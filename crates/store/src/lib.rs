@@ -24,6 +24,7 @@ pub mod outbox;
 #[macro_use]
 pub mod links;
 pub mod accounts;
+pub mod calendar;
 pub mod consent;
 pub mod county;
 pub mod error;
