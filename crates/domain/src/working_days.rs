@@ -606,7 +606,10 @@ mod tests {
 
     #[test]
     fn a_closure_reason_is_trimmed_and_must_be_there_and_short() {
-        assert_eq!(ClosureReason::parse("  Staff training day ").unwrap().as_str(), "Staff training day");
+        assert_eq!(
+            ClosureReason::parse("  Staff training day ").unwrap().as_str(),
+            "Staff training day"
+        );
         assert_eq!(ClosureReason::parse("   "), Err(ClosureReasonError::Empty));
         assert_eq!(ClosureReason::parse(&"x".repeat(201)), Err(ClosureReasonError::TooLong));
         assert!(ClosureReason::parse(&"é".repeat(200)).is_ok(), "counted in characters, not bytes");

@@ -15,6 +15,7 @@ pub mod assets;
 pub mod config;
 pub mod error;
 pub mod forms;
+pub mod ical;
 pub mod pages;
 pub mod passwords;
 pub mod security;
@@ -327,6 +328,7 @@ pub fn router(state: AppState) -> Router {
         .route("/referrals/{id}", get(pages::referrals::show))
         .route("/referrals/{id}/events/{event}", post(pages::referrals::change))
         .route("/meetings", get(pages::meetings::list))
+        .route("/meetings.ics", get(pages::meetings::feed))
         .route("/meetings/{id}", get(pages::meetings::show))
         .route("/meetings/{id}/items", post(pages::meetings::add_item))
         .route("/meetings/{id}/items/{item}", post(pages::meetings::change_item))
@@ -335,6 +337,8 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}/cancel", post(pages::meetings::cancel))
         .route("/meetings/{id}/copy", get(pages::meetings::copy))
         .route("/meetings/{id}/copy/{item}", post(pages::meetings::record_check))
+        .route("/calendar", get(pages::calendar::show).post(pages::calendar::add))
+        .route("/calendar/{day}/remove", post(pages::calendar::remove))
         .route("/sharing-log", get(pages::governance::sharing_log))
         .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
         .route(

@@ -124,6 +124,7 @@ const ROUTES: &[Route] = &[
     get("/referrals/{id}", As::Staff),
     post("/referrals/{id}/events/{event}", true, As::Staff),
     get("/meetings", As::Staff),
+    get("/meetings.ics", As::Staff),
     get("/meetings/{id}", As::Staff),
     post("/meetings/{id}/items", true, As::Staff),
     post("/meetings/{id}/items/{item}", true, As::Staff),
@@ -132,6 +133,9 @@ const ROUTES: &[Route] = &[
     post("/meetings/{id}/cancel", true, As::Staff),
     get("/meetings/{id}/copy", As::Staff),
     post("/meetings/{id}/copy/{item}", true, As::Staff),
+    get("/calendar", As::Staff),
+    post("/calendar", true, As::Admin),
+    post("/calendar/{day}/remove", true, As::Admin),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
     get("/break-glass", As::Admin),
@@ -367,6 +371,7 @@ impl World {
             .replace("{consent}", unknown)
             .replace("{item}", unknown)
             .replace("{event}", "close")
+            .replace("{day}", "2026-12-07")
             .replace("{person}", &self.person_in_family)
             .replace("{*path}", "app.css")
     }
@@ -534,6 +539,7 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
             "SELECT COUNT(*) FROM account_links WHERE used_at IS NOT NULL OR superseded_at IS NOT NULL",
         ),
         ("throttling counts", "SELECT COUNT(*) FROM sign_in_failures"),
+        ("closure_days", "SELECT COUNT(*) FROM closure_days"),
     ];
     let mut out = Vec::new();
     for (name, sql) in QUERIES {

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod account_links;
+pub mod calendar;
 pub mod families;
 pub mod family_records;
 pub mod governance;
