@@ -740,6 +740,25 @@ mod tests {
             prop_assert_eq!(full, n);
         }
 
+        /// The store re-computes only the planned meetings whose circulation day is on or before
+        /// a changed closure day and whose date is after it; this is why that is enough.
+        #[test]
+        fn a_closure_day_moves_a_circulation_day_only_when_it_falls_from_that_day_to_the_eve_of_the_meeting(
+            offset in 0i64..3650, closure_offset in -20i64..20, n in 1u32..10
+        ) {
+            let meeting = date!(2020 - 01 - 01) + Duration::days(offset);
+            let closure = meeting + Duration::days(closure_offset);
+            let rules = DeadlineRules { list_to_members_working_days: n, ..DeadlineRules::default() };
+            let before = rules.circulate_by(&cal(), meeting).unwrap();
+            let closed = cal().with_closures([closure]);
+            let after = rules.circulate_by(&closed, meeting).unwrap();
+            if cal().is_working_day(closure) && before <= closure && closure < meeting {
+                prop_assert_eq!(after, cal().add_working_days(before, -1).unwrap());
+            } else {
+                prop_assert_eq!(after, before);
+            }
+        }
+
         #[test]
         fn no_copy_ever_holds_a_family_that_excluded_its_organisation(
             exclusions in proptest::collection::vec(proptest::collection::btree_set(0u128..6, 0..4), 0..12),

@@ -169,6 +169,83 @@ impl Calendar {
     }
 }
 
+/// Why a day cannot be added to the council's closure days. Each message says what to put right.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ClosureRefused {
+    /// A weekend or bank holiday is already not a working day; closing it would change nothing.
+    #[error("{day} is already not a working day ({reason})")]
+    AlreadyNotAWorkingDay {
+        /// The day, in words.
+        day: String,
+        /// The weekend or the bank holiday's name.
+        reason: String,
+    },
+    /// Deadlines already counted with a past day must keep their explanation.
+    #[error("The date must be today or in the future")]
+    InThePast,
+    /// The day is a closure day already.
+    #[error("{0} is already a closure day")]
+    AlreadyClosed(String),
+}
+
+impl Calendar {
+    /// Whether `day` may become a local closure day, given `today`: a working day (not a
+    /// weekend, bank holiday or closure already), today or later. Checked before it is stored so
+    /// the list of closure days only holds days that change a deadline.
+    pub fn check_new_closure(&self, day: Date, today: Date) -> Result<(), ClosureRefused> {
+        let words = || format!("{} {}", day.weekday(), crate::clock::long_date(day));
+        if day < today {
+            return Err(ClosureRefused::InThePast);
+        }
+        match self.non_working_reason(day) {
+            None => Ok(()),
+            Some(NonWorkingDay::LocalClosure) => Err(ClosureRefused::AlreadyClosed(words())),
+            Some(reason) => Err(ClosureRefused::AlreadyNotAWorkingDay {
+                day: words(),
+                reason: reason.to_string(),
+            }),
+        }
+    }
+}
+
+/// Why the council is closed on a day, as the calendar page shows it: "Council offices closed
+/// between Christmas and New Year". Never empty; short enough for a table cell.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosureReason(String);
+
+/// What is wrong with a typed closure reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ClosureReasonError {
+    /// Nothing typed.
+    #[error("Enter why the council is closed that day")]
+    Empty,
+    /// More than [`ClosureReason::MAX_CHARS`] characters.
+    #[error("The reason must be 200 characters or fewer")]
+    TooLong,
+}
+
+impl ClosureReason {
+    /// The longest reason kept.
+    pub const MAX_CHARS: usize = 200;
+
+    /// Trims the typed reason and checks it is there and not too long.
+    pub fn parse(raw: &str) -> Result<Self, ClosureReasonError> {
+        let s = raw.trim();
+        if s.is_empty() {
+            Err(ClosureReasonError::Empty)
+        } else if s.chars().count() > Self::MAX_CHARS {
+            Err(ClosureReasonError::TooLong)
+        } else {
+            Ok(Self(s.to_owned()))
+        }
+    }
+
+    /// The reason as typed, trimmed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// Easter Sunday in the Gregorian calendar, by the anonymous algorithm (Meeus/Jones/Butcher),
 /// which needs no table and is exact for every Gregorian year.
 pub fn easter_sunday(year: i32) -> Date {
@@ -493,6 +570,49 @@ mod tests {
 
     fn closures() -> impl Strategy<Value = Vec<Date>> {
         proptest::collection::vec(any_date(), 0..20)
+    }
+
+    #[test]
+    fn a_working_day_from_today_on_may_become_a_closure_day() {
+        let c = Calendar::england_and_wales();
+        let today = date!(2026 - 12 - 02);
+        assert_eq!(c.check_new_closure(today, today), Ok(()));
+        assert_eq!(c.check_new_closure(date!(2026 - 12 - 29), today), Ok(()));
+    }
+
+    #[test]
+    fn a_weekend_or_bank_holiday_is_refused_as_already_not_a_working_day() {
+        let c = Calendar::england_and_wales();
+        let today = date!(2026 - 12 - 02);
+        let boxing = c.check_new_closure(date!(2026 - 12 - 28), today).unwrap_err();
+        assert_eq!(
+            boxing.to_string(),
+            "Monday 28 December 2026 is already not a working day (Boxing Day (substitute day))"
+        );
+        let saturday = c.check_new_closure(date!(2026 - 12 - 05), today).unwrap_err();
+        assert!(saturday.to_string().ends_with("is already not a working day (weekend)"));
+    }
+
+    #[test]
+    fn a_past_day_or_one_already_closed_is_refused() {
+        let today = date!(2026 - 12 - 02);
+        let c = Calendar::england_and_wales().with_closures([date!(2026 - 12 - 30)]);
+        assert_eq!(c.check_new_closure(date!(2026 - 12 - 01), today), Err(ClosureRefused::InThePast));
+        assert_eq!(
+            c.check_new_closure(date!(2026 - 12 - 30), today),
+            Err(ClosureRefused::AlreadyClosed("Wednesday 30 December 2026".into()))
+        );
+    }
+
+    #[test]
+    fn a_closure_reason_is_trimmed_and_must_be_there_and_short() {
+        assert_eq!(
+            ClosureReason::parse("  Staff training day ").unwrap().as_str(),
+            "Staff training day"
+        );
+        assert_eq!(ClosureReason::parse("   "), Err(ClosureReasonError::Empty));
+        assert_eq!(ClosureReason::parse(&"x".repeat(201)), Err(ClosureReasonError::TooLong));
+        assert!(ClosureReason::parse(&"é".repeat(200)).is_ok(), "counted in characters, not bytes");
     }
 
     proptest! {

@@ -124,6 +124,11 @@ system_action!(
     /// Read the audit trail of who saw and changed what.
     ViewAuditLog on Service
 );
+system_action!(
+    /// Add and remove the council's local closure days. Every deadline is counted with them,
+    /// so a closure day moves the day each affected list of families goes to members.
+    ManageCalendar on Service
+);
 
 system_action!(
     /// List break-glass access for information governance to review, and record the review.
@@ -326,7 +331,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 34] = [
+pub const ALL_ACTIONS: [&str; 35] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -334,6 +339,7 @@ pub const ALL_ACTIONS: [&str; 34] = [
     ManageUsers::NAME,
     IssueApiToken::NAME,
     ViewAuditLog::NAME,
+    ManageCalendar::NAME,
     ViewStaffDirectory::NAME,
     ViewPanels::NAME,
     ManageOwnAccount::NAME,

@@ -516,9 +516,10 @@ fn load_policies() -> Result<PolicySet, PolicyError> {
 mod tests {
     use super::*;
     use crate::actions::{
-        ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation, ManageOrganisations,
-        ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove, RecordPerson, RecordSharing,
-        ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+        ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar, ManageOrganisation,
+        ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove, RecordPerson,
+        RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog,
+        ViewStaffDirectory,
     };
     use crate::actions::{
         PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction, ViewAgendaCopy,
@@ -551,6 +552,7 @@ mod tests {
             system(IssueApiToken),
             system(ViewFamilyList),
             system(ViewAuditLog),
+            system(ManageCalendar),
             system(ReviewBreakGlass),
             system(ViewSharingLog),
             system(RecordFamily),

@@ -59,11 +59,11 @@ pub mod rules;
 
 pub use actions::{
     ALL_ACTIONS, Action, AgreedActionAction, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies,
-    IssueApiToken, MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
-    OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson,
-    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, UpdateAgreedAction, ViewAgendaCopy,
-    ViewAgreedAction, ViewAuditLog, ViewClosedSession, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels,
-    ViewSharingLog, ViewStaffDirectory,
+    IssueApiToken, MakeReferral, ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction,
+    OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily,
+    RecordMove, RecordPerson, RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction,
+    UpdateAgreedAction, ViewAgendaCopy, ViewAgreedAction, ViewAuditLog, ViewClosedSession, ViewFamily, ViewFamilyList, ViewIsaRegister,
+    ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

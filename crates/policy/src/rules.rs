@@ -89,7 +89,7 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "admin-actions-need-a-second-factor",
         effect: Effect::Forbid,
-        explanation: "Managing accounts, organisations, API tokens and the audit trail needs a \
+        explanation: "Managing accounts, organisations, API tokens, closure days and the audit trail needs a \
             second factor. Sign out and sign in again with your authenticator app.",
     },
     Rule {
@@ -199,6 +199,13 @@ pub const RULES: &[Rule] = &[
         explanation: "Administrators create accounts (the person is e-mailed an invitation to \
             choose their own password), deactivate them, assign roles, reset second factors, keep \
             the list of organisations and issue API tokens.",
+    },
+    Rule {
+        id: "administrators-keep-the-working-day-calendar",
+        effect: Effect::Permit,
+        explanation: "Administrators add and remove the council's local closure days. Every \
+            deadline is counted in working days without them, so adding one moves the day the \
+            list of families goes to members for each planned meeting it falls before.",
     },
     Rule {
         id: "information-governance-keeps-register-and-audit",

@@ -25,6 +25,7 @@ pub mod outbox;
 pub mod links;
 pub mod accounts;
 pub mod agreed_actions;
+pub mod calendar;
 pub mod consent;
 pub mod county;
 pub mod error;

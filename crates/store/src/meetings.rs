@@ -142,6 +142,8 @@ pub struct MeetingListRow {
     pub date: Date,
     /// Start time.
     pub starts_at: Time,
+    /// End time, for calendar feeds.
+    pub ends_at: Time,
     /// Where.
     pub venue: String,
     /// Where it is in its cycle.
@@ -376,7 +378,7 @@ struct MeetingHead {
 /// Panel columns the meeting generator and deadlines need.
 type PanelPlanRow = (Uuid, String, Time, Time, String, i64, i64, i64, i64);
 
-fn rules_from(list: i64, notes_bs: i64, notes_members: i64, step_up: i64) -> DeadlineRules {
+pub(crate) fn rules_from(list: i64, notes_bs: i64, notes_members: i64, step_up: i64) -> DeadlineRules {
     let n = |v: i64, d: u32| u32::try_from(v).unwrap_or(d);
     let d = DeadlineRules::default();
     DeadlineRules {
@@ -387,7 +389,7 @@ fn rules_from(list: i64, notes_bs: i64, notes_members: i64, step_up: i64) -> Dea
     }
 }
 
-const RULE_COLUMNS: &str =
+pub(crate) const RULE_COLUMNS: &str =
     "p.list_to_members_working_days, p.notes_to_business_support_working_days, p.notes_to_members_days, p.step_up_hours";
 
 fn status_of(code: &str) -> Result<MeetingStatus, StoreError> {
@@ -530,9 +532,9 @@ impl Store {
     /// The meetings from `from` to `until` of every panel the asker has a place on, soonest
     /// first. The page confirms each row with the policy. Meeting dates are not personal data.
     pub async fn meetings_for(&self, who: &Principal, from: Date, until: Date) -> Result<Vec<MeetingListRow>, StoreError> {
-        type Row = (Uuid, bool, bool, Option<i64>, bool, String, Date, Time, String, String, Date);
+        type Row = (Uuid, bool, bool, Option<i64>, bool, String, Date, Time, Time, String, String, Date);
         let rows: Vec<Row> = read!(self, db => sqlx::query_as(&format!(
-            "SELECT m.id, {PLACE_COLUMNS}, p.name, m.meeting_date, m.starts_at, m.venue, m.status, m.circulate_by \
+            "SELECT m.id, {PLACE_COLUMNS}, p.name, m.meeting_date, m.starts_at, m.ends_at, m.venue, m.status, m.circulate_by \
              FROM meetings m JOIN panels p ON p.id = m.panel_id \
              WHERE m.meeting_date >= $3 AND m.meeting_date <= $4 AND (p.business_support_user_id = $1 \
                OR EXISTS (SELECT 1 FROM panel_chairs pc WHERE pc.panel_id = p.id AND pc.user_id = $1) \
@@ -548,12 +550,13 @@ impl Store {
         .await?);
         rows.into_iter()
             .map(
-                |(id, bs, chair, member, declared, panel_name, date, starts_at, venue, status, circulate_by)| {
+                |(id, bs, chair, member, declared, panel_name, date, starts_at, ends_at, venue, status, circulate_by)| {
                     Ok(MeetingListRow {
                         facts: facts_from(id, bs, chair, member, declared),
                         panel_name,
                         date,
                         starts_at,
+                        ends_at,
                         venue,
                         status: status_of(&status)?,
                         circulate_by,
@@ -561,6 +564,41 @@ impl Store {
                 },
             )
             .collect()
+    }
+
+    /// The planned meetings the asker runs (as business support or a chair) whose list goes to
+    /// members from today to `until`, soonest first: the home page's reminders. One query; the
+    /// page confirms each row with `PrepareAgenda`.
+    pub async fn lists_due_for(&self, who: &Principal, until: Date) -> Result<Vec<MeetingListRow>, StoreError> {
+        type Row = (Uuid, bool, bool, Option<i64>, bool, String, Date, Time, Time, String, Date);
+        let rows: Vec<Row> = read!(self, db => sqlx::query_as(&format!(
+            "SELECT m.id, {PLACE_COLUMNS}, p.name, m.meeting_date, m.starts_at, m.ends_at, m.venue, m.circulate_by \
+             FROM meetings m JOIN panels p ON p.id = m.panel_id \
+             WHERE m.status = 'planned' AND m.circulate_by >= $3 AND m.circulate_by <= $4 AND (p.business_support_user_id = $1 \
+               OR EXISTS (SELECT 1 FROM panel_chairs pc WHERE pc.panel_id = p.id AND pc.user_id = $1)) \
+             ORDER BY m.circulate_by, p.name, m.id"
+        ))
+        .bind(who.user.0)
+        .bind(who.organisation.0)
+        .bind(self.clock.today())
+        .bind(until)
+        .fetch_all(db)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, bs, chair, member, declared, panel_name, date, starts_at, ends_at, venue, circulate_by)| MeetingListRow {
+                    facts: facts_from(id, bs, chair, member, declared),
+                    panel_name,
+                    date,
+                    starts_at,
+                    ends_at,
+                    venue,
+                    status: MeetingStatus::Planned,
+                    circulate_by,
+                },
+            )
+            .collect())
     }
 
     /// One meeting and the open part of its agenda.

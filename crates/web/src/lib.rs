@@ -15,6 +15,7 @@ pub mod assets;
 pub mod config;
 pub mod error;
 pub mod forms;
+pub mod ical;
 pub mod pages;
 pub mod passwords;
 pub mod security;
@@ -358,6 +359,7 @@ pub fn router(state: AppState) -> Router {
         .route("/referrals/{id}", get(pages::referrals::show))
         .route("/referrals/{id}/events/{event}", post(pages::referrals::change))
         .route("/meetings", get(pages::meetings::list))
+        .route("/meetings.ics", get(pages::meetings::feed))
         .route("/meetings/{id}", get(pages::meetings::show))
         .route("/meetings/{id}/items", post(pages::meetings::add_item))
         .route("/meetings/{id}/items/{item}", post(pages::meetings::change_item))
@@ -373,6 +375,8 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}/copy/{item}", post(pages::meetings::record_check))
         .route("/actions", get(pages::actions::list))
         .route("/actions/{id}", get(pages::actions::show).post(pages::actions::update))
+        .route("/calendar", get(pages::calendar::show).post(pages::calendar::add))
+        .route("/calendar/{day}/remove", post(pages::calendar::remove))
         .route("/sharing-log", get(pages::governance::sharing_log))
         .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
         .route(

@@ -717,3 +717,44 @@ engines!(
         assert_eq!(stranger.get(&format!("/actions/{action}")).await.status, 403);
     }
 );
+
+engines!(
+    business_support_and_chairs_see_on_their_home_page_each_list_going_to_members_in_the_next_five_working_days,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let (panel, chair_email, bso_email) = tuesday_panel(&app);
+        // Given today is Wednesday 25 November 2026: the list for Tuesday 8 December goes on
+        // Monday 30 November (within five working days), the one for 15 December on 7 December
+        let expected = format!(
+            "The list for {} on 8 December 2026 goes to members on Monday 30 November 2026 at 12pm",
+            panel.name
+        );
+        for email in [&bso_email, &chair_email] {
+            let home = app.signed_in_without_second_factor(email).await.get("/").await;
+            assert!(home.shows(&expected), "{email}: {}", home.body);
+            assert!(!home.shows("on 15 December 2026 goes to members"));
+            // with a link to the meeting
+            let link = meeting_link(&home, &expected);
+            assert_eq!(link.len(), 36);
+        }
+        // and someone who does not prepare the panel's agenda sees no such task
+        let lead = app
+            .county
+            .staff
+            .iter()
+            .find(|s| {
+                s.roles.contains(&Role::LeadProfessional)
+                    && !s.roles.iter().any(|r| r.always_requires_mfa())
+                    && app
+                        .county
+                        .panels
+                        .iter()
+                        .all(|p| p.business_support != s.id && !p.chairs.contains(&s.id))
+            })
+            .expect("a lead professional who runs no panel")
+            .email
+            .to_string();
+        let home = app.signed_in_without_second_factor(&lead).await.get("/").await;
+        assert!(!home.shows("goes to members on"), "{}", home.body);
+    }
+);

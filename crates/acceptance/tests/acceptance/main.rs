@@ -2,10 +2,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 mod audit;
+mod calendar;
 mod families;
 mod http_accounts;
 mod http_admin;
 mod http_api;
+mod http_calendar;
 mod http_families;
 mod http_family_records;
 mod http_governance;

@@ -128,6 +128,7 @@ const ROUTES: &[Route] = &[
     get("/referrals/{id}", As::Staff),
     post("/referrals/{id}/events/{event}", true, As::Staff),
     get("/meetings", As::Staff),
+    get("/meetings.ics", As::Staff),
     get("/meetings/{id}", As::Staff),
     post("/meetings/{id}/items", true, As::Staff),
     post("/meetings/{id}/items/{item}", true, As::Staff),
@@ -144,6 +145,9 @@ const ROUTES: &[Route] = &[
     get("/actions/{id}", As::Staff),
     post("/actions/{id}", true, As::Staff),
     post("/meetings/{id}/copy/{item}", true, As::Staff),
+    get("/calendar", As::Staff),
+    post("/calendar", true, As::Admin),
+    post("/calendar/{day}/remove", true, As::Admin),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
     get("/break-glass", As::Admin),
@@ -405,6 +409,7 @@ impl World {
             .replace("{consent}", unknown)
             .replace("{item}", unknown)
             .replace("{event}", "close")
+            .replace("{day}", "2026-12-07")
             .replace("{person}", &self.person_in_family)
             .replace("{*path}", "app.css")
     }
@@ -580,6 +585,7 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
             "SELECT COUNT(*) FROM account_links WHERE used_at IS NOT NULL OR superseded_at IS NOT NULL",
         ),
         ("throttling counts", "SELECT COUNT(*) FROM sign_in_failures"),
+        ("closure_days", "SELECT COUNT(*) FROM closure_days"),
     ];
     let mut out = Vec::new();
     for (name, sql) in QUERIES {

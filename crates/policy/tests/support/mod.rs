@@ -14,10 +14,10 @@ use earlyhelp_policy::{
     SignDeclaration, UpdateAgreedAction, ViewAgendaCopy, ViewAgreedAction, ViewClosedSession, ViewMeeting,
 };
 use earlyhelp_policy::{
-    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageOrganisation,
-    ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent, RecordFamily,
-    RecordMove, RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog, ViewFamily,
-    ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar,
+    ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent,
+    RecordFamily, RecordMove, RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog,
+    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -159,7 +159,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 94] = [
+pub const COLUMNS: [Column; 95] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -208,6 +208,11 @@ pub const COLUMNS: [Column; 94] = [
     Column {
         action: "IssueApiToken",
         header: "Token",
+        about: About::Nothing,
+    },
+    Column {
+        action: "ManageCalendar",
+        header: "Calendar",
         about: About::Nothing,
     },
     Column {
@@ -976,12 +981,12 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // Powers over the service: need a second factor whoever asks, then the right role.
-        "ManageUsers" | "IssueApiToken" | "ManageOrganisations" | "ViewAuditLog" => {
+        "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManageOrganisations" | "ViewAuditLog" => {
             if !mfa {
                 return Err("admin-actions-need-a-second-factor");
             }
             allow_if(match column.action {
-                "ManageUsers" | "IssueApiToken" => holds(Role::Administrator),
+                "ManageUsers" | "IssueApiToken" | "ManageCalendar" => holds(Role::Administrator),
                 "ManageOrganisations" => holds(Role::Administrator) || holds(Role::InformationGovernance),
                 _ => holds(Role::InformationGovernance),
             })
@@ -1299,6 +1304,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "ManageUsers" => authority.decide(who, ManageUsers).map(drop),
         "IssueApiToken" => authority.decide(who, IssueApiToken).map(drop),
         "ViewAuditLog" => authority.decide(who, ViewAuditLog).map(drop),
+        "ManageCalendar" => authority.decide(who, ManageCalendar).map(drop),
         "ViewFamilyList" => authority.decide(who, ViewFamilyList).map(drop),
         "ViewFamily" => authority.decide_family(who, ViewFamily, &f).map(drop),
         "RecordSharing" => authority.decide_family(who, RecordSharing, &f).map(drop),

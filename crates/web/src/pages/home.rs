@@ -148,6 +148,37 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
     }
 
+    // Business support and chairs: each list of families going out in the next five working
+    // days, so nothing is added to an agenda after its members have started checking.
+    if who
+        .account
+        .roles
+        .iter()
+        .any(|r| matches!(r, Role::PanelChair | Role::BusinessSupport))
+    {
+        let calendar = state.store.working_calendar().await?;
+        let until = calendar.add_working_days(today, 5).unwrap_or(today);
+        for m in state.store.lists_due_for(&who.principal, until).await? {
+            if state
+                .authority
+                .decide_meeting(&who.principal, policy::PrepareAgenda, &m.facts)
+                .is_ok()
+            {
+                tasks.push(Task {
+                    text: format!(
+                        "The list for {} on {} goes to members on {} {} at {}",
+                        m.panel_name,
+                        long_date(m.date),
+                        m.circulate_by.weekday(),
+                        long_date(m.circulate_by),
+                        super::short_time(domain::meeting::CIRCULATION_TIME)
+                    ),
+                    href: format!("/meetings/{}", m.facts.id),
+                });
+            }
+        }
+    }
+
     let mut panels = Vec::new();
     let runs_panels = who
         .account

@@ -63,6 +63,61 @@ pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Respon
     })
 }
 
+/// The signed-in person's meetings as an iCalendar file, from four weeks ago to a year ahead:
+/// the rows of the meetings list, each confirmed with `ViewMeeting`, with the panel, time and
+/// venue only — nothing about any family. (A feed calendar apps poll, with a secret token in
+/// its address, would need its own revocable credential; not built yet.)
+pub async fn feed(State(state): State<AppState>, who: SignedIn, headers: axum::http::HeaderMap) -> Result<Response, AppError> {
+    let today = state.store.clock().today();
+    let rows = state
+        .store
+        .meetings_for(&who.principal, today - Duration::weeks(4), today + Duration::days(366))
+        .await?;
+    // The host the person reached us on names the UIDs: stable for one service address, and
+    // only the characters a host name has, so a forged header cannot break the file.
+    let host: String = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("earlyhelp")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'))
+        .take(253)
+        .collect();
+    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    let events: Vec<crate::ical::Event> = rows
+        .into_iter()
+        .filter(|r| {
+            state
+                .authority
+                .decide_meeting(&who.principal, policy::ViewMeeting, &r.facts)
+                .is_ok()
+        })
+        .map(|r| crate::ical::Event {
+            uid: format!("{}@{host}", r.facts.id),
+            date: r.date,
+            starts_at: r.starts_at,
+            ends_at: r.ends_at,
+            summary: r.panel_name,
+            location: r.venue,
+            url: format!("{scheme}://{host}/meetings/{}", r.facts.id),
+            cancelled: r.status == MeetingStatus::Cancelled,
+        })
+        .collect();
+    let body = crate::ical::calendar(
+        &format!("Early help meetings — {}", state.config.council_name),
+        state.store.now(),
+        &events,
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+            (axum::http::header::CONTENT_DISPOSITION, "attachment; filename=\"meetings.ics\""),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 /// A line of the agenda as the page shows it.
 struct Line {
     section: AgendaSection,
