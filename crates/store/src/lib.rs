@@ -28,6 +28,7 @@ pub mod agreed_actions;
 pub mod calendar;
 pub mod consent;
 pub mod county;
+pub mod county_meetings;
 pub mod error;
 #[macro_use]
 pub mod families;

@@ -86,9 +86,9 @@ async fn rehash_from(db: &TestDb, from: i64) {
     tamper(db, &refs).await;
 }
 
-/// A store with a county loaded and a handful of sign-ins: ten audit entries (the county's
+/// A store with a county loaded and a handful of sign-ins: eleven audit entries (the county's
 /// structure and families, its meetings generated, its accepted cases put on their agendas,
-/// six sign-ins).
+/// its recent meeting history, six sign-ins).
 async fn store_with_history(db: &TestDb) -> Store {
     let store = db.store(Arc::new(MovableClock::new())).await;
     let (county, spec) = small_county();
@@ -96,7 +96,7 @@ async fn store_with_history(db: &TestDb) -> Store {
     for (i, s) in county.staff.iter().take(6).enumerate() {
         store.create_session(&format!("digest-{i}"), s.id, false, "10.1.2.3").await.unwrap();
     }
-    assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(10));
+    assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(11));
     store
 }
 
@@ -192,8 +192,8 @@ engines!(sixteen_concurrent_writers_leave_one_unbroken_chain, |db| async move {
     for t in tasks {
         t.await.unwrap();
     }
-    // 4 county entries (structure, families, meetings, agendas) + 160 sign-ins, none lost, one chain.
-    assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(164));
+    // 5 county entries (structure, families, meetings, agendas, history) + 160 sign-ins, none lost, one chain.
+    assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(165));
 });
 
 engines!(four_app_servers_on_one_database_leave_one_unbroken_chain, |db| async move {
@@ -231,9 +231,9 @@ engines!(four_app_servers_on_one_database_leave_one_unbroken_chain, |db| async m
     for t in tasks {
         t.await.unwrap();
     }
-    // 4 county entries + 40 sign-ins + 40 reads, none lost, one chain, seen alike from every server.
+    // 5 county entries + 40 sign-ins + 40 reads, none lost, one chain, seen alike from every server.
     for store in &servers {
-        assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(84));
+        assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(85));
     }
 });
 
@@ -284,7 +284,7 @@ engines!(a_signed_checkpoint_matches_the_chain_it_was_taken_from, |db| async mov
     let store = store_with_history(&db).await;
     let key = store.stored_checkpoint_key().await.unwrap();
     let checkpoint = store.sign_checkpoint(&key).await.unwrap().unwrap();
-    assert_eq!(checkpoint.seq, 10);
+    assert_eq!(checkpoint.seq, 11);
     assert!(checkpoint.signature_is_valid());
     // The head is already checkpointed: nothing new to sign.
     assert_eq!(store.sign_checkpoint(&key).await.unwrap(), None);
@@ -311,7 +311,7 @@ engines!(
             .await
             .unwrap()
             .unwrap_err();
-        assert_eq!(broken.seq, 10);
+        assert_eq!(broken.seq, 11);
     }
 );
 
@@ -325,7 +325,7 @@ engines!(a_checkpoint_signed_by_another_key_is_refused, |db| async move {
         .await
         .unwrap()
         .unwrap_err();
-    assert_eq!(broken.seq, 10);
+    assert_eq!(broken.seq, 11);
     let mut altered = forged;
     altered.hash = "0".repeat(64);
     assert!(!altered.signature_is_valid());

@@ -1,0 +1,231 @@
+//! A synthetic county's recent past at its panels: the meetings of the last weeks, held, with
+//! attendance, declarations, decisions on the cases the panels hold and the actions agreed,
+//! some of them done and some overdue, so the demo's chairs, business support and agency
+//! representatives have a history to look back on and actions to follow up.
+//!
+//! Everything goes through the domain's rules ([`Decision::parse`], [`AgreedAction::parse`],
+//! the panel's cadence and deadline rules), so the history is one the product could have made.
+
+use crate::audit::AuditEntry;
+use crate::meeting_records::DECLARATION;
+use crate::{Store, StoreError};
+use domain::decision::{AgreedAction, Decision, DecisionInput, Outcome};
+use domain::meeting::{AgendaSection, DeadlineRules};
+use domain::panel::Cadence;
+use domain::{OrganisationId, UserId};
+use time::{Date, Duration, OffsetDateTime, Time};
+use uuid::Uuid;
+
+/// Reasons a panel gives, by outcome, in the words panels use.
+fn reasons(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::InitiateAssessment => {
+            "Needs across school attendance, housing and parental mental health; the family agree to an early help assessment."
+        }
+        Outcome::UniversalPlus => "Needs are around routines and boundaries at home; a parenting course meets them.",
+        Outcome::OrganisationalSupport => "The school already knows the family well and can offer the support needed.",
+        Outcome::Close => "Needs are met by the support already in place; the family know how to come back.",
+        _ => "Discussed at panel.",
+    }
+}
+
+/// The actions a panel agrees, in turn.
+const ACTIONS: [&str; 4] = [
+    "Arrange the first Team Around the Family meeting with the family",
+    "Share the attendance record with the lead professional",
+    "Offer the family a place on the next parenting course",
+    "Check the family's housing application and report back",
+];
+
+impl Store {
+    /// Writes the last `weeks` weeks of meetings for every panel (see the module's note).
+    /// Cases are the families each panel holds now, a few per meeting. Returns how many
+    /// meetings were written.
+    pub async fn load_meeting_history(&self, weeks: i64) -> Result<usize, StoreError> {
+        let today = self.clock.today();
+        let from = today - Duration::weeks(weeks);
+        let calendar = self.working_calendar().await?;
+        type PanelRow = (Uuid, String, Time, Time, String, Uuid);
+        let panels: Vec<PanelRow> = read!(self, db => sqlx::query_as(
+            "SELECT p.id, p.cadence, p.starts_at, p.ends_at, p.venue, p.business_support_user_id FROM panels p ORDER BY p.name",
+        )
+        .fetch_all(db)
+        .await?);
+        let mut written = 0;
+        for (panel, cadence, starts_at, ends_at, venue, bso) in panels {
+            let cadence: Cadence = serde_json::from_str(&cadence).map_err(|e| StoreError::Corrupt(format!("panel cadence: {e}")))?;
+            let dates: Vec<Date> = cadence
+                .dates_between(from, today - Duration::days(1))
+                .into_iter()
+                .filter(|d| calendar.is_working_day(*d))
+                .collect();
+            if dates.is_empty() {
+                continue;
+            }
+            type Seat = (Uuid, String, Option<Uuid>);
+            let (chairs, seats, families): (Vec<(Uuid,)>, Vec<Seat>, Vec<(Uuid,)>) = read!(self, db => {
+                let chairs = sqlx::query_as("SELECT user_id FROM panel_chairs WHERE panel_id = $1 ORDER BY turn").bind(panel).fetch_all(db).await?;
+                let seats = sqlx::query_as(
+                    "SELECT organisation_id, membership, user_id FROM panel_members WHERE panel_id = $1 ORDER BY membership, organisation_id",
+                )
+                .bind(panel)
+                .fetch_all(db)
+                .await?;
+                let families = sqlx::query_as(
+                    "SELECT fp.family_id FROM family_panels fp WHERE fp.panel_id = $1 AND fp.until IS NULL \
+                     AND NOT EXISTS (SELECT 1 FROM agenda_items ai WHERE ai.family_id = fp.family_id) ORDER BY fp.family_id",
+                )
+                .bind(panel)
+                .fetch_all(db)
+                .await?;
+                (chairs, seats, families)
+            });
+            let Some(&(chair,)) = chairs.first() else { continue };
+            // Named representatives of core members own the actions.
+            let owners: Vec<(UserId, OrganisationId)> = seats
+                .iter()
+                .filter(|(_, m, u)| m == "core" && u.is_some())
+                .filter_map(|(o, _, u)| u.map(|u| (UserId(u), OrganisationId(*o))))
+                .collect();
+            if owners.is_empty() {
+                continue;
+            }
+            let now = self.now();
+            let rules = DeadlineRules::default();
+            let per_meeting = 3;
+            let mut next_family = families.iter();
+            write!(self, tx, kind => {
+                for (n, date) in dates.iter().enumerate() {
+                    let circulate_by = rules.circulate_by(&calendar, *date).map_err(|_| StoreError::Corrupt("meeting date".into()))?;
+                    let meeting = Uuid::now_v7();
+                    let circulated_at = crate::meetings::circulation_instant(circulate_by);
+                    let inserted = sqlx::query(
+                        "INSERT INTO meetings (id, panel_id, scheduled_for, meeting_date, starts_at, ends_at, venue, status, circulate_by, \
+                         circulated_at, created_at) VALUES ($1, $2, $3, $3, $4, $5, $6, 'circulated', $7, $8, $9) \
+                         ON CONFLICT (panel_id, scheduled_for) DO NOTHING",
+                    )
+                    .bind(meeting)
+                    .bind(panel)
+                    .bind(date)
+                    .bind(starts_at)
+                    .bind(ends_at)
+                    .bind(&venue)
+                    .bind(circulate_by)
+                    .bind(circulated_at)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                    if inserted == 0 {
+                        continue;
+                    }
+                    written += 1;
+                    let held_at: OffsetDateTime = date.with_time(starts_at).assume_utc();
+                    for who in [chair, bso] {
+                        sqlx::query("INSERT INTO declarations (meeting_id, user_id, statement, signed_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING")
+                            .bind(meeting)
+                            .bind(who)
+                            .bind(DECLARATION)
+                            .bind(held_at)
+                            .execute(&mut *tx)
+                            .await?;
+                    }
+                    let mut seen = std::collections::BTreeSet::new();
+                    for (org, membership, _) in &seats {
+                        if !seen.insert(*org) {
+                            continue;
+                        }
+                        let status = if membership == "core" { "present" } else { "apologies" };
+                        sqlx::query(
+                            "INSERT INTO attendance (meeting_id, organisation_id, status, attendee, recorded_by, recorded_at) VALUES ($1, $2, $3, NULL, $4, $5)",
+                        )
+                        .bind(meeting)
+                        .bind(org)
+                        .bind(status)
+                        .bind(bso)
+                        .bind(held_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                    for k in 0..per_meeting {
+                        let Some(&(family,)) = next_family.next() else { break };
+                        let item = Uuid::now_v7();
+                        sqlx::query(
+                            "INSERT INTO agenda_items (id, meeting_id, section, position, family_id, minutes, late, added_by, added_at) \
+                             VALUES ($1, $2, $3, $4, $5, 15, FALSE, $6, $7)",
+                        )
+                        .bind(item)
+                        .bind(meeting)
+                        .bind(AgendaSection::PlanReviews.code())
+                        .bind(i64::try_from(k).unwrap_or(0) + 1)
+                        .bind(family)
+                        .bind(bso)
+                        .bind(held_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        let outcome = [Outcome::InitiateAssessment, Outcome::UniversalPlus, Outcome::OrganisationalSupport, Outcome::Close]
+                            [(n + k) % 4];
+                        let decision = Decision::parse(
+                            &DecisionInput {
+                                outcome: outcome.code(),
+                                reasons: reasons(outcome),
+                                lead_organisation: Some(owners[(n + k) % owners.len()].1),
+                                lead_professional: None,
+                                first_taf_by: Some(*date + Duration::days(14)),
+                                service: "Family hub parenting course",
+                                review_at: None,
+                            },
+                            *date,
+                        )
+                        .map_err(|p| StoreError::Corrupt(format!("demo decision: {p:?}")))?;
+                        sqlx::query(
+                            "INSERT INTO decisions (id, meeting_id, agenda_item_id, family_id, outcome, reasons, lead_organisation_id, first_taf_by, \
+                             service, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        )
+                        .bind(Uuid::now_v7())
+                        .bind(meeting)
+                        .bind(item)
+                        .bind(family)
+                        .bind(decision.outcome.code())
+                        .bind(&decision.reasons)
+                        .bind(decision.lead_organisation.map(|o| o.0))
+                        .bind(decision.first_taf_by)
+                        .bind(decision.service.as_deref())
+                        .bind(chair)
+                        .bind(held_at)
+                        .execute(&mut *tx)
+                        .await?;
+                        let (owner, owner_org) = owners[(n + 2 * k + 1) % owners.len()];
+                        let action = AgreedAction::parse(ACTIONS[(n + k) % ACTIONS.len()], Some(owner), Some(*date + Duration::days(14)), *date)
+                            .map_err(|p| StoreError::Corrupt(format!("demo action: {p:?}")))?;
+                        // Older actions are done; the most recent are open, and those past their
+                        // due date overdue.
+                        let done = *date < today - Duration::weeks(4) || (n + k) % 3 == 0;
+                        sqlx::query(
+                            "INSERT INTO actions (id, meeting_id, agenda_item_id, family_id, description, owner_user_id, organisation_id, due_on, \
+                             status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                        )
+                        .bind(Uuid::now_v7())
+                        .bind(meeting)
+                        .bind(item)
+                        .bind(family)
+                        .bind(&action.description)
+                        .bind(action.owner.0)
+                        .bind(owner_org.0)
+                        .bind(action.due_on)
+                        .bind(if done { "done" } else { "open" })
+                        .bind(chair)
+                        .bind(held_at)
+                        .execute(&mut *tx)
+                        .await?;
+                    }
+                }
+            });
+        }
+        write!(self, tx, kind => {
+            audit_append!(tx, kind, self, AuditEntry::new(None, "county.load_meeting_history", "meetings", None)
+                .personal(format!("meetings={written}")));
+        });
+        Ok(written)
+    }
+}
