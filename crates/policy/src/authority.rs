@@ -493,7 +493,8 @@ mod tests {
         ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::actions::{
-        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, ViewAgendaCopy, ViewClosedSession, ViewMeeting,
+        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, ViewActionNotes, ViewAgendaCopy,
+        ViewClosedSession, ViewFamiliesDiscussedReport, ViewMeeting,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -544,6 +545,8 @@ mod tests {
             (ViewClosedSession::NAME, Resource::Meeting(&A_MEETING)),
             (RecordAttendance::NAME, Resource::Meeting(&A_MEETING)),
             (RecordDecision::NAME, Resource::Meeting(&A_MEETING)),
+            (ViewActionNotes::NAME, Resource::Meeting(&A_MEETING)),
+            system(ViewFamiliesDiscussedReport),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();

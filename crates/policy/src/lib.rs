@@ -61,8 +61,9 @@ pub use actions::{
     ALL_ACTIONS, Action, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies, IssueApiToken,
     MakeReferral, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction, OpenBreakGlass,
     OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordPerson,
-    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, ViewAgendaCopy, ViewAuditLog,
-    ViewClosedSession, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, ViewActionNotes, ViewAgendaCopy,
+    ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels,
+    ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};
