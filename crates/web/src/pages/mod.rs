@@ -8,12 +8,14 @@ pub mod family_records;
 pub mod governance;
 pub mod home;
 pub mod meeting_closed;
+pub mod meeting_notes;
 pub mod meetings;
 pub mod mfa;
 pub mod organisations;
 pub mod panels;
 pub mod people;
 pub mod referrals;
+pub mod reports;
 pub mod sign_in;
 pub mod static_pages;
 
