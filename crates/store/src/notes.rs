@@ -220,6 +220,28 @@ impl Store {
         Ok(now)
     }
 
+    /// The meetings of the last four weeks whose action notes the asker, as the panel's business
+    /// support, has still to send to members: held, not cancelled, not marked sent. Soonest
+    /// deadline first; the home page confirms each with the policy and shows its deadline.
+    pub async fn notes_to_send(&self, who: &Principal) -> Result<Vec<MeetingRecord>, StoreError> {
+        let today = self.clock.today();
+        let ids: Vec<(Uuid,)> = read!(self, db => sqlx::query_as(
+            "SELECT m.id FROM meetings m JOIN panels p ON p.id = m.panel_id \
+             WHERE p.business_support_user_id = $1 AND m.status <> 'cancelled' AND m.notes_sent_at IS NULL \
+             AND m.meeting_date <= $2 AND m.meeting_date >= $3 ORDER BY m.meeting_date, m.id",
+        )
+        .bind(who.user.0)
+        .bind(today)
+        .bind(today - time::Duration::weeks(4))
+        .fetch_all(db)
+        .await?);
+        let mut out = Vec::with_capacity(ids.len());
+        for (id,) in ids {
+            out.extend(self.meeting_record(MeetingId(id)).await?);
+        }
+        Ok(out)
+    }
+
     /// The panels the families-discussed report can be narrowed to: those the reader runs or
     /// sits on, by name. Panel names are not personal data.
     pub async fn report_panels(&self, permit: &Permit<ViewFamiliesDiscussedReport>) -> Result<Vec<(PanelId, String)>, StoreError> {

@@ -817,6 +817,12 @@ engines!(
         // When the meeting has passed, business support marks them sent
         app.clock.advance(time::macros::datetime!(2026-12-09 10:00 UTC) - app.store.now());
         let bso = app.signed_in_without_second_factor(&d.bso_email).await;
+        let home = bso.get("/").await;
+        assert!(
+            home.shows("Send the action notes of") && home.shows("meeting on 8 December 2026 to members by 15 December 2026 (due)"),
+            "business support's home page tracks the deadline: {}",
+            home.body
+        );
         let page = bso.get(&format!("/meetings/{meeting}")).await;
         assert!(page.body.contains(&format!("action=\"/meetings/{meeting}/notes/sent\"")));
         let sent = bso
@@ -828,6 +834,10 @@ engines!(
         let after = bso.get(&format!("/meetings/{meeting}")).await;
         assert!(after.shows("Marked sent to members") && after.shows(&format!("by {}", app.staff(&d.bso_email).given_name)));
         assert_eq!(after.body.matches(">met</strong>").count(), 2, "{}", after.body);
+        assert!(
+            !bso.get("/").await.shows("meeting on 8 December 2026 to members"),
+            "the task is done"
+        );
         // and marking them again is refused
         let again = bso
             .post(&format!("/meetings/{meeting}/notes/sent"), &[("csrf", &after.csrf())])
