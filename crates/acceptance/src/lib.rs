@@ -586,6 +586,15 @@ impl Browser {
         Self::page(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
     }
 
+    /// GET a file (a PDF, a spreadsheet): the status, the headers and the body as bytes.
+    pub async fn get_bytes(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+        let resp = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");
+        let status = resp.status().as_u16();
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map(|b| b.to_vec()).unwrap_or_default();
+        (status, headers, body)
+    }
+
     /// GET sending exactly this Cookie header (a stolen or stale cookie), outside the jar.
     pub async fn get_with_cookie(&self, path: &str, cookie: &str) -> Page {
         let client = reqwest::Client::builder()

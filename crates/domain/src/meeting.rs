@@ -524,6 +524,87 @@ pub fn next_meeting_for_moved_cases<M: Copy>(cancelled: Date, others: &[(M, Date
         .map(|(m, _, _)| *m)
 }
 
+/// Where a deadline stands on the meeting's page: the business-support officer's check that
+/// the notes went out in time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineStanding {
+    /// Done on or before the deadline.
+    Met,
+    /// Done after it, or not done and the deadline has passed.
+    Late,
+    /// Not done yet, and there is still time.
+    Due,
+}
+
+impl DeadlineStanding {
+    /// The standing of a deadline on `today`, given the day it was done, if it was: a deadline
+    /// is met by anything done on its own day (people mean "by" a date inclusively).
+    pub fn of(deadline: Date, done_on: Option<Date>, today: Date) -> Self {
+        match done_on {
+            Some(d) if d <= deadline => Self::Met,
+            Some(_) => Self::Late,
+            None if today > deadline => Self::Late,
+            None => Self::Due,
+        }
+    }
+
+    /// How the meeting's page says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Met => "met",
+            Self::Late => "late",
+            Self::Due => "due",
+        }
+    }
+}
+
+/// The dates a report covers, both days included. Parsed once at the boundary: once you hold
+/// one, `from` is on or before `until` and the span is at most [`ReportPeriod::MAX_DAYS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReportPeriod {
+    from: Date,
+    until: Date,
+}
+
+/// Why a report period was refused, in words for the person who typed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ReportPeriodError {
+    /// The end is before the start.
+    #[error("The end date must be the same as or after the start date")]
+    EndsBeforeItStarts,
+    /// More than the longest span a report may cover.
+    #[error("The report can cover at most 3 years at a time")]
+    TooLong,
+}
+
+impl ReportPeriod {
+    /// The longest span, in days, one report covers: three years, so a download stays a size a
+    /// spreadsheet opens and a retention review can still reason about.
+    pub const MAX_DAYS: i64 = 3 * 366;
+
+    /// A period from `from` to `until`, both included.
+    pub fn new(from: Date, until: Date) -> Result<Self, ReportPeriodError> {
+        if until < from {
+            return Err(ReportPeriodError::EndsBeforeItStarts);
+        }
+        if (until - from).whole_days() > Self::MAX_DAYS {
+            return Err(ReportPeriodError::TooLong);
+        }
+        Ok(Self { from, until })
+    }
+
+    /// The first day.
+    pub fn from(self) -> Date {
+        self.from
+    }
+
+    /// The last day.
+    pub fn until(self) -> Date {
+        self.until
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -781,5 +862,48 @@ mod tests {
                 prop_assert_eq!(items.len(), expected);
             }
         }
+    }
+
+    #[test]
+    fn a_deadline_is_met_by_anything_done_on_or_before_its_day() {
+        let deadline = date!(2026 - 12 - 18);
+        assert_eq!(
+            DeadlineStanding::of(deadline, Some(deadline), date!(2027 - 01 - 05)),
+            DeadlineStanding::Met
+        );
+        assert_eq!(
+            DeadlineStanding::of(deadline, Some(date!(2026 - 12 - 16)), date!(2026 - 12 - 16)),
+            DeadlineStanding::Met
+        );
+    }
+
+    #[test]
+    fn a_deadline_done_after_its_day_or_passed_undone_is_late() {
+        let deadline = date!(2026 - 12 - 18);
+        assert_eq!(
+            DeadlineStanding::of(deadline, Some(date!(2026 - 12 - 21)), date!(2026 - 12 - 21)),
+            DeadlineStanding::Late
+        );
+        assert_eq!(DeadlineStanding::of(deadline, None, date!(2026 - 12 - 19)), DeadlineStanding::Late);
+    }
+
+    #[test]
+    fn a_deadline_not_yet_done_is_due_until_its_day_ends() {
+        let deadline = date!(2026 - 12 - 18);
+        assert_eq!(DeadlineStanding::of(deadline, None, deadline), DeadlineStanding::Due);
+        assert_eq!(DeadlineStanding::of(deadline, None, date!(2026 - 12 - 01)), DeadlineStanding::Due);
+    }
+
+    #[test]
+    fn a_report_period_ends_on_or_after_it_starts_and_spans_at_most_three_years() {
+        assert!(ReportPeriod::new(date!(2026 - 01 - 01), date!(2026 - 01 - 01)).is_ok());
+        assert_eq!(
+            ReportPeriod::new(date!(2026 - 02 - 01), date!(2026 - 01 - 31)),
+            Err(ReportPeriodError::EndsBeforeItStarts)
+        );
+        assert_eq!(
+            ReportPeriod::new(date!(2020 - 01 - 01), date!(2026 - 01 - 01)),
+            Err(ReportPeriodError::TooLong)
+        );
     }
 }

@@ -143,6 +143,13 @@ system_action!(
     RecordFamily on Service
 );
 system_action!(
+    /// Open the families-discussed report (seed 001 §6: the spreadsheet business support keeps
+    /// of every family discussed, its decision, lead and actions) and download it. Which rows
+    /// appear is confirmed family by family with [`ViewFamily`], after the store has filtered
+    /// them to the panels the reader runs or sits on.
+    ViewFamiliesDiscussedReport on Service
+);
+system_action!(
     /// Look for a person across every family the asker's organisation is not excluded from,
     /// before a duplicate is made ("tell it once" at the front door).
     FindPeopleAcrossFamilies on Service
@@ -234,6 +241,12 @@ meeting_action!(
 meeting_action!(
     /// See a meeting's closed part as it happens (after signing its declaration).
     ViewClosedSession
+);
+meeting_action!(
+    /// Read a meeting's action notes (page, PDF, API): for those who may see its closed part
+    /// and for those who run the panel and circulate them. Each family in them is still
+    /// confirmed with [`ViewFamily`].
+    ViewActionNotes
 );
 meeting_action!(
     /// Record who attended a meeting.
@@ -331,7 +344,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 35] = [
+pub const ALL_ACTIONS: [&str; 37] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -367,4 +380,6 @@ pub const ALL_ACTIONS: [&str; 35] = [
     RecordDecision::NAME,
     ViewAgreedAction::NAME,
     UpdateAgreedAction::NAME,
+    ViewActionNotes::NAME,
+    ViewFamiliesDiscussedReport::NAME,
 ];

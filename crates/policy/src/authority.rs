@@ -522,8 +522,8 @@ mod tests {
         ViewStaffDirectory,
     };
     use crate::actions::{
-        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction, ViewAgendaCopy,
-        ViewAgreedAction, ViewClosedSession, ViewMeeting,
+        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction, ViewActionNotes,
+        ViewAgendaCopy, ViewAgreedAction, ViewClosedSession, ViewFamiliesDiscussedReport, ViewMeeting,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -578,6 +578,8 @@ mod tests {
             (RecordDecision::NAME, Resource::Meeting(&A_MEETING)),
             (ViewAgreedAction::NAME, Resource::AgreedAction(&AN_ACTION)),
             (UpdateAgreedAction::NAME, Resource::AgreedAction(&AN_ACTION)),
+            (ViewActionNotes::NAME, Resource::Meeting(&A_MEETING)),
+            system(ViewFamiliesDiscussedReport),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();

@@ -62,8 +62,8 @@ pub use actions::{
     IssueApiToken, MakeReferral, ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction,
     OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily,
     RecordMove, RecordPerson, RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction,
-    UpdateAgreedAction, ViewAgendaCopy, ViewAgreedAction, ViewAuditLog, ViewClosedSession, ViewFamily, ViewFamilyList, ViewIsaRegister,
-    ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    UpdateAgreedAction, ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport,
+    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

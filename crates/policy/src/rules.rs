@@ -183,6 +183,21 @@ pub const RULES: &[Rule] = &[
             excludes their organisation.",
     },
     Rule {
+        id: "the-action-notes-follow-the-closed-part",
+        effect: Effect::Permit,
+        explanation: "A meeting's action notes are for those who may see its closed part (a \
+            place at the meeting and its confidentiality declaration signed) and for the \
+            business-support officer and chairs who check and circulate them. Families whose \
+            consent does not cover your organisation are left out of your copy.",
+    },
+    Rule {
+        id: "panel-officers-read-the-families-discussed-report",
+        effect: Effect::Permit,
+        explanation: "Panel chairs, business-support officers and locality managers read and \
+            download the report of families discussed at the panels they run or sit on. It \
+            shows only families you may see.",
+    },
+    Rule {
         id: "own-account-only",
         effect: Effect::Permit,
         explanation: "Everyone can change their own password, second factor and contact details.",

@@ -40,6 +40,7 @@ pub mod people;
 pub mod referrals;
 pub mod meeting_records;
 pub mod meetings;
+pub mod notes;
 pub mod secrets;
 pub mod timeline;
 

@@ -159,6 +159,11 @@ impl Store {
 
     /// Each member organisation of the meeting's panel and what was recorded of its attendance.
     pub async fn attendance(&self, permit: &Permit<ViewMeeting>) -> Result<Vec<AttendanceRow>, StoreError> {
+        self.attendance_of(permit.meeting()).await
+    }
+
+    /// A meeting's attendance, for the callers that hold another permit naming the meeting.
+    pub(crate) async fn attendance_of(&self, meeting: MeetingId) -> Result<Vec<AttendanceRow>, StoreError> {
         type Row = (Uuid, String, i64, Option<String>, Option<String>);
         let rows: Vec<Row> = read!(self, db => sqlx::query_as(
             "SELECT o.id, o.name, CAST(MIN(CASE pm.membership WHEN 'core' THEN 0 ELSE 1 END) AS BIGINT), a.status, a.attendee \
@@ -166,7 +171,7 @@ impl Store {
              LEFT JOIN attendance a ON a.meeting_id = m.id AND a.organisation_id = o.id \
              WHERE m.id = $1 GROUP BY o.id, o.name, a.status, a.attendee ORDER BY 3, o.name",
         )
-        .bind(permit.meeting().0)
+        .bind(meeting.0)
         .fetch_all(db)
         .await?);
         Ok(rows
@@ -232,6 +237,18 @@ impl Store {
         let meeting = permit.meeting();
         let who = permit.principal();
         let cases = self.cases_on(meeting, who).await?;
+        let (decisions, actions) = self.decisions_and_actions(meeting).await?;
+        self.audit_read(
+            AuditEntry::new(Some(who.user), "closed_session.view", "meeting", Some(meeting.to_string()))
+                .from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(ClosedSession { cases, decisions, actions })
+    }
+
+    /// Every decision and action recorded at a meeting; not audited (the callers audit the read
+    /// they make, and show only the families the reader may see).
+    pub(crate) async fn decisions_and_actions(&self, meeting: MeetingId) -> Result<(Vec<DecisionRecord>, Vec<ActionRecord>), StoreError> {
         let (decisions, actions): (Vec<DecisionRow>, Vec<ActionRow>) = read!(self, db => {
             let decisions = sqlx::query_as(
                 "SELECT d.agenda_item_id, d.outcome, d.reasons, lo.name, lp.given_name || ' ' || lp.family_name, d.first_taf_by, \
@@ -253,44 +270,37 @@ impl Store {
             .await?;
             (decisions, actions)
         });
-        self.audit_read(
-            AuditEntry::new(Some(who.user), "closed_session.view", "meeting", Some(meeting.to_string()))
-                .from_address(Some(address.to_owned())),
-        )
-        .await?;
-        Ok(ClosedSession {
-            cases,
-            decisions: decisions
-                .into_iter()
-                .filter_map(|(item, outcome, reasons, lead_org, lead_prof, taf, service, review, g, f, at)| {
-                    Outcome::from_code(&outcome).map(|outcome| DecisionRecord {
-                        item: AgendaItemId(item),
-                        outcome,
-                        reasons,
-                        lead_organisation: lead_org,
-                        lead_professional: lead_prof,
-                        first_taf_by: taf,
-                        service,
-                        review_on: review,
-                        decided: (format!("{g} {f}"), at),
-                    })
+        let decisions = decisions
+            .into_iter()
+            .filter_map(|(item, outcome, reasons, lead_org, lead_prof, taf, service, review, g, f, at)| {
+                Outcome::from_code(&outcome).map(|outcome| DecisionRecord {
+                    item: AgendaItemId(item),
+                    outcome,
+                    reasons,
+                    lead_organisation: lead_org,
+                    lead_professional: lead_prof,
+                    first_taf_by: taf,
+                    service,
+                    review_on: review,
+                    decided: (format!("{g} {f}"), at),
                 })
-                .collect(),
-            actions: actions
-                .into_iter()
-                .filter_map(|(id, item, description, g, f, org, due_on, status)| {
-                    ActionStatus::from_code(&status).map(|status| ActionRecord {
-                        id,
-                        item: item.map(AgendaItemId),
-                        description,
-                        owner: format!("{g} {f}"),
-                        organisation: org,
-                        due_on,
-                        status,
-                    })
+            })
+            .collect();
+        let actions = actions
+            .into_iter()
+            .filter_map(|(id, item, description, g, f, org, due_on, status)| {
+                ActionStatus::from_code(&status).map(|status| ActionRecord {
+                    id,
+                    item: item.map(AgendaItemId),
+                    description,
+                    owner: format!("{g} {f}"),
+                    organisation: org,
+                    due_on,
+                    status,
                 })
-                .collect(),
-        })
+            })
+            .collect();
+        Ok((decisions, actions))
     }
 
     /// Who may own an action on a case of this meeting: active staff of the panel's member

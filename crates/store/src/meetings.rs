@@ -191,6 +191,11 @@ pub struct MeetingRecord {
     pub business_support: String,
     /// The open part of the agenda (community issues, any other business), with times.
     pub open_items: Vec<OpenItem>,
+    /// When business support marked the action notes sent to members, and who did.
+    pub notes_sent: Option<(OffsetDateTime, Option<String>)>,
+    /// When the last decision was recorded: the notes are generated from the record, so they
+    /// reach business support when the chair has recorded the last case.
+    pub notes_ready_at: Option<OffsetDateTime>,
 }
 
 /// An agenda item that names no family.
@@ -333,7 +338,12 @@ pub struct CopyNotice {
 /// A person row: (family, given name, family name, date of birth, household role).
 type PersonRow = (Uuid, String, String, Date, String);
 /// What a meeting's page loads: its head, its chairs' names, its open items.
-type MeetingLoad = (MeetingHead, Vec<(String, String)>, Vec<(Uuid, String, i64, String, i64, bool)>);
+type MeetingLoad = (
+    MeetingHead,
+    Vec<(String, String)>,
+    Vec<(Uuid, String, i64, String, i64, bool)>,
+    Option<(OffsetDateTime,)>,
+);
 /// What circulation loads: the panel, the cases (item, family, referral), exclusions and
 /// invitations (family, organisation), and the member seats.
 type CirculationLoad = (
@@ -373,6 +383,9 @@ struct MeetingHead {
     notes_to_business_support_working_days: i64,
     notes_to_members_days: i64,
     step_up_hours: i64,
+    notes_sent_at: Option<OffsetDateTime>,
+    notes_sender_given: Option<String>,
+    notes_sender_family: Option<String>,
 }
 
 /// Panel columns the meeting generator and deadlines need.
@@ -606,15 +619,16 @@ impl Store {
         self.meeting_record(permit.meeting()).await
     }
 
-    async fn meeting_record(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError> {
+    pub(crate) async fn meeting_record(&self, id: MeetingId) -> Result<Option<MeetingRecord>, StoreError> {
         let loaded: Option<MeetingLoad> = read!(self, db => {
             let head: Option<MeetingHead> = sqlx::query_as(&format!(
                 "SELECT p.id AS panel_id, p.name AS panel_name, l.name AS locality_name, m.meeting_date, m.starts_at, m.ends_at, \
                  m.venue, m.status, m.circulated_at, cu.given_name AS sender_given, cu.family_name AS sender_family, m.cancel_reason, \
                  m.moved_from, m.version, p.conflict_of_interest_statement, bu.given_name AS bs_given, bu.family_name AS bs_family, \
-                 {RULE_COLUMNS} \
+                 {RULE_COLUMNS}, m.notes_sent_at, nu.given_name AS notes_sender_given, nu.family_name AS notes_sender_family \
                  FROM meetings m JOIN panels p ON p.id = m.panel_id JOIN localities l ON l.id = p.locality_id \
-                 JOIN users bu ON bu.id = p.business_support_user_id LEFT JOIN users cu ON cu.id = m.circulated_by WHERE m.id = $1"
+                 JOIN users bu ON bu.id = p.business_support_user_id LEFT JOIN users cu ON cu.id = m.circulated_by \
+                 LEFT JOIN users nu ON nu.id = m.notes_sent_by WHERE m.id = $1"
             ))
             .bind(id.0)
             .fetch_optional(db)
@@ -636,11 +650,15 @@ impl Store {
                     .bind(id.0)
                     .fetch_all(db)
                     .await?;
-                    Some((head, chairs, items))
+                    let last_decision = sqlx::query_as("SELECT decided_at FROM decisions WHERE meeting_id = $1 ORDER BY decided_at DESC LIMIT 1")
+                        .bind(id.0)
+                        .fetch_optional(db)
+                        .await?;
+                    Some((head, chairs, items, last_decision))
                 }
             }
         });
-        let Some((h, chairs, items)) = loaded else {
+        let Some((h, chairs, items, last_decision)) = loaded else {
             return Ok(None);
         };
         let calendar = self.working_calendar().await?;
@@ -668,6 +686,7 @@ impl Store {
             .collect::<Result<Vec<_>, StoreError>>()?;
         open_items.sort_by_key(|i| (i.section, i.position));
         let circulated_by = h.sender_given.zip(h.sender_family).map(|(g, f)| format!("{g} {f}"));
+        let notes_sent_by = h.notes_sender_given.zip(h.notes_sender_family).map(|(g, f)| format!("{g} {f}"));
         Ok(Some(MeetingRecord {
             id,
             panel_id: PanelId(h.panel_id),
@@ -687,6 +706,8 @@ impl Store {
             business_support: format!("{} {}", h.bs_given, h.bs_family),
             chairs: chairs.into_iter().map(|(g, f)| format!("{g} {f}")).collect(),
             open_items,
+            notes_sent: h.notes_sent_at.map(|at| (at, notes_sent_by)),
+            notes_ready_at: last_decision.map(|(at,)| at),
         }))
     }
 

@@ -938,6 +938,170 @@ pub async fn referral_event(
     }))
 }
 
+/// One member organisation's attendance in a meeting's action notes.
+#[derive(Serialize, ToSchema)]
+pub struct NotesAttendance {
+    /// Organisation name.
+    pub organisation: String,
+    /// Whether it is a core member.
+    pub core: bool,
+    /// `present`, `deputy`, `apologies` or `absent`; absent from the record if not recorded.
+    pub status: Option<String>,
+    /// Who came.
+    pub attendee: Option<String>,
+}
+
+/// One action agreed on a case.
+#[derive(Serialize, ToSchema)]
+pub struct NotesAction {
+    /// What.
+    pub description: String,
+    /// Who.
+    pub owner: String,
+    /// Their organisation.
+    pub organisation: String,
+    /// By when (YYYY-MM-DD).
+    pub due_on: String,
+    /// `open`, `done` or `cancelled`.
+    pub status: String,
+}
+
+/// The panel's decision on a case.
+#[derive(Serialize, ToSchema)]
+pub struct NotesDecision {
+    /// Outcome code, e.g. `initiate_assessment`.
+    pub outcome: String,
+    /// The outcome in words.
+    pub label: String,
+    /// Why.
+    pub reasons: String,
+    /// Lead or supporting organisation.
+    pub lead_organisation: Option<String>,
+    /// Lead professional.
+    pub lead_professional: Option<String>,
+    /// First Team Around the Family meeting by (YYYY-MM-DD).
+    pub first_taf_by: Option<String>,
+    /// Universal-plus service.
+    pub service: Option<String>,
+    /// Date of the meeting that reviews the case (YYYY-MM-DD).
+    pub review_on: Option<String>,
+}
+
+/// One case discussed.
+#[derive(Serialize, ToSchema)]
+pub struct NotesCase {
+    /// Family id.
+    pub family_id: String,
+    /// Agenda section code.
+    pub section: String,
+    /// The family's address and postcode.
+    pub address: String,
+    /// The decision, if one was recorded.
+    pub decision: Option<NotesDecision>,
+    /// Actions agreed.
+    pub actions: Vec<NotesAction>,
+}
+
+/// A meeting's action notes, as the calling account may see them: families whose consent
+/// excludes its organisation are left out.
+#[derive(Serialize, ToSchema)]
+pub struct ActionNotesDocument {
+    /// Meeting id.
+    pub meeting_id: String,
+    /// Panel name.
+    pub panel: String,
+    /// Meeting date (YYYY-MM-DD).
+    pub date: String,
+    /// Venue.
+    pub venue: String,
+    /// Chairs.
+    pub chairs: Vec<String>,
+    /// Attendance by member organisation.
+    pub attendance: Vec<NotesAttendance>,
+    /// The cases discussed, in agenda order.
+    pub cases: Vec<NotesCase>,
+    /// The open part: community issues and other business.
+    pub open_items: Vec<String>,
+    /// When business support marked the notes sent to members (RFC 3339).
+    pub sent_to_members_at: Option<String>,
+}
+
+impl From<store::notes::ActionNotes> for ActionNotesDocument {
+    fn from(n: store::notes::ActionNotes) -> Self {
+        let m = n.meeting;
+        Self {
+            meeting_id: m.id.to_string(),
+            panel: m.panel_name,
+            date: m.date.to_string(),
+            venue: m.venue,
+            chairs: m.chairs,
+            attendance: n
+                .attendance
+                .into_iter()
+                .map(|a| NotesAttendance {
+                    organisation: a.organisation_name,
+                    core: a.core,
+                    status: a.status.map(|s| s.code().to_owned()),
+                    attendee: a.attendee,
+                })
+                .collect(),
+            cases: n
+                .cases
+                .into_iter()
+                .map(|c| NotesCase {
+                    family_id: c.case.facts.id.to_string(),
+                    section: c.case.section.code().to_owned(),
+                    address: c.case.address,
+                    decision: c.decision.map(|d| NotesDecision {
+                        outcome: d.outcome.code().to_owned(),
+                        label: d.outcome.label().to_owned(),
+                        reasons: d.reasons,
+                        lead_organisation: d.lead_organisation,
+                        lead_professional: d.lead_professional,
+                        first_taf_by: d.first_taf_by.map(|t| t.to_string()),
+                        service: d.service,
+                        review_on: d.review_on.map(|r| r.to_string()),
+                    }),
+                    actions: c
+                        .actions
+                        .into_iter()
+                        .map(|a| NotesAction {
+                            description: a.description,
+                            owner: a.owner,
+                            organisation: a.organisation,
+                            due_on: a.due_on.to_string(),
+                            status: a.status.code().to_owned(),
+                        })
+                        .collect(),
+                })
+                .collect(),
+            open_items: m
+                .open_items
+                .into_iter()
+                .map(|i| format!("{}: {}", i.section.label(), i.title))
+                .collect(),
+            sent_to_members_at: m.notes_sent.map(|(at, _)| rfc3339(at)),
+        }
+    }
+}
+
+/// A meeting's action notes, for a member agency's system: the same policy as the page
+/// (the closed part's declaration signed, or running the panel), each family confirmed with
+/// `ViewFamily`. The read is audited and each family in it written to the sharing log.
+#[utoipa::path(get, path = "/api/v1/meetings/{id}/notes", tag = "meetings", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Meeting id")),
+    responses((status = 200, body = ActionNotesDocument), (status = 401), (status = 403)))]
+pub async fn meeting_notes(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> Result<Json<ActionNotesDocument>, ApiError> {
+    let id = domain::MeetingId::from_path(&id);
+    let read = store::notes::Read::Export(api_sharing(&state, &caller, "Action notes: decision, reasons, lead and actions"));
+    let notes = crate::pages::meeting_notes::notes_for(&state, &caller.principal, id, &read, &caller.address).await?;
+    Ok(Json(notes.into()))
+}
+
 /// Where a referral stands after a change.
 #[derive(Serialize, ToSchema)]
 pub struct ReferralChanged {
@@ -968,10 +1132,11 @@ impl utoipa::Modify for BearerAuth {
 #[openapi(
     info(title = "Early Help API", description = "For agency systems of Information Sharing Agreement signatories. Tokens are issued with `earlyhelp token create --user EMAIL`; every call is decided by the same access policy as the pages. A token acts as its account without a second factor, so administrative actions are never open to it."),
     paths(me, organisations, panels, families, record_family, search_families, family, record_person, family_referrals, make_referral,
-        referral, referral_event),
+        referral, referral_event, meeting_notes),
     components(schemas(Me, OrganisationEntry, PanelEntry, FamilyEntry, FamilyList, FamilySearchRequest, PersonEntry, FamilyDetail,
         NewFamilyRequest, FamilyCreated, NewPersonRequest, PersonCreated, PossibleMatchEntry, ConsentOverrideRequest, ReferralOverrideEntry,
-        ReferralEntry, ReferralDetail, ReferralHistoryItem, NewReferralRequest, ReferralEventRequest, ReferralCreated, ReferralChanged)),
+        ReferralEntry, ReferralDetail, ReferralHistoryItem, NewReferralRequest, ReferralEventRequest, ReferralCreated, ReferralChanged,
+        ActionNotesDocument, NotesAttendance, NotesCase, NotesDecision, NotesAction)),
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
@@ -990,6 +1155,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/families/{id}/referrals", get(family_referrals).post(make_referral))
         .route("/api/v1/referrals/{id}", get(referral))
         .route("/api/v1/referrals/{id}/events", axum::routing::post(referral_event))
+        .route("/api/v1/meetings/{id}/notes", get(meeting_notes))
 }
 
 async fn openapi_json() -> Response {

@@ -13,6 +13,7 @@
 pub mod api;
 pub mod assets;
 pub mod config;
+pub mod documents;
 pub mod error;
 pub mod forms;
 pub mod ical;
@@ -377,6 +378,12 @@ pub fn router(state: AppState) -> Router {
         .route("/actions/{id}", get(pages::actions::show).post(pages::actions::update))
         .route("/calendar", get(pages::calendar::show).post(pages::calendar::add))
         .route("/calendar/{day}/remove", post(pages::calendar::remove))
+        .route("/meetings/{id}/notes", get(pages::meeting_notes::show))
+        .route("/meetings/{id}/notes.pdf", get(pages::meeting_notes::pdf))
+        .route("/meetings/{id}/notes/sent", post(pages::meeting_notes::mark_sent))
+        .route("/reports/families-discussed", get(pages::reports::show))
+        .route("/reports/families-discussed.xlsx", get(pages::reports::xlsx))
+        .route("/reports/families-discussed.csv", get(pages::reports::csv))
         .route("/sharing-log", get(pages::governance::sharing_log))
         .route("/sharing-log.csv", get(pages::governance::sharing_log_csv))
         .route(

@@ -758,3 +758,361 @@ engines!(
         assert!(!home.shows("goes to members on"), "{}", home.body);
     }
 );
+
+/// A meeting after its closed part: two cases decided, one with an action, and the police on
+/// the panel as a core member, excluded by the second family's consent.
+struct DecidedMeeting {
+    app: TestApp,
+    meeting: String,
+    kept: county::Family,
+    excluding: county::Family,
+    panel: county::Panel,
+    chair_email: String,
+    bso_email: String,
+    officer: String,
+}
+
+/// The id of the agenda item whose decision form follows the family's address on the closed part.
+fn item_after(page: &Page, meeting: &str, address: &str) -> String {
+    let at = page.body.find(address).unwrap_or_else(|| panic!("{address} is on the closed part"));
+    let marker = format!("action=\"/meetings/{meeting}/closed/");
+    let i = page.body[at..].find(&marker).expect("a decision form after the case") + at + marker.len();
+    page.body[i..i + 36].to_owned()
+}
+
+async fn decided_meeting(db: earlyhelp_acceptance::TestDb) -> DecidedMeeting {
+    let app = TestApp::spawn(db).await;
+    let (panel, chair_email, bso_email) = tuesday_panel(&app);
+    let [kept, excluding]: [county::Family; 2] = free_families(&app, &panel, 2).await.try_into().unwrap();
+    let lead_email = app
+        .county
+        .staff
+        .iter()
+        .find(|s| {
+            s.roles.contains(&Role::LeadProfessional)
+                && s.email.as_str() != chair_email
+                && !s.roles.iter().any(|r| r.always_requires_mfa())
+                && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
+        })
+        .unwrap()
+        .email
+        .to_string();
+    for f in [&kept, &excluding] {
+        app.connect(&lead_email, f.id).await;
+    }
+    let lead = app.signed_in_without_second_factor(&lead_email).await;
+    let chair = app.signed_in_without_second_factor(&chair_email).await;
+    accepted_for(&app, &lead, &chair, &panel, kept.id, "2026-12-08").await;
+    accepted_for(&app, &lead, &chair, &panel, excluding.id, "2026-12-08").await;
+    let db = app.db();
+    let (police, officer) = app.police_officer();
+    db.execute(&format!(
+        "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership) VALUES ({}, {}, NULL, 'core')",
+        db.uuid_literal(panel.id.0),
+        db.uuid_literal(police.0)
+    ))
+    .await;
+    db.execute(&format!(
+        "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
+        db.uuid_literal(excluding.id.0),
+        db.uuid_literal(police.0)
+    ))
+    .await;
+    let bso = app.signed_in_without_second_factor(&bso_email).await;
+    let meeting = meeting_link(&bso.get("/meetings").await, "Tuesday 8 December 2026");
+
+    // The chair signs the declaration and decides both cases, agreeing one action
+    let signed = chair
+        .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
+        .await;
+    assert_eq!(signed.status, 303);
+    let closed = chair.get(&format!("/meetings/{meeting}/closed")).await;
+    assert_eq!(closed.status, 200, "{}", closed.body);
+    let kept_item = item_after(&closed, &meeting, &kept.address_line);
+    let excluding_item = item_after(&closed, &meeting, &excluding.address_line);
+    let csrf = closed.csrf();
+    for (item, outcome, reasons) in [
+        (&kept_item, "close", "Support is in place through the school"),
+        (&excluding_item, "step_down", "Universal services meet the needs now"),
+    ] {
+        let decided = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{item}/decision"),
+                &[("csrf", &csrf), ("outcome", outcome), ("reasons", reasons)],
+            )
+            .await;
+        assert_eq!(decided.status, 303, "{}", decided.body);
+    }
+    let owner = panel.members.iter().find_map(|m| m.user).unwrap();
+    let added = chair
+        .post(
+            &format!("/meetings/{meeting}/closed/{kept_item}/actions"),
+            &[
+                ("csrf", &csrf),
+                ("action_description", "Share the school attendance record"),
+                ("action_owner", &owner.to_string()),
+                ("action_due_on", "15/01/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, 303, "{}", added.body);
+    DecidedMeeting {
+        app,
+        meeting,
+        kept,
+        excluding,
+        panel,
+        chair_email,
+        bso_email,
+        officer,
+    }
+}
+
+/// How many sharing-log entries a family has by one method.
+fn shared_by(db: &earlyhelp_acceptance::TestDb, family: domain::FamilyId, method: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM sharing_log WHERE family_id = {} AND method = '{method}'",
+        db.uuid_literal(family.0)
+    )
+}
+
+engines!(
+    action_notes_show_each_decision_and_action_as_a_page_a_pdf_and_json_without_the_family_that_excluded_the_reader,
+    |db| async move {
+        let d = decided_meeting(db).await;
+        let (app, meeting) = (&d.app, &d.meeting);
+        let db = app.db();
+        let officer = app.signed_in_without_second_factor(&d.officer).await;
+
+        // A member who has not signed the declaration is refused the notes
+        let refused = officer.get(&format!("/meetings/{meeting}/notes")).await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        let (status, _, _) = officer.get_bytes(&format!("/meetings/{meeting}/notes.pdf")).await;
+        assert_eq!(status, 403);
+
+        // When the police officer signs it, the notes open: the decision, its reasons and the action
+        let signed = officer
+            .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
+            .await;
+        assert_eq!(signed.status, 303);
+        let page = officer.get(&format!("/meetings/{meeting}/notes")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.shows(&d.kept.address_line));
+        assert!(page.shows("Close to the panel") && page.shows("Support is in place through the school"));
+        assert!(page.shows("Share the school attendance record"));
+        assert!(
+            page.shows("password-protected attachment"),
+            "the page says the PDF is not encrypted"
+        );
+        // but never the family whose consent excludes the police
+        assert!(!page.shows(&d.excluding.address_line));
+        assert!(!page.shows("Universal services meet the needs now"));
+        for p in &d.excluding.people {
+            assert!(!page.shows(&format!("{} {}", p.given_name, p.family_name)));
+        }
+
+        // The PDF holds the same, and not the excluded family
+        let (status, headers, pdf) = officer.get_bytes(&format!("/meetings/{meeting}/notes.pdf")).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers.get("content-type").unwrap(), "application/pdf");
+        assert!(pdf.starts_with(b"%PDF"), "a PDF");
+        let text = String::from_utf8_lossy(&pdf);
+        assert!(text.contains("(Close to the panel)"), "the decision is in the PDF's text");
+        assert!(text.contains("Action notes"));
+        assert!(!text.contains("Step down to universal"), "the excluded family's decision is not");
+        assert!(!text.contains("Universal services meet"));
+
+        // and each download is in the sharing log of the families in it, and only theirs
+        assert_eq!(db.scalar(&shared_by(db, d.kept.id, "download")).await, 1);
+        assert_eq!(db.scalar(&shared_by(db, d.excluding.id, "download")).await, 0);
+
+        // An agency system acting for the officer gets the notes as JSON, also without the family
+        let email = domain::email::EmailAddress::parse(&d.officer).unwrap();
+        let user = app.store.user_id_by_email(&email).await.unwrap().unwrap();
+        let token = web::session::new_token();
+        app.store
+            .create_api_token_from_console(
+                user,
+                "case system",
+                &web::session::token_digest(&token),
+                app.store.now() + time::Duration::days(30),
+            )
+            .await
+            .unwrap();
+        let api = app
+            .browser()
+            .get_with_token(&format!("/api/v1/meetings/{meeting}/notes"), &token)
+            .await;
+        assert_eq!(api.status, 200, "{}", api.body);
+        let json: serde_json::Value = serde_json::from_str(&api.body).unwrap();
+        let cases = json["cases"].as_array().unwrap();
+        let kept = cases
+            .iter()
+            .find(|c| c["family_id"] == d.kept.id.to_string())
+            .expect("the kept family");
+        assert_eq!(kept["decision"]["label"], "Close to the panel");
+        assert_eq!(kept["actions"][0]["description"], "Share the school attendance record");
+        assert_eq!(kept["actions"][0]["due_on"], "2027-01-15");
+        assert!(cases.iter().all(|c| c["family_id"] != d.excluding.id.to_string()));
+        assert_eq!(db.scalar(&shared_by(db, d.kept.id, "api")).await, 1);
+        assert_eq!(db.scalar(&shared_by(db, d.excluding.id, "api")).await, 0);
+
+        // and a lead professional with no place at the meeting is refused
+        let outsider = app
+            .county
+            .staff
+            .iter()
+            .find(|s| {
+                s.roles.contains(&Role::LeadProfessional)
+                    && !s.roles.iter().any(|r| r.always_requires_mfa())
+                    && app.county.organisations.iter().any(|o| o.id == s.organisation && !o.mfa_required)
+                    && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
+                    && !d.panel.members.iter().any(|m| m.organisation == s.organisation)
+                    && !d.panel.chairs.contains(&s.id)
+                    && d.panel.business_support != s.id
+            })
+            .expect("a lead professional with no place on the panel")
+            .email
+            .to_string();
+        let outsider_browser = app.signed_in_without_second_factor(&outsider).await;
+        assert_eq!(outsider_browser.get(&format!("/meetings/{meeting}/notes")).await.status, 403);
+
+        // Every read is in the audit trail
+        let audited = |action: &str| format!("SELECT COUNT(*) FROM audit_log WHERE action = '{action}'");
+        assert!(db.scalar(&audited("action_notes.view")).await >= 1);
+        assert!(db.scalar(&audited("action_notes.export")).await >= 2);
+        let _ = (&d.chair_email, &d.bso_email);
+    }
+);
+
+engines!(
+    business_support_marks_the_notes_sent_after_the_meeting_and_the_meeting_shows_both_notes_deadlines_met,
+    |db| async move {
+        let d = decided_meeting(db).await;
+        let (app, meeting) = (&d.app, &d.meeting);
+        let bso = app.signed_in_without_second_factor(&d.bso_email).await;
+        // Before the meeting both notes deadlines are due, and the notes cannot be marked sent
+        let before = bso.get(&format!("/meetings/{meeting}")).await;
+        assert!(before.body.contains(">due</strong>"), "{}", before.body);
+        let early = bso
+            .post(&format!("/meetings/{meeting}/notes/sent"), &[("csrf", &before.csrf())])
+            .await;
+        assert_eq!(early.status, 200);
+        assert!(early.shows("only after the meeting has taken place"));
+
+        // When the meeting has passed, business support marks them sent
+        app.clock.advance(time::macros::datetime!(2026-12-09 10:00 UTC) - app.store.now());
+        let bso = app.signed_in_without_second_factor(&d.bso_email).await;
+        let home = bso.get("/").await;
+        assert!(
+            home.shows("Send the action notes of") && home.shows("meeting on 8 December 2026 to members by 15 December 2026 (due)"),
+            "business support's home page tracks the deadline: {}",
+            home.body
+        );
+        let page = bso.get(&format!("/meetings/{meeting}")).await;
+        assert!(page.body.contains(&format!("action=\"/meetings/{meeting}/notes/sent\"")));
+        let sent = bso
+            .post(&format!("/meetings/{meeting}/notes/sent"), &[("csrf", &page.csrf())])
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+
+        // Then the page says when and by whom, and both deadlines are met
+        let after = bso.get(&format!("/meetings/{meeting}")).await;
+        assert!(after.shows("Marked sent to members") && after.shows(&format!("by {}", app.staff(&d.bso_email).given_name)));
+        assert_eq!(after.body.matches(">met</strong>").count(), 2, "{}", after.body);
+        assert!(
+            !bso.get("/").await.shows("meeting on 8 December 2026 to members"),
+            "the task is done"
+        );
+        // and marking them again is refused
+        let again = bso
+            .post(&format!("/meetings/{meeting}/notes/sent"), &[("csrf", &after.csrf())])
+            .await;
+        assert!(again.shows("already marked as sent"), "{}", again.body);
+        // A member agency's representative cannot mark them
+        let officer = app.signed_in_without_second_factor(&d.officer).await;
+        let refused = officer
+            .post(&format!("/meetings/{meeting}/notes/sent"), &[("csrf", &after.csrf())])
+            .await;
+        assert_eq!(refused.status, 403);
+    }
+);
+
+engines!(
+    the_families_discussed_report_lists_each_decided_family_the_reader_may_see_on_the_page_and_as_xlsx_and_csv,
+    |db| async move {
+        let d = decided_meeting(db).await;
+        let app = &d.app;
+        let db = app.db();
+        // Given the second family's consent now excludes the chair's organisation
+        let chair_org = app.staff(&d.chair_email).organisation;
+        db.execute(&format!(
+            "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
+            db.uuid_literal(d.excluding.id.0),
+            db.uuid_literal(chair_org.0)
+        ))
+        .await;
+        let chair = app.signed_in_without_second_factor(&d.chair_email).await;
+        let range = "from=01/12/2026&until=31/12/2026";
+
+        // The chair's report shows the family decided and its action, never the excluded one
+        let page = chair.get(&format!("/reports/families-discussed?{range}")).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.shows(&d.kept.address_line) && page.shows("Close to the panel"));
+        assert!(page.shows("Share the school attendance record"));
+        assert!(!page.shows(&d.excluding.address_line));
+        assert!(chair.get("/meetings").await.body.contains("href=\"/reports/families-discussed\""));
+
+        // A date that is not a date, and a range that ends before it starts, are explained
+        let bad = chair.get("/reports/families-discussed?from=31/02/2026").await;
+        assert_eq!(bad.status, 200);
+        assert!(bad.shows("The first meeting date must be a real date"), "{}", bad.body);
+        let backwards = chair.get("/reports/families-discussed?from=01/12/2026&until=01/11/2026").await;
+        assert!(backwards.shows("The end date must be the same as or after the start date"));
+
+        // The XLSX opens, with its headings and the family's row
+        let (status, headers, xlsx) = chair.get_bytes(&format!("/reports/families-discussed.xlsx?{range}")).await;
+        assert_eq!(status, 200);
+        assert!(headers.get("content-disposition").unwrap().to_str().unwrap().contains(".xlsx"));
+        use calamine::Reader;
+        let mut book: calamine::Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(xlsx)).unwrap();
+        let sheet = book.worksheet_range("Families discussed").unwrap();
+        let rows: Vec<Vec<String>> = sheet.rows().map(|r| r.iter().map(|c| c.to_string()).collect()).collect();
+        assert_eq!(rows[0], web::documents::REPORT_HEADINGS.map(str::to_owned).to_vec());
+        let kept_address = format!("{}, {}", d.kept.address_line, d.kept.postcode);
+        let row = rows.iter().find(|r| r[2] == kept_address).expect("the family's row");
+        assert!(!row[1].is_empty(), "the panel is named");
+        assert_eq!(row[3], d.kept.id.to_string());
+        assert_eq!(row[4], "Close to the panel");
+        assert!(row[8].contains("Share the school attendance record"));
+        assert!(!rows.iter().any(|r| r[3] == d.excluding.id.to_string()));
+
+        // and so does the CSV
+        let (status, _, body) = chair.get_bytes(&format!("/reports/families-discussed.csv?{range}")).await;
+        assert_eq!(status, 200);
+        let mut reader = csv::Reader::from_reader(body.as_slice());
+        assert_eq!(
+            reader.headers().unwrap().iter().collect::<Vec<_>>(),
+            web::documents::REPORT_HEADINGS.to_vec()
+        );
+        let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+        let row = records
+            .iter()
+            .find(|r| &r[3] == d.kept.id.to_string().as_str())
+            .expect("the CSV row");
+        assert_eq!(&row[0], "2026-12-08");
+        assert_eq!(&row[4], "Close to the panel");
+        assert!(!records.iter().any(|r| &r[3] == d.excluding.id.to_string().as_str()));
+
+        // Both downloads are in the family's sharing log
+        assert_eq!(db.scalar(&shared_by(db, d.kept.id, "download")).await, 2);
+        assert_eq!(db.scalar(&shared_by(db, d.excluding.id, "download")).await, 0);
+
+        // A member agency's representative may not open the report or download it
+        let officer = app.signed_in_without_second_factor(&d.officer).await;
+        assert_eq!(officer.get("/reports/families-discussed").await.status, 403);
+        let (status, _, _) = officer.get_bytes(&format!("/reports/families-discussed.xlsx?{range}")).await;
+        assert_eq!(status, 403);
+        assert!(!officer.get("/meetings").await.body.contains("/reports/families-discussed"));
+    }
+);

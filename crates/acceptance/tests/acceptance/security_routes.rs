@@ -32,6 +32,8 @@ enum As {
     Governance,
     /// An agency system with a bearer token.
     Agency,
+    /// A panel chair (no second factor needed): the families-discussed report.
+    Chair,
 }
 
 /// One route of the router.
@@ -148,6 +150,12 @@ const ROUTES: &[Route] = &[
     get("/calendar", As::Staff),
     post("/calendar", true, As::Admin),
     post("/calendar/{day}/remove", true, As::Admin),
+    get("/meetings/{id}/notes", As::Staff),
+    get("/meetings/{id}/notes.pdf", As::Staff),
+    post("/meetings/{id}/notes/sent", true, As::Staff),
+    get("/reports/families-discussed", As::Chair),
+    get("/reports/families-discussed.xlsx", As::Chair),
+    get("/reports/families-discussed.csv", As::Chair),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
     get("/break-glass", As::Admin),
@@ -168,6 +176,7 @@ const ROUTES: &[Route] = &[
     post("/api/v1/families/{id}/referrals", true, As::Agency),
     get("/api/v1/referrals/{id}", As::Agency),
     post("/api/v1/referrals/{id}/events", true, As::Agency),
+    get("/api/v1/meetings/{id}/notes", As::Agency),
     get("/healthz", As::Visitor),
     get("/readyz", As::Visitor),
     get("/assets/{*path}", As::Visitor),
@@ -227,6 +236,7 @@ struct World {
     visitor: Browser,
     staff: Browser,
     staff_email: String,
+    chair: Browser,
     admin: Browser,
     governance: Browser,
     token: String,
@@ -361,6 +371,19 @@ impl World {
         .await;
         let action = action.to_string();
 
+        // The agency system's account sits on the same panel and signed the meeting's
+        // declaration, for the API's action notes.
+        let agency = app.staff(&agency_email);
+        app.db().seat_on_panel(panel, agency.organisation, agency.id, "core").await;
+        app.db()
+            .execute(&format!(
+                "INSERT INTO declarations (meeting_id, user_id, statement, signed_at) VALUES ({}, {}, 'Signed', '2026-11-25T09:00:00Z')",
+                app.db().uuid_literal(meeting.parse::<uuid::Uuid>().unwrap()),
+                app.db().uuid_literal(agency.id.0)
+            ))
+            .await;
+        let chair = app.signed_in_without_second_factor(&app.staff_without_mfa(Role::PanelChair)).await;
+
         let organisation = app.county.organisations.iter().find(|o| o.id != admin_org).unwrap().id;
         let person = user_id(&app, &app.staff_with_role(Role::BusinessSupport));
         World {
@@ -368,6 +391,7 @@ impl World {
             visitor,
             staff,
             staff_email,
+            chair,
             admin,
             governance,
             token,
@@ -392,7 +416,7 @@ impl World {
             self.person.to_string()
         } else if route.path.starts_with("/referrals/") || route.path.starts_with("/api/v1/referrals/") {
             self.referral.clone()
-        } else if route.path.starts_with("/meetings/") {
+        } else if route.path.starts_with("/meetings/") || route.path.starts_with("/api/v1/meetings/") {
             self.meeting.clone()
         } else if route.path.starts_with("/actions/") {
             self.action.clone()
@@ -418,6 +442,7 @@ impl World {
         match who {
             As::Visitor | As::Agency => &self.visitor,
             As::Staff => &self.staff,
+            As::Chair => &self.chair,
             As::Admin => &self.admin,
             As::Governance => &self.governance,
         }
@@ -522,8 +547,9 @@ engines!(every_route_sends_the_security_headers, |db| async move {
 const PENDING_MFA: &str = "users part-way through setting up a second factor";
 
 /// The stored state a request might change, as numbers both engines give alike: row counts,
-/// and sums that move when a row is edited in place. The audit trail and the API's entries in
-/// the sharing log are left out: they record reads, so a read adds to them by design.
+/// and sums that move when a row is edited in place. The audit trail and the sharing log's
+/// entries for the API and for downloads (action notes, reports) are left out: they record
+/// reads, so a read adds to them by design.
 async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
     const QUERIES: &[(&str, &str)] = &[
         ("users", "SELECT COUNT(*) FROM users"),
@@ -571,7 +597,7 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ("consents", "SELECT COUNT(*) FROM consents"),
         (
             "sharing_log (recorded by people)",
-            "SELECT COUNT(*) FROM sharing_log WHERE method <> 'api'",
+            "SELECT COUNT(*) FROM sharing_log WHERE method NOT IN ('api', 'download')",
         ),
         ("break_glass", "SELECT COUNT(*) FROM break_glass"),
         (
@@ -1065,11 +1091,16 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                 format!("/meetings/{id}"),
                 format!("/meetings/{id}/copy"),
                 format!("/meetings/{id}/closed"),
+                format!("/meetings/{id}/notes"),
+                format!("/meetings/{id}/notes.pdf"),
             ] {
                 check(format!("GET {path}"), world.staff.get(&path).await, None);
             }
+            let api = format!("/api/v1/meetings/{id}/notes");
+            check(format!("GET {api}"), world.visitor.get_with_token(&api, &world.token).await, None);
             for (path, fields) in [
                 (format!("/meetings/{id}/circulate"), vec![("csrf", staff_csrf.as_str())]),
+                (format!("/meetings/{id}/notes/sent"), vec![("csrf", staff_csrf.as_str())]),
                 (
                     format!("/meetings/{id}/items"),
                     vec![

@@ -9,15 +9,14 @@ use domain::organisation::IsaStanding;
 use domain::referral::{EventKind, Route};
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, ReferralId, UserId};
-use earlyhelp_policy::{
-    AgreedActionFacts, MeetingFacts, PanelMember, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, RunsPanel,
-    SignDeclaration, UpdateAgreedAction, ViewAgendaCopy, ViewAgreedAction, ViewClosedSession, ViewMeeting,
-};
+use earlyhelp_policy::{AgreedActionFacts, UpdateAgreedAction, ViewAgreedAction};
 use earlyhelp_policy::{
     ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar,
-    ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, PanelRelationship, Principal, RecordConsent,
-    RecordFamily, RecordMove, RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, ViewAuditLog,
-    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingFacts, OpenBreakGlass, PanelMember, PanelRelationship,
+    PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson,
+    RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, RunsPanel, SignDeclaration, ViewActionNotes,
+    ViewAgendaCopy, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting,
+    ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -159,7 +158,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 95] = [
+pub const COLUMNS: [Column; 102] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -935,6 +934,65 @@ pub const COLUMNS: [Column; 95] = [
             runs: RunsPanel::None,
         },
     },
+    Column {
+        action: "ViewActionNotes",
+        header: "Notes(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "ViewActionNotes",
+        header: "Notes(core,d)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+            declared: true,
+        }),
+    },
+    Column {
+        action: "ViewActionNotes",
+        header: "Notes(no,d)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::None,
+            declared: true,
+        }),
+    },
+    Column {
+        action: "ViewActionNotes",
+        header: "Notes(bs)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::BusinessSupport,
+            member: PanelMember::None,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "ViewActionNotes",
+        header: "Notes(ch)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::Chair,
+            member: PanelMember::None,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "ViewActionNotes",
+        header: "Notes(ext,d)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Extended,
+            declared: true,
+        }),
+    },
+    Column {
+        action: "ViewFamiliesDiscussedReport",
+        header: "Discussed",
+        about: About::Nothing,
+    },
 ];
 
 /// Every ISA standing.
@@ -1203,8 +1261,20 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
 
         // Meetings: their panel's people see them; business support and the chairs prepare the
         // agenda; member agencies' representatives get their copy of the list and check it.
+        // The families-discussed report: the people who run panels and the locality's manager,
+        // never administrators, only while their organisation's ISA is current.
+        "ViewFamiliesDiscussedReport" => {
+            if isa != IsaStanding::Current {
+                Err("isa-signatories-only")
+            } else if holds(Role::Administrator) {
+                Err("administrators-see-no-case-content")
+            } else {
+                allow_if(holds(Role::PanelChair) || holds(Role::BusinessSupport) || holds(Role::LocalityManager))
+            }
+        }
+
         "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration" | "ViewClosedSession"
-        | "RecordAttendance" | "RecordDecision" => {
+        | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
             let About::Meeting(on) = column.about else {
                 panic!("a meeting column must name the asker's place on the panel")
             };
@@ -1219,6 +1289,12 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                 "ViewMeeting" | "SignDeclaration" => placed && works_with_families,
                 "ViewClosedSession" => on.declared && placed && works_with_families,
                 "RecordDecision" => on.declared && on.runs == RunsPanel::Chair && holds(Role::PanelChair),
+                // The notes follow the closed part, and are also for those who circulate them.
+                "ViewActionNotes" => {
+                    (on.declared && placed && works_with_families)
+                        || (on.runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport))
+                        || (on.runs == RunsPanel::Chair && holds(Role::PanelChair))
+                }
                 "PrepareAgenda" | "RecordAttendance" => {
                     (on.runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport))
                         || (on.runs == RunsPanel::Chair && holds(Role::PanelChair))
@@ -1363,8 +1439,9 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
             };
             authority.decide_referral_change(who, &referral, event).map(drop)
         }
+        "ViewFamiliesDiscussedReport" => authority.decide(who, ViewFamiliesDiscussedReport).map(drop),
         "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration" | "ViewClosedSession"
-        | "RecordAttendance" | "RecordDecision" => {
+        | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
             let About::Meeting(on) = column.about else {
                 panic!("a meeting column must name the asker's place on the panel")
             };
@@ -1382,6 +1459,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
                 "ViewClosedSession" => authority.decide_meeting(who, ViewClosedSession, &m).map(drop),
                 "RecordAttendance" => authority.decide_meeting(who, RecordAttendance, &m).map(drop),
                 "RecordDecision" => authority.decide_meeting(who, RecordDecision, &m).map(drop),
+                "ViewActionNotes" => authority.decide_meeting(who, ViewActionNotes, &m).map(drop),
                 _ => authority.decide_meeting(who, RecordAgencyCheck, &m).map(drop),
             }
         }

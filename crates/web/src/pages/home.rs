@@ -110,6 +110,26 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
     }
 
+    // Business support's notes deadline: each held meeting whose notes are not yet sent.
+    for m in state.store.notes_to_send(&who.principal).await? {
+        let facts = state.store.meeting_facts(&who.principal, m.id).await?;
+        if facts.is_none_or(|f| state.authority.decide_meeting(&who.principal, policy::PrepareAgenda, &f).is_err()) {
+            continue;
+        }
+        let by = m.deadlines.notes_to_members_by.date;
+        let standing = domain::meeting::DeadlineStanding::of(by, None, today);
+        tasks.push(Task {
+            text: format!(
+                "Send the action notes of {}’s meeting on {} to members by {} ({})",
+                m.panel_name,
+                long_date(m.date),
+                long_date(by),
+                standing.label()
+            ),
+            href: format!("/meetings/{}/notes", m.id),
+        });
+    }
+
     if state.authority.decide(&who.principal, policy::ViewFamilyList).is_ok() {
         let queues = state.store.referral_queues(&state.authority, &who.principal).await?;
         let plural = |n: usize, one: &str, many: &str| if n == 1 { format!("1 {one}") } else { format!("{n} {many}") };

@@ -16,7 +16,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::MeetingId;
-use domain::meeting::{AgencyCheckOutcome, AgendaSection, ItemTitle, MeetingStatus, SlotMinutes};
+use domain::meeting::{AgencyCheckOutcome, AgendaSection, DeadlineStanding, ItemTitle, MeetingStatus, SlotMinutes};
 use serde::Deserialize;
 use store::meetings::{AgendaCase, AgendaChange, AgendaCopy, AgendaItemId, MeetingListRow, MeetingRecord, MeetingWriteError};
 use time::{Date, Duration, Time};
@@ -28,6 +28,8 @@ struct MeetingsPage {
     upcoming: Vec<MeetingListRow>,
     past: Vec<MeetingListRow>,
     today: Date,
+    /// Whether the reader may open the families-discussed report.
+    reports: bool,
 }
 
 impl MeetingsPage {
@@ -60,6 +62,7 @@ pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         upcoming,
         past: past.into_iter().rev().collect(),
         today,
+        reports: state.authority.decide(&who.principal, policy::ViewFamiliesDiscussedReport).is_ok(),
     })
 }
 
@@ -155,6 +158,11 @@ struct MeetingPage {
     records_attendance: bool,
     attendance_choices: [domain::decision::Attendance; 4],
     declaration: &'static str,
+    /// Whether the reader may read the action notes.
+    reads_notes: bool,
+    /// Where the two notes deadlines stand today.
+    notes_to_business_support: DeadlineStanding,
+    notes_to_members: DeadlineStanding,
 }
 
 impl MeetingPage {
@@ -173,6 +181,13 @@ impl MeetingPage {
             years -= 1;
         }
         years
+    }
+    fn tag(&self, s: &DeadlineStanding) -> &'static str {
+        match s {
+            DeadlineStanding::Met => "govuk-tag--green",
+            DeadlineStanding::Late => "govuk-tag--red",
+            DeadlineStanding::Due => "govuk-tag--blue",
+        }
     }
     fn editable(&self) -> bool {
         self.meeting.status != MeetingStatus::Cancelled && self.meeting.date >= self.today
@@ -214,7 +229,7 @@ pub struct MeetingForm {
     version: i64,
 }
 
-async fn meeting_page(
+pub(crate) async fn meeting_page(
     state: &AppState,
     who: &SignedIn,
     id: MeetingId,
@@ -294,7 +309,27 @@ async fn meeting_page(
         .decide_meeting(&who.principal, policy::RecordAttendance, &facts)
         .is_ok();
     let attendance = state.store.attendance(&view).await?;
+    let reads_notes = state
+        .authority
+        .decide_meeting(&who.principal, policy::ViewActionNotes, &facts)
+        .is_ok();
+    let today = state.store.clock().today();
+    // The notes are generated from the record, so they reach business support when the last
+    // decision is recorded; they reach members when business support marks them sent.
+    let notes_to_business_support = DeadlineStanding::of(
+        meeting.deadlines.notes_to_business_support_by.date,
+        meeting.notes_ready_at.map(domain::clock::london_date),
+        today,
+    );
+    let notes_to_members = DeadlineStanding::of(
+        meeting.deadlines.notes_to_members_by.date,
+        meeting.notes_sent.as_ref().map(|(at, _)| domain::clock::london_date(*at)),
+        today,
+    );
     render(&MeetingPage {
+        reads_notes,
+        notes_to_business_support,
+        notes_to_members,
         signed_at,
         may_sign,
         closed_part,

@@ -11,6 +11,7 @@ pub mod family_records;
 pub mod governance;
 pub mod home;
 pub mod meeting_closed;
+pub mod meeting_notes;
 pub mod meetings;
 pub mod mfa;
 pub mod moves;
@@ -18,6 +19,7 @@ pub mod organisations;
 pub mod panels;
 pub mod people;
 pub mod referrals;
+pub mod reports;
 pub mod sign_in;
 pub mod static_pages;
 
