@@ -54,9 +54,11 @@ impl Store {
         let mut written = 0;
         for (panel, cadence, starts_at, ends_at, venue, bso) in panels {
             let cadence: Cadence = serde_json::from_str(&cadence).map_err(|e| StoreError::Corrupt(format!("panel cadence: {e}")))?;
+            // Newest first, so the meetings people open first have cases when families are few.
             let dates: Vec<Date> = cadence
                 .dates_between(from, today - Duration::days(1))
                 .into_iter()
+                .rev()
                 .filter(|d| calendar.is_working_day(*d))
                 .collect();
             if dates.is_empty() {
@@ -93,7 +95,9 @@ impl Store {
             let now = self.now();
             let rules = DeadlineRules::default();
             let per_meeting = 3;
-            let mut next_family = families.iter();
+            // A family may come back to a later meeting: the cases cycle when families are few.
+            let per_meeting = per_meeting.min(families.len());
+            let mut next_family = families.iter().cycle();
             write!(self, tx, kind => {
                 for (n, date) in dates.iter().enumerate() {
                     let circulate_by = rules.circulate_by(&calendar, *date).map_err(|_| StoreError::Corrupt("meeting date".into()))?;
