@@ -72,6 +72,15 @@ pub enum EntryKind {
         /// The locality the family is in after the move.
         to_locality: String,
     },
+    /// A panel decided on the family's case.
+    PanelDecision {
+        /// The panel.
+        panel: String,
+        /// What it decided.
+        outcome: crate::decision::Outcome,
+        /// Why, as recorded.
+        reasons: String,
+    },
     /// A duplicate person record was merged into one of the family's people.
     PeopleMerged {
         /// The name on the record kept.
@@ -106,6 +115,7 @@ impl EntryKind {
             Self::ConsentWithdrawn { .. } => "Consent withdrawn: sharing stopped".to_owned(),
             Self::SharedWithoutConsent { recipient, .. } => format!("Shared without consent with {recipient}"),
             Self::Moved { to, .. } => format!("Moved to {to}"),
+            Self::PanelDecision { panel, outcome, .. } => format!("{panel} decided: {}", outcome.label()),
             Self::PeopleMerged { kept, duplicate } => format!("Duplicate record of {duplicate} merged into {kept}"),
         }
     }
@@ -152,6 +162,17 @@ pub fn newest_first(mut entries: Vec<Entry>) -> Vec<Entry> {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_panel_decision_reads_as_the_panel_deciding() {
+        let kind = EntryKind::PanelDecision {
+            panel: "North early help panel".to_owned(),
+            outcome: crate::decision::Outcome::Close,
+            reasons: "Needs met".to_owned(),
+        };
+        assert_eq!(kind.heading(), "North early help panel decided: Close to the panel");
+    }
+
     use super::*;
     use time::macros::{date, datetime};
 

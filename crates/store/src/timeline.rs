@@ -207,6 +207,27 @@ impl Store {
                 },
             });
         }
+        // The panel's decisions on the family's case, with their reasons.
+        type Decided = (OffsetDateTime, String, String, String, String);
+        let decisions: Vec<Decided> = read!(self, db => sqlx::query_as(
+            "SELECT d.decided_at, u.given_name || ' ' || u.family_name, p.name, d.outcome, d.reasons \
+             FROM decisions d JOIN meetings m ON m.id = d.meeting_id JOIN panels p ON p.id = m.panel_id \
+             JOIN users u ON u.id = d.decided_by WHERE d.family_id = $1",
+        )
+        .bind(family.0)
+        .fetch_all(db)
+        .await?);
+        for (at, who, panel, outcome, reasons) in decisions {
+            let Some(outcome) = domain::decision::Outcome::from_code(&outcome) else {
+                continue;
+            };
+            entries.push(Entry {
+                on: london(at),
+                at: Some(at),
+                by: who,
+                kind: EntryKind::PanelDecision { panel, outcome, reasons },
+            });
+        }
         type Merge = (String, String, String, String, Option<OffsetDateTime>, Option<String>);
         let merges: Vec<Merge> = read!(self, db => sqlx::query_as(
             "SELECT d.given_name, d.family_name, k.given_name, k.family_name, d.merged_at, u.given_name || ' ' || u.family_name \

@@ -502,6 +502,17 @@ engines!(
             .await,
             1
         );
+        // and the family's timeline tells it, with the reasons
+        let case_at = closed.body.find(&format!("/closed/{}/decision", items[0])).unwrap();
+        let before = &closed.body[..case_at];
+        let f = before.rfind("href=\"/families/").unwrap() + "href=\"/families/".len();
+        let family_page = chair.get(&format!("/families/{}", &before[f..f + 36])).await;
+        assert!(
+            family_page.shows("decided: Escalate to MASH (step up to children’s social care)"),
+            "{}",
+            family_page.body
+        );
+        assert!(family_page.shows("Disclosure at school this week"));
         // and a case is decided only once
         let twice = chair
             .post(

@@ -77,6 +77,7 @@ pub(crate) fn timeline_rows(entries: Vec<Entry>) -> Vec<TimelineRow> {
                     None,
                 ),
                 EntryKind::PeopleMerged { .. } => (Some("The duplicate record is kept, marked as merged".to_owned()), None, None),
+                EntryKind::PanelDecision { reasons, .. } => (Some(reasons), None, None),
             };
             TimelineRow {
                 on: long_date(e.on),
