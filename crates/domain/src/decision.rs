@@ -54,6 +54,17 @@ impl Attendance {
     }
 }
 
+/// Who came from an organisation, checked against its attendance: a deputy is named, a name
+/// is at most 100 characters, an empty name is none.
+pub fn attendee(status: Attendance, name: Option<&str>) -> Result<Option<String>, &'static str> {
+    let name = name.map(str::trim).filter(|n| !n.is_empty());
+    match name {
+        Some(n) if n.chars().count() > 100 => Err("A name must be 100 characters or fewer"),
+        None if status == Attendance::Deputy => Err("Enter the name of each deputy who attended"),
+        other => Ok(other.map(str::to_owned)),
+    }
+}
+
 /// What the panel decided for a case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -404,6 +415,16 @@ mod tests {
         assert_eq!(fields, ["action_description", "action_owner", "action_due_on"]);
         let ok = AgreedAction::parse(" Book a school meeting ", Some(UserId::new()), Some(MEETING), MEETING).unwrap();
         assert_eq!(ok.description, "Book a school meeting");
+    }
+
+    #[test]
+    fn a_deputy_is_named_and_a_blank_name_is_none() {
+        assert_eq!(
+            attendee(Attendance::Deputy, Some("  ")),
+            Err("Enter the name of each deputy who attended")
+        );
+        assert_eq!(attendee(Attendance::Present, Some("  ")), Ok(None));
+        assert_eq!(attendee(Attendance::Deputy, Some(" A. Deputy ")), Ok(Some("A. Deputy".to_owned())));
     }
 
     #[test]

@@ -212,6 +212,18 @@ pub fn check_move(status: MeetingStatus, date: Date, to: Date, today: Date, cale
     Ok(())
 }
 
+/// Why a meeting is cancelled, as business support writes it: required, and short.
+pub fn cancel_reason(raw: &str) -> Result<&str, &'static str> {
+    let r = raw.trim();
+    if r.is_empty() {
+        Err("Enter why the meeting is cancelled")
+    } else if r.chars().count() > 500 {
+        Err("The reason must be 500 characters or fewer")
+    } else {
+        Ok(r)
+    }
+}
+
 /// Whether a meeting on `date` may be cancelled today.
 pub fn check_cancel(status: MeetingStatus, date: Date, today: Date) -> Result<(), MeetingRefused> {
     match status {

@@ -1013,13 +1013,7 @@ impl Store {
         address: &str,
     ) -> Result<(), MeetingWriteError> {
         let meeting = permit.meeting();
-        let reason = reason.trim();
-        if reason.is_empty() {
-            return Err(input("reason", "Enter why the meeting is cancelled"));
-        }
-        if reason.chars().count() > 500 {
-            return Err(input("reason", "The reason must be 500 characters or fewer"));
-        }
+        let reason = domain::meeting::cancel_reason(reason).map_err(|m| input("reason", m))?;
         let (status, date) = self.meeting_state(meeting).await?;
         domain::meeting::check_cancel(status, date, self.clock.today())?;
         let cases: Vec<(Uuid, Option<Uuid>)> = read!(self, db => sqlx::query_as(

@@ -97,12 +97,8 @@ impl ClosedPage {
     fn overdue(&self, a: &ActionRecord) -> bool {
         domain::decision::is_overdue(a.status, a.due_on, self.today)
     }
-    fn age(&self, dob: &Date) -> i32 {
-        let mut years = self.today.year() - dob.year();
-        if (self.today.month() as u8, self.today.day()) < (dob.month() as u8, dob.day()) {
-            years -= 1;
-        }
-        years
+    fn age(&self, dob: &Date) -> String {
+        domain::family::age_on(*dob, self.today).map_or_else(String::new, |a| a.to_string())
     }
     fn time(&self, t: &time::Time) -> String {
         short_time(*t)

@@ -175,12 +175,8 @@ impl MeetingPage {
     fn when(&self, at: &time::OffsetDateTime) -> String {
         domain::clock::london_moment(*at)
     }
-    fn age(&self, dob: &Date) -> i32 {
-        let mut years = self.today.year() - dob.year();
-        if (self.today.month() as u8, self.today.day()) < (dob.month() as u8, dob.day()) {
-            years -= 1;
-        }
-        years
+    fn age(&self, dob: &Date) -> String {
+        domain::family::age_on(*dob, self.today).map_or_else(String::new, |a| a.to_string())
     }
     fn tag(&self, s: &DeadlineStanding) -> &'static str {
         match s {
@@ -555,18 +551,14 @@ pub async fn record_attendance(
         let Some(status) = domain::decision::Attendance::from_code(value) else {
             return Err(AppError::BadRequest("The attendance form could not be read".into()));
         };
-        let attendee = form
+        let typed = form
             .pairs
             .iter()
             .find(|(k, _)| k == &format!("attendee-{org}"))
-            .map(|(_, v)| v.trim().to_owned())
-            .filter(|v| !v.is_empty());
-        if attendee.as_ref().is_some_and(|a| a.chars().count() > 100) {
-            errors.add("attendance", "A name must be 100 characters or fewer");
-        }
-        if status == domain::decision::Attendance::Deputy && attendee.is_none() {
-            errors.add("attendance", "Enter the name of each deputy who attended");
-        }
+            .map(|(_, v)| v.as_str());
+        let Some(attendee) = errors.check("attendance", domain::decision::attendee(status, typed)) else {
+            continue;
+        };
         rows.push((org, status, attendee));
     }
     if errors.is_empty() {
