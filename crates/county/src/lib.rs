@@ -320,21 +320,32 @@ impl County {
 /// actually see family data) and staff who hold only that role (so the demo shows the role on
 /// its own), then staff whose organisation does not ask everyone for a second factor (so a
 /// newcomer can look around without an authenticator app; administrators and information
-/// governance always need one). Every account's password is [`DEMO_PASSWORD`].
+/// governance always need one). The business-support officer is the one who supports a panel
+/// the demo chair chairs, so the two accounts run the same panel's cycle together. Every
+/// account's password is [`DEMO_PASSWORD`].
 pub fn demo_sign_ins(county: &County) -> Vec<(Role, EmailAddress)> {
+    let best = |role: Role, among: &dyn Fn(&Staff) -> bool| {
+        county.staff.iter().filter(|s| s.roles.contains(&role) && among(s)).min_by_key(|s| {
+            let current = county.isa_standing(s.organisation) == Some(IsaStanding::Current);
+            let org_mfa = county.organisations.iter().any(|o| o.id == s.organisation && o.mfa_required);
+            (!current, s.roles.len() != 1, org_mfa)
+        })
+    };
+    let chair = best(Role::PanelChair, &|_| true).map(|s| s.id);
+    let supports_the_chair = |s: &Staff| {
+        county
+            .panels
+            .iter()
+            .any(|p| p.business_support == s.id && chair.is_some_and(|c| p.chairs.contains(&c)))
+    };
     Role::ALL
         .into_iter()
         .filter_map(|role| {
-            county
-                .staff
-                .iter()
-                .filter(|s| s.roles.contains(&role))
-                .min_by_key(|s| {
-                    let current = county.isa_standing(s.organisation) == Some(IsaStanding::Current);
-                    let org_mfa = county.organisations.iter().any(|o| o.id == s.organisation && o.mfa_required);
-                    (!current, s.roles.len() != 1, org_mfa)
-                })
-                .map(|s| (role, s.email.clone()))
+            let chosen = match role {
+                Role::BusinessSupport => best(role, &supports_the_chair).or_else(|| best(role, &|_| true)),
+                _ => best(role, &|_| true),
+            };
+            chosen.map(|s| (role, s.email.clone()))
         })
         .collect()
 }

@@ -315,6 +315,8 @@ pub struct ReferralSummary {
     pub escalated_at: Option<OffsetDateTime>,
     /// The meeting it is accepted for.
     pub meeting_date: Option<Date>,
+    /// That meeting, so the referral can link to its agenda.
+    pub meeting_id: Option<domain::MeetingId>,
 }
 
 /// One state change, as the referral page shows it.
@@ -417,7 +419,7 @@ pub struct Signer {
 }
 
 const SUMMARY_SELECT: &str = "SELECT r.id, r.family_id, f.address_line, r.route, r.status, r.urgent, r.re_referral, l.name, \
-     u.given_name || ' ' || u.family_name, r.created_at, r.escalated_at, r.meeting_date \
+     u.given_name || ' ' || u.family_name, r.created_at, r.escalated_at, r.meeting_date, r.meeting_id \
      FROM referrals r JOIN families f ON f.id = r.family_id JOIN localities l ON l.id = r.locality_id \
      JOIN users u ON u.id = r.referred_by";
 
@@ -434,10 +436,25 @@ type SummaryRow = (
     OffsetDateTime,
     Option<OffsetDateTime>,
     Option<Date>,
+    Option<Uuid>,
 );
 
 fn summary(row: SummaryRow) -> Result<ReferralSummary, StoreError> {
-    let (id, family, address_line, route, status, urgent, re_referral, locality, referred_by, created_at, escalated_at, meeting_date) = row;
+    let (
+        id,
+        family,
+        address_line,
+        route,
+        status,
+        urgent,
+        re_referral,
+        locality,
+        referred_by,
+        created_at,
+        escalated_at,
+        meeting_date,
+        meeting_id,
+    ) = row;
     Ok(ReferralSummary {
         id: ReferralId(id),
         family_id: FamilyId(family),
@@ -451,6 +468,7 @@ fn summary(row: SummaryRow) -> Result<ReferralSummary, StoreError> {
         created_at,
         escalated_at,
         meeting_date,
+        meeting_id: meeting_id.map(domain::MeetingId),
     })
 }
 

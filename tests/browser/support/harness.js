@@ -394,6 +394,63 @@ async function axeViolations(page) {
   }, AXE_TAGS);
 }
 
+/**
+ * The screenshot-and-axe step every page of a test takes: `check(step)` saves a screenshot
+ * named `<prefix>--<step>.png` and runs axe; `problems` collects the violations, so a test
+ * walks to its end and reports every page that failed at once.
+ */
+function checker(page, prefix) {
+  const shoot = screenshotter(page, prefix);
+  const problems = [];
+  const check = async (step) => {
+    await shoot(step);
+    const violations = await axeViolations(page);
+    if (violations.length) problems.push(formatViolations(`${step} (${pathOf(page)})`, violations));
+  };
+  return { check, problems };
+}
+
+// ---------------------------------------------------------------------------
+// Downloads
+// ---------------------------------------------------------------------------
+
+/** Clicks a download link as a person would and returns the file's name and bytes. */
+async function download(page, locator) {
+  const [file] = await Promise.all([page.waitForEvent('download'), locator.click()]);
+  return { name: file.suggestedFilename(), bytes: fs.readFileSync(await file.path()) };
+}
+
+/**
+ * The text of one part of an XLSX workbook (a zip file), e.g. 'xl/sharedStrings.xml': read
+ * through the zip's central directory, so a spreadsheet can be opened and checked without a
+ * spreadsheet library.
+ */
+function xlsxPart(bytes, name) {
+  const zlib = require('node:zlib');
+  let end = bytes.length - 22;
+  while (end >= 0 && bytes.readUInt32LE(end) !== 0x06054b50) end -= 1;
+  if (end < 0) throw new Error('not a zip file: no end of central directory');
+  const entries = bytes.readUInt16LE(end + 10);
+  let at = bytes.readUInt32LE(end + 16);
+  for (let i = 0; i < entries; i += 1) {
+    if (bytes.readUInt32LE(at) !== 0x02014b50) throw new Error('corrupt zip central directory');
+    const method = bytes.readUInt16LE(at + 10);
+    const size = bytes.readUInt32LE(at + 20);
+    const nameLength = bytes.readUInt16LE(at + 28);
+    const extraLength = bytes.readUInt16LE(at + 30);
+    const commentLength = bytes.readUInt16LE(at + 32);
+    const local = bytes.readUInt32LE(at + 42);
+    const entry = bytes.toString('utf8', at + 46, at + 46 + nameLength);
+    if (entry === name) {
+      const start = local + 30 + bytes.readUInt16LE(local + 26) + bytes.readUInt16LE(local + 28);
+      const data = bytes.subarray(start, start + size);
+      return (method === 8 ? zlib.inflateRawSync(data) : data).toString('utf8');
+    }
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  throw new Error(`${name} is not in the workbook`);
+}
+
 function formatViolations(where, violations) {
   return violations
     .map(
@@ -406,6 +463,9 @@ function formatViolations(where, violations) {
 
 module.exports = {
   ROOT,
+  checker,
+  download,
+  xlsxPart,
   startApp,
   launchBrowser,
   newPage,
