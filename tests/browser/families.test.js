@@ -22,13 +22,7 @@ describe('families', () => {
 
   it('a_lead_professional_finds_a_family_by_name_and_reads_its_page', async () => {
     const { context, page } = await h.newPage(browser, app);
-    const shoot = h.screenshotter(page, 'families');
-    const problems = [];
-    async function check(name) {
-      await shoot(name);
-      const violations = await h.axeViolations(page);
-      if (violations.length) problems.push(h.formatViolations(`${name} (${h.pathOf(page)})`, violations));
-    }
+    const { check, problems } = h.checker(page, 'families');
     try {
       // Given a lead professional, signed in
       await h.signIn(page, app, 'Lead professional');

@@ -24,13 +24,7 @@ describe('front door', () => {
 
   it('a_mash_practitioner_records_a_family_adds_a_child_and_refers_them', async () => {
     const { context, page } = await h.newPage(browser, app);
-    const shoot = h.screenshotter(page, 'front-door');
-    const problems = [];
-    async function check(name) {
-      await shoot(name);
-      const violations = await h.axeViolations(page);
-      if (violations.length) problems.push(h.formatViolations(`${name} (${h.pathOf(page)})`, violations));
-    }
+    const { check, problems } = h.checker(page, 'front-door');
     try {
       await h.signIn(page, app, 'MASH practitioner');
       await h.clickAndWait(page, page.getByRole('link', { name: 'Families', exact: true }).first());

@@ -21,20 +21,9 @@ describe('meetings', () => {
     await app?.stop();
   });
 
-  async function checker(page, name) {
-    const shoot = h.screenshotter(page, name);
-    const problems = [];
-    const check = async (step) => {
-      await shoot(step);
-      const violations = await h.axeViolations(page);
-      if (violations.length) problems.push(h.formatViolations(`${step} (${h.pathOf(page)})`, violations));
-    };
-    return { check, problems };
-  }
-
   it('business_support_adds_a_community_issue_and_sends_the_list_to_members', async () => {
     const { context, page } = await h.newPage(browser, app);
-    const { check, problems } = await checker(page, 'meetings');
+    const { check, problems } = h.checker(page, 'meetings');
     try {
       // Given the business-support officer, signed in
       await h.signIn(page, app, 'Business support officer');
@@ -69,7 +58,7 @@ describe('meetings', () => {
 
   it('an_agency_representative_records_what_checking_their_systems_found', async () => {
     const { context, page } = await h.newPage(browser, app);
-    const { check, problems } = await checker(page, 'meeting-copy');
+    const { check, problems } = h.checker(page, 'meeting-copy');
     try {
       // Given an agency representative whose organisation sits on a panel
       await h.signIn(page, app, 'Agency representative');

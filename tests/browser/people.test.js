@@ -25,13 +25,7 @@ describe('people', () => {
 
   it('a_mash_practitioner_reads_a_young_persons_page_and_records_the_familys_move', async () => {
     const { context, page } = await h.newPage(browser, app);
-    const shoot = h.screenshotter(page, 'people');
-    const problems = [];
-    async function check(name) {
-      await shoot(name);
-      const violations = await h.axeViolations(page);
-      if (violations.length) problems.push(h.formatViolations(`${name} (${h.pathOf(page)})`, violations));
-    }
+    const { check, problems } = h.checker(page, 'people');
     try {
       // Given a MASH practitioner who records a family in the North (NX1)
       await h.signIn(page, app, 'MASH practitioner');

@@ -22,13 +22,7 @@ describe('referrals', () => {
 
   it('a_chair_returns_one_referral_and_accepts_another_for_the_proposed_meeting', async () => {
     const { context, page } = await h.newPage(browser, app);
-    const shoot = h.screenshotter(page, 'referrals');
-    const problems = [];
-    async function check(name) {
-      await shoot(name);
-      const violations = await h.axeViolations(page);
-      if (violations.length) problems.push(h.formatViolations(`${name} (${h.pathOf(page)})`, violations));
-    }
+    const { check, problems } = h.checker(page, 'referrals');
     try {
       // Given a panel chair, signed in, whose home page says referrals are waiting
       await h.signIn(page, app, 'Panel chair / co-ordinator');
