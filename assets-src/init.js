@@ -12,3 +12,8 @@ import { initAll } from './govuk-frontend.min.js'
 
 document.body.classList.add('js-enabled', 'govuk-frontend-supported')
 initAll()
+
+// The meeting in the room (slot timer, follow view) needs its own script only there.
+if (document.querySelector('[data-slot-ends], [data-follow]')) {
+  import('./live.js')
+}

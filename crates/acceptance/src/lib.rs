@@ -586,6 +586,15 @@ impl Browser {
         Self::page(self.client.get(format!("{}{path}", self.base)).send().await.expect("GET")).await
     }
 
+    /// GET sending these extra request headers (`If-None-Match`, say).
+    pub async fn get_with_headers(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut request = self.client.get(format!("{}{path}", self.base));
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        Self::page(request.send().await.expect("GET")).await
+    }
+
     /// GET a file (a PDF, a spreadsheet): the status, the headers and the body as bytes.
     pub async fn get_bytes(&self, path: &str) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
         let resp = self.client.get(format!("{}{path}", self.base)).send().await.expect("GET");

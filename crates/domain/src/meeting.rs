@@ -191,6 +191,23 @@ pub enum MeetingRefused {
     /// Nothing to send.
     #[error("There are no cases on the agenda to send")]
     NothingToCirculate,
+    /// A case is opened in the room only on the day the meeting takes place.
+    #[error("Cases can be opened for discussion on the day of the meeting, {0}")]
+    NotMeetingDay(String),
+}
+
+/// Whether the chair may open a case for discussion today at a meeting on `date`: on the day
+/// itself, unless it was cancelled.
+pub fn check_live(status: MeetingStatus, date: Date, today: Date) -> Result<(), MeetingRefused> {
+    match status {
+        MeetingStatus::Cancelled => Err(MeetingRefused::Cancelled),
+        _ if date != today => Err(MeetingRefused::NotMeetingDay(format!(
+            "{} {}",
+            date.weekday(),
+            crate::clock::long_date(date)
+        ))),
+        _ => Ok(()),
+    }
 }
 
 /// Whether a meeting on `date` may be moved to `to` today.
@@ -230,6 +247,135 @@ pub fn check_cancel(status: MeetingStatus, date: Date, today: Date) -> Result<()
         MeetingStatus::Cancelled => Err(MeetingRefused::Cancelled),
         _ if date < today => Err(MeetingRefused::AlreadyHeld),
         _ => Ok(()),
+    }
+}
+
+/// A change business support or a chair makes to one agenda item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgendaChange {
+    /// Earlier within its section.
+    Up,
+    /// Later within its section.
+    Down,
+    /// A new time slot.
+    Minutes(SlotMinutes),
+    /// Off the agenda (community issues and other business only).
+    Remove,
+    /// A case deferred to the panel's next meeting still taking cases.
+    ToNextMeeting,
+    /// A case to be discussed anonymously (seed 003: "cases can be discussed anonymously if
+    /// appropriate"), or no longer.
+    Anonymous(bool),
+}
+
+/// Why an agenda change is refused: a rule of the meeting, or one about the item itself (shown
+/// beside the item).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgendaChangeRefused {
+    /// The meeting's state forbids it.
+    #[error(transparent)]
+    Meeting(#[from] MeetingRefused),
+    /// This item cannot be changed this way.
+    #[error("{0}")]
+    Item(&'static str),
+}
+
+/// Whether `change` may be made today to an item (a case when `is_case`) of a meeting on
+/// `date` in `status`. Until the meeting has taken place business support may change its
+/// agenda; once the list has gone out the order is what members prepared for and stays. A
+/// case leaves only by deferral (or when its referral ends), so removal is for open items.
+/// The decision to discuss a case anonymously can be made up to the meeting itself.
+pub fn check_agenda_change(
+    change: &AgendaChange,
+    status: MeetingStatus,
+    date: Date,
+    today: Date,
+    is_case: bool,
+) -> Result<(), AgendaChangeRefused> {
+    match status {
+        MeetingStatus::Cancelled => return Err(MeetingRefused::Cancelled.into()),
+        _ if date < today => return Err(MeetingRefused::AlreadyHeld.into()),
+        _ => {}
+    }
+    match change {
+        AgendaChange::Up | AgendaChange::Down if status == MeetingStatus::Circulated => {
+            Err(MeetingRefused::OrderFixedAfterCirculation.into())
+        }
+        AgendaChange::Remove if is_case => Err(AgendaChangeRefused::Item(
+            "A case leaves the agenda when its referral is withdrawn or closed; to discuss it later, defer it to the next meeting",
+        )),
+        AgendaChange::ToNextMeeting if !is_case => Err(AgendaChangeRefused::Item("Only a case can be deferred to the next meeting")),
+        AgendaChange::Anonymous(_) if !is_case => Err(AgendaChangeRefused::Item(
+            "Only a case can be discussed anonymously; community issues and other business name no family",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The name a case discussed anonymously goes by at its meeting: "Family A", "Family B" … "Family
+/// Z", then "Family AA". Each case marked takes the first name not already `taken` at that
+/// meeting and keeps it, so what members heard, their copies and the action notes agree even
+/// when another case is marked later.
+pub fn next_anonymous_label<'a>(taken: impl IntoIterator<Item = &'a str>) -> String {
+    let taken: BTreeSet<&str> = taken.into_iter().collect();
+    (0usize..)
+        .map(|n| format!("Family {}", letters(n)))
+        .find(|l| !taken.contains(l.as_str()))
+        .unwrap_or_else(|| "Family".to_owned())
+}
+
+/// 0 → A, 25 → Z, 26 → AA, as spreadsheet columns are named.
+fn letters(mut n: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (n % 26) as u8);
+        if n < 26 {
+            break;
+        }
+        n = n / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Where the case the chair is discussing stands against its slot: the time left, or how far
+/// over it has run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SlotClock {
+    /// Whole seconds left of the slot.
+    Left(i64),
+    /// Whole seconds past the end of the slot.
+    Over(i64),
+}
+
+impl SlotClock {
+    /// The clock at `now` of a case started at `started` with a slot of `minutes`.
+    pub fn at(started: time::OffsetDateTime, minutes: SlotMinutes, now: time::OffsetDateTime) -> Self {
+        let end = started + Duration::minutes(i64::from(minutes.get()));
+        let left = (end - now).whole_seconds();
+        if left >= 0 { Self::Left(left) } else { Self::Over(-left) }
+    }
+
+    /// "7 min 5 s left", "2 min over": what the chair's timer shows before its script runs.
+    pub fn describe(self) -> String {
+        let (secs, tail) = match self {
+            Self::Left(s) => (s, "left"),
+            Self::Over(s) => (s, "over"),
+        };
+        let (m, s) = (secs / 60, secs % 60);
+        if m == 0 {
+            format!("{s} s {tail}")
+        } else {
+            format!("{m} min {s} s {tail}")
+        }
+    }
+}
+
+impl DeadlineRules {
+    /// When a step-up to children's social care decided at `decided` must have been made
+    /// (seed 004: within 24 hours of the panel's decision).
+    pub fn step_up_due(&self, decided: time::OffsetDateTime) -> time::OffsetDateTime {
+        decided + Duration::hours(i64::from(self.step_up_hours))
     }
 }
 
@@ -917,5 +1063,91 @@ mod tests {
             ReportPeriod::new(date!(2020 - 01 - 01), date!(2026 - 01 - 01)),
             Err(ReportPeriodError::TooLong)
         );
+    }
+
+    #[test]
+    fn anonymous_cases_take_the_first_free_letter_and_keep_it() {
+        assert_eq!(next_anonymous_label([]), "Family A");
+        assert_eq!(next_anonymous_label(["Family A", "Family B"]), "Family C");
+        // Family A was unmarked: the next case marked takes A, and B keeps its name.
+        assert_eq!(next_anonymous_label(["Family B"]), "Family A");
+        let many: Vec<String> = (0..26).map(|n| format!("Family {}", letters(n))).collect();
+        assert_eq!(next_anonymous_label(many.iter().map(String::as_str)), "Family AA");
+        assert_eq!(letters(27), "AB");
+        assert_eq!(letters(26 * 27), "AAA");
+    }
+
+    #[test]
+    fn only_a_case_can_be_discussed_anonymously_and_it_can_be_decided_in_the_room() {
+        let day = date!(2026 - 12 - 08);
+        let anon = AgendaChange::Anonymous(true);
+        assert!(check_agenda_change(&anon, MeetingStatus::Circulated, day, day, true).is_ok());
+        assert!(matches!(
+            check_agenda_change(&anon, MeetingStatus::Circulated, day, day, false),
+            Err(AgendaChangeRefused::Item(_))
+        ));
+        assert_eq!(
+            check_agenda_change(&anon, MeetingStatus::Circulated, day, day.next_day().unwrap(), true),
+            Err(MeetingRefused::AlreadyHeld.into())
+        );
+    }
+
+    #[test]
+    fn after_circulation_the_order_stays_and_cases_are_deferred_not_removed() {
+        let day = date!(2026 - 12 - 08);
+        let today = date!(2026 - 12 - 01);
+        assert_eq!(
+            check_agenda_change(&AgendaChange::Up, MeetingStatus::Circulated, day, today, true),
+            Err(MeetingRefused::OrderFixedAfterCirculation.into())
+        );
+        assert!(check_agenda_change(&AgendaChange::Up, MeetingStatus::Planned, day, today, true).is_ok());
+        assert!(matches!(
+            check_agenda_change(&AgendaChange::Remove, MeetingStatus::Planned, day, today, true),
+            Err(AgendaChangeRefused::Item(_))
+        ));
+        assert!(check_agenda_change(&AgendaChange::Remove, MeetingStatus::Circulated, day, today, false).is_ok());
+        assert!(matches!(
+            check_agenda_change(&AgendaChange::ToNextMeeting, MeetingStatus::Planned, day, today, false),
+            Err(AgendaChangeRefused::Item(_))
+        ));
+        assert_eq!(
+            check_agenda_change(&AgendaChange::Down, MeetingStatus::Cancelled, day, today, false),
+            Err(MeetingRefused::Cancelled.into())
+        );
+    }
+
+    #[test]
+    fn the_slot_clock_counts_down_then_counts_the_overrun() {
+        let start = time::macros::datetime!(2026-12-08 10:00 UTC);
+        let ten = SlotMinutes::new(10).unwrap();
+        let clock = SlotClock::at(start, ten, start + Duration::seconds(175));
+        assert_eq!(clock, SlotClock::Left(425));
+        assert_eq!(clock.describe(), "7 min 5 s left");
+        let over = SlotClock::at(start, ten, start + Duration::minutes(12));
+        assert_eq!(over.describe(), "2 min 0 s over");
+    }
+
+    #[test]
+    fn a_step_up_is_due_within_the_panels_hours_of_the_decision() {
+        let decided = time::macros::datetime!(2026-12-08 11:30 UTC);
+        assert_eq!(
+            DeadlineRules::default().step_up_due(decided),
+            time::macros::datetime!(2026-12-09 11:30 UTC)
+        );
+        let rules = DeadlineRules {
+            step_up_hours: 4,
+            ..DeadlineRules::default()
+        };
+        assert_eq!(rules.step_up_due(decided), time::macros::datetime!(2026-12-08 15:30 UTC));
+    }
+
+    proptest! {
+        #[test]
+        fn anonymous_labels_are_never_reused_at_a_meeting(taken in proptest::collection::btree_set(0usize..60, 0..40)) {
+            let names: Vec<String> = taken.iter().map(|n| format!("Family {}", letters(*n))).collect();
+            let next = next_anonymous_label(names.iter().map(String::as_str));
+            prop_assert!(!names.contains(&next));
+            prop_assert!(next.starts_with("Family "));
+        }
     }
 }

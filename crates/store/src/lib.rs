@@ -38,8 +38,12 @@ pub mod panels;
 pub mod people;
 #[macro_use]
 pub mod referrals;
-pub mod meeting_records;
+// Before the modules that use its macros.
+#[macro_use]
 pub mod meetings;
+
+pub mod live;
+pub mod meeting_records;
 pub mod notes;
 pub mod secrets;
 pub mod timeline;

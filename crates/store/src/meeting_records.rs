@@ -11,7 +11,7 @@ use crate::meetings::{AgendaCase, AgendaItemId, MeetingWriteError};
 use crate::referrals::{Notice, state_json};
 use crate::{Store, StoreError};
 use domain::decision::{ActionStatus, AgreedAction, Attendance, Decision, Outcome};
-use domain::meeting::AgendaSection;
+use domain::meeting::{AgendaSection, DeadlineRules};
 use domain::referral::ReferralEvent;
 use domain::{FamilyId, MeetingId, OrganisationId, ReferralId, UserId};
 use policy::{Permit, RecordAttendance, RecordDecision, SignDeclaration, ViewClosedSession, ViewMeeting};
@@ -90,6 +90,8 @@ pub struct ClosedSession {
     pub decisions: Vec<DecisionRecord>,
     /// Actions agreed so far.
     pub actions: Vec<ActionRecord>,
+    /// The panel's deadline rules (a step-up's clock is shown beside its decision).
+    pub rules: DeadlineRules,
 }
 
 /// Someone who can own an action: active staff of a member organisation of the panel that is a
@@ -236,14 +238,20 @@ impl Store {
     pub async fn closed_session(&self, permit: &Permit<ViewClosedSession>, address: &str) -> Result<ClosedSession, StoreError> {
         let meeting = permit.meeting();
         let who = permit.principal();
-        let cases = self.cases_on(meeting, who).await?;
+        let cases = self.cases_in_the_room(meeting, who).await?;
         let (decisions, actions) = self.decisions_and_actions(meeting).await?;
+        let rules = self.rules_of(meeting).await?;
         self.audit_read(
             AuditEntry::new(Some(who.user), "closed_session.view", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())),
         )
         .await?;
-        Ok(ClosedSession { cases, decisions, actions })
+        Ok(ClosedSession {
+            cases,
+            decisions,
+            actions,
+            rules,
+        })
     }
 
     /// Every decision and action recorded at a meeting; not audited (the callers audit the read
@@ -417,6 +425,8 @@ impl Store {
         };
         let now = self.now();
         let today = self.clock.today();
+        // MASH responds within the panel's step-up hours of the decision (seed 004: 24).
+        let step_up_due = self.rules_of(meeting).await?.step_up_due(now);
         let review_date = match decision.review_at {
             Some(m) => self
                 .review_meetings(meeting)
@@ -452,8 +462,8 @@ impl Store {
                 let escalated = decision.outcome == Outcome::EscalateToMash;
                 let n = sqlx::query(
                     "UPDATE referrals SET status = $1, state = $2, urgent = $3, closed_on = $4, \
-                     escalated_at = CASE WHEN $5 THEN $6 ELSE escalated_at END, version = version + 1, updated_at = $6 \
-                     WHERE id = $7 AND version = $8",
+                     escalated_at = CASE WHEN $5 THEN $6 ELSE escalated_at END, mash_due_at = CASE WHEN $5 THEN $9 ELSE mash_due_at END, \
+                     version = version + 1, updated_at = $6 WHERE id = $7 AND version = $8",
                 )
                 .bind(next.state().code())
                 .bind(state_json(next.state())?)
@@ -463,6 +473,7 @@ impl Store {
                 .bind(now)
                 .bind(r)
                 .bind(version)
+                .bind(step_up_due)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -517,6 +528,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
+            live_moved!(tx, meeting);
             audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.decision", "agenda_item", Some(item.to_string()))
                 .from_address(Some(address.to_owned())));
         });
@@ -574,6 +586,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            live_moved!(tx, meeting);
             audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.action", "agenda_item", Some(item.to_string()))
                 .from_address(Some(address.to_owned())));
         });

@@ -14,8 +14,8 @@ use crate::families::{NewSharingEntry, SharingDecision};
 use crate::referrals::Notice;
 use crate::{Store, StoreError};
 use domain::meeting::{
-    AgencyCheckOutcome, AgendaLine, AgendaSection, CIRCULATION_TIME, CaseOnAgenda, DeadlineRules, ItemTitle, MeetingDeadlines,
-    MeetingRefused, MeetingStatus, SlotMinutes,
+    AgencyCheckOutcome, AgendaChangeRefused, AgendaLine, AgendaSection, CIRCULATION_TIME, CaseOnAgenda, DeadlineRules, ItemTitle,
+    MeetingDeadlines, MeetingRefused, MeetingStatus, SlotMinutes,
 };
 use domain::panel::{Cadence, Membership};
 use domain::working_days::Calendar;
@@ -38,6 +38,18 @@ macro_rules! bump_version {
         if n == 0 {
             return Err(MeetingWriteError::Stale);
         }
+    }};
+}
+
+/// Moves on a meeting's live counter inside a write transaction: attendees following the meeting
+/// see the change at their next poll (and get "not modified" until then).
+macro_rules! live_moved {
+    ($tx:ident, $meeting:expr) => {{
+        let meeting: MeetingId = $meeting;
+        sqlx::query("UPDATE meetings SET live_seq = live_seq + 1 WHERE id = $1")
+            .bind(meeting.0)
+            .execute(&mut *$tx)
+            .await?;
     }};
 }
 
@@ -124,7 +136,7 @@ impl From<sqlx::Error> for MeetingWriteError {
     }
 }
 
-fn input(field: &'static str, message: impl Into<String>) -> MeetingWriteError {
+pub(crate) fn input(field: &'static str, message: impl Into<String>) -> MeetingWriteError {
     MeetingWriteError::Input {
         field,
         message: message.into(),
@@ -229,6 +241,10 @@ pub struct AgendaCase {
     pub minutes: SlotMinutes,
     /// Added after the list went out.
     pub late: bool,
+    /// The name the case goes by at the meeting when it is discussed anonymously ("Family A"):
+    /// in the closed part, the live view and the action notes it is shown instead of the
+    /// family's names and address.
+    pub anonymous: Option<String>,
     /// The family discussed, and what the policy needs to know about it.
     pub facts: policy::FamilyFacts,
     /// The referral that brought it.
@@ -239,6 +255,17 @@ pub struct AgendaCase {
     pub people: Vec<PersonOnList>,
     /// What each agency that checked found: (organisation, outcome, note).
     pub checks: Vec<(String, AgencyCheckOutcome, Option<String>)>,
+}
+
+impl AgendaCase {
+    /// The case as the meeting hears it: without names or address when discussed anonymously.
+    pub fn in_the_room(mut self) -> Self {
+        if self.anonymous.is_some() {
+            self.address.clear();
+            self.people.clear();
+        }
+        self
+    }
 }
 
 /// One person of a family on a list: what an agency needs to check its own systems.
@@ -276,6 +303,9 @@ pub struct CopyCase {
     pub minutes: SlotMinutes,
     /// Its place within the section.
     pub position: i64,
+    /// The name the case goes by when it is discussed anonymously; the copy then names no one
+    /// (`address` is empty and `people` too).
+    pub anonymous: Option<String>,
     /// The family's address and postcode.
     pub address: String,
     /// Its people.
@@ -284,20 +314,7 @@ pub struct CopyCase {
     pub check: Option<(AgencyCheckOutcome, Option<String>)>,
 }
 
-/// A change to one agenda item.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AgendaChange {
-    /// Earlier within its section.
-    Up,
-    /// Later within its section.
-    Down,
-    /// A new time slot.
-    Minutes(SlotMinutes),
-    /// Off the agenda (community issues and other business only).
-    Remove,
-    /// A case deferred to the panel's next meeting still taking cases.
-    ToNextMeeting,
-}
+pub use domain::meeting::AgendaChange;
 
 /// A member organisation's copy, ready for the worker to send by secure e-mail.
 #[derive(Debug, Clone)]
@@ -348,14 +365,25 @@ type MeetingLoad = (
 /// invitations (family, organisation), and the member seats.
 type CirculationLoad = (
     Option<(Uuid, String)>,
-    Vec<(Uuid, Uuid, Option<Uuid>)>,
+    Vec<(Uuid, Uuid, Option<Uuid>, Option<String>)>,
     Vec<(Uuid, Uuid)>,
     Vec<(Uuid, Uuid)>,
     Vec<(Uuid, String, Option<Uuid>, Option<String>, String)>,
 );
 
-/// A case on a copy: (item, section, position, minutes, family, address, postcode, outcome, note).
-type CopyRow = (Uuid, String, i64, i64, Uuid, String, String, Option<String>, Option<String>);
+/// A case on a copy: (item, section, position, minutes, family, address, postcode, outcome, note, anonymous name).
+type CopyRow = (
+    Uuid,
+    String,
+    i64,
+    i64,
+    Uuid,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
 /// What a copy loads: the organisation's name, when it was sent, its cases and their people.
 type CopyLoad = (Option<(String,)>, Option<(OffsetDateTime,)>, Vec<CopyRow>, Vec<PersonRow>);
 
@@ -726,18 +754,41 @@ impl Store {
         Ok(out)
     }
 
+    /// The cases of a meeting as the meeting itself hears them (the closed part, the live view,
+    /// the action notes): a case discussed anonymously carries its name at the meeting and no
+    /// names, dates of birth or address, so no page or document made from it can show them.
+    pub(crate) async fn cases_in_the_room(&self, meeting: MeetingId, who: &Principal) -> Result<Vec<AgendaCase>, StoreError> {
+        Ok(self
+            .cases_on(meeting, who)
+            .await?
+            .into_iter()
+            .map(AgendaCase::in_the_room)
+            .collect())
+    }
+
     /// The cases on a meeting, each with its family's facts for the asker; not audited (the
     /// callers audit the read they make of it).
     pub(crate) async fn cases_on(&self, meeting: MeetingId, who: &Principal) -> Result<Vec<AgendaCase>, StoreError> {
-        type Row = (Uuid, String, i64, i64, bool, Uuid, Option<Uuid>, String, String);
+        self.cases_on_filtered(meeting, who, None).await
+    }
+
+    /// [`Store::cases_on`], or only the one case `only`.
+    pub(crate) async fn cases_on_filtered(
+        &self,
+        meeting: MeetingId,
+        who: &Principal,
+        only: Option<AgendaItemId>,
+    ) -> Result<Vec<AgendaCase>, StoreError> {
+        type Row = (Uuid, String, i64, i64, bool, Uuid, Option<Uuid>, String, String, Option<String>);
         type Check = (Uuid, String, String, Option<String>);
         let (rows, people, checks): (Vec<Row>, Vec<PersonRow>, Vec<Check>) = read!(self, db => {
             let rows = sqlx::query_as(
-                "SELECT ai.id, ai.section, ai.position, ai.minutes, ai.late, ai.family_id, ai.referral_id, f.address_line, f.postcode \
-                 FROM agenda_items ai JOIN families f ON f.id = ai.family_id \
-                 WHERE ai.meeting_id = $1 AND ai.removed_at IS NULL ORDER BY ai.position, ai.id",
+                "SELECT ai.id, ai.section, ai.position, ai.minutes, ai.late, ai.family_id, ai.referral_id, f.address_line, f.postcode, \
+                 ai.anonymous_label FROM agenda_items ai JOIN families f ON f.id = ai.family_id \
+                 WHERE ai.meeting_id = $1 AND ai.removed_at IS NULL AND ($2 IS NULL OR ai.id = $2) ORDER BY ai.position, ai.id",
             )
             .bind(meeting.0)
+            .bind(only.map(|i| i.0))
             .fetch_all(db)
             .await?;
             let people = sqlx::query_as(
@@ -758,7 +809,7 @@ impl Store {
             (rows, people, checks)
         });
         let mut out = Vec::with_capacity(rows.len());
-        for (id, section, position, minutes, late, family, referral, address_line, postcode) in rows {
+        for (id, section, position, minutes, late, family, referral, address_line, postcode, anonymous) in rows {
             let facts = self.family_facts(who, FamilyId(family)).await?.unwrap_or(policy::FamilyFacts {
                 id: FamilyId(family),
                 excluded_organisations: Vec::new(),
@@ -770,6 +821,7 @@ impl Store {
                 position,
                 minutes: minutes_of(minutes)?,
                 late,
+                anonymous,
                 facts,
                 referral: referral.map(ReferralId),
                 address: format!("{address_line}, {postcode}"),
@@ -850,51 +902,33 @@ impl Store {
     ) -> Result<(), MeetingWriteError> {
         let meeting = permit.meeting();
         let (status, date) = self.meeting_state(meeting).await?;
-        if status == MeetingStatus::Cancelled {
-            return Err(MeetingRefused::Cancelled.into());
-        }
-        if date < self.clock.today() {
-            return Err(MeetingRefused::AlreadyHeld.into());
-        }
-        type ItemRow = (String, i64, Option<Uuid>, Option<Uuid>);
+        type ItemRow = (String, i64, Option<Uuid>, Option<Uuid>, Option<String>);
         let row: Option<ItemRow> = read!(self, db => sqlx::query_as(
-            "SELECT section, position, family_id, referral_id FROM agenda_items WHERE id = $1 AND meeting_id = $2 AND removed_at IS NULL",
+            "SELECT section, position, family_id, referral_id, anonymous_label FROM agenda_items \
+             WHERE id = $1 AND meeting_id = $2 AND removed_at IS NULL",
         )
         .bind(item.0)
         .bind(meeting.0)
         .fetch_optional(db)
         .await?);
-        let Some((section, position, family, referral)) = row else {
+        let Some((section, position, family, referral, label)) = row else {
             return Err(StoreError::NotFound("agenda item").into());
         };
+        domain::meeting::check_agenda_change(change, status, date, self.clock.today(), family.is_some()).map_err(|r| match r {
+            AgendaChangeRefused::Meeting(m) => MeetingWriteError::Refused(m),
+            AgendaChangeRefused::Item(message) => input("item", message),
+        })?;
         let who = permit.principal().user;
         let now = self.now();
         let next = match change {
-            AgendaChange::ToNextMeeting => {
-                if family.is_none() {
-                    return Err(input("item", "Only a case can be deferred to the next meeting"));
-                }
-                Some(self.next_meeting_taking_cases(meeting).await?.ok_or_else(|| {
-                    input(
-                        "item",
-                        "The panel has no later meeting whose list has not yet gone out; add one before deferring this case",
-                    )
-                })?)
-            }
+            AgendaChange::ToNextMeeting => Some(self.next_meeting_taking_cases(meeting).await?.ok_or_else(|| {
+                input(
+                    "item",
+                    "The panel has no later meeting whose list has not yet gone out; add one before deferring this case",
+                )
+            })?),
             _ => None,
         };
-        match change {
-            AgendaChange::Up | AgendaChange::Down if status == MeetingStatus::Circulated => {
-                return Err(MeetingRefused::OrderFixedAfterCirculation.into());
-            }
-            AgendaChange::Remove if family.is_some() => {
-                return Err(input(
-                    "item",
-                    "A case leaves the agenda when its referral is withdrawn or closed; to discuss it later, defer it to the next meeting",
-                ));
-            }
-            _ => {}
-        }
         write!(self, tx, kind => {
             bump_version!(tx, meeting, version);
             match change {
@@ -944,6 +978,22 @@ impl Store {
                         move_case!(tx, self, item, to, to_date, referral, who);
                     }
                 }
+                AgendaChange::Anonymous(true) if label.is_none() => {
+                    let taken: Vec<(String,)> = sqlx::query_as(
+                        "SELECT anonymous_label FROM agenda_items WHERE meeting_id = $1 AND anonymous_label IS NOT NULL",
+                    )
+                    .bind(meeting.0)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                    let label = domain::meeting::next_anonymous_label(taken.iter().map(|(l,)| l.as_str()));
+                    sqlx::query("UPDATE agenda_items SET anonymous_label = $1 WHERE id = $2").bind(label).bind(item.0).execute(&mut *tx).await?;
+                    live_moved!(tx, meeting);
+                }
+                AgendaChange::Anonymous(false) if label.is_some() => {
+                    sqlx::query("UPDATE agenda_items SET anonymous_label = NULL WHERE id = $1").bind(item.0).execute(&mut *tx).await?;
+                    live_moved!(tx, meeting);
+                }
+                AgendaChange::Anonymous(_) => {}
             }
             audit_append!(tx, kind, self, AuditEntry::new(Some(who), "agenda.change_item", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
@@ -1104,8 +1154,8 @@ impl Store {
                 .fetch_optional(db)
                 .await?;
             let cases = sqlx::query_as(
-                "SELECT id, family_id, referral_id FROM agenda_items WHERE meeting_id = $1 AND family_id IS NOT NULL AND removed_at IS NULL \
-                 ORDER BY position, id",
+                "SELECT id, family_id, referral_id, anonymous_label FROM agenda_items \
+                 WHERE meeting_id = $1 AND family_id IS NOT NULL AND removed_at IS NULL ORDER BY position, id",
             )
             .bind(meeting.0)
             .fetch_all(db)
@@ -1138,10 +1188,10 @@ impl Store {
         let Some((_, panel_name)) = panel else {
             return Err(StoreError::NotFound("meeting").into());
         };
-        let on_agenda: Vec<CaseOnAgenda<(Uuid, Uuid)>> = cases
+        let on_agenda: Vec<CaseOnAgenda<(Uuid, Uuid, Option<String>)>> = cases
             .iter()
-            .map(|(item, family, referral)| CaseOnAgenda {
-                item: (*item, *family),
+            .map(|(item, family, referral, label)| CaseOnAgenda {
+                item: (*item, *family, label.clone()),
                 family: FamilyId(*family),
                 referral: referral.map(ReferralId),
                 excluded: exclusions
@@ -1204,16 +1254,28 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 let org_name = names.get(org).cloned().unwrap_or_default();
-                for (item, family) in items {
-                    sqlx::query("INSERT INTO agenda_copy_items (meeting_id, organisation_id, agenda_item_id) VALUES ($1, $2, $3)")
-                        .bind(meeting.0)
-                        .bind(org.0)
-                        .bind(item)
-                        .execute(&mut *tx)
-                        .await?;
+                for (item, family, label) in items {
+                    sqlx::query(
+                        "INSERT INTO agenda_copy_items (meeting_id, organisation_id, agenda_item_id, anonymous_label) VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(meeting.0)
+                    .bind(org.0)
+                    .bind(item)
+                    .bind(label)
+                    .execute(&mut *tx)
+                    .await?;
+                    // A case to be discussed anonymously goes out as its name at the meeting
+                    // alone: that is a decision not to share, and is logged as one.
+                    let (decision, data_categories) = match label {
+                        None => (SharingDecision::Shared, "Panel list of families: names, dates of birth and address".to_owned()),
+                        Some(l) => (
+                            SharingDecision::NotShared,
+                            format!("Names, dates of birth and address withheld: the case is to be discussed anonymously as {l}"),
+                        ),
+                    };
                     let entry = NewSharingEntry {
-                        decision: SharingDecision::Shared,
-                        data_categories: "Panel list of families: names, dates of birth and address".to_owned(),
+                        decision,
+                        data_categories,
                         recipient_organisation: Some(*org),
                         recipient_user: None,
                         recipient_description: format!("{org_name}, member of {panel_name}"),
@@ -1284,8 +1346,8 @@ impl Store {
                 .fetch_optional(db)
                 .await?;
             let rows = sqlx::query_as(
-                "SELECT ai.id, ai.section, ai.position, ai.minutes, ai.family_id, f.address_line, f.postcode, ac.outcome, ac.note \
-                 FROM agenda_copy_items ci JOIN agenda_items ai ON ai.id = ci.agenda_item_id JOIN families f ON f.id = ai.family_id \
+                "SELECT ai.id, ai.section, ai.position, ai.minutes, ai.family_id, f.address_line, f.postcode, ac.outcome, ac.note, \
+                 ci.anonymous_label FROM agenda_copy_items ci JOIN agenda_items ai ON ai.id = ci.agenda_item_id JOIN families f ON f.id = ai.family_id \
                  LEFT JOIN agency_checks ac ON ac.agenda_item_id = ai.id AND ac.organisation_id = ci.organisation_id \
                  WHERE ci.meeting_id = $1 AND ci.organisation_id = $2 AND ai.removed_at IS NULL \
                  AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = ai.family_id AND x.organisation_id = $2) \
@@ -1308,17 +1370,25 @@ impl Store {
         });
         let mut cases = rows
             .into_iter()
-            .map(|(id, section, position, minutes, family, address_line, postcode, outcome, note)| {
-                Ok(CopyCase {
-                    id: AgendaItemId(id),
-                    section: section_of(&section)?,
-                    minutes: minutes_of(minutes)?,
-                    position,
-                    address: format!("{address_line}, {postcode}"),
-                    people: people_of(&people, family)?,
-                    check: outcome.as_deref().and_then(AgencyCheckOutcome::from_code).map(|o| (o, note)),
-                })
-            })
+            .map(
+                |(id, section, position, minutes, family, address_line, postcode, outcome, note, anonymous)| {
+                    // An anonymous case's copy never carries who the family is.
+                    let (address, people) = match anonymous {
+                        Some(_) => (String::new(), Vec::new()),
+                        None => (format!("{address_line}, {postcode}"), people_of(&people, family)?),
+                    };
+                    Ok(CopyCase {
+                        id: AgendaItemId(id),
+                        section: section_of(&section)?,
+                        minutes: minutes_of(minutes)?,
+                        position,
+                        anonymous,
+                        address,
+                        people,
+                        check: outcome.as_deref().and_then(AgencyCheckOutcome::from_code).map(|o| (o, note)),
+                    })
+                },
+            )
             .collect::<Result<Vec<_>, StoreError>>()?;
         cases.sort_by_key(|c| (c.section, c.position));
         Ok((name.map(|(n,)| n).unwrap_or_default(), sent.map(|(s,)| s), cases))
@@ -1453,7 +1523,7 @@ impl Store {
         Ok((status_of(&status)?, date))
     }
 
-    async fn rules_of(&self, meeting: MeetingId) -> Result<DeadlineRules, StoreError> {
+    pub(crate) async fn rules_of(&self, meeting: MeetingId) -> Result<DeadlineRules, StoreError> {
         let row: Option<(i64, i64, i64, i64)> = read!(self, db => sqlx::query_as(&format!(
             "SELECT {RULE_COLUMNS} FROM meetings m JOIN panels p ON p.id = m.panel_id WHERE m.id = $1"
         ))

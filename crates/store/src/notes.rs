@@ -153,7 +153,7 @@ impl Store {
         let attendance = self.attendance_of(meeting).await?;
         let (decisions, actions) = self.decisions_and_actions(meeting).await?;
         let cases: Vec<NotesCase> = self
-            .cases_on(meeting, who)
+            .cases_in_the_room(meeting, who)
             .await?
             .into_iter()
             .filter(|c| shown(&c.facts))

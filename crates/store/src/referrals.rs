@@ -311,8 +311,11 @@ pub struct ReferralSummary {
     pub referred_by: String,
     /// When it was made.
     pub created_at: OffsetDateTime,
-    /// When it was escalated to MASH, for the 24-hour clock.
+    /// When it was escalated to MASH.
     pub escalated_at: Option<OffsetDateTime>,
+    /// When MASH must have responded: 24 hours after escalation, or the hours of the step-up
+    /// rule of the panel that escalated it.
+    pub mash_due: Option<OffsetDateTime>,
     /// The meeting it is accepted for.
     pub meeting_date: Option<Date>,
     /// That meeting, so the referral can link to its agenda.
@@ -419,7 +422,7 @@ pub struct Signer {
 }
 
 const SUMMARY_SELECT: &str = "SELECT r.id, r.family_id, f.address_line, r.route, r.status, r.urgent, r.re_referral, l.name, \
-     u.given_name || ' ' || u.family_name, r.created_at, r.escalated_at, r.meeting_date, r.meeting_id \
+     u.given_name || ' ' || u.family_name, r.created_at, r.escalated_at, r.meeting_date, r.meeting_id, r.mash_due_at \
      FROM referrals r JOIN families f ON f.id = r.family_id JOIN localities l ON l.id = r.locality_id \
      JOIN users u ON u.id = r.referred_by";
 
@@ -437,6 +440,7 @@ type SummaryRow = (
     Option<OffsetDateTime>,
     Option<Date>,
     Option<Uuid>,
+    Option<OffsetDateTime>,
 );
 
 fn summary(row: SummaryRow) -> Result<ReferralSummary, StoreError> {
@@ -454,6 +458,7 @@ fn summary(row: SummaryRow) -> Result<ReferralSummary, StoreError> {
         escalated_at,
         meeting_date,
         meeting_id,
+        mash_due_at,
     ) = row;
     Ok(ReferralSummary {
         id: ReferralId(id),
@@ -467,6 +472,8 @@ fn summary(row: SummaryRow) -> Result<ReferralSummary, StoreError> {
         referred_by,
         created_at,
         escalated_at,
+        // A panel's step-up sets its own hours; otherwise MASH's 24.
+        mash_due: mash_due_at.or(escalated_at.map(domain::referral::mash_acknowledgement_due)),
         meeting_date,
         meeting_id: meeting_id.map(domain::MeetingId),
     })

@@ -990,11 +990,13 @@ pub struct NotesDecision {
 /// One case discussed.
 #[derive(Serialize, ToSchema)]
 pub struct NotesCase {
-    /// Family id.
-    pub family_id: String,
+    /// Family id; absent for a case discussed anonymously.
+    pub family_id: Option<String>,
+    /// The name a case discussed anonymously went by ("Family A"); absent otherwise.
+    pub anonymous_as: Option<String>,
     /// Agenda section code.
     pub section: String,
-    /// The family's address and postcode.
+    /// The family's address and postcode (empty for a case discussed anonymously).
     pub address: String,
     /// The decision, if one was recorded.
     pub decision: Option<NotesDecision>,
@@ -1049,7 +1051,8 @@ impl From<store::notes::ActionNotes> for ActionNotesDocument {
                 .cases
                 .into_iter()
                 .map(|c| NotesCase {
-                    family_id: c.case.facts.id.to_string(),
+                    family_id: c.case.anonymous.is_none().then(|| c.case.facts.id.to_string()),
+                    anonymous_as: c.case.anonymous.clone(),
                     section: c.case.section.code().to_owned(),
                     address: c.case.address,
                     decision: c.decision.map(|d| NotesDecision {

@@ -14,6 +14,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/govuk-frontend.min.js"),
     ),
     ("init.js", "text/javascript; charset=utf-8", include_bytes!("../assets/init.js")),
+    ("live.js", "text/javascript; charset=utf-8", include_bytes!("../assets/live.js")),
     (
         "images/favicon.svg",
         "image/svg+xml",

@@ -322,7 +322,10 @@ pub fn notes_pdf(notes: &ActionNotes) -> Vec<u8> {
                 )
             }));
             vec![
-                format!("{}\n{}\n{}", c.case.section.label(), c.case.address, people.join(", ")),
+                match &c.case.anonymous {
+                    Some(label) => format!("{}\n{label}\nDiscussed anonymously", c.case.section.label()),
+                    None => format!("{}\n{}\n{}", c.case.section.label(), c.case.address, people.join(", ")),
+                },
                 decision,
                 lead,
                 actions,

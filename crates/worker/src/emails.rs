@@ -117,6 +117,7 @@ struct AgendaCopyMail<'a> {
 struct CopyLine {
     section: &'static str,
     minutes: u32,
+    anonymous: Option<String>,
     address: String,
     people: Vec<String>,
 }
@@ -141,6 +142,7 @@ pub fn agenda_copy(delivery: &store::meetings::CopyDelivery, council: &str) -> R
         .map(|c| CopyLine {
             section: c.section.label(),
             minutes: c.minutes.get(),
+            anonymous: c.anonymous.clone(),
             address: c.address.clone(),
             people: c
                 .people

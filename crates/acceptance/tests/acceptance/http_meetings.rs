@@ -19,7 +19,7 @@ fn email_of(app: &TestApp, user: domain::UserId) -> String {
 }
 
 /// The weekly Tuesday panel: its chair's and business support's e-mails.
-fn tuesday_panel(app: &TestApp) -> (county::Panel, String, String) {
+pub(crate) fn tuesday_panel(app: &TestApp) -> (county::Panel, String, String) {
     let panel = app
         .county
         .panels
@@ -33,7 +33,7 @@ fn tuesday_panel(app: &TestApp) -> (county::Panel, String, String) {
 }
 
 /// The id in the first `href="/meetings/…"` link on a row that mentions `text`.
-fn meeting_link(page: &Page, text: &str) -> String {
+pub(crate) fn meeting_link(page: &Page, text: &str) -> String {
     let at = page.body.find(text).unwrap_or_else(|| panic!("{text} is on the page"));
     let before = &page.body[..at];
     let marker = "href=\"/meetings/";
@@ -42,7 +42,7 @@ fn meeting_link(page: &Page, text: &str) -> String {
 }
 
 /// The value of the first field named `name` on the page.
-fn field(page: &Page, name: &str) -> String {
+pub(crate) fn field(page: &Page, name: &str) -> String {
     let at = page.body.find(&format!("name=\"{name}\"")).expect("the field is on the page");
     let rest = &page.body[at..];
     let v = rest.find("value=\"").unwrap() + 7;
@@ -51,7 +51,7 @@ fn field(page: &Page, name: &str) -> String {
 
 /// Families of the panel's locality with consent in force and no exclusions, whose case no
 /// panel holds yet.
-async fn free_families(app: &TestApp, panel: &county::Panel, n: usize) -> Vec<county::Family> {
+pub(crate) async fn free_families(app: &TestApp, panel: &county::Panel, n: usize) -> Vec<county::Family> {
     let found: Vec<county::Family> = families(app)
         .into_iter()
         .filter(|f| {
@@ -76,7 +76,14 @@ async fn free_families(app: &TestApp, panel: &county::Panel, n: usize) -> Vec<co
 
 /// A lead professional refers the family as a stuck case; the chair accepts it for the
 /// panel's meeting on `date`.
-async fn accepted_for(app: &TestApp, lead: &Browser, chair: &Browser, panel: &county::Panel, family: domain::FamilyId, date: &str) {
+pub(crate) async fn accepted_for(
+    app: &TestApp,
+    lead: &Browser,
+    chair: &Browser,
+    panel: &county::Panel,
+    family: domain::FamilyId,
+    date: &str,
+) {
     let made = lead
         .submit(
             &format!("/families/{family}/referrals/new"),
@@ -784,7 +791,7 @@ struct DecidedMeeting {
 }
 
 /// The id of the agenda item whose decision form follows the family's address on the closed part.
-fn item_after(page: &Page, meeting: &str, address: &str) -> String {
+pub(crate) fn item_after(page: &Page, meeting: &str, address: &str) -> String {
     let at = page.body.find(address).unwrap_or_else(|| panic!("{address} is on the closed part"));
     let marker = format!("action=\"/meetings/{meeting}/closed/");
     let i = page.body[at..].find(&marker).expect("a decision form after the case") + at + marker.len();

@@ -12,6 +12,7 @@ mod http_families;
 mod http_family_records;
 mod http_governance;
 mod http_invitations;
+mod http_live;
 mod http_meetings;
 mod http_password_reset;
 mod http_people_and_moves;

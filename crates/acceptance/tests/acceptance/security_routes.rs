@@ -142,6 +142,10 @@ const ROUTES: &[Route] = &[
     get("/meetings/{id}/closed", As::Staff),
     post("/meetings/{id}/closed/{item}/decision", true, As::Staff),
     post("/meetings/{id}/closed/{item}/actions", true, As::Staff),
+    get("/meetings/{id}/live", As::Staff),
+    post("/meetings/{id}/live/open", true, As::Staff),
+    get("/meetings/{id}/live/now", As::Staff),
+    get("/meetings/{id}/follow", As::Staff),
     get("/meetings/{id}/copy", As::Staff),
     get("/actions", As::Staff),
     get("/actions/{id}", As::Staff),
@@ -1091,6 +1095,9 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                 format!("/meetings/{id}"),
                 format!("/meetings/{id}/copy"),
                 format!("/meetings/{id}/closed"),
+                format!("/meetings/{id}/live"),
+                format!("/meetings/{id}/live/now"),
+                format!("/meetings/{id}/follow"),
                 format!("/meetings/{id}/notes"),
                 format!("/meetings/{id}/notes.pdf"),
             ] {
@@ -1101,6 +1108,10 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
             for (path, fields) in [
                 (format!("/meetings/{id}/circulate"), vec![("csrf", staff_csrf.as_str())]),
                 (format!("/meetings/{id}/notes/sent"), vec![("csrf", staff_csrf.as_str())]),
+                (
+                    format!("/meetings/{id}/live/open"),
+                    vec![("csrf", staff_csrf.as_str()), ("item", "")],
+                ),
                 (
                     format!("/meetings/{id}/items"),
                     vec![

@@ -154,6 +154,8 @@ struct MeetingPage {
     may_sign: bool,
     /// Whether the reader may open the closed part.
     closed_part: bool,
+    /// Whether the reader records the decisions (and so chairs the live view).
+    decides: bool,
     attendance: Vec<store::meeting_records::AttendanceRow>,
     records_attendance: bool,
     attendance_choices: [domain::decision::Attendance; 4],
@@ -304,6 +306,10 @@ pub(crate) async fn meeting_page(
         .authority
         .decide_meeting(&who.principal, policy::RecordAttendance, &facts)
         .is_ok();
+    let decides = state
+        .authority
+        .decide_meeting(&who.principal, policy::RecordDecision, &facts)
+        .is_ok();
     let attendance = state.store.attendance(&view).await?;
     let reads_notes = state
         .authority
@@ -329,6 +335,7 @@ pub(crate) async fn meeting_page(
         signed_at,
         may_sign,
         closed_part,
+        decides,
         attendance,
         records_attendance,
         attendance_choices: domain::decision::Attendance::ALL,
@@ -432,6 +439,8 @@ pub async fn change_item(
         "down" => Some(AgendaChange::Down),
         "remove" => Some(AgendaChange::Remove),
         "defer" => Some(AgendaChange::ToNextMeeting),
+        "anonymous" => Some(AgendaChange::Anonymous(true)),
+        "named" => Some(AgendaChange::Anonymous(false)),
         "minutes" => errors.check("agenda", SlotMinutes::parse(&f.minutes)).map(AgendaChange::Minutes),
         _ => return Err(AppError::BadRequest("That is not a change this page makes".into())),
     };

@@ -11,6 +11,7 @@ pub mod family_records;
 pub mod governance;
 pub mod home;
 pub mod meeting_closed;
+pub mod meeting_live;
 pub mod meeting_notes;
 pub mod meetings;
 pub mod mfa;

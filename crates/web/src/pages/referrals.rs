@@ -262,16 +262,15 @@ impl QueuesPage {
     }
 
     /// "due in 5 hours" or "overdue by 2 hours" for MASH's 24-hour clock.
-    fn mash_clock(&self, escalated: &Option<time::OffsetDateTime>) -> String {
-        mash_clock(*escalated, self.now)
+    fn mash_clock(&self, due: &Option<time::OffsetDateTime>) -> String {
+        mash_clock(*due, self.now)
     }
 }
 
-fn mash_clock(escalated: Option<time::OffsetDateTime>, now: time::OffsetDateTime) -> String {
-    let Some(at) = escalated else {
+fn mash_clock(due: Option<time::OffsetDateTime>, now: time::OffsetDateTime) -> String {
+    let Some(due) = due else {
         return String::new();
     };
-    let due = domain::referral::mash_acknowledgement_due(at);
     let hours = |d: time::Duration| {
         let h = d.whole_hours().max(1);
         if h == 1 { "1 hour".to_owned() } else { format!("{h} hours") }
@@ -322,7 +321,7 @@ impl ReferralPage {
     }
 
     fn mash_clock(&self) -> String {
-        mash_clock(self.referral.summary.escalated_at, self.now)
+        mash_clock(self.referral.summary.mash_due, self.now)
     }
 
     fn detail(&self, state: &ReferralState) -> String {
