@@ -282,6 +282,10 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                         today: store.clock().today(),
                     };
                     seed(&store, &spec).await?;
+                    store
+                        .meet_today_for_the_demo(&county::generate(&spec))
+                        .await
+                        .context("could not hold the demo chair's meeting today")?;
                     spec
                 }
             };

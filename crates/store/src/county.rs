@@ -7,7 +7,9 @@ use crate::audit::AuditEntry;
 use crate::organisations::IsaColumns;
 use crate::{Store, StoreError};
 use county::{County, Spec};
+use domain::MeetingId;
 use sqlx::QueryBuilder;
+use time::Date;
 use uuid::Uuid;
 
 /// The settings key that records that a county was loaded, so `demo` loads it only once.
@@ -346,6 +348,41 @@ impl Store {
         self.attach_accepted_referrals().await?;
         self.load_meeting_history(8).await?;
         Ok(())
+    }
+
+    /// For the demo, on a working day: the panel of the demo's chair meets today. Its next
+    /// meeting is moved to today by its business support, as they could on the meeting page,
+    /// so someone trying the product can chair a meeting in the live view and follow it
+    /// whatever the weekday. (Not part of [`Store::load_county`]: a seeded county for tests
+    /// and benchmarks keeps every meeting on its cadence.)
+    pub async fn meet_today_for_the_demo(&self, county: &County) -> Result<(), StoreError> {
+        let today = self.clock.today();
+        if !self.working_calendar().await?.is_working_day(today) {
+            return Ok(());
+        }
+        let chair = county::demo_sign_ins(county)
+            .into_iter()
+            .find(|(role, _)| *role == domain::role::Role::PanelChair)
+            .and_then(|(_, email)| county.staff.iter().find(|s| s.email == email))
+            .map(|s| s.id);
+        let Some(panel) = county.panels.iter().find(|p| chair.is_some_and(|c| p.chairs.contains(&c))) else {
+            return Ok(());
+        };
+        let next: Option<(Uuid, Date, i64)> = read!(self, db => sqlx::query_as(
+            "SELECT id, meeting_date, version FROM meetings WHERE panel_id = $1 AND meeting_date >= $2 AND status <> 'cancelled' \
+             ORDER BY meeting_date LIMIT 1",
+        )
+        .bind(panel.id.0)
+        .bind(today)
+        .fetch_optional(db)
+        .await?);
+        match next {
+            Some((meeting, date, version)) if date != today => self
+                .move_meeting_by(MeetingId(meeting), panel.business_support, today, version, None)
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("the demo's meeting today: {e}"))),
+            _ => Ok(()),
+        }
     }
 
     /// Whether the database already holds staff accounts: a synthetic county, whose accounts

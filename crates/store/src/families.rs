@@ -54,6 +54,46 @@ macro_rules! insert_sharing {
     }};
 }
 
+/// Inserts many sharing-log rows inside the caller's write transaction, a few hundred to a
+/// statement: what the system shares on its own (a list of families going to every member
+/// agency) has no consent override, so those columns are written as [`insert_sharing!`]
+/// writes them without one. `$rows` is a slice of (id, family, actor, entry).
+macro_rules! insert_sharing_rows {
+    ($tx:ident, $now:expr, $rows:expr) => {{
+        let rows: &[(Uuid, Option<FamilyId>, Option<UserId>, &NewSharingEntry)] = $rows;
+        let now: time::OffsetDateTime = $now;
+        // 18 parameters a row: 200 rows stay far below either engine's limit.
+        for chunk in rows.chunks(200) {
+            let mut q = sqlx::QueryBuilder::new(
+                "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_organisation_id, recipient_user_id, \
+                 recipient_description, purpose, lawful_basis, method, decided_by, decided_on, consent_override, override_justification, \
+                 override_authorised_by, recorded_by, recorded_at, override_ground) ",
+            );
+            q.push_values(chunk, |mut b, (id, family, actor, e)| {
+                b.push_bind(*id)
+                    .push_bind(family.map(|f| f.0))
+                    .push_bind(e.decision.code())
+                    .push_bind(&e.data_categories)
+                    .push_bind(e.recipient_organisation.map(|o| o.0))
+                    .push_bind(e.recipient_user.map(|u| u.0))
+                    .push_bind(&e.recipient_description)
+                    .push_bind(&e.purpose)
+                    .push_bind(&e.lawful_basis)
+                    .push_bind(&e.method)
+                    .push_bind(actor.map(|a| a.0))
+                    .push_bind(e.decided_on)
+                    .push_bind(false)
+                    .push_bind(None::<String>)
+                    .push_bind(None::<Uuid>)
+                    .push_bind(actor.map(|a| a.0))
+                    .push_bind(now)
+                    .push_bind(None::<String>);
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// `$1` is the asker's user id, `$2` their organisation, `$3` now; `f` is the family.
 const WORKS_WITH: &str = "EXISTS (SELECT 1 FROM family_workers w WHERE w.family_id = f.id AND w.user_id = $1 AND w.until IS NULL)";
 

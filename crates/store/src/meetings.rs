@@ -369,6 +369,7 @@ type CirculationLoad = (
     Vec<(Uuid, Uuid)>,
     Vec<(Uuid, Uuid)>,
     Vec<(Uuid, String, Option<Uuid>, Option<String>, String)>,
+    Vec<(Uuid, Uuid)>,
 );
 
 /// A case on a copy: (item, section, position, minutes, family, address, postcode, outcome, note, anonymous name).
@@ -1010,7 +1011,19 @@ impl Store {
         version: i64,
         address: &str,
     ) -> Result<(), MeetingWriteError> {
-        let meeting = permit.meeting();
+        self.move_meeting_by(permit.meeting(), permit.principal().user, to, version, Some(address))
+            .await
+    }
+
+    /// [`Store::move_meeting`] on behalf of `who`, once allowed.
+    pub(crate) async fn move_meeting_by(
+        &self,
+        meeting: MeetingId,
+        who: UserId,
+        to: Date,
+        version: i64,
+        address: Option<&str>,
+    ) -> Result<(), MeetingWriteError> {
         let (status, date) = self.meeting_state(meeting).await?;
         let calendar = self.working_calendar().await?;
         domain::meeting::check_move(status, date, to, self.clock.today(), &calendar)?;
@@ -1032,7 +1045,6 @@ impl Store {
                 "The panel already meets on that day; cancel one of the two meetings instead",
             ));
         }
-        let who = permit.principal().user;
         let cases = self.referrals_on(meeting).await?;
         write!(self, tx, kind => {
             bump_version!(tx, meeting, version);
@@ -1048,7 +1060,7 @@ impl Store {
                 enqueue_notices!(tx, self, *referral, Some(Notice::Rescheduled), who);
             }
             audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.move", "meeting", Some(meeting.to_string()))
-                .from_address(Some(address.to_owned())));
+                .from_address(address.map(str::to_owned)));
         });
         Ok(())
     }
@@ -1148,7 +1160,7 @@ impl Store {
     /// Returns the number of copies made.
     async fn circulate(&self, meeting: MeetingId, by: Option<UserId>, address: Option<&str>) -> Result<usize, MeetingWriteError> {
         let today = self.clock.today();
-        let (panel, cases, exclusions, invitations, members): CirculationLoad = read!(self, db => {
+        let (panel, cases, exclusions, invitations, members, representatives): CirculationLoad = read!(self, db => {
             let panel = sqlx::query_as("SELECT p.id, p.name FROM meetings m JOIN panels p ON p.id = m.panel_id WHERE m.id = $1")
                 .bind(meeting.0)
                 .fetch_optional(db)
@@ -1168,7 +1180,8 @@ impl Store {
             .fetch_all(db)
             .await?;
             let invitations = sqlx::query_as(
-                "SELECT ci.family_id, ci.organisation_id FROM case_invitations ci JOIN meetings m ON m.panel_id = ci.panel_id WHERE m.id = $1",
+                "SELECT ci.family_id, ci.organisation_id FROM case_invitations ci JOIN meetings m ON m.panel_id = ci.panel_id WHERE m.id = $1 \
+                 AND ci.family_id IN (SELECT family_id FROM agenda_items WHERE meeting_id = $1 AND removed_at IS NULL)",
             )
             .bind(meeting.0)
             .fetch_all(db)
@@ -1183,7 +1196,18 @@ impl Store {
             .bind(today)
             .fetch_all(db)
             .await?;
-            (panel, cases, exclusions, invitations, members)
+            // The agency representatives of every member organisation, for seats that name
+            // no one: told in earlyhelp that their organisation's copy is there.
+            let representatives = sqlx::query_as(
+                "SELECT DISTINCT u.organisation_id, u.id FROM users u JOIN user_roles r ON r.user_id = u.id \
+                 WHERE u.active AND r.role = 'agency_representative' \
+                 AND u.organisation_id IN (SELECT pm.organisation_id FROM panel_members pm JOIN meetings m ON m.panel_id = pm.panel_id WHERE m.id = $1) \
+                 ORDER BY u.organisation_id, u.id",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            (panel, cases, exclusions, invitations, members, representatives)
         });
         let Some((_, panel_name)) = panel else {
             return Err(StoreError::NotFound("meeting").into());
@@ -1227,6 +1251,61 @@ impl Store {
                 (None, None) => {}
             }
         }
+        let by_email = |org: &OrganisationId| !named.contains_key(org) && mailbox.contains_key(org);
+        let mut reps: BTreeMap<OrganisationId, Vec<Uuid>> = BTreeMap::new();
+        for (org, user) in &representatives {
+            reps.entry(OrganisationId(*org)).or_default().push(*user);
+        }
+        // What goes in, in the order one organisation after another would have written it.
+        let mut copy_items: Vec<(OrganisationId, Uuid, Option<&str>)> = Vec::new();
+        let mut sharing: Vec<(FamilyId, NewSharingEntry)> = Vec::new();
+        let mut jobs: Vec<crate::outbox::Job> = Vec::new();
+        for (org, items) in &copies {
+            let by_email = by_email(org);
+            let org_name = names.get(org).cloned().unwrap_or_default();
+            for (item, family, label) in items {
+                copy_items.push((*org, *item, label.as_deref()));
+                // A case to be discussed anonymously goes out as its name at the meeting
+                // alone: that is a decision not to share, and is logged as one.
+                let (decision, data_categories) = match label {
+                    None => (
+                        SharingDecision::Shared,
+                        "Panel list of families: names, dates of birth and address".to_owned(),
+                    ),
+                    Some(l) => (
+                        SharingDecision::NotShared,
+                        format!("Names, dates of birth and address withheld: the case is to be discussed anonymously as {l}"),
+                    ),
+                };
+                sharing.push((
+                    FamilyId(*family),
+                    NewSharingEntry {
+                        decision,
+                        data_categories,
+                        recipient_organisation: Some(*org),
+                        recipient_user: None,
+                        recipient_description: format!("{org_name}, member of {panel_name}"),
+                        purpose: "Agency checks before the panel meeting".to_owned(),
+                        lawful_basis: "Consent".to_owned(),
+                        method: if by_email { "secure e-mail" } else { "earlyhelp agenda" }.to_owned(),
+                        decided_on: today,
+                    },
+                ));
+            }
+            if by_email {
+                jobs.push(crate::outbox::Job::SendAgendaCopy {
+                    meeting,
+                    organisation: *org,
+                });
+            } else {
+                let people = named.get(org).or_else(|| reps.get(org)).map(Vec::as_slice).unwrap_or_default();
+                jobs.extend(
+                    people
+                        .iter()
+                        .map(|u| crate::outbox::Job::NotifyAgendaCopy { meeting, user: UserId(*u) }),
+                );
+            }
+        }
         let now = self.now();
         let n = copies.len();
         write!(self, tx, kind => {
@@ -1243,67 +1322,31 @@ impl Store {
             if updated == 0 {
                 return Err(MeetingRefused::AlreadyCirculated.into());
             }
-            for (org, items) in &copies {
-                let by_email = !named.contains_key(org) && mailbox.contains_key(org);
-                sqlx::query("INSERT INTO agenda_copies (meeting_id, organisation_id, sent_at, method, sent_to) VALUES ($1, $2, $3, $4, $5)")
-                    .bind(meeting.0)
-                    .bind(org.0)
-                    .bind(now)
-                    .bind(if by_email { "secure_email" } else { "in_app" })
-                    .bind(if by_email { mailbox.get(org).cloned() } else { None })
-                    .execute(&mut *tx)
-                    .await?;
-                let org_name = names.get(org).cloned().unwrap_or_default();
-                for (item, family, label) in items {
-                    sqlx::query(
-                        "INSERT INTO agenda_copy_items (meeting_id, organisation_id, agenda_item_id, anonymous_label) VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(meeting.0)
-                    .bind(org.0)
-                    .bind(item)
-                    .bind(label)
-                    .execute(&mut *tx)
-                    .await?;
-                    // A case to be discussed anonymously goes out as its name at the meeting
-                    // alone: that is a decision not to share, and is logged as one.
-                    let (decision, data_categories) = match label {
-                        None => (SharingDecision::Shared, "Panel list of families: names, dates of birth and address".to_owned()),
-                        Some(l) => (
-                            SharingDecision::NotShared,
-                            format!("Names, dates of birth and address withheld: the case is to be discussed anonymously as {l}"),
-                        ),
-                    };
-                    let entry = NewSharingEntry {
-                        decision,
-                        data_categories,
-                        recipient_organisation: Some(*org),
-                        recipient_user: None,
-                        recipient_description: format!("{org_name}, member of {panel_name}"),
-                        purpose: "Agency checks before the panel meeting".to_owned(),
-                        lawful_basis: "Consent".to_owned(),
-                        method: if by_email { "secure e-mail" } else { "earlyhelp agenda" }.to_owned(),
-                        decided_on: today,
-                    };
-                    insert_sharing!(tx, now, Uuid::now_v7(), Some(FamilyId(*family)), by, &entry, None);
-                }
-                if by_email {
-                    enqueue_job!(tx, self, crate::outbox::Job::SendAgendaCopy { meeting, organisation: *org }, now);
-                } else {
-                    let people: Vec<(Uuid,)> = match named.get(org) {
-                        Some(users) => users.iter().map(|u| (*u,)).collect(),
-                        None => sqlx::query_as(
-                            "SELECT u.id FROM users u JOIN user_roles r ON r.user_id = u.id \
-                             WHERE u.organisation_id = $1 AND u.active AND r.role = 'agency_representative'",
-                        )
-                        .bind(org.0)
-                        .fetch_all(&mut *tx)
-                        .await?,
-                    };
-                    for (user,) in people {
-                        enqueue_job!(tx, self, crate::outbox::Job::NotifyAgendaCopy { meeting, user: UserId(user) }, now);
-                    }
-                }
+            // Each table written a few hundred rows to a statement: a 40-case list to 30
+            // agencies is over a thousand copy items and as many sharing-log entries.
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO agenda_copies (meeting_id, organisation_id, sent_at, method, sent_to) ");
+            q.push_values(&copies, |mut b, (org, _)| {
+                let by_email = by_email(org);
+                b.push_bind(meeting.0)
+                    .push_bind(org.0)
+                    .push_bind(now)
+                    .push_bind(if by_email { "secure_email" } else { "in_app" })
+                    .push_bind(if by_email { mailbox.get(org).cloned() } else { None });
+            });
+            if !copies.is_empty() {
+                q.build().execute(&mut *tx).await?;
             }
+            for chunk in copy_items.chunks(500) {
+                let mut q = sqlx::QueryBuilder::new("INSERT INTO agenda_copy_items (meeting_id, organisation_id, agenda_item_id, anonymous_label) ");
+                q.push_values(chunk, |mut b, (org, item, label)| {
+                    b.push_bind(meeting.0).push_bind(org.0).push_bind(*item).push_bind(*label);
+                });
+                q.build().execute(&mut *tx).await?;
+            }
+            let rows: Vec<(Uuid, Option<FamilyId>, Option<UserId>, &NewSharingEntry)> =
+                sharing.iter().map(|(family, entry)| (Uuid::now_v7(), Some(*family), by, entry)).collect();
+            insert_sharing_rows!(tx, now, &rows);
+            enqueue_jobs!(tx, self, &jobs, now);
             audit_append!(tx, kind, self, AuditEntry::new(by, "meeting.circulate", "meeting", Some(meeting.to_string()))
                 .from_address(address.map(str::to_owned)));
         });

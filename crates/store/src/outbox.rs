@@ -168,6 +168,33 @@ macro_rules! enqueue_job {
     }};
 }
 
+/// Enqueues many jobs inside the caller's write transaction in one statement per hundred, all
+/// due at `$run_at`: what circulation queues for every member agency at once.
+macro_rules! enqueue_jobs {
+    ($tx:ident, $store:expr, $jobs:expr, $run_at:expr) => {{
+        let jobs: &[$crate::outbox::Job] = $jobs;
+        let run_at = $crate::engine::db_instant($run_at);
+        let created = $store.now();
+        let mut rows = Vec::with_capacity(jobs.len());
+        for job in jobs {
+            let payload = serde_json::to_string(job).map_err(|e| $crate::StoreError::Corrupt(e.to_string()))?;
+            rows.push(($crate::outbox::JobId::new(), job.kind(), payload));
+        }
+        for chunk in rows.chunks(100) {
+            let mut q = sqlx::QueryBuilder::new("INSERT INTO jobs (id, kind, payload, run_at, attempts, created_at) ");
+            q.push_values(chunk, |mut b, (id, kind, payload)| {
+                b.push_bind(id.0)
+                    .push_bind(*kind)
+                    .push_bind(payload)
+                    .push_bind(run_at)
+                    .push("0")
+                    .push_bind(created);
+            });
+            q.build().execute(&mut *$tx).await?;
+        }
+    }};
+}
+
 /// The condition for a job this version can run that is due and not held by a worker, with
 /// "now" bound as `$now` and the kinds of [`Job::KINDS`] bound from `$first_kind` on.
 fn due(now: usize, first_kind: usize) -> String {

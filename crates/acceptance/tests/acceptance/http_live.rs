@@ -10,17 +10,18 @@ use earlyhelp_acceptance::{Browser, Page, TestApp, engines};
 
 /// A Tuesday panel meeting on 8 December 2026 with two accepted cases, the police a core
 /// member whose officer may follow it, and the second family excluding the police.
-struct Meeting {
-    app: TestApp,
-    meeting: String,
-    kept: county::Family,
-    excluding: county::Family,
-    chair_email: String,
-    bso_email: String,
-    officer: String,
+pub(crate) struct Meeting {
+    pub(crate) app: TestApp,
+    pub(crate) panel: county::Panel,
+    pub(crate) meeting: String,
+    pub(crate) kept: county::Family,
+    pub(crate) excluding: county::Family,
+    pub(crate) chair_email: String,
+    pub(crate) bso_email: String,
+    pub(crate) officer: String,
 }
 
-async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> Meeting {
+pub(crate) async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> Meeting {
     let app = TestApp::spawn(db).await;
     let (panel, chair_email, bso_email) = tuesday_panel(&app);
     let [kept, excluding]: [county::Family; 2] = free_families(&app, &panel, 2).await.try_into().unwrap();
@@ -62,6 +63,7 @@ async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> Meeting {
     let meeting = meeting_link(&bso.get("/meetings").await, "Tuesday 8 December 2026");
     Meeting {
         app,
+        panel,
         meeting,
         kept,
         excluding,

@@ -1134,3 +1134,167 @@ engines!(
         assert!(!officer.get("/meetings").await.body.contains("/reports/families-discussed"));
     }
 );
+
+engines!(
+    circulation_writes_every_field_of_each_copy_its_sharing_entries_and_the_notices,
+    |db| async move {
+        let m = crate::http_live::meeting_with_two_cases(db).await;
+        let (app, meeting) = (&m.app, m.meeting.as_str());
+        let db = app.db();
+        // A member with no accounts here takes the list at its secure mailbox
+        let members: Vec<domain::OrganisationId> = m.panel.members.iter().map(|s| s.organisation).collect();
+        let by_mail = app
+            .county
+            .organisations
+            .iter()
+            .find(|o| !members.contains(&o.id) && app.county.isa_standing(o.id) == Some(domain::organisation::IsaStanding::Current))
+            .expect("a signatory not on the panel");
+        db.execute(&format!(
+            "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership, secure_email) VALUES ({}, {}, NULL, 'core', 'panel.lists@agency.example')",
+            db.uuid_literal(m.panel.id.0),
+            db.uuid_literal(by_mail.id.0)
+        ))
+        .await;
+        let bso = app.signed_in_without_second_factor(&m.bso_email).await;
+        let bso_id = app.staff(&m.bso_email).id;
+        let sent = bso
+            .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/circulate"), &[])
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+        let mid = db.uuid_literal(uuid::Uuid::parse_str(meeting).unwrap());
+
+        // One copy per current member organisation; by secure e-mail only for the mailbox seat
+        let copies = db
+            .count(&format!("SELECT COUNT(*) FROM agenda_copies WHERE meeting_id = {mid}"))
+            .await;
+        let member_orgs = db
+            .count(&format!(
+                "SELECT COUNT(DISTINCT pm.organisation_id) FROM panel_members pm JOIN organisations o ON o.id = pm.organisation_id \
+                 WHERE pm.panel_id = {} AND o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= '2026-11-25')",
+                db.uuid_literal(m.panel.id.0)
+            ))
+            .await;
+        assert_eq!(copies, member_orgs);
+        let core_orgs = db
+            .count(&format!(
+                "SELECT COUNT(DISTINCT pm.organisation_id) FROM panel_members pm JOIN organisations o ON o.id = pm.organisation_id \
+                 WHERE pm.panel_id = {} AND pm.membership = 'core' AND o.isa_state = 'signed' \
+                 AND (o.isa_review_due IS NULL OR o.isa_review_due >= '2026-11-25')",
+                db.uuid_literal(m.panel.id.0)
+            ))
+            .await;
+        assert_eq!(
+            db.count(&format!(
+                "SELECT COUNT(*) FROM agenda_copies WHERE meeting_id = {mid} AND method = 'secure_email' \
+                 AND sent_to = 'panel.lists@agency.example' AND organisation_id = {}",
+                db.uuid_literal(by_mail.id.0)
+            ))
+            .await,
+            1
+        );
+        let in_app = db
+            .count(&format!(
+                "SELECT COUNT(*) FROM agenda_copies WHERE meeting_id = {mid} AND method = 'in_app' AND sent_to IS NULL"
+            ))
+            .await;
+        let mailed = db
+            .count(&format!(
+                "SELECT COUNT(*) FROM agenda_copies WHERE meeting_id = {mid} AND method = 'secure_email' AND sent_to IS NOT NULL"
+            ))
+            .await;
+        assert_eq!(
+            in_app + mailed,
+            copies,
+            "each copy goes one way or the other, with its mailbox when mailed"
+        );
+        assert_eq!(
+            db.count(&format!(
+                "SELECT COUNT(*) FROM jobs WHERE kind = 'send_agenda_copy' AND payload LIKE '%{meeting}%'"
+            ))
+            .await,
+            mailed,
+            "one secure e-mail to send per mailed copy"
+        );
+
+        // Each family's sharing entries: one per copy that holds it, every field as written
+        // for a share the system makes on its own (no consent override)
+        for (family, excluded_by) in [(&m.kept, 0), (&m.excluding, 1)] {
+            let fid = db.uuid_literal(family.id.0);
+            let items = db
+                .count(&format!(
+                    "SELECT COUNT(*) FROM agenda_copy_items ci JOIN agenda_items ai ON ai.id = ci.agenda_item_id \
+                     WHERE ci.meeting_id = {mid} AND ai.family_id = {fid} AND ci.anonymous_label IS NULL"
+                ))
+                .await;
+            assert_eq!(
+                items,
+                core_orgs - excluded_by,
+                "every core member's copy but the excluded police's (no one invited extended members)"
+            );
+            let exact = db
+                .count(&format!(
+                    "SELECT COUNT(*) FROM sharing_log s JOIN organisations o ON o.id = s.recipient_organisation_id \
+                     JOIN agenda_copies c ON c.meeting_id = {mid} AND c.organisation_id = s.recipient_organisation_id \
+                     WHERE s.family_id = {fid} AND s.decision = 'shared' \
+                     AND s.data_categories = 'Panel list of families: names, dates of birth and address' \
+                     AND s.recipient_user_id IS NULL AND s.recipient_description = o.name || ', member of {}' \
+                     AND s.purpose = 'Agency checks before the panel meeting' AND s.lawful_basis = 'Consent' \
+                     AND s.method = CASE c.method WHEN 'secure_email' THEN 'secure e-mail' ELSE 'earlyhelp agenda' END \
+                     AND s.decided_by = {bso} AND s.recorded_by = {bso} AND s.decided_on = '2026-11-25' \
+                     AND s.consent_override = FALSE AND s.override_justification IS NULL AND s.override_authorised_by IS NULL \
+                     AND s.override_ground IS NULL AND s.recorded_at IS NOT NULL",
+                    m.panel.name.replace('\'', "''"),
+                    bso = db.uuid_literal(bso_id.0)
+                ))
+                .await;
+            assert_eq!(exact, items, "every field of every entry");
+            let for_checks = db
+                .count(&format!(
+                    "SELECT COUNT(*) FROM sharing_log WHERE family_id = {fid} AND purpose = 'Agency checks before the panel meeting'"
+                ))
+                .await;
+            assert_eq!(
+                for_checks, items,
+                "and no others for this list (the referral's own entries are its own)"
+            );
+        }
+
+        // The notices: the mailbox seat's copy to send, and a link for each representative of
+        // an organisation whose seat names no one (the police here)
+        let payload = |kind: &str, key: &str, id: uuid::Uuid| {
+            format!(
+                "SELECT COUNT(*) FROM jobs WHERE kind = '{kind}' AND payload LIKE '%\"{key}\":\"{id}\"%' AND payload LIKE '%{meeting}%' AND attempts = 0"
+            )
+        };
+        assert_eq!(db.count(&payload("send_agenda_copy", "organisation", by_mail.id.0)).await, 1);
+        let (police, _) = app.police_officer();
+        let named: Vec<domain::UserId> = m
+            .panel
+            .members
+            .iter()
+            .filter(|s| s.organisation == police)
+            .filter_map(|s| s.user)
+            .collect();
+        let told: Vec<&county::Staff> = app
+            .county
+            .staff
+            .iter()
+            .filter(|s| {
+                s.organisation == police
+                    && if named.is_empty() {
+                        s.roles.contains(&Role::AgencyRepresentative)
+                    } else {
+                        named.contains(&s.id)
+                    }
+            })
+            .collect();
+        assert!(!told.is_empty());
+        for officer in told {
+            assert_eq!(
+                db.count(&payload("notify_agenda_copy", "user", officer.id.0)).await,
+                1,
+                "each police representative told once"
+            );
+        }
+    }
+);

@@ -207,6 +207,12 @@ struct FollowPage {
     now: String,
 }
 
+impl FollowPage {
+    fn date(&self) -> String {
+        format!("{} {}", self.meeting.date.weekday(), super::long_date(self.meeting.date))
+    }
+}
+
 /// The strong validator of what a follower sees: the meeting's live counter.
 fn etag(seq: i64) -> String {
     format!("\"live-{seq}\"")
