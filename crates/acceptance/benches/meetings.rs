@@ -69,20 +69,9 @@ const TARGET_MS: f64 = 200.0;
 /// Bump to rebuild the cached counties (after a change to the county generator).
 const CACHE_VERSION: u32 = 1;
 
-/// The pages the live-view load asks for, after `/meetings/{id}/`. The chair's live view
-/// (`/meetings/{id}/live`, polled through `/meetings/{id}/live/now`) is not built yet, so
-/// attendees and chair read the closed part; when it lands, this one line becomes
-/// `LiveRoutes { attendee: "live/now", chair: "live/now" }`.
-const LIVE: LiveRoutes = LiveRoutes {
-    attendee: "closed",
-    chair: "closed",
-};
-
-/// What attendees and the chair request on each refresh.
-struct LiveRoutes {
-    attendee: &'static str,
-    chair: &'static str,
-}
+/// How often the chair moves on to another case during the live-view load: each move makes
+/// every follower's next poll a full answer rather than "not modified".
+const CHAIR_MOVES_EVERY: Duration = Duration::from_secs(15);
 
 /// The day the county is generated for, and the clock the store reads while circulating.
 const TODAY: time::Date = date!(2026 - 11 - 25);
@@ -150,8 +139,12 @@ struct Figures {
 
 /// The live-view load's outcome.
 struct Live {
-    samples: Vec<Duration>,
+    /// Every attendee poll of `/live/now`: its latency and whether it was a full answer.
+    samples: Vec<(Duration, bool)>,
+    /// The chair's live-view page, loaded after each move.
     chair: Vec<Duration>,
+    /// How many times the chair opened a case.
+    moves: usize,
     server_cpu_seconds: f64,
     machine_busy: f64,
     wall: Duration,
@@ -854,7 +847,7 @@ async fn live_load(db: &RunDb, arranged: &Arranged) -> Live {
         browsers.push((b, *chair, email.clone()));
     }
 
-    // What each must (not) see: a family that excluded the police is not in their closed part.
+    // What each must (not) see: a family that excluded the police is never named to them.
     let police_org = arranged.police.0.organisation;
     let hidden_from_police = families
         .iter()
@@ -863,48 +856,94 @@ async fn live_load(db: &RunDb, arranged: &Arranged) -> Live {
         .unwrap();
     let shown_to_all = families.iter().find(|f| !arranged.exclusions.contains_key(f)).copied().unwrap();
     let hidden_address = address_of(db, hidden_from_police).await;
-    let shown_address = address_of(db, shown_to_all).await;
+
+    // The meeting is held today, so the chair can open its cases; they take turns, the
+    // hidden family's among the first.
+    let raw = Raw::connect(db).await;
+    raw.exec(&format!("UPDATE meetings SET meeting_date = '{TODAY}' WHERE id = {}", raw.id(meeting.0)))
+        .await;
+    let mut turns = Vec::new();
+    for f in [shown_to_all, hidden_from_police].into_iter().chain(families.iter().copied()) {
+        let item = item_of(&raw, meeting, f).await;
+        if !turns.contains(&item) {
+            turns.push(item);
+        }
+    }
+    raw.close().await;
 
     let cpu_before = server_cpu_seconds();
     let busy_before = machine_ticks();
     let started = Instant::now();
     let mut tasks = Vec::new();
+    let mut chair_browser = None;
     let total = browsers.len();
     for (i, (b, chair, email)) in browsers.into_iter().enumerate() {
-        let path = format!("/meetings/{meeting}/{}", if chair { LIVE.chair } else { LIVE.attendee });
+        if chair {
+            chair_browser = Some(b);
+            continue;
+        }
+        let path = format!("/meetings/{meeting}/live/now");
         let police = email == arranged.police.1;
-        let (hidden, shown) = (hidden_address.clone(), shown_address.clone());
+        let hidden = hidden_address.clone();
         tasks.push(tokio::spawn(async move {
             // Spread over the first interval, as people arrive at different moments.
             tokio::time::sleep(REFRESH.mul_f64(i as f64 / total as f64)).await;
             let mut tick = tokio::time::interval(REFRESH);
             let mut samples = Vec::new();
+            let mut etag = String::new();
             let began = Instant::now();
             while began.elapsed() < LOAD_FOR {
                 tick.tick().await;
                 let t = Instant::now();
-                let page = b.get(&path).await;
-                samples.push(t.elapsed());
-                assert_eq!(page.status, 200, "{email} reads {path}");
-                assert!(page.shows(&shown), "{email} sees a case on the agenda");
-                assert_eq!(
-                    page.shows(&hidden),
-                    !police,
-                    "a family that excluded the police is hidden from them only"
-                );
+                let page = if etag.is_empty() {
+                    b.get(&path).await
+                } else {
+                    b.get_with_headers(&path, &[("If-None-Match", &etag)]).await
+                };
+                let full = page.status == 200;
+                samples.push((t.elapsed(), full));
+                assert!(full || page.status == 304, "{email} polls {path}: {}", page.status);
+                if full {
+                    etag = page.headers.get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+                    assert!(!etag.is_empty(), "a full answer names its version");
+                    if police {
+                        assert!(!page.shows(&hidden), "a family that excluded the police is never named to them");
+                    }
+                }
             }
-            (chair, samples)
+            samples
         }));
     }
-    let mut samples = Vec::new();
-    let mut chair_samples = Vec::new();
-    for t in tasks {
-        let (chair, s) = t.await.unwrap();
-        if chair {
-            chair_samples.extend(s.iter().copied());
+    // The chair opens one case after another, loading the live view each time.
+    let chair = chair_browser.expect("the chair signed in");
+    let chair_task = tokio::spawn(async move {
+        let mut samples = Vec::new();
+        let mut moves = 0;
+        let mut tick = tokio::time::interval(CHAIR_MOVES_EVERY);
+        let began = Instant::now();
+        while began.elapsed() < LOAD_FOR {
+            tick.tick().await;
+            let item = turns[moves % turns.len()];
+            let t = Instant::now();
+            let live = chair.get(&format!("/meetings/{meeting}/live?item={item}")).await;
+            samples.push(t.elapsed());
+            assert_eq!(live.status, 200, "the chair's live view: {}", live.body);
+            let opened = chair
+                .post(
+                    &format!("/meetings/{meeting}/live/open"),
+                    &[("csrf", &live.csrf()), ("item", &item.to_string())],
+                )
+                .await;
+            assert_eq!(opened.status, 303, "the chair opens a case: {}", opened.body);
+            moves += 1;
         }
-        samples.extend(s);
+        (samples, moves)
+    });
+    let mut samples = Vec::new();
+    for t in tasks {
+        samples.extend(t.await.unwrap());
     }
+    let (chair_samples, moves) = chair_task.await.unwrap();
     let wall = started.elapsed();
     let server_cpu = server_cpu_seconds() - cpu_before;
     let (busy, all) = machine_ticks();
@@ -914,9 +953,23 @@ async fn live_load(db: &RunDb, arranged: &Arranged) -> Live {
     Live {
         samples,
         chair: chair_samples,
+        moves,
         server_cpu_seconds: server_cpu,
         machine_busy,
         wall,
+    }
+}
+
+/// The agenda item of one family's case at a meeting.
+async fn item_of(raw: &Raw, meeting: MeetingId, family: FamilyId) -> uuid::Uuid {
+    let sql = format!(
+        "SELECT id FROM agenda_items WHERE meeting_id = {} AND family_id = {} AND removed_at IS NULL",
+        raw.id(meeting.0),
+        raw.id(family.0)
+    );
+    match raw {
+        Raw::Sqlite(p) => sqlx::query_scalar(&sql).fetch_one(p).await.unwrap(),
+        Raw::Postgres(p) => sqlx::query_scalar(&sql).fetch_one(p).await.unwrap(),
     }
 }
 
@@ -1087,39 +1140,45 @@ fn report(results: &[Figures], started: OffsetDateTime, load_before: &str, load_
     }
     let _ = writeln!(
         r,
-        "\n## The live view under {ATTENDEES} attendees and the chair, refreshing every {} s\n",
+        "\n## The live view: {ATTENDEES} attendees following the meeting, polling every {} s, while the chair moves on\n",
         REFRESH.as_secs()
     );
     let _ = writeln!(
         r,
         "{ATTENDEES} distinct signed-in attendees (each signed the meeting's declaration; one is the police's \
-         representative, who must not see a family that excluded them, and each response is checked for that) and the \
-         chair, each requesting `/meetings/{{id}}/{}` (chair: `{}`) every {} s for {} s, spread over the first interval, \
-         over HTTP against the real app on its own 2-thread runtime in this process. Server CPU is the app's threads \
-         (runtime and SQLite connections; PostgreSQL's own processes are not counted) as a share of one core and of the \
-         machine; machine busy is all processes on the machine over the same minute.\n",
-        LIVE.attendee,
-        LIVE.chair,
+         representative, and every full answer they get is checked not to name a family that excluded the police) poll \
+         `/meetings/{{id}}/live/now` every {} s for {} s, spread over the first interval, sending the ETag of what they \
+         hold; the chair opens another case every {} s (loading the live view `/meetings/{{id}}/live?item=…`, then \
+         posting `live/open`), so after each move every follower's next poll is a full answer and the rest are \
+         \"304 Not Modified\". Over HTTP against the real app on its own 2-thread runtime in this process. Server CPU \
+         is the app's threads (runtime and SQLite connections; PostgreSQL's own processes are not counted) as a share \
+         of one core and of the machine; machine busy is all processes on the machine over the same minute.\n",
         REFRESH.as_secs(),
-        LOAD_FOR.as_secs()
+        LOAD_FOR.as_secs(),
+        CHAIR_MOVES_EVERY.as_secs()
     );
     let _ = writeln!(
         r,
-        "| engine | requests | p50 | p95 | p99 | max | chair p50 | server CPU (of one core) | server CPU (of machine) | machine busy |\n\
-         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+        "| engine | polls | of which 304 | poll p50 | poll p95 | poll p99 | poll max | full answer p50 | chair moves | chair's live view p50 | server CPU (of one core) | server CPU (of machine) | machine busy |\n\
+         | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
     );
     for f in results {
         let l = &f.live;
         let core_share = 100.0 * l.server_cpu_seconds / l.wall.as_secs_f64();
+        let all: Vec<Duration> = l.samples.iter().map(|(d, _)| *d).collect();
+        let full: Vec<Duration> = l.samples.iter().filter(|(_, f)| *f).map(|(d, _)| *d).collect();
+        let not_modified = l.samples.len() - full.len();
         let _ = writeln!(
             r,
-            "| {} | {} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {core_share:.1} % | {:.1} % | {:.0} % |",
+            "| {} | {} | {not_modified} | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {:.1} ms | {} | {:.1} ms | {core_share:.1} % | {:.1} % | {:.0} % |",
             f.engine.name(),
-            l.samples.len(),
-            quantile(&l.samples, 0.5),
-            quantile(&l.samples, 0.95),
-            quantile(&l.samples, 0.99),
-            quantile(&l.samples, 1.0),
+            all.len(),
+            quantile(&all, 0.5),
+            quantile(&all, 0.95),
+            quantile(&all, 0.99),
+            quantile(&all, 1.0),
+            quantile(&full, 0.5),
+            l.moves,
             quantile(&l.chair, 0.5),
             core_share / cores as f64,
             100.0 * l.machine_busy
