@@ -860,8 +860,11 @@ async fn live_load(db: &RunDb, arranged: &Arranged) -> Live {
     // The meeting is held today, so the chair can open its cases; they take turns, the
     // hidden family's among the first.
     let raw = Raw::connect(db).await;
-    raw.exec(&format!("UPDATE meetings SET meeting_date = '{TODAY}' WHERE id = {}", raw.id(meeting.0)))
-        .await;
+    raw.exec(&format!(
+        "UPDATE meetings SET meeting_date = '{TODAY}' WHERE id = {}",
+        raw.id(meeting.0)
+    ))
+    .await;
     let mut turns = Vec::new();
     for f in [shown_to_all, hidden_from_police].into_iter().chain(families.iter().copied()) {
         let item = item_of(&raw, meeting, f).await;
@@ -904,7 +907,12 @@ async fn live_load(db: &RunDb, arranged: &Arranged) -> Live {
                 samples.push((t.elapsed(), full));
                 assert!(full || page.status == 304, "{email} polls {path}: {}", page.status);
                 if full {
-                    etag = page.headers.get("etag").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+                    etag = page
+                        .headers
+                        .get("etag")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
                     assert!(!etag.is_empty(), "a full answer names its version");
                     if police {
                         assert!(!page.shows(&hidden), "a family that excluded the police is never named to them");

@@ -4,74 +4,9 @@
 //! is heard as "Family A" without names; a step-up decided at the panel gives MASH the panel's
 //! hours. On both engines.
 
-use super::http_meetings::{accepted_for, field, free_families, item_after, meeting_link, tuesday_panel};
+use super::http_meetings::{field, item_after, meeting_with_two_cases};
 use domain::role::Role;
 use earlyhelp_acceptance::{Browser, Page, TestApp, engines};
-
-/// A Tuesday panel meeting on 8 December 2026 with two accepted cases, the police a core
-/// member whose officer may follow it, and the second family excluding the police.
-pub(crate) struct Meeting {
-    pub(crate) app: TestApp,
-    pub(crate) panel: county::Panel,
-    pub(crate) meeting: String,
-    pub(crate) kept: county::Family,
-    pub(crate) excluding: county::Family,
-    pub(crate) chair_email: String,
-    pub(crate) bso_email: String,
-    pub(crate) officer: String,
-}
-
-pub(crate) async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> Meeting {
-    let app = TestApp::spawn(db).await;
-    let (panel, chair_email, bso_email) = tuesday_panel(&app);
-    let [kept, excluding]: [county::Family; 2] = free_families(&app, &panel, 2).await.try_into().unwrap();
-    let lead_email = app
-        .county
-        .staff
-        .iter()
-        .find(|s| {
-            s.roles.contains(&Role::LeadProfessional)
-                && s.email.as_str() != chair_email
-                && !s.roles.iter().any(|r| r.always_requires_mfa())
-                && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
-        })
-        .unwrap()
-        .email
-        .to_string();
-    for f in [&kept, &excluding] {
-        app.connect(&lead_email, f.id).await;
-    }
-    let lead = app.signed_in_without_second_factor(&lead_email).await;
-    let chair = app.signed_in_without_second_factor(&chair_email).await;
-    accepted_for(&app, &lead, &chair, &panel, kept.id, "2026-12-08").await;
-    accepted_for(&app, &lead, &chair, &panel, excluding.id, "2026-12-08").await;
-    let db = app.db();
-    let (police, officer) = app.police_officer();
-    db.execute(&format!(
-        "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership) VALUES ({}, {}, NULL, 'core')",
-        db.uuid_literal(panel.id.0),
-        db.uuid_literal(police.0)
-    ))
-    .await;
-    db.execute(&format!(
-        "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
-        db.uuid_literal(excluding.id.0),
-        db.uuid_literal(police.0)
-    ))
-    .await;
-    let bso = app.signed_in_without_second_factor(&bso_email).await;
-    let meeting = meeting_link(&bso.get("/meetings").await, "Tuesday 8 December 2026");
-    Meeting {
-        app,
-        panel,
-        meeting,
-        kept,
-        excluding,
-        chair_email,
-        bso_email,
-        officer,
-    }
-}
 
 async fn sign_declaration(who: &Browser, meeting: &str) {
     let signed = who

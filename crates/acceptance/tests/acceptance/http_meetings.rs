@@ -19,7 +19,7 @@ fn email_of(app: &TestApp, user: domain::UserId) -> String {
 }
 
 /// The weekly Tuesday panel: its chair's and business support's e-mails.
-pub(crate) fn tuesday_panel(app: &TestApp) -> (county::Panel, String, String) {
+fn tuesday_panel(app: &TestApp) -> (county::Panel, String, String) {
     let panel = app
         .county
         .panels
@@ -33,7 +33,7 @@ pub(crate) fn tuesday_panel(app: &TestApp) -> (county::Panel, String, String) {
 }
 
 /// The id in the first `href="/meetings/…"` link on a row that mentions `text`.
-pub(crate) fn meeting_link(page: &Page, text: &str) -> String {
+fn meeting_link(page: &Page, text: &str) -> String {
     let at = page.body.find(text).unwrap_or_else(|| panic!("{text} is on the page"));
     let before = &page.body[..at];
     let marker = "href=\"/meetings/";
@@ -51,7 +51,7 @@ pub(crate) fn field(page: &Page, name: &str) -> String {
 
 /// Families of the panel's locality with consent in force and no exclusions, whose case no
 /// panel holds yet.
-pub(crate) async fn free_families(app: &TestApp, panel: &county::Panel, n: usize) -> Vec<county::Family> {
+async fn free_families(app: &TestApp, panel: &county::Panel, n: usize) -> Vec<county::Family> {
     let found: Vec<county::Family> = families(app)
         .into_iter()
         .filter(|f| {
@@ -76,14 +76,7 @@ pub(crate) async fn free_families(app: &TestApp, panel: &county::Panel, n: usize
 
 /// A lead professional refers the family as a stuck case; the chair accepts it for the
 /// panel's meeting on `date`.
-pub(crate) async fn accepted_for(
-    app: &TestApp,
-    lead: &Browser,
-    chair: &Browser,
-    panel: &county::Panel,
-    family: domain::FamilyId,
-    date: &str,
-) {
+async fn accepted_for(app: &TestApp, lead: &Browser, chair: &Browser, panel: &county::Panel, family: domain::FamilyId, date: &str) {
     let made = lead
         .submit(
             &format!("/families/{family}/referrals/new"),
@@ -777,28 +770,20 @@ engines!(
     }
 );
 
-/// A meeting after its closed part: two cases decided, one with an action, and the police on
-/// the panel as a core member, excluded by the second family's consent.
-struct DecidedMeeting {
-    app: TestApp,
-    meeting: String,
-    kept: county::Family,
-    excluding: county::Family,
-    panel: county::Panel,
-    chair_email: String,
-    bso_email: String,
-    officer: String,
+/// A Tuesday panel meeting on 8 December 2026 with two accepted cases, the police a core
+/// member whose officer may follow it, and the second family excluding the police.
+pub(crate) struct Meeting {
+    pub(crate) app: TestApp,
+    pub(crate) panel: county::Panel,
+    pub(crate) meeting: String,
+    pub(crate) kept: county::Family,
+    pub(crate) excluding: county::Family,
+    pub(crate) chair_email: String,
+    pub(crate) bso_email: String,
+    pub(crate) officer: String,
 }
 
-/// The id of the agenda item whose decision form follows the family's address on the closed part.
-pub(crate) fn item_after(page: &Page, meeting: &str, address: &str) -> String {
-    let at = page.body.find(address).unwrap_or_else(|| panic!("{address} is on the closed part"));
-    let marker = format!("action=\"/meetings/{meeting}/closed/");
-    let i = page.body[at..].find(&marker).expect("a decision form after the case") + at + marker.len();
-    page.body[i..i + 36].to_owned()
-}
-
-async fn decided_meeting(db: earlyhelp_acceptance::TestDb) -> DecidedMeeting {
+pub(crate) async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> Meeting {
     let app = TestApp::spawn(db).await;
     let (panel, chair_email, bso_email) = tuesday_panel(&app);
     let [kept, excluding]: [county::Family; 2] = free_families(&app, &panel, 2).await.try_into().unwrap();
@@ -838,7 +823,40 @@ async fn decided_meeting(db: earlyhelp_acceptance::TestDb) -> DecidedMeeting {
     .await;
     let bso = app.signed_in_without_second_factor(&bso_email).await;
     let meeting = meeting_link(&bso.get("/meetings").await, "Tuesday 8 December 2026");
+    Meeting {
+        app,
+        panel,
+        meeting,
+        kept,
+        excluding,
+        chair_email,
+        bso_email,
+        officer,
+    }
+}
 
+/// The id of the agenda item whose decision form follows the family's address on the closed part.
+pub(crate) fn item_after(page: &Page, meeting: &str, address: &str) -> String {
+    let at = page.body.find(address).unwrap_or_else(|| panic!("{address} is on the closed part"));
+    let marker = format!("action=\"/meetings/{meeting}/closed/");
+    let i = page.body[at..].find(&marker).expect("a decision form after the case") + at + marker.len();
+    page.body[i..i + 36].to_owned()
+}
+
+/// A meeting after its closed part: [`meeting_with_two_cases`] with both cases decided and an
+/// action agreed on the first.
+async fn decided_meeting(db: earlyhelp_acceptance::TestDb) -> Meeting {
+    let m = meeting_with_two_cases(db).await;
+    let Meeting {
+        app,
+        panel,
+        meeting,
+        kept,
+        excluding,
+        chair_email,
+        ..
+    } = &m;
+    let chair = app.signed_in_without_second_factor(chair_email).await;
     // The chair signs the declaration and decides both cases, agreeing one action
     let signed = chair
         .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
@@ -846,8 +864,8 @@ async fn decided_meeting(db: earlyhelp_acceptance::TestDb) -> DecidedMeeting {
     assert_eq!(signed.status, 303);
     let closed = chair.get(&format!("/meetings/{meeting}/closed")).await;
     assert_eq!(closed.status, 200, "{}", closed.body);
-    let kept_item = item_after(&closed, &meeting, &kept.address_line);
-    let excluding_item = item_after(&closed, &meeting, &excluding.address_line);
+    let kept_item = item_after(&closed, meeting, &kept.address_line);
+    let excluding_item = item_after(&closed, meeting, &excluding.address_line);
     let csrf = closed.csrf();
     for (item, outcome, reasons) in [
         (&kept_item, "close", "Support is in place through the school"),
@@ -874,16 +892,7 @@ async fn decided_meeting(db: earlyhelp_acceptance::TestDb) -> DecidedMeeting {
         )
         .await;
     assert_eq!(added.status, 303, "{}", added.body);
-    DecidedMeeting {
-        app,
-        meeting,
-        kept,
-        excluding,
-        panel,
-        chair_email,
-        bso_email,
-        officer,
-    }
+    m
 }
 
 /// How many sharing-log entries a family has by one method.
@@ -1138,7 +1147,7 @@ engines!(
 engines!(
     circulation_writes_every_field_of_each_copy_its_sharing_entries_and_the_notices,
     |db| async move {
-        let m = crate::http_live::meeting_with_two_cases(db).await;
+        let m = meeting_with_two_cases(db).await;
         let (app, meeting) = (&m.app, m.meeting.as_str());
         let db = app.db();
         // A member with no accounts here takes the list at its secure mailbox
