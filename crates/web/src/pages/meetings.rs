@@ -386,6 +386,36 @@ pub(crate) fn back(id: MeetingId, anchor: &str) -> Response {
     Redirect::to(&format!("/meetings/{id}{anchor}")).into_response()
 }
 
+/// The meeting a business-support form names, and the asker's permit to prepare it.
+async fn preparing(state: &AppState, who: &SignedIn, id: &str) -> Result<(MeetingId, policy::Permit<policy::PrepareAgenda>), AppError> {
+    let id = MeetingId::from_path(id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
+        .await?;
+    Ok((id, permit))
+}
+
+/// Where a business-support form ends: back on the meeting page (at `at.1`, an anchor) when the
+/// change was made (`done` is `Some(Ok)`), otherwise the page again with what went wrong beside
+/// the field `at.0` and everything entered kept. `done` is `None` when the form itself was
+/// refused.
+async fn settle<T>(
+    state: &AppState,
+    who: &SignedIn,
+    id: MeetingId,
+    done: Option<Result<T, MeetingWriteError>>,
+    at: (&'static str, &str),
+    mut errors: FormErrors,
+    form: MeetingForm,
+) -> Result<Response, AppError> {
+    match done {
+        Some(Ok(_)) => return Ok(back(id, at.1)),
+        Some(Err(e)) => errors_from(&mut errors, e, at.0)?,
+        None => {}
+    }
+    meeting_page(state, who, id, errors, form).await
+}
+
 /// Adds a community issue or other business to the agenda.
 pub async fn add_item(
     State(state): State<AppState>,
@@ -393,10 +423,7 @@ pub async fn add_item(
     Path(id): Path<String>,
     form: CsrfForm<MeetingForm>,
 ) -> Result<Response, AppError> {
-    let id = MeetingId::from_path(&id);
-    let (permit, _) = state
-        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
-        .await?;
+    let (id, permit) = preparing(&state, &who, &id).await?;
     let f = form.value;
     let mut errors = FormErrors::default();
     let section = errors.check(
@@ -407,31 +434,27 @@ pub async fn add_item(
     );
     let title = errors.check("item-title", ItemTitle::parse(&f.title));
     let minutes = errors.check("item-minutes", SlotMinutes::parse(&f.minutes));
-    if let (Some(section), Some(title), Some(minutes)) = (section, title, minutes) {
-        match state
-            .store
-            .add_agenda_item(&permit, section, &title, minutes, f.version, &who.address)
-            .await
-        {
-            Ok(_) => return Ok(back(id, "#agenda")),
-            Err(e) => errors_from(&mut errors, e, "item-title")?,
-        }
-    }
-    meeting_page(&state, &who, id, errors, f).await
+    let done = match (section, title, minutes) {
+        (Some(section), Some(title), Some(minutes)) => Some(
+            state
+                .store
+                .add_agenda_item(&permit, section, &title, minutes, f.version, &who.address)
+                .await,
+        ),
+        _ => None,
+    };
+    settle(&state, &who, id, done, ("item-title", "#agenda"), errors, f).await
 }
 
-/// Moves, retimes, removes or defers one agenda item.
+/// Moves, retimes, removes, defers or makes anonymous one agenda item.
 pub async fn change_item(
     State(state): State<AppState>,
     who: SignedIn,
     Path((id, item)): Path<(String, String)>,
     form: CsrfForm<MeetingForm>,
 ) -> Result<Response, AppError> {
-    let id = MeetingId::from_path(&id);
+    let (id, permit) = preparing(&state, &who, &id).await?;
     let item = AgendaItemId::from_path(&item);
-    let (permit, _) = state
-        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
-        .await?;
     let f = form.value;
     let mut errors = FormErrors::default();
     let change = match f.change.as_str() {
@@ -444,17 +467,16 @@ pub async fn change_item(
         "minutes" => errors.check("agenda", SlotMinutes::parse(&f.minutes)).map(AgendaChange::Minutes),
         _ => return Err(AppError::BadRequest("That is not a change this page makes".into())),
     };
-    if let Some(change) = change {
-        match state
-            .store
-            .change_agenda_item(&permit, item, &change, f.version, &who.address)
-            .await
-        {
-            Ok(()) => return Ok(back(id, "#agenda")),
-            Err(e) => errors_from(&mut errors, e, "agenda")?,
-        }
-    }
-    meeting_page(&state, &who, id, errors, f).await
+    let done = match change {
+        Some(change) => Some(
+            state
+                .store
+                .change_agenda_item(&permit, item, &change, f.version, &who.address)
+                .await,
+        ),
+        None => None,
+    };
+    settle(&state, &who, id, done, ("agenda", "#agenda"), errors, f).await
 }
 
 /// Sends the list of families to members now.
@@ -464,16 +486,9 @@ pub async fn circulate(
     Path(id): Path<String>,
     form: CsrfForm<MeetingForm>,
 ) -> Result<Response, AppError> {
-    let id = MeetingId::from_path(&id);
-    let (permit, _) = state
-        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
-        .await?;
-    let mut errors = FormErrors::default();
-    match state.store.circulate_agenda(&permit, &who.address).await {
-        Ok(_) => return Ok(back(id, "")),
-        Err(e) => errors_from(&mut errors, e, "circulate")?,
-    }
-    meeting_page(&state, &who, id, errors, form.value).await
+    let (id, permit) = preparing(&state, &who, &id).await?;
+    let done = state.store.circulate_agenda(&permit, &who.address).await;
+    settle(&state, &who, id, Some(done), ("circulate", ""), FormErrors::default(), form.value).await
 }
 
 /// Moves the meeting to another day.
@@ -483,22 +498,17 @@ pub async fn move_meeting(
     Path(id): Path<String>,
     form: CsrfForm<MeetingForm>,
 ) -> Result<Response, AppError> {
-    let id = MeetingId::from_path(&id);
-    let (permit, _) = state
-        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
-        .await?;
+    let (id, permit) = preparing(&state, &who, &id).await?;
     let f = form.value;
     let mut errors = FormErrors::default();
-    if let Some(date) = errors.check(
+    let done = match errors.check(
         "move-date",
         super::organisations::parse_date(&f.date, "the new date of the meeting"),
     ) {
-        match state.store.move_meeting(&permit, date, f.version, &who.address).await {
-            Ok(()) => return Ok(back(id, "")),
-            Err(e) => errors_from(&mut errors, e, "move-date")?,
-        }
-    }
-    meeting_page(&state, &who, id, errors, f).await
+        Some(date) => Some(state.store.move_meeting(&permit, date, f.version, &who.address).await),
+        None => None,
+    };
+    settle(&state, &who, id, done, ("move-date", ""), errors, f).await
 }
 
 /// Cancels the meeting; its cases move to the next one.
@@ -508,17 +518,10 @@ pub async fn cancel(
     Path(id): Path<String>,
     form: CsrfForm<MeetingForm>,
 ) -> Result<Response, AppError> {
-    let id = MeetingId::from_path(&id);
-    let (permit, _) = state
-        .require_meeting(&who.principal, policy::PrepareAgenda, id, &who.address)
-        .await?;
+    let (id, permit) = preparing(&state, &who, &id).await?;
     let f = form.value;
-    let mut errors = FormErrors::default();
-    match state.store.cancel_meeting(&permit, &f.reason, f.version, &who.address).await {
-        Ok(()) => return Ok(back(id, "")),
-        Err(e) => errors_from(&mut errors, e, "cancel-reason")?,
-    }
-    meeting_page(&state, &who, id, errors, f).await
+    let done = state.store.cancel_meeting(&permit, &f.reason, f.version, &who.address).await;
+    settle(&state, &who, id, Some(done), ("cancel-reason", ""), FormErrors::default(), f).await
 }
 
 /// Signs the meeting's confidentiality declaration, then opens the closed part.
