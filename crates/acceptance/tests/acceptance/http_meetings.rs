@@ -102,42 +102,22 @@ async fn accepted_for(app: &TestApp, lead: &Browser, chair: &Browser, panel: &co
 engines!(
     the_list_goes_out_at_noon_on_its_circulation_day_before_christmas_and_never_to_an_agency_the_family_excluded,
     |db| async move {
-        let app = TestApp::spawn(db).await;
-        let (panel, chair_email, bso_email) = tuesday_panel(&app);
-        let [kept, excluding]: [county::Family; 2] = free_families(&app, &panel, 2).await.try_into().unwrap();
-        let lead_email = app
-            .county
-            .staff
-            .iter()
-            .find(|s| {
-                s.roles.contains(&Role::LeadProfessional)
-                    && s.email.as_str() != chair_email
-                    && !s.roles.iter().any(|r| r.always_requires_mfa())
-                    && app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
-            })
-            .unwrap()
-            .email
-            .to_string();
-        for f in [&kept, &excluding] {
-            app.connect(&lead_email, f.id).await;
-        }
-        let lead = app.signed_in_without_second_factor(&lead_email).await;
-        let chair = app.signed_in_without_second_factor(&chair_email).await;
-        // Given two cases accepted for the meeting on Tuesday 29 December 2026
-        accepted_for(&app, &lead, &chair, &panel, kept.id, "2026-12-29").await;
-        accepted_for(&app, &lead, &chair, &panel, excluding.id, "2026-12-29").await;
-
-        // and the police on the panel as a core member, a voluntary service as an extended
-        // member taking its list by secure e-mail and invited to both cases, and one family
-        // whose consent excludes both
+        // Given two cases accepted for the meeting on Tuesday 29 December 2026, the police on
+        // the panel as a core member and one family whose consent excludes them
+        let Meeting {
+            app,
+            panel,
+            meeting,
+            kept,
+            excluding,
+            bso_email,
+            officer,
+            ..
+        } = two_cases_on(db, time::macros::date!(2026 - 12 - 29)).await;
         let db = app.db();
-        let (police, officer) = app.police_officer();
-        db.execute(&format!(
-            "INSERT INTO panel_members (panel_id, organisation_id, user_id, membership) VALUES ({}, {}, NULL, 'core')",
-            db.uuid_literal(panel.id.0),
-            db.uuid_literal(police.0)
-        ))
-        .await;
+        let (police, _) = app.police_officer();
+        // and a voluntary service as an extended member taking its list by secure e-mail and
+        // invited to both cases, whose consent the same family excludes too
         let mailbox_seat = panel
             .members
             .iter()
@@ -153,19 +133,15 @@ engines!(
             ))
             .await;
         }
-        for org in [police, mailbox_seat.organisation] {
-            db.execute(&format!(
-                "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
-                db.uuid_literal(excluding.id.0),
-                db.uuid_literal(org.0)
-            ))
-            .await;
-        }
+        db.execute(&format!(
+            "INSERT INTO family_exclusions (family_id, organisation_id) VALUES ({}, {})",
+            db.uuid_literal(excluding.id.0),
+            db.uuid_literal(mailbox_seat.organisation.0)
+        ))
+        .await;
 
         // When business support opens the meeting
         let bso = app.signed_in_without_second_factor(&bso_email).await;
-        let list = bso.get("/meetings").await;
-        let meeting = meeting_link(&list, "Tuesday 29 December 2026");
         let page = bso.get(&format!("/meetings/{meeting}")).await;
         assert_eq!(page.status, 200);
         // Then the list goes out on Thursday 17 December: Christmas Day and the substitute
@@ -784,6 +760,11 @@ pub(crate) struct Meeting {
 }
 
 pub(crate) async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> Meeting {
+    two_cases_on(db, time::macros::date!(2026 - 12 - 08)).await
+}
+
+/// [`meeting_with_two_cases`] for the panel's meeting on `day`.
+async fn two_cases_on(db: earlyhelp_acceptance::TestDb, day: time::Date) -> Meeting {
     let app = TestApp::spawn(db).await;
     let (panel, chair_email, bso_email) = tuesday_panel(&app);
     let [kept, excluding]: [county::Family; 2] = free_families(&app, &panel, 2).await.try_into().unwrap();
@@ -805,8 +786,8 @@ pub(crate) async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> 
     }
     let lead = app.signed_in_without_second_factor(&lead_email).await;
     let chair = app.signed_in_without_second_factor(&chair_email).await;
-    accepted_for(&app, &lead, &chair, &panel, kept.id, "2026-12-08").await;
-    accepted_for(&app, &lead, &chair, &panel, excluding.id, "2026-12-08").await;
+    accepted_for(&app, &lead, &chair, &panel, kept.id, &day.to_string()).await;
+    accepted_for(&app, &lead, &chair, &panel, excluding.id, &day.to_string()).await;
     let db = app.db();
     let (police, officer) = app.police_officer();
     db.execute(&format!(
@@ -822,7 +803,10 @@ pub(crate) async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> 
     ))
     .await;
     let bso = app.signed_in_without_second_factor(&bso_email).await;
-    let meeting = meeting_link(&bso.get("/meetings").await, "Tuesday 8 December 2026");
+    let meeting = meeting_link(
+        &bso.get("/meetings").await,
+        &format!("{} {}", day.weekday(), domain::clock::long_date(day)),
+    );
     Meeting {
         app,
         panel,
