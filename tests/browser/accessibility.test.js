@@ -1,7 +1,7 @@
 // axe-core (WCAG 2.2 AA rules) on every page a new administrator visits.
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -9,15 +9,7 @@ describe('accessibility', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('every_page_a_new_user_visits_has_no_accessibility_violations', async (t) => {
     const { context, page } = await h.newPage(browser, app);

@@ -3,7 +3,7 @@
 // sign-in page. axe-core on every page visited; screenshots of each.
 'use strict';
 
-const { describe, it, before, after, afterEach } = require('node:test');
+const { describe, it, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -13,15 +13,7 @@ describe('accounts by e-mail', () => {
   const contexts = [];
   const seen = new Set();
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   afterEach(async () => {
     while (contexts.length) await contexts.pop().close();

@@ -1,7 +1,7 @@
 // An administrator's first sign-in: setting up an authenticator app.
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -9,15 +9,7 @@ describe('administrator', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('administrator_enrols_an_authenticator_app_and_sees_recovery_codes', async () => {
     const { context, page } = await h.newPage(browser, app);

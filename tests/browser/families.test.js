@@ -2,7 +2,7 @@
 // family's page; every page passes axe (WCAG 2.2 AA). Screenshots go to the shots folder.
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -10,15 +10,7 @@ describe('families', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('a_lead_professional_finds_a_family_by_name_and_reads_its_page', async () => {
     const { context, page } = await h.newPage(browser, app);

@@ -4,7 +4,7 @@
 // (WCAG 2.2 AA).
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -12,15 +12,7 @@ describe('front door', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('a_mash_practitioner_records_a_family_adds_a_child_and_refers_them', async () => {
     const { context, page } = await h.newPage(browser, app);

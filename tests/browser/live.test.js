@@ -8,35 +8,15 @@
 // tested on both engines in crates/acceptance/tests/acceptance/http_live.rs.
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-/** Today in London as the pages write it: "Wednesday 2 December 2026". */
-function todayInLondon() {
-  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: 'numeric', day: 'numeric' })
-    .formatToParts(new Date())
-    .reduce((acc, p) => ({ ...acc, [p.type]: Number(p.value) }), {});
-  const day = new Date(Date.UTC(parts.year, parts.month - 1, parts.day));
-  return `${WEEKDAYS[day.getUTCDay()]} ${parts.day} ${MONTHS[parts.month - 1]} ${parts.year}`;
-}
 
 describe('the meeting in the room', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('the_chair_opens_cases_one_at_a_time_and_an_attendee_following_sees_the_case_change', async () => {
     const chair = await h.newPage(browser, app);
@@ -47,7 +27,7 @@ describe('the meeting in the room', () => {
       const page = chair.page;
       await h.signIn(page, app, 'Panel chair / co-ordinator');
       await page.goto('/meetings');
-      const today = todayInLondon();
+      const today = h.todayInLondon();
       const todays = page.getByRole('link', { name: today });
       if ((await todays.count()) === 0) {
         // No meeting today (a weekend or bank holiday): the live view waits for the day

@@ -3,7 +3,7 @@
 // passes axe (WCAG 2.2 AA).
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -11,15 +11,7 @@ describe('meetings', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('business_support_adds_a_community_issue_and_sends_the_list_to_members', async () => {
     const { context, page } = await h.newPage(browser, app);

@@ -9,33 +9,15 @@
 // and the overdue reminder, is in crates/acceptance/tests/acceptance/http_meetings.rs.
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
-
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
-const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
-
-/** "2026-12-08" → "Tuesday 8 December 2026", as the pages write a date. */
-function longDate(iso) {
-  const [y, m, d] = iso.split('-').map(Number);
-  const day = new Date(Date.UTC(y, m - 1, d));
-  return `${WEEKDAYS[day.getUTCDay()]} ${d} ${MONTHS[m - 1]} ${y}`;
-}
 
 describe('a panel cycle', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('a_referral_accepted_by_the_chair_is_circulated_decided_noted_and_reported', async () => {
     const { context, page } = await h.newPage(browser, app);
@@ -47,7 +29,7 @@ describe('a panel cycle', () => {
       await h.clickAndWait(page, page.locator('#screening + table tbody a.govuk-link').first());
       const address = (await h.h1(page)).replace(/^Referral: family at /, '');
       const proposed = await page.getByLabel('Accept for a panel meeting').inputValue();
-      const meetingDate = longDate(proposed.split('/')[1]);
+      const meetingDate = h.longDate(proposed.split('/')[1]);
       await h.clickAndWait(page, page.getByRole('button', { name: 'Accept for panel' }));
       assert.ok(await page.getByText('Accepted for panel').first().isVisible(), 'accepted');
       await check('01-accepted');

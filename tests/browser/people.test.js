@@ -5,7 +5,7 @@
 // people--06-person-after-the-move and people--09-person-timeline-with-the-override.
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -13,15 +13,7 @@ describe('people', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('a_mash_practitioner_reads_a_young_persons_page_and_records_the_familys_move', async () => {
     const { context, page } = await h.newPage(browser, app);

@@ -2,7 +2,7 @@
 // why), accepts another for the proposed meeting; every page passes axe (WCAG 2.2 AA).
 'use strict';
 
-const { describe, it, before, after } = require('node:test');
+const { describe, it } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -10,15 +10,7 @@ describe('referrals', () => {
   let app;
   let browser;
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   it('a_chair_returns_one_referral_and_accepts_another_for_the_proposed_meeting', async () => {
     const { context, page } = await h.newPage(browser, app);

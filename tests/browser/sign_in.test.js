@@ -1,7 +1,7 @@
 // Signing in and out, wrong passwords, lockout and CSRF, in headless Chromium.
 'use strict';
 
-const { describe, it, before, after, afterEach } = require('node:test');
+const { describe, it, afterEach } = require('node:test');
 const assert = require('node:assert/strict');
 const h = require('./support/harness');
 
@@ -10,15 +10,7 @@ describe('signing in', () => {
   let browser;
   const contexts = [];
 
-  before(async () => {
-    app = await h.startApp();
-    browser = await h.launchBrowser();
-  });
-
-  after(async () => {
-    await browser?.close();
-    await app?.stop();
-  });
+  h.withAppAndBrowser((started) => ({ app, browser } = started));
 
   afterEach(async () => {
     while (contexts.length) await contexts.pop().close();

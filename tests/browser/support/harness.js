@@ -13,6 +13,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { setTimeout: sleep } = require('node:timers/promises');
 const { chromium } = require('playwright-core');
+const { before, after } = require('node:test');
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BIN = path.resolve(ROOT, process.env.EARLYHELP_BIN || 'target/debug/earlyhelp');
@@ -172,6 +173,42 @@ async function newPage(browser, app) {
   context.setDefaultNavigationTimeout(30_000);
   const page = await context.newPage();
   return { context, page };
+}
+
+/**
+ * Starts the app and a browser before the enclosing describe's tests and stops them after;
+ * `use` receives `{ app, browser }` once both are up. Call it inside `describe`.
+ * @param {(started: {app: Awaited<ReturnType<typeof startApp>>, browser: import('playwright-core').Browser}) => void} use
+ */
+function withAppAndBrowser(use) {
+  const started = {};
+  before(async () => {
+    started.app = await startApp();
+    started.browser = await launchBrowser();
+    use(started);
+  });
+  after(async () => {
+    await started.browser?.close();
+    await started.app?.stop();
+  });
+}
+
+const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const WEEKDAYS = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
+
+/** "2026-12-08" → "Tuesday 8 December 2026", as the pages write a date. */
+function longDate(iso) {
+  const [y, m, d] = iso.split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return `${WEEKDAYS[day.getUTCDay()]} ${d} ${MONTHS[m - 1]} ${y}`;
+}
+
+/** Today in London as the pages write it: "Wednesday 2 December 2026". */
+function todayInLondon() {
+  const p = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' })
+    .formatToParts(new Date())
+    .reduce((acc, part) => ({ ...acc, [part.type]: part.value }), {});
+  return longDate(`${p.year}-${p.month}-${p.day}`);
 }
 
 /** Path of the current page, e.g. "/sign-in". */
@@ -468,6 +505,9 @@ module.exports = {
   xlsxPart,
   startApp,
   launchBrowser,
+  withAppAndBrowser,
+  longDate,
+  todayInLondon,
   newPage,
   pathOf,
   clickAndWait,
