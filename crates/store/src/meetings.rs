@@ -62,6 +62,26 @@ macro_rules! move_case {
         let to: MeetingId = $to;
         let to_date: Date = $to_date;
         let referral: Option<Uuid> = $referral;
+        // A case discussed anonymously stays anonymous, under the first name free at the
+        // meeting it moves to.
+        let label: Option<(Option<String>,)> = sqlx::query_as("SELECT anonymous_label FROM agenda_items WHERE id = $1")
+            .bind(item.0)
+            .fetch_optional(&mut *$tx)
+            .await?;
+        if let Some((Some(_),)) = label {
+            let taken: Vec<(String,)> = sqlx::query_as(
+                "SELECT anonymous_label FROM agenda_items WHERE meeting_id = $1 AND anonymous_label IS NOT NULL",
+            )
+            .bind(to.0)
+            .fetch_all(&mut *$tx)
+            .await?;
+            let label = domain::meeting::next_anonymous_label(taken.iter().map(|(l,)| l.as_str()));
+            sqlx::query("UPDATE agenda_items SET anonymous_label = $1 WHERE id = $2")
+                .bind(label)
+                .bind(item.0)
+                .execute(&mut *$tx)
+                .await?;
+        }
         sqlx::query(
             "UPDATE agenda_items SET meeting_id = $1, position = (SELECT COALESCE(MAX(a2.position), 0) + 1 FROM agenda_items a2 \
              WHERE a2.meeting_id = $1 AND a2.section = agenda_items.section) WHERE id = $2",

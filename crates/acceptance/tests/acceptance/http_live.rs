@@ -268,3 +268,67 @@ engines!(
         assert!(queue.shows("acknowledge within 4 hours"), "{}", queue.body);
     }
 );
+
+/// Business support changes one agenda item of `meeting`: the form on the meeting page just
+/// after the family's address.
+async fn change_case(bso: &Browser, meeting: &str, address: &str, change: &str) -> Page {
+    let page = bso.get(&format!("/meetings/{meeting}")).await;
+    let at = page.body.find(address).unwrap_or_else(|| panic!("{address} is on the agenda"));
+    let marker = format!("action=\"/meetings/{meeting}/items/");
+    let i = page.body[at..].find(&marker).unwrap() + at + marker.len();
+    let item = page.body[i..i + 36].to_owned();
+    bso.post(
+        &format!("/meetings/{meeting}/items/{item}"),
+        &[("csrf", &page.csrf()), ("version", &field(&page, "version")), ("change", change)],
+    )
+    .await
+}
+
+/// The anonymous name the meeting page gives the case at `address`, if any.
+fn anonymous_name(page: &Page, address: &str) -> Option<String> {
+    let at = page.body.find(&format!("Family at {address}"))?;
+    // The case's own cell of the agenda table
+    let cell = &page.body[page.body[..at].rfind("<td")?..at];
+    let tag = "Discussed anonymously as ";
+    let i = cell.find(tag)? + tag.len();
+    Some(cell[i..].split('<').next().unwrap_or("").to_owned())
+}
+
+engines!(
+    an_anonymous_case_takes_the_first_free_name_and_keeps_being_anonymous_when_deferred,
+    |db| async move {
+        let m = meeting_with_two_cases(db).await;
+        let (app, meeting) = (&m.app, m.meeting.as_str());
+        let bso = app.signed_in_without_second_factor(&m.bso_email).await;
+        for f in [&m.kept, &m.excluding] {
+            assert_eq!(change_case(&bso, meeting, &f.address_line, "anonymous").await.status, 303);
+        }
+        let page = bso.get(&format!("/meetings/{meeting}")).await;
+        assert_eq!(anonymous_name(&page, &m.kept.address_line).as_deref(), Some("Family A"));
+        assert_eq!(anonymous_name(&page, &m.excluding.address_line).as_deref(), Some("Family B"));
+
+        // Discussed by name after all, then anonymously again: the first free name, A
+        assert_eq!(change_case(&bso, meeting, &m.kept.address_line, "named").await.status, 303);
+        let page = bso.get(&format!("/meetings/{meeting}")).await;
+        assert_eq!(anonymous_name(&page, &m.kept.address_line), None);
+        assert_eq!(
+            anonymous_name(&page, &m.excluding.address_line).as_deref(),
+            Some("Family B"),
+            "B keeps its name"
+        );
+        assert_eq!(change_case(&bso, meeting, &m.kept.address_line, "anonymous").await.status, 303);
+
+        // Both deferred to the next meeting: each stays anonymous under a name free there
+        for f in [&m.excluding, &m.kept] {
+            assert_eq!(change_case(&bso, meeting, &f.address_line, "defer").await.status, 303);
+        }
+        let list = bso.get("/meetings").await;
+        let at = list.body.find("Tuesday 15 December 2026").expect("the next meeting is listed");
+        let marker = "href=\"/meetings/";
+        let i = list.body[..at].rfind(marker).unwrap() + marker.len();
+        let next = list.body[i..i + 36].to_owned();
+        let page = bso.get(&format!("/meetings/{next}")).await;
+        assert_eq!(anonymous_name(&page, &m.excluding.address_line).as_deref(), Some("Family A"));
+        assert_eq!(anonymous_name(&page, &m.kept.address_line).as_deref(), Some("Family B"));
+    }
+);

@@ -91,8 +91,11 @@ pub async fn live_page(
     errors: FormErrors,
     failed: Option<(AgendaItemId, DecisionForm)>,
 ) -> Result<Response, AppError> {
-    let (sheet, cases, view, facts) = case_sheet(state, who, id, errors, failed, Back::Live).await?;
-    // Only the chair runs the live view; others who may see the closed part follow it.
+    // Only the chair runs the live view; others who may see the closed part follow it (asked
+    // before the closed part is read, so the audit trail holds no read that was not shown).
+    let (_, facts) = state
+        .require_meeting(&who.principal, policy::ViewClosedSession, id, &who.address)
+        .await?;
     if state
         .authority
         .decide_meeting(&who.principal, policy::RecordDecision, &facts)
@@ -100,6 +103,7 @@ pub async fn live_page(
     {
         return Ok(Redirect::to(&format!("/meetings/{id}/follow")).into_response());
     }
+    let (sheet, cases, view, _) = case_sheet(state, who, id, errors, failed, Back::Live).await?;
     let live = state.store.live_state(&view).await?;
     let open = live.open;
     let nav: Vec<NavCase> = cases
