@@ -16,6 +16,9 @@
     reason = "a bench stops loudly at the first surprise"
 )]
 
+mod common;
+
+use common::{commit, loadavg, machine};
 use domain::organisation::IsaStanding;
 use domain::role::Role;
 use domain::{FamilyId, OrganisationId, UserId};
@@ -37,9 +40,12 @@ fn main() {
     let _ = writeln!(report, "# Access control and audit: measured figures\n");
     let _ = writeln!(
         report,
-        "Produced by `bench/access-control/run` on {} ({} cores). Each figure is from one run on this machine.\n",
+        "Produced by `bench/access-control/run` on {} ({} cores), commit {}, load average {} at the start. Each figure \
+         is from one run on this machine.\n",
         machine(),
-        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get),
+        commit(),
+        loadavg()
     );
 
     let (p50, p99, max) = decision_latency();
@@ -72,17 +78,6 @@ fn main() {
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/results/access-control.md");
     std::fs::write(&out, report).unwrap();
     eprintln!("written to {}", out.display());
-}
-
-fn machine() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "an unknown CPU".into())
 }
 
 fn decision_latency() -> (f64, f64, f64) {

@@ -30,6 +30,9 @@
     reason = "a bench stops loudly at the first surprise"
 )]
 
+mod common;
+
+use common::{commit, loadavg, machine};
 use domain::clock::Clock;
 use domain::meeting::AgendaSection;
 use domain::organisation::IsaStanding;
@@ -1057,34 +1060,6 @@ fn quantile(samples: &[Duration], q: f64) -> f64 {
     // Nearest rank.
     let rank = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len());
     ms(s[rank - 1])
-}
-
-fn loadavg() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_default()
-}
-
-fn machine() -> String {
-    std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("model name"))
-                .map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned())
-        })
-        .unwrap_or_else(|| "an unknown CPU".into())
-}
-
-fn commit() -> String {
-    std::process::Command::new("git")
-        .args(["rev-parse", "--short", "HEAD"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .ok()
-        .and_then(|o| String::from_utf8(o.stdout).ok())
-        .map(|s| s.trim().to_owned())
-        .unwrap_or_default()
 }
 
 fn report(results: &[Figures], started: OffsetDateTime, load_before: &str, load_after: &str) -> String {
