@@ -829,13 +829,15 @@ impl Store {
             .await?;
             (rows, people, checks)
         });
+        let facts_of = self
+            .families_facts(who, &rows.iter().map(|r| FamilyId(r.5)).collect::<Vec<_>>())
+            .await?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, section, position, minutes, late, family, referral, address_line, postcode, anonymous) in rows {
-            let facts = self.family_facts(who, FamilyId(family)).await?.unwrap_or(policy::FamilyFacts {
-                id: FamilyId(family),
-                excluded_organisations: Vec::new(),
-                relationship: policy::Relationship::default(),
-            });
+            // (A case's family always exists: the read joins it.)
+            let Some(facts) = facts_of.get(&FamilyId(family)).cloned() else {
+                continue;
+            };
             out.push(AgendaCase {
                 id: AgendaItemId(id),
                 section: section_of(&section)?,

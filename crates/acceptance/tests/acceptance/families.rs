@@ -63,8 +63,12 @@ engines!(
             assert_eq!(total, listed.len() as i64, "{}: the count matches the rows", staff.email);
             let mut allowed = BTreeSet::new();
             if authority.decide(&who, ViewFamilyList).is_ok() {
+                // Asked for all the families at once, the store gives each the same facts
+                let batch = store.families_facts(&who, &families).await.unwrap();
+                assert_eq!(batch.len(), families.len());
                 for id in &families {
                     let facts = store.family_facts(&who, *id).await.unwrap().unwrap();
+                    assert_eq!(batch.get(id), Some(&facts), "{}: facts read in a batch differ", staff.email);
                     if authority.decide_family(&who, ViewFamily, &facts).is_ok() {
                         allowed.insert(*id);
                     }
