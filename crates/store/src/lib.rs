@@ -34,13 +34,14 @@ pub mod error;
 pub mod families;
 pub mod moves;
 pub mod organisations;
-pub mod panels;
 pub mod people;
 #[macro_use]
 pub mod referrals;
 pub mod meeting_records;
+#[macro_use]
 pub mod meetings;
 pub mod notes;
+pub mod panels;
 pub mod secrets;
 pub mod timeline;
 
