@@ -202,6 +202,9 @@ pub struct OrganisationChoice {
     pub secure_email_domain: String,
     /// Its active staff, who may be named as its representative.
     pub staff: Vec<StaffChoice>,
+    /// Whether its agreement is current; a member whose agreement lapsed keeps its seat but
+    /// receives nothing until it renews, and no new seat is given without a current one.
+    pub current: bool,
 }
 
 /// Everything the panel form offers to choose from. Only current signatories' active staff are
@@ -328,8 +331,15 @@ pub struct MeetingChair {
 /// (user, given, family, organisation name, organisation id, is chair, is business support)
 type StaffRow = (Uuid, String, String, String, Uuid, bool, bool);
 
-/// (organisation, name, secure e-mail domain)
-type OrgRow = (Uuid, String, String);
+/// (organisation, name, secure e-mail domain, agreement current)
+type OrgRow = (Uuid, String, String, bool);
+
+/// `$1` today, `$2` the panel being edited (or NULL): the organisations that may have a seat,
+/// current signatories and the panel's own members, with whether their agreement is current.
+const SEATABLE: &str = "SELECT o.id, o.name, o.secure_email_domain, \
+     (o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $1)) FROM organisations o \
+     WHERE (o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $1)) \
+        OR o.id IN (SELECT pm.organisation_id FROM panel_members pm WHERE pm.panel_id = $2)";
 /// (user, given name, family name)
 type NameRow = (Uuid, String, String);
 
@@ -343,19 +353,19 @@ const ELIGIBLE_STAFF: &str = "SELECT u.id, u.given_name, u.family_name, o.name, 
 
 impl Store {
     /// What the panel form offers: localities, chairs, business-support officers and the
-    /// organisations that may sit on a panel, each with its staff.
-    pub async fn panel_choices(&self, _permit: &Permit<ManagePanels>) -> Result<PanelChoices, StoreError> {
+    /// organisations that may sit on a panel, each with its staff. When editing `panel`, its
+    /// member organisations are offered too even if their agreement is no longer current, so
+    /// an edit never drops a seat unseen (such a member receives nothing until it renews).
+    pub async fn panel_choices(&self, _permit: &Permit<ManagePanels>, panel: Option<PanelId>) -> Result<PanelChoices, StoreError> {
         let today = self.clock.today();
         let (localities, staff, orgs): (Vec<(Uuid, String)>, Vec<StaffRow>, Vec<OrgRow>) = read!(self, db => {
             let localities = sqlx::query_as("SELECT id, name FROM localities ORDER BY name").fetch_all(db).await?;
             let staff = sqlx::query_as(ELIGIBLE_STAFF).bind(today).fetch_all(db).await?;
-            let orgs = sqlx::query_as(
-                "SELECT id, name, secure_email_domain FROM organisations o \
-                 WHERE o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $1) ORDER BY name",
-            )
-            .bind(today)
-            .fetch_all(db)
-            .await?;
+            let orgs = sqlx::query_as(&format!("{SEATABLE} ORDER BY o.name"))
+                .bind(today)
+                .bind(panel.map(|p| p.0))
+                .fetch_all(db)
+                .await?;
             (localities, staff, orgs)
         });
         let choice = |r: &StaffRow| StaffChoice {
@@ -369,11 +379,12 @@ impl Store {
             business_support: staff.iter().filter(|r| r.6).map(choice).collect(),
             organisations: orgs
                 .into_iter()
-                .map(|(id, name, domain)| OrganisationChoice {
+                .map(|(id, name, domain, current)| OrganisationChoice {
                     id: OrganisationId(id),
                     staff: staff.iter().filter(|r| r.4 == id).map(choice).collect(),
                     name,
                     secure_email_domain: domain,
+                    current,
                 })
                 .collect(),
         })
@@ -459,17 +470,11 @@ impl Store {
     /// holds the panel chair role and business support the business support role, as active
     /// staff of current signatories; each member organisation is a current signatory, its
     /// representative works there, and its secure mailbox is on its secure e-mail domain.
-    async fn check_panel_people(&self, config: &PanelConfiguration) -> Result<(), PanelWriteError> {
+    async fn check_panel_people(&self, config: &PanelConfiguration, panel: Option<PanelId>) -> Result<(), PanelWriteError> {
         let today = self.clock.today();
         let (staff, orgs, locality): (Vec<StaffRow>, Vec<OrgRow>, Option<(Uuid,)>) = read!(self, db => {
             let staff = sqlx::query_as(ELIGIBLE_STAFF).bind(today).fetch_all(db).await?;
-            let orgs = sqlx::query_as(
-                "SELECT id, name, secure_email_domain FROM organisations o \
-                 WHERE o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $1)",
-            )
-            .bind(today)
-            .fetch_all(db)
-            .await?;
+            let orgs = sqlx::query_as(SEATABLE).bind(today).bind(panel.map(|p| p.0)).fetch_all(db).await?;
             let locality = sqlx::query_as("SELECT id FROM localities WHERE id = $1").bind(config.locality().0).fetch_optional(db).await?;
             (staff, orgs, locality)
         });
@@ -492,7 +497,7 @@ impl Store {
             );
         }
         for seat in config.members() {
-            let Some((_, name, domain)) = orgs.iter().find(|o| o.0 == seat.organisation.0) else {
+            let Some((_, name, domain, _)) = orgs.iter().find(|o| o.0 == seat.organisation.0) else {
                 problem(
                     PanelField::Members,
                     "Only organisations that are current signatories of the Information Sharing Agreement can sit on a panel".into(),
@@ -531,7 +536,7 @@ impl Store {
         config: &PanelConfiguration,
         address: &str,
     ) -> Result<PanelSaved, PanelWriteError> {
-        self.check_panel_people(config).await?;
+        self.check_panel_people(config, None).await?;
         let who = permit.principal().user;
         let id = PanelId(Uuid::now_v7());
         let now = self.now();
@@ -590,14 +595,13 @@ impl Store {
         version: i64,
         address: &str,
     ) -> Result<PanelSaved, PanelWriteError> {
-        self.check_panel_people(config).await?;
+        self.check_panel_people(config, Some(id)).await?;
         let who = permit.principal().user;
         let today = self.clock.today();
         let calendar = self.working_calendar().await?;
         let rules = config.rules();
         let now = self.now();
         let horizon = planning_horizon(today);
-        let on_cadence: BTreeSet<Date> = config.cadence().dates_between(today, horizon).into_iter().collect();
         let saved = write!(self, tx, kind => {
             let updated = sqlx::query(
                 "UPDATE panels SET name = $1, kind = $2, locality_id = $3, cadence = $4, starts_at = $5, ends_at = $6, venue = $7, \
@@ -671,6 +675,10 @@ impl Store {
             .bind(today)
             .fetch_all(&mut *tx)
             .await?;
+            // A meeting moved to a later day keeps the cadence date it was generated for, which
+            // may be before today: the new cadence is asked from the earliest of those.
+            let from = planned.iter().map(|m| m.1).min().unwrap_or(today).min(today);
+            let on_cadence: BTreeSet<Date> = config.cadence().dates_between(from, horizon).into_iter().collect();
             let (mut cancelled, mut cases_moved) = (0, 0);
             for (meeting, scheduled_for, meeting_date) in &planned {
                 if on_cadence.contains(scheduled_for) {

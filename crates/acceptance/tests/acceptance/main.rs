@@ -13,6 +13,7 @@ mod http_family_records;
 mod http_governance;
 mod http_invitations;
 mod http_meetings;
+mod http_panels;
 mod http_password_reset;
 mod http_people_and_moves;
 mod http_referrals;
