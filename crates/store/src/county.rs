@@ -345,7 +345,6 @@ impl Store {
         self.plan_meetings(crate::meetings::planning_horizon(self.clock.today())).await?;
         self.attach_accepted_referrals().await?;
         self.load_meeting_history(8).await?;
-        self.fill_meeting_chairs().await?;
         Ok(())
     }
 

@@ -28,7 +28,6 @@ pub mod agreed_actions;
 pub mod calendar;
 pub mod consent;
 pub mod county;
-pub mod county_meetings;
 pub mod error;
 #[macro_use]
 pub mod families;
@@ -40,6 +39,8 @@ pub mod referrals;
 pub mod meeting_records;
 #[macro_use]
 pub mod meetings;
+// After `meetings`: the meeting history it loads is chaired by `assign_chairs_by_turn!`.
+pub mod county_meetings;
 pub mod notes;
 pub mod panels;
 pub mod secrets;

@@ -260,7 +260,8 @@ pub struct StoredPanel {
 pub struct PanelSaved {
     /// The panel.
     pub id: PanelId,
-    /// Planned meetings added for the new cadence.
+    /// Planned meetings added for the new cadence (or brought back, when an earlier change of
+    /// cadence had cancelled them).
     pub added: usize,
     /// Planned meetings cancelled because they are off the new cadence.
     pub cancelled: usize,
@@ -581,7 +582,8 @@ impl Store {
     }
 
     /// Changes a panel, refusing a stale form. In one transaction with the change and its audit
-    /// entry: meetings the new cadence asks for are added; every planned meeting from tomorrow
+    /// entry: meetings the new cadence asks for are added (or brought back, if an earlier change
+    /// of cadence cancelled them); every planned meeting from tomorrow
     /// on that the new cadence no longer holds is cancelled the one way meetings are cancelled
     /// (its cases move to the next meeting still taking cases, their leads told); the other
     /// planned meetings take the new times, venue and circulation day; and, if the chairs
@@ -644,13 +646,43 @@ impl Store {
             write_seats!(tx, id, config);
 
             // The new cadence's meetings first, so the cases of cancelled ones have somewhere to go.
+            // A meeting an earlier change of cadence cancelled comes back if the cadence asks for
+            // its date again (its cadence date is taken, so it could not be generated anew);
+            // one business support cancelled stays cancelled.
+            let asked: BTreeSet<Date> = config.cadence().dates_between(today, horizon).into_iter().collect();
+            let off_cadence: Vec<(Uuid, Date, Date)> = sqlx::query_as(
+                "SELECT id, scheduled_for, meeting_date FROM meetings WHERE panel_id = $1 AND status = 'cancelled' \
+                 AND cancel_reason = $2 AND meeting_date > $3",
+            )
+            .bind(id.0)
+            .bind(CADENCE_CHANGED)
+            .bind(today)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut added = 0;
+            for (meeting, _, meeting_date) in off_cadence.into_iter().filter(|m| asked.contains(&m.1)) {
+                let Ok(circulate_by) = rules.circulate_by(&calendar, meeting_date) else {
+                    continue;
+                };
+                sqlx::query(
+                    "UPDATE meetings SET status = 'planned', cancelled_at = NULL, cancelled_by = NULL, cancel_reason = NULL, \
+                     starts_at = $1, ends_at = $2, venue = $3, circulate_by = $4, chair_id = NULL WHERE id = $5",
+                )
+                .bind(config.starts_at())
+                .bind(config.ends_at())
+                .bind(config.venue().as_str())
+                .bind(circulate_by)
+                .bind(meeting)
+                .execute(&mut *tx)
+                .await?;
+                added += 1;
+            }
             let generated: Vec<(Date,)> = sqlx::query_as("SELECT scheduled_for FROM meetings WHERE panel_id = $1 AND scheduled_for >= $2")
                 .bind(id.0)
                 .bind(today)
                 .fetch_all(&mut *tx)
                 .await?;
             let generated: BTreeSet<Date> = generated.into_iter().map(|(d,)| d).collect();
-            let mut added = 0;
             for (date, circulate_by) in dates_to_plan(config.cadence(), &rules, &calendar, today, horizon, &generated) {
                 added += sqlx::query(INSERT_PLANNED_MEETING)
                     .bind(Uuid::now_v7())
@@ -716,28 +748,6 @@ impl Store {
             PanelSaved { id, added, cancelled, cases_moved }
         });
         Ok(saved)
-    }
-
-    /// Gives every meeting without a chair its chair by turn, in one transaction: for meetings
-    /// written without one (a county's meeting history, loaded after its planned meetings).
-    pub async fn fill_meeting_chairs(&self) -> Result<(), StoreError> {
-        let today = self.clock.today();
-        let panels: Vec<(Uuid,)> = read!(self, db => sqlx::query_as(
-            "SELECT DISTINCT panel_id FROM meetings WHERE chair_id IS NULL AND status <> 'cancelled'"
-        )
-        .fetch_all(db)
-        .await?);
-        if panels.is_empty() {
-            return Ok(());
-        }
-        write!(self, tx, kind => {
-            for (panel,) in &panels {
-                assign_chairs_by_turn!(tx, *panel, today, false);
-            }
-            audit_append!(tx, kind, self, AuditEntry::new(None, "meeting.fill_chairs", "meetings", None)
-                .personal(format!("panels={}", panels.len())));
-        });
-        Ok(())
     }
 
     /// Who chairs one meeting, and the panel's chairs business support could swap in.
