@@ -645,3 +645,63 @@ engines!(
         assert!(db.scalar("SELECT COUNT(*) FROM chairs_by_store WHERE chair_id IS NOT NULL").await > 0);
     }
 );
+
+engines!(
+    a_meeting_moved_past_its_cadence_date_survives_a_change_that_keeps_the_cadence,
+    |db| async move {
+        let app = TestApp::spawn(db).await;
+        let panel = tuesday_panel(&app);
+        let bso = app.signed_in_without_second_factor(&email_of(&app, panel.business_support)).await;
+        // Given business support moved the meeting of Tuesday 1 December to Thursday 3 December
+        let list = bso.get("/meetings").await;
+        let at = list.body.find("Tuesday 1 December 2026").expect("the meeting is listed");
+        let marker = "href=\"/meetings/";
+        let i = list.body[..at].rfind(marker).unwrap() + marker.len();
+        let meeting = list.body[i..i + 36].to_owned();
+        let page = bso.get(&format!("/meetings/{meeting}")).await;
+        let moved = bso
+            .post(
+                &format!("/meetings/{meeting}/move"),
+                &[
+                    ("csrf", &page.csrf()),
+                    ("version", &field(&page, "version")),
+                    ("date", "03/12/2026"),
+                ],
+            )
+            .await;
+        assert_eq!(moved.status, 303, "{}", moved.body);
+        // and it is now Wednesday 2 December, after the day it was first set for
+        app.clock.advance(time::Duration::days(7));
+        // When an administrator renames the panel, keeping its cadence
+        let admin = admin(&app).await;
+        let form = admin.get(&format!("/panels/{}/edit", panel.id)).await;
+        let saved = post_form(
+            &admin,
+            &format!("/panels/{}/edit", panel.id),
+            &form.csrf(),
+            &with(
+                with(fields_of(&panel, "tuesday"), "version", &field(&form, "version")),
+                "name",
+                "Riverside panel (renamed)",
+            ),
+        )
+        .await;
+        assert_eq!(saved.status, 303, "{}", saved.body);
+        // Then the moved meeting still takes place, and nothing was cancelled
+        let db = app.db();
+        let id = db.uuid_literal(meeting.parse::<uuid::Uuid>().unwrap());
+        assert_eq!(
+            db.scalar(&format!("SELECT COUNT(*) FROM meetings WHERE id = {id} AND status = 'planned'"))
+                .await,
+            1
+        );
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM meetings WHERE panel_id = {} AND cancel_reason LIKE '%no longer meets%'",
+                panel_sql(&app, panel.id)
+            ))
+            .await,
+            0
+        );
+    }
+);
