@@ -30,6 +30,7 @@ pub mod matching;
 pub mod meeting;
 pub mod organisation;
 pub mod panel;
+pub mod panel_config;
 pub mod password;
 pub mod postcode;
 pub mod referral;

@@ -129,6 +129,12 @@ system_action!(
     /// so a closure day moves the day each affected list of families goes to members.
     ManageCalendar on Service
 );
+system_action!(
+    /// Set a panel up or change it (cadence, times, venue, chairs, business support, members,
+    /// deadline rules). A change of cadence cancels planned meetings off the new cadence, so it
+    /// is an administrator's power with a second factor.
+    ManagePanels on Service
+);
 
 system_action!(
     /// List break-glass access for information governance to review, and record the review.
@@ -225,6 +231,11 @@ meeting_action!(
     /// See and change one meeting's whole agenda, move or cancel the meeting, and send the list
     /// of families to members.
     PrepareAgenda
+);
+meeting_action!(
+    /// Change who chairs one meeting (alternating chairs swap, or one is away): the panel's
+    /// business-support officer's call, never an administrator's.
+    ChangeMeetingChair
 );
 meeting_action!(
     /// See one's own organisation's copy of a meeting's list of families.
@@ -344,7 +355,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 37] = [
+pub const ALL_ACTIONS: [&str; 39] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -353,6 +364,7 @@ pub const ALL_ACTIONS: [&str; 37] = [
     IssueApiToken::NAME,
     ViewAuditLog::NAME,
     ManageCalendar::NAME,
+    ManagePanels::NAME,
     ViewStaffDirectory::NAME,
     ViewPanels::NAME,
     ManageOwnAccount::NAME,
@@ -372,6 +384,7 @@ pub const ALL_ACTIONS: [&str; 37] = [
     FindPeopleAcrossFamilies::NAME,
     ViewMeeting::NAME,
     PrepareAgenda::NAME,
+    ChangeMeetingChair::NAME,
     ViewAgendaCopy::NAME,
     RecordAgencyCheck::NAME,
     SignDeclaration::NAME,

@@ -517,13 +517,13 @@ mod tests {
     use super::*;
     use crate::actions::{
         ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar, ManageOrganisation,
-        ManageOrganisations, ManageOwnAccount, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove, RecordPerson,
-        RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels, ViewSharingLog,
-        ViewStaffDirectory,
+        ManageOrganisations, ManageOwnAccount, ManagePanels, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove,
+        RecordPerson, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels,
+        ViewSharingLog, ViewStaffDirectory,
     };
     use crate::actions::{
-        PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction, ViewActionNotes,
-        ViewAgendaCopy, ViewAgreedAction, ViewClosedSession, ViewFamiliesDiscussedReport, ViewMeeting,
+        ChangeMeetingChair, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction,
+        ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewClosedSession, ViewFamiliesDiscussedReport, ViewMeeting,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -553,6 +553,7 @@ mod tests {
             system(ViewFamilyList),
             system(ViewAuditLog),
             system(ManageCalendar),
+            system(ManagePanels),
             system(ReviewBreakGlass),
             system(ViewSharingLog),
             system(RecordFamily),
@@ -570,6 +571,7 @@ mod tests {
             (ManageOrganisation::NAME, Resource::Organisation(OrganisationId::new())),
             (ViewMeeting::NAME, Resource::Meeting(&A_MEETING)),
             (PrepareAgenda::NAME, Resource::Meeting(&A_MEETING)),
+            (ChangeMeetingChair::NAME, Resource::Meeting(&A_MEETING)),
             (ViewAgendaCopy::NAME, Resource::Meeting(&A_MEETING)),
             (RecordAgencyCheck::NAME, Resource::Meeting(&A_MEETING)),
             (SignDeclaration::NAME, Resource::Meeting(&A_MEETING)),

@@ -58,12 +58,13 @@ mod principal;
 pub mod rules;
 
 pub use actions::{
-    ALL_ACTIONS, Action, AgreedActionAction, ApplyToJoin, AuthoriseConsentOverride, ChangeReferral, FamilyAction, FindPeopleAcrossFamilies,
-    IssueApiToken, MakeReferral, ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingAction,
-    OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily,
-    RecordMove, RecordPerson, RecordSharing, ReferralChange, ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction,
-    UpdateAgreedAction, ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport,
-    ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ALL_ACTIONS, Action, AgreedActionAction, ApplyToJoin, AuthoriseConsentOverride, ChangeMeetingChair, ChangeReferral, FamilyAction,
+    FindPeopleAcrossFamilies, IssueApiToken, MakeReferral, ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount,
+    ManagePanels, ManageUsers, MeetingAction, OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance,
+    RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordSharing, ReferralChange, ReferralOpening,
+    ReviewBreakGlass, SignDeclaration, SystemAction, UpdateAgreedAction, ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewAuditLog,
+    ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog,
+    ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

@@ -144,6 +144,12 @@ pub const RULES: &[Rule] = &[
             its meetings, move or cancel a meeting, and send the list of families to members.",
     },
     Rule {
+        id: "business-support-sets-who-chairs-a-meeting",
+        effect: Effect::Permit,
+        explanation: "A panel's business-support officer changes who chairs one of its \
+            meetings, when alternating chairs swap or one is away.",
+    },
+    Rule {
         id: "member-agencies-check-their-list",
         effect: Effect::Permit,
         explanation: "The representative of an organisation that sits on a panel sees the \
@@ -221,6 +227,14 @@ pub const RULES: &[Rule] = &[
         explanation: "Administrators add and remove the council's local closure days. Every \
             deadline is counted in working days without them, so adding one moves the day the \
             list of families goes to members for each planned meeting it falls before.",
+    },
+    Rule {
+        id: "administrators-set-panels-up",
+        effect: Effect::Permit,
+        explanation: "Administrators set panels up and change them: when they meet, where, \
+            who chairs them in turn, their business support and member organisations. Changing \
+            when a panel meets cancels the planned meetings no longer on its cadence and moves \
+            their cases to the next meeting.",
     },
     Rule {
         id: "information-governance-keeps-register-and-audit",

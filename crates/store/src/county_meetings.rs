@@ -226,7 +226,14 @@ impl Store {
                 }
             });
         }
+        let today = self.clock.today();
         write!(self, tx, kind => {
+            // The history joins the rota: every meeting of each panel, past and planned, is
+            // chaired by turn, as the migration that added chairs counts them.
+            let panels: Vec<(Uuid,)> = sqlx::query_as("SELECT DISTINCT panel_id FROM meetings").fetch_all(&mut *tx).await?;
+            for (panel,) in panels {
+                assign_chairs_by_turn!(tx, panel, today, true);
+            }
             audit_append!(tx, kind, self, AuditEntry::new(None, "county.load_meeting_history", "meetings", None)
                 .personal(format!("meetings={written}")));
         });

@@ -429,11 +429,7 @@ impl Store {
                     family,
                     FamilyFacts {
                         id: family,
-                        excluded_organisations: excluded
-                            .iter()
-                            .filter(|(f, _)| *f == id)
-                            .map(|(_, o)| OrganisationId(*o))
-                            .collect(),
+                        excluded_organisations: excluded.iter().filter(|(f, _)| *f == id).map(|(_, o)| OrganisationId(*o)).collect(),
                         relationship: Relationship {
                             recorded_it,
                             referrals: ReferralConnection {

@@ -28,23 +28,24 @@ pub mod agreed_actions;
 pub mod calendar;
 pub mod consent;
 pub mod county;
-pub mod county_meetings;
 pub mod error;
 #[macro_use]
 pub mod families;
 pub mod moves;
 pub mod organisations;
-pub mod panels;
 pub mod people;
 #[macro_use]
 pub mod referrals;
 // Before the modules that use its macros.
 #[macro_use]
 pub mod meetings;
+// After `meetings`: the meeting history it loads is chaired by `assign_chairs_by_turn!`.
+pub mod county_meetings;
 
 pub mod live;
 pub mod meeting_records;
 pub mod notes;
+pub mod panels;
 pub mod secrets;
 pub mod timeline;
 

@@ -109,6 +109,122 @@ macro_rules! move_case {
     }};
 }
 
+/// The panel's later meetings that can still take cases moved from meeting `$1`: the candidates
+/// `domain::meeting::next_meeting_for_moved_cases` chooses from (`$2` is today).
+pub(crate) const LATER_MEETINGS_SQL: &str = "SELECT m2.id, m2.meeting_date, m2.status FROM meetings m JOIN meetings m2 ON m2.panel_id = m.panel_id \
+     AND m2.id <> m.id WHERE m.id = $1 AND m2.meeting_date > m.meeting_date AND m2.circulate_by >= $2 ORDER BY m2.meeting_date LIMIT 20";
+
+/// Cancels one meeting inside a write transaction, the one way a meeting is cancelled (by
+/// business support, or because its panel's cadence changed): marks it cancelled with its
+/// reason, and moves its cases to the panel's next meeting still taking cases, found inside the
+/// transaction so that a meeting added in it counts, each case's referrer and lead professional
+/// told. Evaluates to `None`, changing nothing, when it has cases and no later meeting can take
+/// them; otherwise to how many cases moved.
+macro_rules! cancel_with_cases {
+    ($tx:ident, $store:expr, $meeting:expr, $reason:expr, $who:expr, $now:expr) => {{
+        let meeting: MeetingId = $meeting;
+        let cases: Vec<(Uuid, Option<Uuid>)> = sqlx::query_as(
+            "SELECT id, referral_id FROM agenda_items WHERE meeting_id = $1 AND family_id IS NOT NULL AND removed_at IS NULL",
+        )
+        .bind(meeting.0)
+        .fetch_all(&mut *$tx)
+        .await?;
+        let later: Vec<(Uuid, Date, String)> = sqlx::query_as($crate::meetings::LATER_MEETINGS_SQL)
+            .bind(meeting.0)
+            .bind($store.clock.today())
+            .fetch_all(&mut *$tx)
+            .await?;
+        let (date,): (Date,) = sqlx::query_as("SELECT meeting_date FROM meetings WHERE id = $1")
+            .bind(meeting.0)
+            .fetch_one(&mut *$tx)
+            .await?;
+        let others: Vec<(Uuid, Date, MeetingStatus)> = later
+            .into_iter()
+            .filter_map(|(id, d, s)| MeetingStatus::from_code(&s).map(|s| (id, d, s)))
+            .collect();
+        let next = domain::meeting::next_meeting_for_moved_cases(date, &others)
+            .and_then(|id| others.iter().find(|o| o.0 == id).map(|o| (MeetingId(o.0), o.1)));
+        if !cases.is_empty() && next.is_none() {
+            None
+        } else {
+            let who: UserId = $who;
+            sqlx::query("UPDATE meetings SET status = 'cancelled', cancelled_at = $1, cancelled_by = $2, cancel_reason = $3 WHERE id = $4")
+                .bind($now)
+                .bind(who.0)
+                .bind($reason)
+                .bind(meeting.0)
+                .execute(&mut *$tx)
+                .await?;
+            if let Some((to, to_date)) = next {
+                for (item, referral) in &cases {
+                    let item = AgendaItemId(*item);
+                    move_case!($tx, $store, item, to, to_date, *referral, who);
+                }
+            }
+            Some(cases.len())
+        }
+    }};
+}
+
+/// Gives each meeting of panel `$panel` its chair by turn inside a write transaction
+/// (`domain::panel_config::chair_by_turn` over the panel's meetings not cancelled, in date
+/// order). Fills only meetings with no chair yet, unless `$reassign`, when the planned meetings
+/// from today on are given their chair by turn again (the panel's chairs changed); a chair
+/// business support swapped on a circulated meeting is never changed.
+macro_rules! assign_chairs_by_turn {
+    ($tx:ident, $panel:expr, $today:expr, $reassign:expr) => {{
+        let panel: Uuid = $panel;
+        let today: Date = $today;
+        let reassign: bool = $reassign;
+        let chairs: Vec<(Uuid,)> = sqlx::query_as("SELECT user_id FROM panel_chairs WHERE panel_id = $1 ORDER BY turn, user_id")
+            .bind(panel)
+            .fetch_all(&mut *$tx)
+            .await?;
+        let chairs: Vec<Uuid> = chairs.into_iter().map(|(c,)| c).collect();
+        let meetings: Vec<(Uuid, Date, String, Option<Uuid>)> = sqlx::query_as(
+            "SELECT id, meeting_date, status, chair_id FROM meetings WHERE panel_id = $1 AND status <> 'cancelled' ORDER BY meeting_date, id",
+        )
+        .bind(panel)
+        .fetch_all(&mut *$tx)
+        .await?;
+        for (n, (id, date, status, chair)) in meetings.into_iter().enumerate() {
+            let by_turn = domain::panel_config::chair_by_turn(&chairs, n).copied();
+            let refill = chair.is_none() || (reassign && status == "planned" && date >= today);
+            if refill && chair != by_turn {
+                sqlx::query("UPDATE meetings SET chair_id = $1 WHERE id = $2")
+                    .bind(by_turn)
+                    .bind(id)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
+        }
+    }};
+}
+
+/// The planned meetings a panel's cadence asks for from `today` to `through` that have not
+/// been generated yet (`existing` holds the cadence dates already generated, whatever became
+/// of them), each with its circulation day: what both the daily planning and a change of the
+/// panel's cadence add.
+pub(crate) fn dates_to_plan(
+    cadence: &Cadence,
+    rules: &DeadlineRules,
+    calendar: &Calendar,
+    today: Date,
+    through: Date,
+    existing: &BTreeSet<Date>,
+) -> Vec<(Date, Date)> {
+    cadence
+        .dates_between(today, through)
+        .into_iter()
+        .filter(|d| !existing.contains(d))
+        .filter_map(|d| rules.circulate_by(calendar, d).ok().map(|c| (d, c)))
+        .collect()
+}
+
+/// Adds one planned meeting generated for a cadence date; a date already generated is left.
+pub(crate) const INSERT_PLANNED_MEETING: &str = "INSERT INTO meetings (id, panel_id, scheduled_for, meeting_date, starts_at, ends_at, \
+     venue, status, circulate_by, created_at) VALUES ($1, $2, $3, $3, $4, $5, $6, 'planned', $7, $8) ON CONFLICT (panel_id, scheduled_for) DO NOTHING";
+
 /// An agenda item's id.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
@@ -537,16 +653,9 @@ impl Store {
             .await?);
             let existing: BTreeSet<Date> = existing.into_iter().map(|(d,)| d).collect();
             new.extend(
-                cadence
-                    .dates_between(today, through)
+                dates_to_plan(&cadence, &rules, &calendar, today, through, &existing)
                     .into_iter()
-                    .filter(|d| !existing.contains(d))
-                    .filter_map(|d| {
-                        rules
-                            .circulate_by(&calendar, d)
-                            .ok()
-                            .map(|c| (panel, d, c, starts_at, ends_at, venue.clone()))
-                    }),
+                    .map(|(d, c)| (panel, d, c, starts_at, ends_at, venue.clone())),
             );
         }
         if new.is_empty() {
@@ -556,10 +665,7 @@ impl Store {
         let added = new.len();
         write!(self, tx, kind => {
             for (panel, date, circulate_by, starts_at, ends_at, venue) in &new {
-                sqlx::query(
-                    "INSERT INTO meetings (id, panel_id, scheduled_for, meeting_date, starts_at, ends_at, venue, status, circulate_by, created_at) \
-                     VALUES ($1, $2, $3, $3, $4, $5, $6, 'planned', $7, $8) ON CONFLICT (panel_id, scheduled_for) DO NOTHING",
-                )
+                sqlx::query(INSERT_PLANNED_MEETING)
                 .bind(Uuid::now_v7())
                 .bind(panel)
                 .bind(date)
@@ -570,6 +676,10 @@ impl Store {
                 .bind(now)
                 .execute(&mut *tx)
                 .await?;
+            }
+            let panels: BTreeSet<Uuid> = new.iter().map(|m| m.0).collect();
+            for panel in panels {
+                assign_chairs_by_turn!(tx, panel, today, false);
             }
             audit_append!(tx, kind, self, AuditEntry::new(None, "meeting.plan", "meetings", None)
                 .personal(format!("meetings={added}")));
@@ -1100,35 +1210,15 @@ impl Store {
         let reason = domain::meeting::cancel_reason(reason).map_err(|m| input("reason", m))?;
         let (status, date) = self.meeting_state(meeting).await?;
         domain::meeting::check_cancel(status, date, self.clock.today())?;
-        let cases: Vec<(Uuid, Option<Uuid>)> = read!(self, db => sqlx::query_as(
-            "SELECT id, referral_id FROM agenda_items WHERE meeting_id = $1 AND family_id IS NOT NULL AND removed_at IS NULL",
-        )
-        .bind(meeting.0)
-        .fetch_all(db)
-        .await?);
-        let next = self.next_meeting_taking_cases(meeting).await?;
-        if !cases.is_empty() && next.is_none() {
-            return Err(input(
-                "reason",
-                "The panel has no later meeting whose list has not yet gone out to take this meeting's cases; add one first",
-            ));
-        }
         let who = permit.principal().user;
         let now = self.now();
         write!(self, tx, kind => {
             bump_version!(tx, meeting, version);
-            sqlx::query("UPDATE meetings SET status = 'cancelled', cancelled_at = $1, cancelled_by = $2, cancel_reason = $3 WHERE id = $4")
-                .bind(now)
-                .bind(who.0)
-                .bind(reason)
-                .bind(meeting.0)
-                .execute(&mut *tx)
-                .await?;
-            if let Some((to, to_date)) = next {
-                for (item, referral) in &cases {
-                    let item = AgendaItemId(*item);
-                    move_case!(tx, self, item, to, to_date, *referral, who);
-                }
+            if cancel_with_cases!(tx, self, meeting, reason, who, now).is_none() {
+                return Err(input(
+                    "reason",
+                    "The panel has no later meeting whose list has not yet gone out to take this meeting's cases; add one first",
+                ));
             }
             audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.cancel", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
@@ -1613,10 +1703,7 @@ impl Store {
     /// The panel's first meeting after this one that can still take cases.
     pub(crate) async fn next_meeting_taking_cases(&self, meeting: MeetingId) -> Result<Option<(MeetingId, Date)>, StoreError> {
         let today = self.clock.today();
-        let rows: Vec<(Uuid, Date, String)> = read!(self, db => sqlx::query_as(
-            "SELECT m2.id, m2.meeting_date, m2.status FROM meetings m JOIN meetings m2 ON m2.panel_id = m.panel_id AND m2.id <> m.id \
-             WHERE m.id = $1 AND m2.meeting_date > m.meeting_date AND m2.circulate_by >= $2 ORDER BY m2.meeting_date LIMIT 20",
-        )
+        let rows: Vec<(Uuid, Date, String)> = read!(self, db => sqlx::query_as(LATER_MEETINGS_SQL)
         .bind(meeting.0)
         .bind(today)
         .fetch_all(db)

@@ -139,3 +139,40 @@ impl IntoResponse for AppError {
         }
     }
 }
+
+/// What a panel form says when someone else saved the panel first: nothing is lost, because
+/// the form comes back with everything the person typed.
+pub const STALE_PANEL: &str = "Someone else changed this panel while you were editing it, so nothing was saved. \
+     Your changes are still below; check the panels page for theirs, then save again to apply yours.";
+
+/// Puts each problem with a panel's configuration beside its field, or the stale-form message
+/// at the top of a form that keeps what was typed; anything else is an error page. Returns the
+/// status to show the form again with: 200 for a refusal to put right, 409 for a stale form.
+pub(crate) fn panel_form_errors(errors: &mut crate::forms::FormErrors, e: store::panels::PanelWriteError) -> Result<StatusCode, AppError> {
+    use store::panels::PanelWriteError;
+    match e {
+        PanelWriteError::Invalid(problems) => {
+            for p in problems.0 {
+                errors.add(p.field.id(), p.message);
+            }
+            Ok(StatusCode::OK)
+        }
+        PanelWriteError::Stale => {
+            errors.add("panel", STALE_PANEL);
+            Ok(StatusCode::CONFLICT)
+        }
+        PanelWriteError::Store(e) => Err(e.into()),
+    }
+}
+
+/// Puts a refused change of a meeting's chair beside the chair field; a stale page or a store
+/// failure is an error page.
+pub(crate) fn chair_change_errors(errors: &mut crate::forms::FormErrors, e: store::panels::ChairChangeError) -> Result<(), AppError> {
+    use store::panels::ChairChangeError;
+    match e {
+        ChairChangeError::NotAChair | ChairChangeError::Refused(_) => errors.add("chair", e.to_string()),
+        ChairChangeError::Stale => return Err(AppError::Stale("meeting")),
+        ChairChangeError::Store(e) => return Err(e.into()),
+    }
+    Ok(())
+}

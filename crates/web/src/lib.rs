@@ -328,6 +328,8 @@ pub fn router(state: AppState) -> Router {
         .route("/people/{id}/tokens", post(pages::people::issue_token))
         .route("/people/{id}/tokens/{token}/revoke", post(pages::people::revoke_token))
         .route("/panels", get(pages::panels::list))
+        .route("/panels/new", get(pages::panels::new_form).post(pages::panels::create))
+        .route("/panels/{id}/edit", get(pages::panels::edit_form).post(pages::panels::update))
         .route("/families", get(pages::families::list).post(pages::families::search))
         .route(
             "/families/new",
@@ -367,6 +369,7 @@ pub fn router(state: AppState) -> Router {
         .route("/meetings/{id}/circulate", post(pages::meetings::circulate))
         .route("/meetings/{id}/move", post(pages::meetings::move_meeting))
         .route("/meetings/{id}/cancel", post(pages::meetings::cancel))
+        .route("/meetings/{id}/chair", post(pages::meetings::change_chair))
         .route("/meetings/{id}/declaration", post(pages::meetings::sign_declaration))
         .route("/meetings/{id}/attendance", post(pages::meetings::record_attendance))
         .route("/meetings/{id}/closed", get(pages::meeting_closed::show))

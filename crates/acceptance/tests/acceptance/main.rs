@@ -14,6 +14,7 @@ mod http_governance;
 mod http_invitations;
 mod http_live;
 mod http_meetings;
+mod http_panels;
 mod http_password_reset;
 mod http_people_and_moves;
 mod http_referrals;

@@ -104,6 +104,10 @@ const ROUTES: &[Route] = &[
     post("/people/{id}/tokens", true, As::Admin),
     post("/people/{id}/tokens/{token}/revoke", true, As::Admin),
     get("/panels", As::Staff),
+    get("/panels/new", As::Admin),
+    post("/panels/new", true, As::Admin),
+    get("/panels/{id}/edit", As::Admin),
+    post("/panels/{id}/edit", true, As::Admin),
     get("/families", As::Staff),
     // A search by name goes in the body, never the URL; it reads, so it changes nothing.
     post("/families", false, As::Staff),
@@ -137,6 +141,7 @@ const ROUTES: &[Route] = &[
     post("/meetings/{id}/circulate", true, As::Staff),
     post("/meetings/{id}/move", true, As::Staff),
     post("/meetings/{id}/cancel", true, As::Staff),
+    post("/meetings/{id}/chair", true, As::Staff),
     post("/meetings/{id}/declaration", true, As::Staff),
     post("/meetings/{id}/attendance", true, As::Staff),
     get("/meetings/{id}/closed", As::Staff),
@@ -257,6 +262,8 @@ struct World {
     action: String,
     /// A person in that family.
     person_in_family: String,
+    /// A panel, for the panel-configuration routes.
+    panel: String,
 }
 
 /// Someone holding `role` whose organisation is a current signatory.
@@ -407,6 +414,7 @@ impl World {
             meeting,
             action,
             person_in_family: all[0].people[0].id.to_string(),
+            panel: panel.to_string(),
         }
     }
 
@@ -424,6 +432,8 @@ impl World {
             self.meeting.clone()
         } else if route.path.starts_with("/actions/") {
             self.action.clone()
+        } else if route.path.starts_with("/panels/") {
+            self.panel.clone()
         } else {
             self.grant.clone()
         };
@@ -616,6 +626,11 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ),
         ("throttling counts", "SELECT COUNT(*) FROM sign_in_failures"),
         ("closure_days", "SELECT COUNT(*) FROM closure_days"),
+        ("panels", "SELECT COUNT(*) FROM panels"),
+        ("panels changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM panels"),
+        ("panel_chairs", "SELECT COUNT(*) FROM panel_chairs"),
+        ("panel_members", "SELECT COUNT(*) FROM panel_members"),
+        ("meetings", "SELECT COUNT(*) FROM meetings"),
     ];
     let mut out = Vec::new();
     for (name, sql) in QUERIES {

@@ -11,12 +11,12 @@ use domain::role::Role;
 use domain::{FamilyId, OrganisationId, ReferralId, UserId};
 use earlyhelp_policy::{AgreedActionFacts, UpdateAgreedAction, ViewAgreedAction};
 use earlyhelp_policy::{
-    ApplyToJoin, AuthoriseConsentOverride, Authority, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar,
-    ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManageUsers, MeetingFacts, OpenBreakGlass, PanelMember, PanelRelationship,
-    PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson,
-    RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, RunsPanel, SignDeclaration, ViewActionNotes,
-    ViewAgendaCopy, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting,
-    ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ApplyToJoin, AuthoriseConsentOverride, Authority, ChangeMeetingChair, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken,
+    ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManagePanels, ManageUsers, MeetingFacts, OpenBreakGlass,
+    PanelMember, PanelRelationship, PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision,
+    RecordFamily, RecordMove, RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, RunsPanel,
+    SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily,
+    ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -158,7 +158,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 102] = [
+pub const COLUMNS: [Column; 106] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -212,6 +212,11 @@ pub const COLUMNS: [Column; 102] = [
     Column {
         action: "ManageCalendar",
         header: "Calendar",
+        about: About::Nothing,
+    },
+    Column {
+        action: "ManagePanels",
+        header: "SetPanels",
         about: About::Nothing,
     },
     Column {
@@ -755,6 +760,33 @@ pub const COLUMNS: [Column; 102] = [
         }),
     },
     Column {
+        action: "ChangeMeetingChair",
+        header: "Chair(bs)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::BusinessSupport,
+            member: PanelMember::None,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "ChangeMeetingChair",
+        header: "Chair(ch)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::Chair,
+            member: PanelMember::None,
+            declared: false,
+        }),
+    },
+    Column {
+        action: "ChangeMeetingChair",
+        header: "Chair(core)",
+        about: About::Meeting(OnPanel {
+            runs: RunsPanel::None,
+            member: PanelMember::Core,
+            declared: true,
+        }),
+    },
+    Column {
         action: "ViewAgendaCopy",
         header: "Copy(core)",
         about: About::Meeting(OnPanel {
@@ -1039,12 +1071,12 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // Powers over the service: need a second factor whoever asks, then the right role.
-        "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManageOrganisations" | "ViewAuditLog" => {
+        "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManagePanels" | "ManageOrganisations" | "ViewAuditLog" => {
             if !mfa {
                 return Err("admin-actions-need-a-second-factor");
             }
             allow_if(match column.action {
-                "ManageUsers" | "IssueApiToken" | "ManageCalendar" => holds(Role::Administrator),
+                "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManagePanels" => holds(Role::Administrator),
                 "ManageOrganisations" => holds(Role::Administrator) || holds(Role::InformationGovernance),
                 _ => holds(Role::InformationGovernance),
             })
@@ -1273,8 +1305,8 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             }
         }
 
-        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration" | "ViewClosedSession"
-        | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
+        "ViewMeeting" | "PrepareAgenda" | "ChangeMeetingChair" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration"
+        | "ViewClosedSession" | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
             let About::Meeting(on) = column.about else {
                 panic!("a meeting column must name the asker's place on the panel")
             };
@@ -1295,6 +1327,8 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                         || (on.runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport))
                         || (on.runs == RunsPanel::Chair && holds(Role::PanelChair))
                 }
+                // Who chairs one meeting is business support's to set, not the chairs'.
+                "ChangeMeetingChair" => on.runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport),
                 "PrepareAgenda" | "RecordAttendance" => {
                     (on.runs == RunsPanel::BusinessSupport && holds(Role::BusinessSupport))
                         || (on.runs == RunsPanel::Chair && holds(Role::PanelChair))
@@ -1381,6 +1415,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "IssueApiToken" => authority.decide(who, IssueApiToken).map(drop),
         "ViewAuditLog" => authority.decide(who, ViewAuditLog).map(drop),
         "ManageCalendar" => authority.decide(who, ManageCalendar).map(drop),
+        "ManagePanels" => authority.decide(who, ManagePanels).map(drop),
         "ViewFamilyList" => authority.decide(who, ViewFamilyList).map(drop),
         "ViewFamily" => authority.decide_family(who, ViewFamily, &f).map(drop),
         "RecordSharing" => authority.decide_family(who, RecordSharing, &f).map(drop),
@@ -1440,8 +1475,8 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
             authority.decide_referral_change(who, &referral, event).map(drop)
         }
         "ViewFamiliesDiscussedReport" => authority.decide(who, ViewFamiliesDiscussedReport).map(drop),
-        "ViewMeeting" | "PrepareAgenda" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration" | "ViewClosedSession"
-        | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
+        "ViewMeeting" | "PrepareAgenda" | "ChangeMeetingChair" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration"
+        | "ViewClosedSession" | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
             let About::Meeting(on) = column.about else {
                 panic!("a meeting column must name the asker's place on the panel")
             };
@@ -1454,6 +1489,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
             match column.action {
                 "ViewMeeting" => authority.decide_meeting(who, ViewMeeting, &m).map(drop),
                 "PrepareAgenda" => authority.decide_meeting(who, PrepareAgenda, &m).map(drop),
+                "ChangeMeetingChair" => authority.decide_meeting(who, ChangeMeetingChair, &m).map(drop),
                 "ViewAgendaCopy" => authority.decide_meeting(who, ViewAgendaCopy, &m).map(drop),
                 "SignDeclaration" => authority.decide_meeting(who, SignDeclaration, &m).map(drop),
                 "ViewClosedSession" => authority.decide_meeting(who, ViewClosedSession, &m).map(drop),

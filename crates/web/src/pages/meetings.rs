@@ -162,6 +162,10 @@ struct MeetingPage {
     declaration: &'static str,
     /// Whether the reader may read the action notes.
     reads_notes: bool,
+    /// Who chairs this meeting, and the panel's chairs.
+    chair: store::panels::MeetingChair,
+    /// Whether the reader may change who chairs it (the panel's business support).
+    changes_chair: bool,
     /// Where the two notes deadlines stand today.
     notes_to_business_support: DeadlineStanding,
     notes_to_members: DeadlineStanding,
@@ -223,6 +227,8 @@ pub struct MeetingForm {
     date: String,
     #[serde(default)]
     reason: String,
+    #[serde(default)]
+    chair: String,
     #[serde(default)]
     version: i64,
 }
@@ -315,6 +321,11 @@ pub(crate) async fn meeting_page(
         .authority
         .decide_meeting(&who.principal, policy::ViewActionNotes, &facts)
         .is_ok();
+    let chair = state.store.meeting_chair(&view).await?;
+    let changes_chair = state
+        .authority
+        .decide_meeting(&who.principal, policy::ChangeMeetingChair, &facts)
+        .is_ok();
     let today = state.store.clock().today();
     // The notes are generated from the record, so they reach business support when the last
     // decision is recorded; they reach members when business support marks them sent.
@@ -329,6 +340,8 @@ pub(crate) async fn meeting_page(
         today,
     );
     render(&MeetingPage {
+        chair,
+        changes_chair,
         reads_notes,
         notes_to_business_support,
         notes_to_members,
@@ -477,6 +490,29 @@ pub async fn change_item(
         None => None,
     };
     settle(&state, &who, id, done, ("agenda", "#agenda"), errors, f).await
+}
+
+/// Changes who chairs this meeting: one of the panel's chairs, chosen by its business support.
+pub async fn change_chair(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<MeetingForm>,
+) -> Result<Response, AppError> {
+    let id = MeetingId::from_path(&id);
+    let (permit, _) = state
+        .require_meeting(&who.principal, policy::ChangeMeetingChair, id, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    match f.chair.parse::<domain::UserId>() {
+        Err(_) => errors.add("chair", "Choose who chairs this meeting"),
+        Ok(chair) => match state.store.change_meeting_chair(&permit, chair, f.version, &who.address).await {
+            Ok(()) => return Ok(back(id, "#chair")),
+            Err(e) => crate::error::chair_change_errors(&mut errors, e)?,
+        },
+    }
+    meeting_page(&state, &who, id, errors, f).await
 }
 
 /// Sends the list of families to members now.
