@@ -40,12 +40,16 @@ function follow (container) {
         cache: 'no-store',
         headers: etag ? { 'If-None-Match': etag } : {}
       })
-      if (response.status === 200) {
+      if (response.redirected) {
+        // Sent somewhere else (a sign-in page): show it as the server means it.
+        window.location.reload()
+      } else if (response.status === 200) {
         etag = response.headers.get('ETag') || ''
         container.innerHTML = await response.text()
         tick()
       } else if (response.status === 401 || response.status === 403) {
-        // Signed out or no longer allowed: reload to show the server's page for that.
+        // Signed out (the idle timeout counts only what people do, not these polls) or no
+        // longer allowed: reload to show the server's page for that.
         window.location.reload()
       }
     } catch (e) {

@@ -213,6 +213,13 @@ impl IntoResponse for NotYet {
     }
 }
 
+/// Requests a page makes on its own while nobody touches it (the follow view asking every few
+/// seconds for the case under discussion): they do not count as activity, so a screen left
+/// open on a meeting still signs its user out when the idle timeout passes.
+fn is_background_poll(path: &str) -> bool {
+    path.starts_with("/meetings/") && path.ends_with("/live/now")
+}
+
 impl<S> FromRequestParts<S> for PartlySignedIn
 where
     AppState: FromRef<S>,
@@ -252,8 +259,8 @@ where
             }
         };
         // Touch at most once a minute: the idle timeout does not need finer time, and it
-        // saves a write on every page view.
-        if now - session.last_seen_at > time::Duration::MINUTE {
+        // saves a write on every page view. A page's own background poll is not activity.
+        if now - session.last_seen_at > time::Duration::MINUTE && !is_background_poll(parts.uri.path()) {
             state.store.touch_session(&token_hash).await?;
         }
         Ok(PartlySignedIn {

@@ -332,3 +332,21 @@ engines!(
         assert_eq!(anonymous_name(&page, &m.kept.address_line).as_deref(), Some("Family B"));
     }
 );
+
+engines!(a_follow_view_left_open_still_signs_its_user_out_when_idle, |db| async move {
+    let m = meeting_with_two_cases(db).await;
+    let (app, meeting) = (&m.app, m.meeting.as_str());
+    let officer = app.signed_in_without_second_factor(&m.officer).await;
+    sign_declaration(&officer, meeting).await;
+    assert_eq!(officer.get(&format!("/meetings/{meeting}/follow")).await.status, 200);
+    let now = format!("/meetings/{meeting}/live/now");
+
+    // The page polls on its own for twenty minutes, then for fifteen more: the polls are
+    // answered, but they are not activity, so the idle timeout (30 minutes) still runs
+    app.clock.advance(time::Duration::minutes(20));
+    assert_eq!(officer.get(&now).await.status, 200);
+    app.clock.advance(time::Duration::minutes(15));
+    let out = officer.get(&now).await;
+    assert_eq!(out.status, 303, "signed out: nobody used the page for 35 minutes");
+    assert!(out.location.unwrap_or_default().starts_with("/sign-in"), "sent to sign in again");
+});
