@@ -97,7 +97,8 @@ pub struct DiscussedRow {
     pub date: Date,
     /// The panel.
     pub panel: String,
-    /// The family's address and postcode: how business support's spreadsheet names a family.
+    /// The family's address and postcode: how business support's spreadsheet names a family (a
+    /// case discussed anonymously goes by its name at the meeting instead).
     pub address: String,
     /// What was decided.
     pub outcome: Outcome,
@@ -119,7 +120,7 @@ const READERS_PANELS: &str = "(p.business_support_user_id = $1 \
                 AND (pm.user_id = $1 OR pm.user_id IS NULL)))";
 
 /// A report row as loaded: (item, family, meeting, date, panel, address, postcode, outcome,
-/// lead organisation, lead professional, first TAF).
+/// lead organisation, lead professional, first TAF, anonymous name).
 type ReportRow = (
     Uuid,
     Uuid,
@@ -132,6 +133,7 @@ type ReportRow = (
     Option<String>,
     Option<String>,
     Option<Date>,
+    Option<String>,
 );
 /// An action as the report loads it: (item, description, owner's names, organisation, due, status).
 type ReportActionRow = (Uuid, String, String, String, String, Date, String);
@@ -275,9 +277,10 @@ impl Store {
         let (rows, actions): (Vec<ReportRow>, Vec<ReportActionRow>) = read!(self, db => {
             let rows = sqlx::query_as(&format!(
                 "SELECT d.agenda_item_id, d.family_id, m.id, m.meeting_date, p.name, f.address_line, f.postcode, d.outcome, lo.name, \
-                 lp.given_name || ' ' || lp.family_name, d.first_taf_by \
+                 lp.given_name || ' ' || lp.family_name, d.first_taf_by, ai.anonymous_label \
                  FROM decisions d JOIN meetings m ON m.id = d.meeting_id JOIN panels p ON p.id = m.panel_id \
-                 JOIN families f ON f.id = d.family_id LEFT JOIN organisations lo ON lo.id = d.lead_organisation_id \
+                 JOIN families f ON f.id = d.family_id LEFT JOIN agenda_items ai ON ai.id = d.agenda_item_id \
+                 LEFT JOIN organisations lo ON lo.id = d.lead_organisation_id \
                  LEFT JOIN users lp ON lp.id = d.lead_professional_id \
                  WHERE {filter} ORDER BY m.meeting_date, p.name, f.postcode, d.id"
             ))
@@ -303,12 +306,16 @@ impl Store {
             .await?;
             (rows, actions)
         });
+        let mut families: Vec<FamilyId> = rows.iter().map(|r| FamilyId(r.1)).collect();
+        families.sort_unstable();
+        families.dedup();
+        let facts_of = self.families_facts(who, &families).await?;
         let mut out = Vec::with_capacity(rows.len());
-        for (item, family, meeting, date, panel, address_line, postcode, outcome, lead_org, lead_prof, taf) in rows {
+        for (item, family, meeting, date, panel, address_line, postcode, outcome, lead_org, lead_prof, taf, anonymous) in rows {
             let Some(outcome) = Outcome::from_code(&outcome) else {
                 return Err(StoreError::Corrupt(format!("decision outcome {outcome}")));
             };
-            let Some(facts) = self.family_facts(who, FamilyId(family)).await? else {
+            let Some(facts) = facts_of.get(&FamilyId(family)).cloned() else {
                 continue;
             };
             if !shown(&facts) {
@@ -319,7 +326,11 @@ impl Store {
                 meeting: MeetingId(meeting),
                 date,
                 panel,
-                address: format!("{address_line}, {postcode}"),
+                // A case discussed anonymously is named as the meeting named it.
+                address: match anonymous {
+                    Some(label) => format!("{label} (discussed anonymously)"),
+                    None => format!("{address_line}, {postcode}"),
+                },
                 outcome,
                 lead_organisation: lead_org,
                 lead_professional: lead_prof,

@@ -218,6 +218,13 @@ engines!(
         assert!(notes.shows("Family A"));
         assert!(!notes.shows(&m.kept.address_line));
         assert!(!people_named(&notes, &m.kept));
+        // and so does the families-discussed report, as a page and a spreadsheet row
+        let report = chair.get("/reports/families-discussed?from=08/12/2026&until=08/12/2026").await;
+        assert_eq!(report.status, 200, "{}", report.body);
+        assert!(report.shows("Family A (discussed anonymously)"), "{}", report.body);
+        assert!(!report.shows(&m.kept.address_line));
+        let csv = chair.get("/reports/families-discussed.csv?from=08/12/2026&until=08/12/2026").await;
+        assert!(csv.body.contains("Family A (discussed anonymously)") && !csv.body.contains(&m.kept.address_line));
 
         // Marking a case after the meeting is refused
         app.clock.advance(time::Duration::days(14));
