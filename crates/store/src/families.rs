@@ -18,6 +18,15 @@ use policy::{
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+/// The sharing log's INSERT and its columns, in the order both inserts below bind them.
+macro_rules! sharing_columns {
+    () => {
+        "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_organisation_id, recipient_user_id, \
+         recipient_description, purpose, lawful_basis, method, decided_by, decided_on, consent_override, override_justification, \
+         override_authorised_by, recorded_by, recorded_at, override_ground)"
+    };
+}
+
 /// Inserts one sharing-log row inside the caller's write transaction.
 macro_rules! insert_sharing {
     ($tx:ident, $now:expr, $id:expr, $family:expr, $actor:expr, $entry:expr, $override:expr) => {{
@@ -25,12 +34,10 @@ macro_rules! insert_sharing {
         let consent_override: Option<&domain::consent::ConsentOverride> = $override;
         let family: Option<FamilyId> = $family;
         let actor: Option<UserId> = $actor;
-        sqlx::query(
-            "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_organisation_id, recipient_user_id, \
-             recipient_description, purpose, lawful_basis, method, decided_by, decided_on, consent_override, override_justification, \
-             override_authorised_by, recorded_by, recorded_at, override_ground) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-        )
+        sqlx::query(concat!(
+            sharing_columns!(),
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+        ))
         .bind($id)
         .bind(family.map(|f| f.0))
         .bind(e.decision.code())
@@ -64,11 +71,7 @@ macro_rules! insert_sharing_rows {
         let now: time::OffsetDateTime = $now;
         // 18 parameters a row: 200 rows stay far below either engine's limit.
         for chunk in rows.chunks(200) {
-            let mut q = sqlx::QueryBuilder::new(
-                "INSERT INTO sharing_log (id, family_id, decision, data_categories, recipient_organisation_id, recipient_user_id, \
-                 recipient_description, purpose, lawful_basis, method, decided_by, decided_on, consent_override, override_justification, \
-                 override_authorised_by, recorded_by, recorded_at, override_ground) ",
-            );
+            let mut q = sqlx::QueryBuilder::new(concat!(sharing_columns!(), " "));
             q.push_values(chunk, |mut b, (id, family, actor, e)| {
                 b.push_bind(*id)
                     .push_bind(family.map(|f| f.0))
