@@ -73,6 +73,13 @@ impl Role {
         }
     }
 
+    /// Roles that work with families day to day, and so may see a family they are connected
+    /// to. Information governance and administrators keep the system and see no case content
+    /// (an administrator only through break-glass), whatever their connection to a family.
+    pub fn is_practitioner(self) -> bool {
+        !matches!(self, Role::InformationGovernance | Role::Administrator)
+    }
+
     /// Roles whose holders must use a second factor whatever their organisation decides:
     /// an administrator can create accounts, so a stolen password must not be enough.
     pub fn always_requires_mfa(self) -> bool {

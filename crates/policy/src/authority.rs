@@ -91,6 +91,14 @@ pub enum PolicyError {
     /// An entity type this crate builds is not a valid Cedar name (a typo in this crate).
     #[error("\"{0}\" is not a valid entity type name")]
     TypeName(&'static str),
+    /// A policy could not be restated for the one action it is sliced under.
+    #[error("the policy @id(\"{id}\") could not be prepared for evaluation: {reason}")]
+    Prepare {
+        /// The policy.
+        id: String,
+        /// What went wrong.
+        reason: String,
+    },
 }
 
 /// The entity types requests are built from, parsed once.
@@ -184,7 +192,7 @@ impl Authority {
                     ActionConstraint::In(list) => list.iter().any(|a| names_it.contains(a)),
                 };
                 if applies {
-                    slice.add(policy.clone()).map_err(|e| PolicyError::DuplicateId {
+                    slice.add(for_one_action(policy)?).map_err(|e| PolicyError::DuplicateId {
                         id: policy.id().to_string(),
                         source: Box::new(e),
                     })?;
@@ -328,6 +336,10 @@ impl Authority {
                     RestrictedExpression::new_set(who.roles.iter().map(|r| RestrictedExpression::new_string(r.code().to_owned()))),
                 ),
                 ("mfa_passed".to_owned(), RestrictedExpression::new_bool(who.mfa_passed)),
+                (
+                    "is_practitioner".to_owned(),
+                    RestrictedExpression::new_bool(who.roles.iter().any(|r| r.is_practitioner())),
+                ),
             ]),
             HashSet::new(),
         )?);
@@ -447,6 +459,24 @@ impl Authority {
                 .map(|org| RestrictedExpression::new_entity_uid(uid(&self.types.organisation, *org))),
         )
     }
+}
+
+/// The policy as it applies within one action's slice: the same rule with its action scope
+/// dropped. Every policy in a slice already applies to that action, and Cedar would otherwise
+/// rebuild the scope's list of actions (up to 25 of them) on every request, which was most of a
+/// decision's time.
+fn for_one_action(policy: &cedar_policy::Policy) -> Result<cedar_policy::Policy, PolicyError> {
+    let failed = |reason: String| PolicyError::Prepare {
+        id: policy.id().to_string(),
+        reason,
+    };
+    if matches!(policy.action_constraint(), ActionConstraint::Any) {
+        return Ok(policy.clone());
+    }
+    let mut json = policy.to_json().map_err(|e| failed(e.to_string()))?;
+    let scope = json.get_mut("action").ok_or_else(|| failed("no action scope".to_owned()))?;
+    *scope = serde_json::json!({ "op": "All" });
+    cedar_policy::Policy::from_json(Some(policy.id().clone()), json).map_err(|e| failed(e.to_string()))
 }
 
 /// The context of a request about one family: the asker's connection to it.
