@@ -637,6 +637,7 @@ async fn measure(engine: Engine) -> Figures {
     let store = open(&db.url, fixed_clock(), 8).await;
     let authority = Authority::new().unwrap();
     let raw = Raw::connect(&db).await;
+    store.audit_chained().await;
     let audit_before = raw.count("SELECT COUNT(*) FROM audit_log").await;
 
     let (mut build, mut circulate, mut total) = (Vec::new(), Vec::new(), Vec::new());
@@ -675,6 +676,7 @@ async fn measure(engine: Engine) -> Figures {
             jobs = raw.count("SELECT COUNT(*) FROM jobs").await - jobs_before;
         }
     }
+    store.audit_chained().await;
     let audit_entries = raw.count("SELECT COUNT(*) FROM audit_log").await - audit_before;
     let verified = store.verify_audit_chain().await.unwrap();
     assert!(verified.is_ok(), "the audit chain verifies after the circulations: {verified:?}");

@@ -172,9 +172,38 @@ impl TestDb {
         }
     }
 
+    /// Waits until every audit entry committed so far has joined the chain. SQLite chains at
+    /// commit; on PostgreSQL the sequencer of the store that wrote the entry chains it moments
+    /// later, so a test reading `audit_log` right after a request waits for the queue to empty
+    /// (chaining moves entries out of it and into the chain in one transaction).
+    pub async fn audit_settled(&self) {
+        if self.url.starts_with("sqlite") {
+            return;
+        }
+        let pool = sqlx::PgPool::connect(&self.url).await.expect("connect");
+        let started = std::time::Instant::now();
+        loop {
+            let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_queue")
+                .fetch_one(&pool)
+                .await
+                .expect("the audit queue");
+            if queued == 0 {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(10),
+                "{queued} audit entries were still waiting to be chained after 10 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+        pool.close().await;
+    }
+
     /// One number from the database (a `COUNT(*)`, cast to BIGINT on PostgreSQL), to check what
-    /// a request wrote where no page shows it (the audit trail).
+    /// a request wrote where no page shows it (the audit trail). Sees every audit entry
+    /// committed before the call.
     pub async fn count(&self, query: &str) -> i64 {
+        self.audit_settled().await;
         if self.url.starts_with("sqlite") {
             let pool = sqlx::SqlitePool::connect(&self.url).await.expect("connect");
             let n: i64 = sqlx::query_scalar(query).fetch_one(&pool).await.expect("query");
@@ -200,8 +229,10 @@ impl TestDb {
         .await;
     }
 
-    /// One whole number read with `sql`, for checking what is stored.
+    /// One whole number read with `sql`, for checking what is stored. Sees every audit entry
+    /// committed before the call.
     pub async fn scalar(&self, sql: &str) -> i64 {
+        self.audit_settled().await;
         if self.url.starts_with("sqlite") {
             let pool = sqlx::SqlitePool::connect(&self.url).await.expect("connect");
             let v: i64 = sqlx::query_scalar(sql).fetch_one(&pool).await.expect("a number");

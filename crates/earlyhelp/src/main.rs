@@ -261,12 +261,39 @@ async fn open(config: &Config, url: Option<String>) -> Result<Store> {
     Ok(store)
 }
 
-async fn run(command: Command, mut config: Config) -> Result<()> {
+/// The stores a command opened, closed when it ends: closing waits for the command's audit
+/// entries to join the chain (on PostgreSQL the sequencer chains them moments after each
+/// write), so a tool that exits straight after a change leaves none waiting.
+#[derive(Default)]
+struct Opened(Vec<Store>);
+
+impl Opened {
+    async fn open(&mut self, config: &Config, url: Option<String>) -> Result<Store> {
+        let store = open(config, url).await?;
+        self.0.push(store.clone());
+        Ok(store)
+    }
+
+    async fn close(self) {
+        for store in self.0 {
+            store.close().await;
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> Result<()> {
+    let mut opened = Opened::default();
+    let result = run_command(command, config, &mut opened).await;
+    opened.close().await;
+    result
+}
+
+async fn run_command(command: Command, mut config: Config, opened: &mut Opened) -> Result<()> {
     match command {
         Command::Demo { addr, data_dir } => {
             std::fs::create_dir_all(&data_dir).with_context(|| format!("could not create {}", data_dir.display()))?;
             let url = format!("sqlite://{}", data_dir.join("earlyhelp.db").display());
-            let store = open(&config, Some(url)).await?;
+            let store = opened.open(&config, Some(url)).await?;
             let spec = match store.loaded_county().await? {
                 Some(spec) => spec,
                 None if store.has_staff().await? => {
@@ -333,7 +360,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
         Command::Serve { database_url, addr } => {
             let public_url = config.public_url()?;
             let mailer = config.mailer(&public_url)?;
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             if let Some(addr) = addr {
                 config.addr = addr;
             }
@@ -344,7 +371,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             server::serve(store, &config, listener, public_url, mailer).await
         }
         Command::Migrate { database_url } => {
-            open(&config, database_url).await?;
+            opened.open(&config, database_url).await?;
             println!("Database is up to date.");
             Ok(())
         }
@@ -353,7 +380,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             families,
             seed: s,
         } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             if store.loaded_county().await?.is_some() {
                 bail!("this database already holds a county; seed an empty database");
             }
@@ -389,7 +416,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                     password,
                 },
         } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             let email = EmailAddress::parse(&email)?;
             let roles: Vec<Role> = roles.iter().map(|r| r.parse()).collect::<Result<_, _>>()?;
             if roles.is_empty() {
@@ -417,7 +444,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
         Command::User {
             command: UserCommand::ResetMfa { database_url, email },
         } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             let email = EmailAddress::parse(&email)?;
             let id = store
                 .user_id_by_email(&email)
@@ -436,7 +463,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                     expires_in_days,
                 },
         } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             let email = EmailAddress::parse(&user)?;
             let id = store
                 .user_id_by_email(&email)
@@ -464,7 +491,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
                 public_key,
             },
         } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             let n = match store.verify_audit_chain().await? {
                 Ok(n) => n,
                 Err(b) => bail!("audit chain broken at entry {}: {}", b.seq, b.reason),
@@ -501,7 +528,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
         Command::Audit {
             command: AuditCommand::Checkpoint { database_url },
         } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             let key = config.checkpoint_key(&store).await?;
             match store.sign_checkpoint(&key).await? {
                 Some(c) => println!("Signed a checkpoint at entry {} with key {}.", c.seq, c.public_key),
@@ -512,7 +539,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
         Command::Audit {
             command: AuditCommand::Checkpoints { database_url, out },
         } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             let mut lines = String::new();
             for c in store.checkpoints().await? {
                 lines.push_str(&serde_json::to_string(&c)?);
@@ -546,7 +573,7 @@ async fn run(command: Command, mut config: Config) -> Result<()> {
             Ok(())
         }
         Command::Backup { database_url, to } => {
-            let store = open(&config, database_url).await?;
+            let store = opened.open(&config, database_url).await?;
             if to.exists() {
                 bail!("{} already exists; choose a new file", to.display());
             }

@@ -317,7 +317,7 @@ impl Store {
                 .bind(now - time::Duration::days(1))
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(user, "session.sign_in", "user", user.map(|u| u.to_string()))
+            audit_append!(tx, self, AuditEntry::new(user, "session.sign_in", "user", user.map(|u| u.to_string()))
                 .from_address(Some(address.to_owned()))
                 .outcome(Outcome::Failed));
         });
@@ -345,7 +345,7 @@ impl Store {
                 .bind(address)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "session.sign_in", "user", Some(user.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(user), "session.sign_in", "user", Some(user.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -385,7 +385,7 @@ impl Store {
                 .bind(token_hash)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "session.mfa", "user", Some(user.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(user), "session.mfa", "user", Some(user.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -395,7 +395,7 @@ impl Store {
     pub async fn end_session(&self, token_hash: &str, user: UserId, reason: &'static str) -> Result<(), StoreError> {
         write!(self, tx, kind => {
             sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(user), reason, "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(user), reason, "user", Some(user.to_string())));
         });
         Ok(())
     }
@@ -404,7 +404,7 @@ impl Store {
     pub async fn end_all_sessions(&self, _permit: &Permit<ManageOwnAccount>, user: UserId) -> Result<u64, StoreError> {
         let n = write!(self, tx, kind => {
             let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?.rows_affected();
-            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "session.sign_out_everywhere", "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(user), "session.sign_out_everywhere", "user", Some(user.to_string())));
             n
         });
         Ok(n)
@@ -438,7 +438,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2").bind(user.0).bind(keep_session).execute(&mut *tx).await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "user.change_password", "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(user), "user.change_password", "user", Some(user.to_string())));
         });
         Ok(())
     }
@@ -501,7 +501,7 @@ impl Store {
                     .bind(pending.as_deref())
                     .execute(&mut *tx)
                     .await?;
-                audit_append!(tx, kind, self, AuditEntry::new(None, "user.seal_mfa_secret", "user", Some(UserId(id).to_string())));
+                audit_append!(tx, self, AuditEntry::new(None, "user.seal_mfa_secret", "user", Some(UserId(id).to_string())));
             });
         }
         Ok(sealed)
@@ -537,7 +537,7 @@ impl Store {
                 .bind(token_hash)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(user), "user.enable_mfa", "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(user), "user.enable_mfa", "user", Some(user.to_string())));
         });
         Ok(())
     }
@@ -570,7 +570,7 @@ impl Store {
                 .await?
                 .rows_affected();
             if n > 0 {
-                audit_append!(tx, kind, self, AuditEntry::new(Some(user), "user.use_recovery_code", "user", Some(user.to_string())));
+                audit_append!(tx, self, AuditEntry::new(Some(user), "user.use_recovery_code", "user", Some(user.to_string())));
             }
             n > 0
         });
@@ -642,11 +642,11 @@ impl Store {
                 sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(id.0).bind(role.code()).execute(&mut *tx).await?;
             }
             let roles: Vec<&str> = new.roles.iter().map(|r| r.code()).collect();
-            audit_append!(tx, kind, self, AuditEntry::new(actor, "user.create", "user", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(actor, "user.create", "user", Some(id.to_string()))
                 .personal(format!("email={}; name={} {}; roles={}", new.email, new.given_name, new.family_name, roles.join(","))));
             if let Some((link, expires_at)) = invitation {
                 insert_account_link!(tx, self, link, id, crate::links::LinkPurpose::Invitation, actor, expires_at);
-                audit_append!(tx, kind, self, AuditEntry::new(actor, "user.invite", "user", Some(id.to_string())));
+                audit_append!(tx, self, AuditEntry::new(actor, "user.invite", "user", Some(id.to_string())));
             }
         });
         Ok(())
@@ -670,7 +670,7 @@ impl Store {
                 sqlx::query("INSERT INTO user_roles (user_id, role) VALUES ($1, $2)").bind(user.0).bind(role.code()).execute(&mut *tx).await?;
             }
             let codes: Vec<&str> = roles.iter().map(|r| r.code()).collect();
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "user.set_roles", "user", Some(user.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "user.set_roles", "user", Some(user.to_string()))
                 .personal(format!("roles={}", codes.join(","))));
         });
         Ok(())
@@ -700,7 +700,7 @@ impl Store {
                     .await?;
             }
             let action = if active { "user.reactivate" } else { "user.deactivate" };
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), action, "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(actor), action, "user", Some(user.to_string())));
         });
         Ok(())
     }
@@ -728,7 +728,7 @@ impl Store {
             }
             sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
             sqlx::query("DELETE FROM sessions WHERE user_id = $1").bind(user.0).execute(&mut *tx).await?;
-            audit_append!(tx, kind, self, AuditEntry::new(actor, "user.reset_mfa", "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(actor, "user.reset_mfa", "user", Some(user.to_string())));
         });
         Ok(())
     }
@@ -785,7 +785,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::unique_as(e, "token"))?;
-            audit_append!(tx, kind, self, AuditEntry::new(actor, "api_token.create", "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(actor, "api_token.create", "user", Some(user.to_string())));
         });
         Ok(id)
     }
@@ -821,7 +821,7 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::NotFound("unrevoked token"));
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(permit.principal().user), "api_token.revoke", "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(permit.principal().user), "api_token.revoke", "user", Some(user.to_string())));
         });
         Ok(())
     }

@@ -287,7 +287,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "action.update", "action", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "action.update", "action", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -325,7 +325,7 @@ impl Store {
                     enqueue_job!(tx, self, crate::outbox::Job::RemindAction { action: AgreedActionId(*id) }, self.now());
                 }
             }
-            audit_append!(tx, kind, self, AuditEntry::new(None, "action.remind", "actions", None).personal(format!("actions={n}")));
+            audit_append!(tx, self, AuditEntry::new(None, "action.remind", "actions", None).personal(format!("actions={n}")));
         });
         Ok(n)
     }

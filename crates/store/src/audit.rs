@@ -3,12 +3,14 @@
 //! `hash = SHA-256(prev_hash ‖ seq ‖ at ‖ actor ‖ address ‖ action ‖ record type ‖ record id ‖
 //! outcome ‖ personal_digest)`. The personal fields (names, e-mail addresses in a change) are
 //! hashed separately into `personal_digest`, so a retention purge can blank them and the chain
-//! still verifies. Appending reads the head and inserts in the caller's write transaction:
-//! SQLite has one writer; on PostgreSQL a transaction-scoped advisory lock serialises appends
-//! across app servers, so the chain never forks.
+//! still verifies. How each engine appends without forking the chain is in [`append`].
 
+mod append;
+
+pub(crate) use append::{AppendAudit, PgTx, Sequencer, SharedHead, SqliteTx};
 use domain::UserId;
 use sha2::{Digest, Sha256};
+use std::borrow::Cow;
 use time::OffsetDateTime;
 
 /// The hash the first entry chains from.
@@ -103,7 +105,7 @@ pub fn personal_digest(fields: Option<&str>) -> String {
     hex::encode(Sha256::digest(fields.unwrap_or("").as_bytes()))
 }
 
-/// Computes an entry's hash from its stored values.
+/// Computes an entry's hash from its stored values, hex-encoded as it is stored.
 #[allow(clippy::too_many_arguments)]
 pub fn entry_hash(
     prev_hash: &str,
@@ -117,75 +119,67 @@ pub fn entry_hash(
     outcome: &str,
     personal_digest: &str,
 ) -> String {
+    hex::encode(entry_digest(
+        prev_hash,
+        seq,
+        at,
+        actor.map(|a| a.0),
+        client_address,
+        action,
+        record_type,
+        record_id,
+        outcome,
+        personal_digest,
+    ))
+}
+
+/// The SHA-256 behind [`entry_hash`], without allocating: verification computes one per
+/// entry of the whole chain.
+#[allow(clippy::too_many_arguments)]
+fn entry_digest(
+    prev_hash: &str,
+    seq: i64,
+    at: OffsetDateTime,
+    actor: Option<uuid::Uuid>,
+    client_address: Option<&str>,
+    action: &str,
+    record_type: &str,
+    record_id: Option<&str>,
+    outcome: &str,
+    personal_digest: &str,
+) -> [u8; 32] {
     let mut h = Sha256::new();
     let mut field = |bytes: &[u8]| {
         h.update((bytes.len() as u64).to_be_bytes());
         h.update(bytes);
     };
+    let mut actor_text = [0u8; uuid::fmt::Hyphenated::LENGTH];
     field(prev_hash.as_bytes());
     field(&seq.to_be_bytes());
     field(&(at.unix_timestamp_nanos() / 1000).to_be_bytes());
-    field(actor.map(|a| a.0.to_string()).unwrap_or_default().as_bytes());
+    field(actor.map_or(&[][..], |a| a.hyphenated().encode_lower(&mut actor_text).as_bytes()));
     field(client_address.unwrap_or("").as_bytes());
     field(action.as_bytes());
     field(record_type.as_bytes());
     field(record_id.unwrap_or("").as_bytes());
     field(outcome.as_bytes());
     field(personal_digest.as_bytes());
-    hex::encode(h.finalize())
+    h.finalize().into()
 }
 
-/// Appends an entry to the chain inside the current write transaction.
+/// Whether `stored` is the hex form of `digest` (compared without allocating).
+fn hex_matches(stored: &str, digest: &[u8; 32]) -> bool {
+    let mut text = [0u8; 64];
+    hex::encode_to_slice(digest, &mut text).is_ok() && stored.as_bytes() == text
+}
+
+/// Appends an entry to the audit trail inside the current write transaction (see [`append`]
+/// for how each engine extends the chain).
 macro_rules! audit_append {
-    ($tx:ident, $kind:ident, $store:expr, $entry:expr) => {{
+    ($tx:ident, $store:expr, $entry:expr) => {{
         let entry: $crate::audit::AuditEntry = $entry;
-        if $kind == $crate::EngineKind::Postgres {
-            sqlx::query("SELECT pg_advisory_xact_lock($1)")
-                .bind($crate::audit::PG_AUDIT_LOCK)
-                .execute(&mut *$tx)
-                .await?;
-        }
-        let head: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *$tx)
-            .await?;
-        let (seq, prev) = match head {
-            Some((s, h)) => (s + 1, h),
-            None => (1, $crate::audit::GENESIS.to_owned()),
-        };
         let at = $crate::audit::audit_instant($store.clock.now());
-        let digest = $crate::audit::personal_digest(entry.personal_fields.as_deref());
-        let outcome = entry.outcome.code();
-        let hash = $crate::audit::entry_hash(
-            &prev,
-            seq,
-            at,
-            entry.actor,
-            entry.client_address.as_deref(),
-            entry.action,
-            entry.record_type,
-            entry.record_id.as_deref(),
-            outcome,
-            &digest,
-        );
-        sqlx::query(
-            "INSERT INTO audit_log (seq, at, actor_user_id, client_address, action, record_type, record_id, \
-             outcome, personal_fields, personal_digest, prev_hash, hash) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(seq)
-        .bind(at)
-        .bind(entry.actor.map(|a| a.0))
-        .bind(entry.client_address.as_deref())
-        .bind(entry.action)
-        .bind(entry.record_type)
-        .bind(entry.record_id.as_deref())
-        .bind(outcome)
-        .bind(entry.personal_fields.as_deref())
-        .bind(&digest)
-        .bind(&prev)
-        .bind(&hash)
-        .execute(&mut *$tx)
-        .await?;
+        $crate::audit::AppendAudit::append_audit(&mut $tx, entry, at).await?;
     }};
 }
 
@@ -228,58 +222,246 @@ pub struct ChainBreak {
 }
 
 impl crate::Store {
+    /// Returns once every audit entry committed so far is in the chain: for readers of the
+    /// whole chain (verification, checkpoints, reviews) that must not miss an entry queued a
+    /// moment ago, here or on another server. Immediate on SQLite, which chains at commit.
+    pub async fn audit_chained(&self) {
+        if let crate::engine::Engine::Postgres { sequencer, .. } = &self.engine {
+            sequencer.chained().await;
+        }
+    }
+
     /// Checks the whole chain from the first entry, and names the first entry that was
     /// altered, inserted, removed or reordered. Returns the number of entries checked.
+    ///
+    /// The chain is read in ranges of sequence numbers, and each range is checked on a thread
+    /// of its own while the next is read. A chain of millions of entries is never held in
+    /// memory.
     pub async fn verify_audit_chain(&self) -> Result<Result<i64, ChainBreak>, crate::StoreError> {
-        let entries: Vec<StoredEntry> = read!(self, db => {
-            sqlx::query_as("SELECT seq, at, actor_user_id, client_address, action, record_type, record_id, outcome, \
-                            personal_fields, personal_digest, prev_hash, hash FROM audit_log ORDER BY seq")
-                .fetch_all(db)
-                .await?
+        const RANGE: i64 = 4096;
+        self.audit_chained().await;
+        let last: Option<i64> = read!(self, db => {
+            sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(db).await?
         });
-        let mut prev = GENESIS.to_owned();
-        for (expected_seq, e) in (1..).zip(entries.iter()) {
-            if e.seq != expected_seq {
-                return Ok(Err(ChainBreak {
-                    seq: e.seq,
-                    reason: format!("expected entry {expected_seq} here: an entry was removed or inserted"),
-                }));
+        let Some(last) = last else { return Ok(Ok(0)) };
+        let (ranges, mut incoming) = tokio::sync::mpsc::channel::<Range>(2);
+        let checker = tokio::task::spawn_blocking(move || {
+            let mut chain = ChainCheck::default();
+            while let Some(range) = incoming.blocking_recv() {
+                match range {
+                    Range::Json(None) => {}
+                    Range::Json(Some(text)) => {
+                        let entries: Vec<JsonEntry<'_>> = serde_json::from_str(&text).map_err(|e| ChainBreak {
+                            seq: chain.checked + 1,
+                            reason: format!("the entries from here could not be read: {e}"),
+                        })?;
+                        for entry in &entries {
+                            chain.check(&entry.view()?)?;
+                        }
+                    }
+                    Range::Rows(rows) => {
+                        for row in &rows {
+                            chain.check(&row.view())?;
+                        }
+                    }
+                }
             }
-            if e.prev_hash != prev {
-                return Ok(Err(ChainBreak {
-                    seq: e.seq,
-                    reason: "does not follow the entry before it: entries were removed, inserted or reordered".into(),
-                }));
+            Ok(chain.checked)
+        });
+        // The first range has no lower bound and the last no upper one, so an entry numbered
+        // outside 1..=last is still read, and found out of place.
+        let mut from = i64::MIN;
+        let mut to = RANGE;
+        loop {
+            let upper = if to >= last { i64::MAX } else { to };
+            let range = match &self.engine {
+                // SQLite's driver hands rows over one at a time between threads, which costs
+                // far more than hashing them; one JSON array per range crosses once.
+                crate::engine::Engine::Sqlite { readers, .. } => sqlx::query_scalar(
+                    "SELECT json_group_array(json_array(seq, at, nullif(hex(actor_user_id), ''), client_address, action, \
+                     record_type, record_id, outcome, personal_fields, personal_digest, prev_hash, hash) ORDER BY seq) \
+                     FROM audit_log WHERE seq >= $1 AND seq <= $2",
+                )
+                .bind(from)
+                .bind(upper)
+                .fetch_one(readers)
+                .await
+                .map(Range::Json)?,
+                crate::engine::Engine::Postgres { pool, .. } => sqlx::query_as(
+                    "SELECT seq, at, actor_user_id, client_address, action, record_type, record_id, outcome, \
+                     personal_fields, personal_digest, prev_hash, hash FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq",
+                )
+                .bind(from)
+                .bind(upper)
+                .fetch_all(pool)
+                .await
+                .map(Range::Rows)?,
+            };
+            if ranges.send(range).await.is_err() {
+                break; // the checker already found the break
             }
-            if let Some(fields) = &e.personal_fields
-                && personal_digest(Some(fields)) != e.personal_digest
-            {
-                return Ok(Err(ChainBreak {
-                    seq: e.seq,
-                    reason: "personal fields were altered".into(),
-                }));
+            if upper == i64::MAX {
+                break;
             }
-            let recomputed = entry_hash(
-                &e.prev_hash,
-                e.seq,
-                e.at,
-                e.actor_user_id.map(UserId),
-                e.client_address.as_deref(),
-                &e.action,
-                &e.record_type,
-                e.record_id.as_deref(),
-                &e.outcome,
-                &e.personal_digest,
-            );
-            if recomputed != e.hash {
-                return Ok(Err(ChainBreak {
-                    seq: e.seq,
-                    reason: "contents were altered after it was written".into(),
-                }));
-            }
-            prev = e.hash.clone();
+            from = to + 1;
+            to += RANGE;
         }
-        Ok(Ok(entries.len() as i64))
+        drop(ranges);
+        checker
+            .await
+            .map_err(|e| crate::StoreError::Corrupt(format!("audit verification stopped: {e}")))
+    }
+}
+
+/// One entry as the database hands it over for verification: seq, at, actor, client address,
+/// action, record type, record id, outcome, personal fields, personal digest, previous hash,
+/// hash.
+#[derive(serde::Deserialize)]
+struct JsonEntry<'a>(
+    i64,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Option<Cow<'a, str>>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+    #[serde(borrow)] Cow<'a, str>,
+);
+
+/// A range of the chain as read: SQLite's as one JSON array (an empty range is `[]`, or
+/// nothing), PostgreSQL's as rows.
+enum Range {
+    Json(Option<String>),
+    Rows(Vec<StoredEntry>),
+}
+
+impl JsonEntry<'_> {
+    /// The entry's values; an instant or actor that does not parse was altered.
+    fn view(&self) -> Result<EntryView<'_>, ChainBreak> {
+        let altered = || ChainBreak {
+            seq: self.0,
+            reason: ALTERED.to_owned(),
+        };
+        Ok(EntryView {
+            seq: self.0,
+            at: OffsetDateTime::parse(&self.1, &time::format_description::well_known::Rfc3339).map_err(|_| altered())?,
+            actor: match self.2.as_deref() {
+                Some(text) => Some(uuid::Uuid::try_parse(text).map_err(|_| altered())?),
+                None => None,
+            },
+            client_address: self.3.as_deref(),
+            action: &self.4,
+            record_type: &self.5,
+            record_id: self.6.as_deref(),
+            outcome: &self.7,
+            personal_fields: self.8.as_deref(),
+            personal_digest: &self.9,
+            prev_hash: &self.10,
+            hash: &self.11,
+        })
+    }
+}
+
+impl StoredEntry {
+    fn view(&self) -> EntryView<'_> {
+        EntryView {
+            seq: self.seq,
+            at: self.at,
+            actor: self.actor_user_id,
+            client_address: self.client_address.as_deref(),
+            action: &self.action,
+            record_type: &self.record_type,
+            record_id: self.record_id.as_deref(),
+            outcome: &self.outcome,
+            personal_fields: self.personal_fields.as_deref(),
+            personal_digest: &self.personal_digest,
+            prev_hash: &self.prev_hash,
+            hash: &self.hash,
+        }
+    }
+}
+
+/// What verification says of an entry whose hash no longer matches its contents.
+const ALTERED: &str = "contents were altered after it was written";
+
+/// An entry's stored values, borrowed.
+struct EntryView<'a> {
+    seq: i64,
+    at: OffsetDateTime,
+    actor: Option<uuid::Uuid>,
+    client_address: Option<&'a str>,
+    action: &'a str,
+    record_type: &'a str,
+    record_id: Option<&'a str>,
+    outcome: &'a str,
+    personal_fields: Option<&'a str>,
+    personal_digest: &'a str,
+    prev_hash: &'a str,
+    hash: &'a str,
+}
+
+/// Verification's place in the chain: what the next entry must follow.
+struct ChainCheck {
+    checked: i64,
+    prev: String,
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        Self {
+            checked: 0,
+            prev: GENESIS.to_owned(),
+        }
+    }
+}
+
+impl ChainCheck {
+    /// Checks the next entry: in its place, following the one before, its personal fields
+    /// and its contents as they were written.
+    fn check(&mut self, e: &EntryView<'_>) -> Result<(), ChainBreak> {
+        let expected_seq = self.checked + 1;
+        let broken = |reason: &str| ChainBreak {
+            seq: e.seq,
+            reason: reason.to_owned(),
+        };
+        if e.seq != expected_seq {
+            return Err(ChainBreak {
+                seq: e.seq,
+                reason: format!("expected entry {expected_seq} here: an entry was removed or inserted"),
+            });
+        }
+        if e.prev_hash != self.prev {
+            return Err(broken(
+                "does not follow the entry before it: entries were removed, inserted or reordered",
+            ));
+        }
+        if let Some(fields) = e.personal_fields
+            && !hex_matches(e.personal_digest, &Sha256::digest(fields.as_bytes()).into())
+        {
+            return Err(broken("personal fields were altered"));
+        }
+        let digest = entry_digest(
+            e.prev_hash,
+            e.seq,
+            e.at,
+            e.actor,
+            e.client_address,
+            e.action,
+            e.record_type,
+            e.record_id,
+            e.outcome,
+            e.personal_digest,
+        );
+        if !hex_matches(e.hash, &digest) {
+            return Err(broken(ALTERED));
+        }
+        e.hash.clone_into(&mut self.prev);
+        self.checked = expected_seq;
+        Ok(())
     }
 }
 
@@ -346,7 +528,7 @@ impl crate::Store {
     async fn append_audit_batch(&self, entries: Vec<AuditEntry>) -> Result<(), crate::StoreError> {
         write!(self, tx, kind => {
             for entry in entries {
-                audit_append!(tx, kind, self, entry);
+                audit_append!(tx, self, entry);
             }
         });
         Ok(())
@@ -438,6 +620,7 @@ impl crate::Store {
     /// empty). Safe on several servers at once: a checkpoint for the same entry is kept once.
     pub async fn sign_checkpoint(&self, key: &CheckpointKey) -> Result<Option<Checkpoint>, crate::StoreError> {
         use ed25519_dalek::Signer;
+        self.audit_chained().await;
         let head: Option<(i64, String)> = read!(self, db => {
             sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1").fetch_optional(db).await?
         });

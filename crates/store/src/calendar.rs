@@ -136,7 +136,7 @@ impl Store {
             }
             let moved = retime_planned_meetings!(tx, day);
 
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "calendar.add_closure", "closure_day", Some(day.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "calendar.add_closure", "closure_day", Some(day.to_string()))
                 .from_address(Some(address.to_owned()))
                 .personal(format!("meetings_retimed={moved}")));
             moved
@@ -166,7 +166,7 @@ impl Store {
                 return Err(CalendarWriteError::NotClosed);
             }
             let moved = retime_planned_meetings!(tx, day);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "calendar.remove_closure", "closure_day", Some(day.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "calendar.remove_closure", "closure_day", Some(day.to_string()))
                 .from_address(Some(address.to_owned()))
                 .personal(format!("meetings_retimed={moved}")));
             moved

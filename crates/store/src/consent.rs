@@ -182,7 +182,7 @@ impl Store {
                 }
             }
             refresh_standing!(tx, record.family(), today);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "consent.record", "family", Some(record.family().to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "consent.record", "family", Some(record.family().to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(record.id())
@@ -299,7 +299,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "consent.withdraw", "family", Some(family.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "consent.withdraw", "family", Some(family.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())

@@ -132,7 +132,7 @@ impl Store {
                         .await?;
                 }
             }
-            audit_append!(tx, kind, self, AuditEntry::new(None, "county.load_structure", "county", None)
+            audit_append!(tx, self, AuditEntry::new(None, "county.load_structure", "county", None)
                 .personal(format!("organisations={}; staff={}; panels={}", county.organisations.len(), county.staff.len(), county.panels.len())));
         });
 
@@ -341,7 +341,7 @@ impl Store {
                 .bind(format!("seed={};families={};today={}", spec.seed, loaded, spec.today))
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(None, "county.load_families", "county", None)
+            audit_append!(tx, self, AuditEntry::new(None, "county.load_families", "county", None)
                 .personal(format!("families={loaded}")));
         });
         self.plan_meetings(crate::meetings::planning_horizon(self.clock.today())).await?;

@@ -234,7 +234,7 @@ impl Store {
             for (panel,) in panels {
                 assign_chairs_by_turn!(tx, panel, today, true);
             }
-            audit_append!(tx, kind, self, AuditEntry::new(None, "county.load_meeting_history", "meetings", None)
+            audit_append!(tx, self, AuditEntry::new(None, "county.load_meeting_history", "meetings", None)
                 .personal(format!("meetings={written}")));
         });
         Ok(written)

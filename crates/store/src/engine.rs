@@ -23,8 +23,17 @@ pub enum EngineKind {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Engine {
-    Sqlite { writer: SqlitePool, readers: SqlitePool },
-    Postgres(PgPool),
+    Sqlite {
+        writer: SqlitePool,
+        readers: SqlitePool,
+        /// The audit chain's head as the last write transaction committed it.
+        audit_head: crate::audit::SharedHead,
+    },
+    Postgres {
+        pool: PgPool,
+        /// Chains the audit entries write transactions queue.
+        sequencer: crate::audit::Sequencer,
+    },
 }
 
 /// The persistence layer. Cheap to clone: it holds pools.
@@ -47,7 +56,7 @@ macro_rules! read {
                 let $db = readers;
                 $body
             }
-            $crate::engine::Engine::Postgres(pool) => {
+            $crate::engine::Engine::Postgres { pool, .. } => {
                 let $db = pool;
                 $body
             }
@@ -56,27 +65,27 @@ macro_rules! read {
 }
 
 /// Runs `$body` inside one write transaction bound to `$tx` (and the engine kind to `$kind`),
-/// committing when the body finishes and rolling back if it returns early with an error.
+/// committing when the body finishes and rolling back if it returns early with an error. On
+/// PostgreSQL the audit entries the body queued are chained moments later (see `audit::append`).
 macro_rules! write {
     ($store:expr, $tx:ident, $kind:ident => $body:expr) => {
         match &$store.engine {
-            $crate::engine::Engine::Sqlite { writer, .. } => {
+            $crate::engine::Engine::Sqlite { writer, audit_head, .. } => {
                 #[allow(unused_variables)]
                 let $kind = $crate::EngineKind::Sqlite;
-                // IMMEDIATE takes the write lock at BEGIN, so a transaction that reads the
-                // audit head and then appends can never be refused half-way by another writer
-                // (a command-line tool on the same file).
-                let mut $tx = writer.begin_with("BEGIN IMMEDIATE").await?;
+                let mut $tx = $crate::audit::SqliteTx::begin(writer, audit_head.clone()).await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
-            $crate::engine::Engine::Postgres(pool) => {
+            $crate::engine::Engine::Postgres { pool, sequencer } => {
                 #[allow(unused_variables)]
                 let $kind = $crate::EngineKind::Postgres;
-                let mut $tx = pool.begin().await?;
+                let mut $tx = $crate::audit::PgTx::begin(pool).await?;
                 let out = $body;
-                $tx.commit().await?;
+                if $tx.commit().await? {
+                    sequencer.wake();
+                }
                 out
             }
         }
@@ -104,12 +113,24 @@ impl Store {
                 .synchronous(SqliteSynchronous::Normal)
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(10));
-            let writer = SqlitePoolOptions::new().max_connections(1).connect_with(base.clone()).await?;
+            // A connection to a local file does not go stale, so the pools do not ping one
+            // before lending it (a round trip to SQLite's worker thread on every statement's
+            // way in, paid by every write queueing for the one writer).
+            let writer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .test_before_acquire(false)
+                .connect_with(base.clone())
+                .await?;
             let readers = SqlitePoolOptions::new()
                 .max_connections(options.max_connections.max(1))
+                .test_before_acquire(false)
                 .connect_with(base.read_only(true))
                 .await?;
-            Engine::Sqlite { writer, readers }
+            Engine::Sqlite {
+                writer,
+                readers,
+                audit_head: crate::audit::SharedHead::default(),
+            }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let opts = PgConnectOptions::from_str(url)?;
             let pool = PgPoolOptions::new()
@@ -117,7 +138,8 @@ impl Store {
                 .acquire_timeout(Duration::from_secs(10))
                 .connect_with(opts)
                 .await?;
-            Engine::Postgres(pool)
+            let sequencer = crate::audit::Sequencer::start(pool.clone());
+            Engine::Postgres { pool, sequencer }
         } else {
             return Err(StoreError::UnsupportedUrl);
         };
@@ -140,7 +162,7 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         match &self.engine {
             Engine::Sqlite { writer, .. } => sqlx::migrate!("./migrations/sqlite").run(writer).await?,
-            Engine::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
+            Engine::Postgres { pool, .. } => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
     }
@@ -168,7 +190,7 @@ impl Store {
     pub fn kind(&self) -> EngineKind {
         match self.engine {
             Engine::Sqlite { .. } => EngineKind::Sqlite,
-            Engine::Postgres(_) => EngineKind::Postgres,
+            Engine::Postgres { .. } => EngineKind::Postgres,
         }
     }
 
@@ -193,12 +215,14 @@ impl Store {
 
     /// Closes every connection, letting in-flight statements finish: part of graceful shutdown.
     pub async fn close(&self) {
+        // A command-line tool exits right after: its audit entries join the chain first.
+        self.audit_chained().await;
         match &self.engine {
-            Engine::Sqlite { writer, readers } => {
+            Engine::Sqlite { writer, readers, .. } => {
                 readers.close().await;
                 writer.close().await;
             }
-            Engine::Postgres(pool) => pool.close().await,
+            Engine::Postgres { pool, .. } => pool.close().await,
         }
     }
 
@@ -213,7 +237,7 @@ impl Store {
                 .fetch_all(readers)
                 .await?
             }
-            Engine::Postgres(pool) => {
+            Engine::Postgres { pool, .. } => {
                 sqlx::query_as(
                     "SELECT table_name::text, column_name::text FROM information_schema.columns \
                      WHERE table_schema = current_schema() AND table_name NOT LIKE '_sqlx%'",
@@ -279,7 +303,7 @@ impl Store {
                 sqlx::query("VACUUM INTO $1").bind(to).execute(writer).await?;
                 Ok(())
             }
-            Engine::Postgres(_) => Err(StoreError::UnsupportedUrl),
+            Engine::Postgres { .. } => Err(StoreError::UnsupportedUrl),
         }
     }
 }

@@ -788,7 +788,7 @@ impl Store {
         write!(self, tx, kind => {
             insert_sharing!(tx, self.now(), id, Some(family), Some(actor), entry, justification);
             let action = if justification.is_some() { "sharing.record_without_consent" } else { "sharing.record" };
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), action, "family", Some(family.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), action, "family", Some(family.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         if justification.is_some() {
@@ -804,7 +804,7 @@ impl Store {
         let id = Uuid::now_v7();
         write!(self, tx, kind => {
             insert_sharing!(tx, self.now(), id, Some(family), None::<UserId>, entry, None);
-            audit_append!(tx, kind, self, AuditEntry::new(None, "sharing.system", "family", Some(family.to_string())));
+            audit_append!(tx, self, AuditEntry::new(None, "sharing.system", "family", Some(family.to_string())));
         });
         Ok(())
     }
@@ -832,7 +832,7 @@ impl Store {
                 .bind(expires)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "break_glass.open", "family", Some(family.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "break_glass.open", "family", Some(family.to_string()))
                 .from_address(Some(address.to_owned()))
                 .personal(format!("reason={reason}")));
         });
@@ -903,7 +903,7 @@ impl Store {
             if updated == 0 {
                 return Err(StoreError::NotFound("break-glass access awaiting review"));
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "break_glass.review", "break_glass", Some(grant.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "break_glass.review", "break_glass", Some(grant.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())

@@ -225,7 +225,7 @@ impl Store {
                 return Err(StoreError::NotFound("account waiting for its invitation"));
             }
             insert_account_link!(tx, self, &link, user, LinkPurpose::Invitation, Some(actor), expires_at);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "user.invite", "user", Some(user.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "user.invite", "user", Some(user.to_string())));
         });
         Ok(())
     }
@@ -293,11 +293,11 @@ impl Store {
                 Some((id,)) => {
                     let user = UserId(id);
                     insert_account_link!(tx, self, &link, user, LinkPurpose::PasswordReset, None::<UserId>, expires_at);
-                    audit_append!(tx, kind, self, AuditEntry::new(None, "user.request_password_reset", "user", Some(user.to_string()))
+                    audit_append!(tx, self, AuditEntry::new(None, "user.request_password_reset", "user", Some(user.to_string()))
                         .from_address(Some(address.to_owned())));
                 }
                 None => {
-                    audit_append!(tx, kind, self, AuditEntry::new(None, "user.request_password_reset", "user", None)
+                    audit_append!(tx, self, AuditEntry::new(None, "user.request_password_reset", "user", None)
                         .from_address(Some(address.to_owned()))
                         .outcome(Outcome::Failed));
                 }
@@ -377,7 +377,7 @@ impl Store {
                     "user.reset_password"
                 }
             };
-            audit_append!(tx, kind, self, AuditEntry::new(Some(user), action, "user", Some(user.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(user), action, "user", Some(user.to_string()))
                 .from_address(Some(address.to_owned())));
             Some(user)
         });
@@ -424,7 +424,7 @@ impl Store {
                     LinkPurpose::Invitation => "mail.invitation_sent",
                     LinkPurpose::PasswordReset => "mail.password_reset_sent",
                 };
-                audit_append!(tx, kind, self, AuditEntry::new(None, action, "user", Some(UserId(user).to_string())));
+                audit_append!(tx, self, AuditEntry::new(None, action, "user", Some(UserId(user).to_string())));
             }
         });
         Ok(())

@@ -73,7 +73,7 @@ impl Store {
                 .bind(meeting.0)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), if item.is_some() { "meeting.open_case" } else { "meeting.close_case" },
+            audit_append!(tx, self, AuditEntry::new(Some(who), if item.is_some() { "meeting.open_case" } else { "meeting.close_case" },
                 "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });

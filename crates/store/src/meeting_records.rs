@@ -141,7 +141,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.declaration", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.declaration", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -227,7 +227,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.attendance", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.attendance", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -529,7 +529,7 @@ impl Store {
                 .await?;
             }
             live_moved!(tx, meeting);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.decision", "agenda_item", Some(item.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.decision", "agenda_item", Some(item.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         if decision.outcome == Outcome::EscalateToMash {
@@ -587,7 +587,7 @@ impl Store {
             .execute(&mut *tx)
             .await?;
             live_moved!(tx, meeting);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.action", "agenda_item", Some(item.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.action", "agenda_item", Some(item.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())

@@ -681,7 +681,7 @@ impl Store {
             for panel in panels {
                 assign_chairs_by_turn!(tx, panel, today, false);
             }
-            audit_append!(tx, kind, self, AuditEntry::new(None, "meeting.plan", "meetings", None)
+            audit_append!(tx, self, AuditEntry::new(None, "meeting.plan", "meetings", None)
                 .personal(format!("meetings={added}")));
         });
         Ok(added)
@@ -1015,7 +1015,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "agenda.add_item", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "agenda.add_item", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(id)
@@ -1128,7 +1128,7 @@ impl Store {
                 }
                 AgendaChange::Anonymous(_) => {}
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "agenda.change_item", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "agenda.change_item", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -1191,7 +1191,7 @@ impl Store {
                 sqlx::query("UPDATE referrals SET meeting_date = $1 WHERE id = $2").bind(to).bind(referral.0).execute(&mut *tx).await?;
                 enqueue_notices!(tx, self, *referral, Some(Notice::Rescheduled), who);
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.move", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.move", "meeting", Some(meeting.to_string()))
                 .from_address(address.map(str::to_owned)));
         });
         Ok(())
@@ -1220,7 +1220,7 @@ impl Store {
                     "The panel has no later meeting whose list has not yet gone out to take this meeting's cases; add one first",
                 ));
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.cancel", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.cancel", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -1459,7 +1459,7 @@ impl Store {
                 sharing.iter().map(|(family, entry)| (Uuid::now_v7(), Some(*family), by, entry)).collect();
             insert_sharing_rows!(tx, now, &rows);
             enqueue_jobs!(tx, self, &jobs, now);
-            audit_append!(tx, kind, self, AuditEntry::new(by, "meeting.circulate", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(by, "meeting.circulate", "meeting", Some(meeting.to_string()))
                 .from_address(address.map(str::to_owned)));
         });
         tracing::info!(meeting = %meeting, copies = n, "list of families circulated");
@@ -1590,7 +1590,7 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), "agenda.agency_check", "agenda_item", Some(item.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who.user), "agenda.agency_check", "agenda_item", Some(item.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())
@@ -1773,7 +1773,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             }
-            audit_append!(tx, kind, self, AuditEntry::new(None, "agenda.attach_accepted", "county", None)
+            audit_append!(tx, self, AuditEntry::new(None, "agenda.attach_accepted", "county", None)
                 .personal(format!("cases={n}")));
         });
         Ok(n)

@@ -196,7 +196,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "family.move", "family", Some(family.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "family.move", "family", Some(family.to_string()))
                 .from_address(Some(address.to_owned())));
             moved
         });

@@ -216,7 +216,7 @@ impl Store {
             if n == 0 {
                 return Err(refuse("The action notes are already marked as sent to members"));
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.notes_sent", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.notes_sent", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(now)
@@ -382,7 +382,7 @@ impl Store {
                     for family in families {
                         insert_sharing!(tx, now, Uuid::now_v7(), Some(*family), actor, sharing, None);
                     }
-                    audit_append!(tx, kind, self, entry);
+                    audit_append!(tx, self, entry);
                 });
                 Ok(())
             }

@@ -175,7 +175,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await
                 .map_err(|e| StoreError::unique_as(e, "organisation name"))?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "organisation.apply", "organisation", Some(id.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "organisation.apply", "organisation", Some(id.to_string())));
         });
         Ok(id)
     }
@@ -204,7 +204,7 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::StaleVersion("organisation"));
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "organisation.set_isa_status", "organisation", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "organisation.set_isa_status", "organisation", Some(id.to_string()))
                 .personal(format!("state={}", c.state)));
         });
         Ok(())
@@ -225,7 +225,7 @@ impl Store {
             if n == 0 {
                 return Err(StoreError::StaleVersion("organisation"));
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "organisation.set_mfa", "organisation", Some(id.to_string())));
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "organisation.set_mfa", "organisation", Some(id.to_string())));
         });
         Ok(())
     }

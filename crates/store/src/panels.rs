@@ -569,7 +569,7 @@ impl Store {
                 return Err(duplicate_name(e));
             }
             write_seats!(tx, id, config);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "panel.create", "panel", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "panel.create", "panel", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         let added = self.plan_meetings(planning_horizon(self.clock.today())).await?;
@@ -742,7 +742,7 @@ impl Store {
                 cases_moved += moved;
             }
             assign_chairs_by_turn!(tx, id.0, today, chairs_changed);
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "panel.update", "panel", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "panel.update", "panel", Some(id.to_string()))
                 .from_address(Some(address.to_owned()))
                 .personal(format!("added={added};cancelled={cancelled};cases_moved={cases_moved}")));
             PanelSaved { id, added, cancelled, cases_moved }
@@ -814,7 +814,7 @@ impl Store {
             if n == 0 {
                 return Err(ChairChangeError::Stale);
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who), "meeting.change_chair", "meeting", Some(meeting.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.change_chair", "meeting", Some(meeting.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())

@@ -173,7 +173,7 @@ impl Store {
                 .bind(actor.0)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "family.record", "family", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "family.record", "family", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(id)
@@ -219,7 +219,7 @@ impl Store {
             .bind(person.has_disability)
             .execute(&mut *tx)
             .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "person.record", "family", Some(family.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "person.record", "family", Some(family.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(id)
@@ -330,7 +330,7 @@ impl Store {
                 .bind(duplicate.1.0)
                 .execute(&mut *tx)
                 .await?;
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "person.merge", "person", Some(format!("{}<-{}", keep.1, duplicate.1)))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "person.merge", "person", Some(format!("{}<-{}", keep.1, duplicate.1)))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())

@@ -670,7 +670,7 @@ impl Store {
             insert_history!(tx, entry, 1i64);
             enqueue_notices!(tx, self, id, Notice::after(referral.state().status(), EventKind::Submit), who.user);
             let action = if details.consent_override.is_some() { "referral.make_without_consent" } else { "referral.make" };
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), action, "referral", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who.user), action, "referral", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         if referral.is_urgent() {
@@ -1012,7 +1012,7 @@ impl Store {
                 }
                 enqueue_notices!(tx, self, fresh.id(), Notice::after(fresh.state().status(), EventKind::Submit), who.user);
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(who.user), audit_action(permit.event()), "referral", Some(id.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(who.user), audit_action(permit.event()), "referral", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         if permit.event() == EventKind::Escalate {

@@ -181,7 +181,7 @@ impl Store {
             if updated == 0 {
                 return Err(PersonEditError::Stale);
             }
-            audit_append!(tx, kind, self, AuditEntry::new(Some(actor), "person.disability", "person", Some(person.to_string()))
+            audit_append!(tx, self, AuditEntry::new(Some(actor), "person.disability", "person", Some(person.to_string()))
                 .from_address(Some(address.to_owned())));
         });
         Ok(())

@@ -330,3 +330,55 @@ engines!(a_checkpoint_signed_by_another_key_is_refused, |db| async move {
     altered.hash = "0".repeat(64);
     assert!(!altered.signature_is_valid());
 });
+
+engines!(a_server_follows_when_another_process_moved_the_chain_head, |db| async move {
+    // The server knows the head from its own last write; a command-line tool on the same
+    // database then appends entries of its own. The server's next entry must follow the tool's.
+    let server = db.store(Arc::new(MovableClock::new())).await;
+    let (county, spec) = small_county();
+    server.load_county(&county, &spec, "hash").await.unwrap();
+    let user = county.staff[0].id;
+    server.create_session("server-before", user, false, "10.1.2.3").await.unwrap();
+    let tool = db.store(Arc::new(MovableClock::new())).await;
+    for i in 0..3 {
+        tool.create_session(&format!("tool-{i}"), user, false, "127.0.0.1").await.unwrap();
+    }
+    server.create_session("server-after", user, false, "10.1.2.3").await.unwrap();
+    tool.create_session("tool-after", user, false, "127.0.0.1").await.unwrap();
+    // 5 county entries, then the server's, the tool's three, the server's and the tool's.
+    assert_eq!(server.verify_audit_chain().await.unwrap(), Ok(11));
+});
+
+/// On PostgreSQL a write queues its entries for the sequencer and returns once they are chained.
+/// A server that stopped between the two leaves entries queued; any server's next run chains them.
+#[tokio::test]
+async fn entries_left_queued_by_a_server_that_stopped_are_chained_by_another() {
+    let Some(db) = TestDb::new(earlyhelp_acceptance::Engine::Postgres).await else {
+        return;
+    };
+    let store = store_with_history(&db).await;
+    let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+    for i in 0..3 {
+        sqlx::query(
+            "INSERT INTO audit_queue (at, action, record_type, record_id, outcome, personal_fields) \
+             VALUES (now(), 'family.view', 'family', $1, 'success', 'viewer=someone')",
+        )
+        .bind(format!("left-{i}"))
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    let other = db.store(Arc::new(MovableClock::new())).await;
+    assert_eq!(other.verify_audit_chain().await.unwrap(), Ok(14));
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_queue")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(queued, 0);
+    let chained: Vec<String> = sqlx::query_scalar("SELECT record_id FROM audit_log WHERE action = 'family.view' ORDER BY seq")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+    assert_eq!(chained, ["left-0", "left-1", "left-2"]);
+    assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(14));
+}

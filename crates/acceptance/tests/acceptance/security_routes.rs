@@ -646,6 +646,7 @@ async fn scalar(db: &TestDb, sql: &str) -> i64 {
 /// The actions written to the audit trail after entry `after`.
 async fn audit_actions_since(db: &TestDb, after: i64) -> Vec<String> {
     let sql = format!("SELECT action FROM audit_log WHERE seq > {after} ORDER BY seq");
+    db.audit_settled().await;
     if db.url.starts_with("sqlite") {
         let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
         let v = sqlx::query_scalar(&sql).fetch_all(&pool).await.unwrap();

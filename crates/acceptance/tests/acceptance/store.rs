@@ -9,7 +9,10 @@ async fn both_engines_end_with_the_same_tables_and_columns() {
     let Some(lite) = TestDb::new(Engine::Sqlite).await else { return };
     let Some(pg) = TestDb::new(Engine::Postgres).await else { return };
     let sqlite = lite.store(clock.clone()).await.schema_outline().await.unwrap();
-    let postgres = pg.store(clock).await.schema_outline().await.unwrap();
+    let mut postgres = pg.store(clock).await.schema_outline().await.unwrap();
+    // PostgreSQL alone queues audit entries for its sequencer (SQLite's one writer chains
+    // them in the write transaction).
+    postgres.retain(|(table, _)| table != "audit_queue");
     assert!(!sqlite.is_empty());
     assert_eq!(sqlite, postgres);
 }
