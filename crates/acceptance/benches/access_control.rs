@@ -30,9 +30,9 @@ use std::time::{Duration, Instant};
 use store::Store;
 
 const WRITERS: usize = 16;
-const WRITES_PER_WRITER: usize = 250;
+const WRITES_PER_WRITER: usize = 150;
 const VERIFY_ENTRIES: usize = 100_000;
-const ROUNDS: usize = 5;
+const ROUNDS: usize = 7;
 
 fn median(mut figures: Vec<f64>) -> f64 {
     figures.sort_by(f64::total_cmp);
@@ -72,7 +72,14 @@ fn main() {
         report,
         "| engine | with audit (writes/s) | without (writes/s) | cost of audit | audit verify (entries/s) | verify MB/s | sha256sum MB/s | ratio |\n| --- | --- | --- | --- | --- | --- | --- | --- |"
     );
+    // `EARLYHELP_BENCH_ENGINE=sqlite` (or `postgres`) measures one engine only, for quick
+    // comparisons while working on it.
+    let only = std::env::var("EARLYHELP_BENCH_ENGINE").ok();
     for engine in [Engine::Sqlite, Engine::Postgres] {
+        let name = if engine == Engine::Sqlite { "sqlite" } else { "postgres" };
+        if only.as_deref().is_some_and(|o| o != name) {
+            continue;
+        }
         let row = runtime.block_on(audit_figures(engine));
         let _ = writeln!(report, "{row}");
     }
@@ -82,6 +89,10 @@ fn main() {
          (the bytes each entry's hash covers, written to a file for sha256sum)."
     );
     println!("{report}");
+    if only.is_some() {
+        eprintln!("one engine only: bench/results/access-control.md left as it was");
+        return;
+    }
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../bench/results/access-control.md");
     std::fs::write(&out, report).unwrap();
     eprintln!("written to {}", out.display());
@@ -148,6 +159,7 @@ async fn audit_figures(engine: Engine) -> String {
         );
         without.push(raw_writes_per_second(&db, user, round).await);
     }
+    eprintln!("{name}: with audit {with_audit:.0?}, without {without:.0?} writes/s by round");
     let (with_audit, without) = (median(with_audit), median(without));
     let cost = 100.0 * (1.0 - with_audit / without);
 

@@ -382,3 +382,25 @@ async fn entries_left_queued_by_a_server_that_stopped_are_chained_by_another() {
     assert_eq!(chained, ["left-0", "left-1", "left-2"]);
     assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(14));
 }
+
+engines!(entries_holding_tabs_newlines_quotes_and_backslashes_verify, |db| async move {
+    // Verification reads the chain in bulk (JSON from SQLite, COPY text from PostgreSQL): values
+    // that need escaping there must come back exactly as written.
+    let store = store_with_history(&db).await;
+    for (i, awkward) in ["tab\there", "two\nlines\r\n", "back\\slash \\N", "\"quoted\" 'too' ünïcødé", ""]
+        .into_iter()
+        .enumerate()
+    {
+        store
+            .audit_read(
+                store::audit::AuditEntry::new(None, "family.view", "family", Some(format!("awkward\t{i}\\")))
+                    .from_address(Some(awkward.to_owned()))
+                    .personal(awkward),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.verify_audit_chain().await.unwrap(), Ok(16));
+    tamper(&db, &["UPDATE audit_log SET personal_fields = 'back\\slash \\n' WHERE seq = 14"]).await;
+    assert_eq!(store.verify_audit_chain().await.unwrap().unwrap_err().seq, 14);
+});

@@ -335,8 +335,13 @@ struct Queued {
     personal_fields: Option<String>,
 }
 
-/// Most entries chained in one transaction (12 values each, within PostgreSQL's 65 535).
+/// Most entries chained in one transaction.
 const BATCH: i64 = 2000;
+
+/// The least time between runs that chained something: writes do not wait for the chain, so
+/// a few milliseconds' delay lets a busy service chain dozens of entries per transaction
+/// instead of one or two.
+const PACE: Duration = Duration::from_millis(10);
 
 /// Most batches in one run, so that waiting writers are let go even under a flood.
 const BATCHES_PER_RUN: usize = 16;
@@ -378,10 +383,15 @@ impl Sequencer {
                     break;
                 }
                 let run = runs.fetch_add(1, Ordering::SeqCst) + 1;
+                let mut chained = 0;
                 for _ in 0..BATCHES_PER_RUN {
                     match chain_batch(&pool).await {
-                        Ok(n) if n == BATCH as usize => continue,
-                        Ok(_) => break,
+                        Ok(n) => {
+                            chained += n;
+                            if n < BATCH as usize {
+                                break;
+                            }
+                        }
                         Err(e) => {
                             // The entries stay queued, safe, and the next run tries again.
                             tracing::error!(error = %e, "audit sequencer could not chain queued entries");
@@ -390,6 +400,9 @@ impl Sequencer {
                     }
                 }
                 finish.send_replace(run);
+                if chained > 0 {
+                    tokio::time::sleep(PACE).await;
+                }
             }
         });
         Self(Arc::new(Inner { wake, started, finished }))
@@ -407,6 +420,42 @@ impl Sequencer {
         self.wake();
         let mut finished = self.0.finished.clone();
         let _ = finished.wait_for(|run| *run >= ticket).await;
+    }
+}
+
+/// A batch of chained entries, column by column, as PostgreSQL arrays.
+#[derive(Default)]
+struct LogColumns {
+    seq: Vec<i64>,
+    at: Vec<OffsetDateTime>,
+    actor: Vec<Option<uuid::Uuid>>,
+    client_address: Vec<Option<String>>,
+    action: Vec<String>,
+    record_type: Vec<String>,
+    record_id: Vec<Option<String>>,
+    outcome: Vec<String>,
+    personal_fields: Vec<Option<String>>,
+    personal_digest: Vec<String>,
+    prev_hash: Vec<String>,
+    hash: Vec<String>,
+}
+
+impl LogColumns {
+    fn with_capacity(n: usize) -> Self {
+        Self {
+            seq: Vec::with_capacity(n),
+            at: Vec::with_capacity(n),
+            actor: Vec::with_capacity(n),
+            client_address: Vec::with_capacity(n),
+            action: Vec::with_capacity(n),
+            record_type: Vec::with_capacity(n),
+            record_id: Vec::with_capacity(n),
+            outcome: Vec::with_capacity(n),
+            personal_fields: Vec::with_capacity(n),
+            personal_digest: Vec::with_capacity(n),
+            prev_hash: Vec::with_capacity(n),
+            hash: Vec::with_capacity(n),
+        }
     }
 }
 
@@ -453,25 +502,44 @@ async fn chain_batch(pool: &sqlx::PgPool) -> Result<usize, sqlx::Error> {
         let (_, prev) = std::mem::replace(&mut head, (seq + 1, hash.clone()));
         rows.push((seq, digest, prev, hash));
     }
-    let mut insert = sqlx::QueryBuilder::<Postgres>::new(
+    // One statement whatever the batch size (arrays, not a VALUES row per entry), so it is
+    // planned once per connection.
+    let mut columns = LogColumns::with_capacity(queued.len());
+    for (q, (seq, digest, prev, hash)) in queued.into_iter().zip(rows) {
+        columns.seq.push(seq);
+        columns.at.push(q.at);
+        columns.actor.push(q.actor_user_id);
+        columns.client_address.push(q.client_address);
+        columns.action.push(q.action);
+        columns.record_type.push(q.record_type);
+        columns.record_id.push(q.record_id);
+        columns.outcome.push(q.outcome);
+        columns.personal_fields.push(q.personal_fields);
+        columns.personal_digest.push(digest);
+        columns.prev_hash.push(prev);
+        columns.hash.push(hash);
+    }
+    let chained = columns.seq.len();
+    sqlx::query(
         "INSERT INTO audit_log (seq, at, actor_user_id, client_address, action, record_type, record_id, \
-         outcome, personal_fields, personal_digest, prev_hash, hash) ",
-    );
-    insert.push_values(queued.iter().zip(&rows), |mut b, (q, (seq, digest, prev, hash))| {
-        b.push_bind(*seq)
-            .push_bind(q.at)
-            .push_bind(q.actor_user_id)
-            .push_bind(q.client_address.as_deref())
-            .push_bind(q.action.as_str())
-            .push_bind(q.record_type.as_str())
-            .push_bind(q.record_id.as_deref())
-            .push_bind(q.outcome.as_str())
-            .push_bind(q.personal_fields.as_deref())
-            .push_bind(digest.as_str())
-            .push_bind(prev.as_str())
-            .push_bind(hash.as_str());
-    });
-    insert.build().execute(&mut *tx).await?;
+         outcome, personal_fields, personal_digest, prev_hash, hash) \
+         SELECT * FROM UNNEST($1::bigint[], $2::timestamptz[], $3::uuid[], $4::text[], $5::text[], $6::text[], \
+         $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])",
+    )
+    .bind(columns.seq)
+    .bind(columns.at)
+    .bind(columns.actor)
+    .bind(columns.client_address)
+    .bind(columns.action)
+    .bind(columns.record_type)
+    .bind(columns.record_id)
+    .bind(columns.outcome)
+    .bind(columns.personal_fields)
+    .bind(columns.personal_digest)
+    .bind(columns.prev_hash)
+    .bind(columns.hash)
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
-    Ok(queued.len())
+    Ok(chained)
 }
