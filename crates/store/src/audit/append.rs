@@ -2,8 +2,8 @@
 //!
 //! **SQLite** has one writer, so a write transaction extends the chain itself: it knows the
 //! head (kept in memory after each commit, and re-read when another process on the same file,
-//! a command-line tool, got there first) and inserts each entry with the next sequence number,
-//! one statement per entry.
+//! a command-line tool, got there first) and, at commit, inserts its entries with the next
+//! sequence numbers in the same round trip as the `COMMIT`.
 //!
 //! **PostgreSQL** has many concurrent writers, possibly on several servers. If each chained its
 //! own entries it would hold one lock from reading the head until its commit was on disk, and
