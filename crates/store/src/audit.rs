@@ -240,10 +240,6 @@ impl crate::Store {
     pub async fn verify_audit_chain(&self) -> Result<Result<i64, ChainBreak>, crate::StoreError> {
         const RANGE: i64 = 4096;
         self.audit_chained().await;
-        let last: Option<i64> = read!(self, db => {
-            sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(db).await?
-        });
-        let Some(last) = last else { return Ok(Ok(0)) };
         let (ranges, mut incoming) = tokio::sync::mpsc::channel::<Range>(2);
         let checker = tokio::task::spawn_blocking(move || {
             let mut chain = ChainCheck::default();
@@ -272,6 +268,8 @@ impl crate::Store {
             // outside 1..=last is still read, and found out of place.
             crate::engine::Engine::Sqlite { readers, .. } => {
                 use futures_util::{StreamExt as _, TryStreamExt as _};
+                let last: Option<i64> = sqlx::query_scalar("SELECT MAX(seq) FROM audit_log").fetch_one(readers).await?;
+                let last = last.unwrap_or(0);
                 let count = ((last.max(1) + RANGE - 1) / RANGE).max(1);
                 let bounds = (0..count).map(move |n| {
                     let from = if n == 0 { i64::MIN } else { n * RANGE + 1 };

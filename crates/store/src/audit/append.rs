@@ -84,12 +84,12 @@ impl SqliteTx {
         let mut known = if self.entries.is_empty() { None } else { self.shared_head.get() };
         let mut attempts = 0;
         loop {
-            let start = match known.take() {
-                Some(head) => head,
-                None if self.entries.is_empty() => (0, GENESIS.to_owned()),
-                None => after_head(sqlx::query_as(HEAD).fetch_optional(&mut *self.conn).await?),
+            let head = match known.take() {
+                Some(head) => Some(head),
+                None if self.entries.is_empty() => None,
+                None => sqlx::query_as(HEAD).fetch_optional(&mut *self.conn).await?,
             };
-            match self.insert_and_commit(start).await {
+            match self.insert_and_commit(after(head)).await {
                 Ok(head) => {
                     self.committed = true;
                     if let Some(head) = head {
@@ -103,13 +103,14 @@ impl SqliteTx {
         }
     }
 
-    /// Inserts the entries chained after `head` and commits; returns the new head.
-    async fn insert_and_commit(&mut self, head: Head) -> Result<Option<Head>, sqlx::Error> {
+    /// Inserts the entries chained from `first` (the first one's sequence number and
+    /// previous hash) and commits; returns the new head.
+    async fn insert_and_commit(&mut self, first: Head) -> Result<Option<Head>, sqlx::Error> {
         if self.entries.is_empty() {
             sqlx::query("COMMIT").execute(&mut *self.conn).await?;
             return Ok(None);
         }
-        let mut next = after(Some(head));
+        let mut next = first;
         let rows: Vec<Chained<'_>> = self
             .entries
             .iter()
@@ -257,11 +258,6 @@ fn after(head: Option<Head>) -> Head {
         Some((seq, hash)) => (seq + 1, hash),
         None => (1, GENESIS.to_owned()),
     }
-}
-
-/// The head as read from the database, or the empty chain's.
-fn after_head(head: Option<Head>) -> Head {
-    head.unwrap_or_else(|| (0, GENESIS.to_owned()))
 }
 
 /// An entry's place in the chain, with the values its hash covers.
