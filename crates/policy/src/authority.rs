@@ -12,13 +12,18 @@ use crate::permit::{Denied, Permit};
 use crate::principal::{AgreedActionFacts, FamilyFacts, MeetingFacts, Principal, ReferralFacts, Relationship};
 use crate::rules;
 use cedar_policy::{
-    ActionConstraint, Authorizer, Context, Decision, Entities, Entity, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request,
-    RestrictedExpression, Schema, ValidationMode, Validator,
+    ActionConstraint, Authorizer, Decision, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request, Schema, ValidationMode,
+    Validator,
 };
+use cedar_policy_core::ast::{self, Value};
+use cedar_policy_core::entities::{Entities as CoreEntities, NoEntitiesSchema, TCComputation};
+use cedar_policy_core::extensions::Extensions;
+use smol_str::SmolStr;
 use domain::OrganisationId;
 use domain::organisation::IsaStanding;
 use domain::referral::{EventKind, Route};
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use std::str::FromStr;
 
 /// The Cedar schema, compiled in so the binary needs no files beside it.
@@ -104,13 +109,13 @@ pub enum PolicyError {
 /// The entity types requests are built from, parsed once.
 #[derive(Debug)]
 struct Types {
-    user: EntityTypeName,
-    organisation: EntityTypeName,
-    user_account: EntityTypeName,
-    family: EntityTypeName,
-    referral: EntityTypeName,
-    meeting: EntityTypeName,
-    agreed_action: EntityTypeName,
+    user: ast::EntityType,
+    organisation: ast::EntityType,
+    user_account: ast::EntityType,
+    family: ast::EntityType,
+    referral: ast::EntityType,
+    meeting: ast::EntityType,
+    agreed_action: ast::EntityType,
 }
 
 /// What a request is about, before it becomes a Cedar entity.
@@ -136,7 +141,7 @@ pub(crate) enum Resource<'a> {
 #[derive(Debug)]
 struct ActionPolicies {
     /// `Action::"<name>"`.
-    uid: EntityUid,
+    uid: Arc<ast::EntityUID>,
     /// Only the policies whose action scope matches this action. Cedar evaluates every policy
     /// in the set it is given, and a policy for another action can never be satisfied, so
     /// slicing per action at start-up cuts the work per decision without changing any answer
@@ -153,8 +158,8 @@ pub struct Authority {
     authorizer: Authorizer,
     types: Types,
     actions: HashMap<&'static str, ActionPolicies>,
-    service: EntityUid,
-    isa_register: EntityUid,
+    service: Arc<ast::EntityUID>,
+    isa_register: Arc<ast::EntityUID>,
 }
 
 impl Authority {
@@ -175,6 +180,10 @@ impl Authority {
     /// deliberately broken ones).
     fn from_parts(schema: &Schema, policies: &PolicySet) -> Result<Self, PolicyError> {
         let type_name = |name: &'static str| EntityTypeName::from_str(name).map_err(|_| PolicyError::TypeName(name));
+        let core_type = |name: &'static str| type_name(name).map(|t| AsRef::<ast::EntityType>::as_ref(&t).clone());
+        let singleton = |name: &'static str, id: &str| {
+            type_name(name).map(|t| Arc::new(EntityUid::from_type_name_and_id(t, EntityId::new(id)).into()))
+        };
         let declared = schema.action_entities().map_err(|e| PolicyError::ActionEntities(Box::new(e)))?;
         let action_type = type_name("Action")?;
         let mut actions = HashMap::new();
@@ -198,20 +207,26 @@ impl Authority {
                     })?;
                 }
             }
-            actions.insert(name, ActionPolicies { uid, policies: slice });
+            actions.insert(
+                name,
+                ActionPolicies {
+                    uid: Arc::new(uid.into()),
+                    policies: slice,
+                },
+            );
         }
 
         Ok(Self {
-            service: EntityUid::from_type_name_and_id(type_name("Service")?, EntityId::new("earlyhelp")),
-            isa_register: EntityUid::from_type_name_and_id(type_name("IsaRegister")?, EntityId::new("register")),
+            service: singleton("Service", "earlyhelp")?,
+            isa_register: singleton("IsaRegister", "register")?,
             types: Types {
-                user: type_name("User")?,
-                organisation: type_name("Organisation")?,
-                user_account: type_name("UserAccount")?,
-                family: type_name("Family")?,
-                referral: type_name("Referral")?,
-                meeting: type_name("Meeting")?,
-                agreed_action: type_name("AgreedAction")?,
+                user: core_type("User")?,
+                organisation: core_type("Organisation")?,
+                user_account: core_type("UserAccount")?,
+                family: core_type("Family")?,
+                referral: core_type("Referral")?,
+                meeting: core_type("Meeting")?,
+                agreed_action: core_type("AgreedAction")?,
             },
             authorizer: Authorizer::new(),
             actions,
@@ -298,7 +313,7 @@ impl Authority {
             return Err(Denied::by(rules::EVALUATION_ERROR));
         };
         let (request, entities) = self
-            .request(who, action, resource, None)
+            .request(who, action, resource)
             .map_err(|_| Denied::by(rules::EVALUATION_ERROR))?;
         let response = self.authorizer.is_authorized(&request, policies, &entities);
         if response.diagnostics().errors().next().is_some() {
@@ -310,155 +325,155 @@ impl Authority {
         }
     }
 
-    /// Builds the Cedar request and the entities it needs. `schema` is `None` on the hot path
-    /// (the shapes are fixed by this code); tests pass the schema to prove they conform.
+    /// Builds the Cedar request and the entities it needs, from values rather than expressions:
+    /// Cedar's public constructors evaluate every attribute as an expression and recompute the
+    /// entity hierarchy, which was more than half of a decision's time, and these entities have
+    /// no hierarchy (no entity has a parent). Tests check each request against the schema
+    /// through the public constructors (`conforms`).
     pub(crate) fn request(
         &self,
         who: &Principal,
         action: &'static str,
         resource: Resource<'_>,
-        schema: Option<&Schema>,
     ) -> Result<(Request, Entities), Box<dyn std::error::Error + Send + Sync>> {
-        let action = self.actions.get(action).ok_or("action not declared")?.uid.clone();
-        let user = uid(&self.types.user, who.user);
-        let organisation = uid(&self.types.organisation, who.organisation);
+        let action = Arc::clone(&self.actions.get(action).ok_or("action not declared")?.uid);
+        let user = self.types.uid(&self.types.user, who.user);
+        let organisation = self.types.uid(&self.types.organisation, who.organisation);
 
         let mut entities = Vec::with_capacity(3);
-        entities.push(Entity::new(
+        entities.push(entity(
             user.clone(),
-            HashMap::from([
-                (
-                    "organisation".to_owned(),
-                    RestrictedExpression::new_entity_uid(organisation.clone()),
-                ),
-                (
-                    "roles".to_owned(),
-                    RestrictedExpression::new_set(who.roles.iter().map(|r| RestrictedExpression::new_string(r.code().to_owned()))),
-                ),
-                ("mfa_passed".to_owned(), RestrictedExpression::new_bool(who.mfa_passed)),
-                (
-                    "is_practitioner".to_owned(),
-                    RestrictedExpression::new_bool(who.roles.iter().any(|r| r.is_practitioner())),
-                ),
-            ]),
-            HashSet::new(),
-        )?);
-        entities.push(Entity::new(
+            [
+                ("organisation", Value::from(organisation.clone())),
+                ("roles", Value::set(who.roles.iter().map(|r| Value::from(r.code())), None)),
+                ("mfa_passed", Value::from(who.mfa_passed)),
+                ("is_practitioner", Value::from(who.roles.iter().any(|r| r.is_practitioner()))),
+            ],
+        ));
+        entities.push(entity(
             organisation.clone(),
-            HashMap::from([(
-                "isa_current".to_owned(),
-                RestrictedExpression::new_bool(who.isa == IsaStanding::Current),
-            )]),
-            HashSet::new(),
-        )?);
+            [("isa_current", Value::from(who.isa == IsaStanding::Current))],
+        ));
 
         let context = match resource {
-            Resource::Family(family) => Context::from_pairs(family_context(&family.relationship))?,
+            Resource::Family(family) => context(family_context(&family.relationship)),
             Resource::NewReferral(family, route) => {
-                let mut pairs = family_context(&family.relationship);
-                pairs.push(("route".to_owned(), RestrictedExpression::new_string(route.code().to_owned())));
-                Context::from_pairs(pairs)?
+                context(family_context(&family.relationship).into_iter().chain([("route", Value::from(route.code()))]))
             }
             Resource::Referral(referral, event) => {
                 let r = referral.family_relationship;
-                Context::from_pairs([
-                    ("event".to_owned(), RestrictedExpression::new_string(event.code().to_owned())),
-                    ("made_it".to_owned(), RestrictedExpression::new_bool(referral.made_it)),
-                    ("signs_it_off".to_owned(), RestrictedExpression::new_bool(referral.signs_it_off)),
-                    ("screens_it".to_owned(), RestrictedExpression::new_bool(referral.screens_it)),
-                    ("works_with_family".to_owned(), RestrictedExpression::new_bool(r.works_with_family)),
-                    ("panel".to_owned(), RestrictedExpression::new_string(r.panel.code().to_owned())),
-                ])?
+                context([
+                    ("event", Value::from(event.code())),
+                    ("made_it", Value::from(referral.made_it)),
+                    ("signs_it_off", Value::from(referral.signs_it_off)),
+                    ("screens_it", Value::from(referral.screens_it)),
+                    ("works_with_family", Value::from(r.works_with_family)),
+                    ("panel", Value::from(r.panel.code())),
+                ])
             }
-            Resource::Meeting(meeting) => Context::from_pairs([
-                ("runs".to_owned(), RestrictedExpression::new_string(meeting.runs.code().to_owned())),
-                (
-                    "member".to_owned(),
-                    RestrictedExpression::new_string(meeting.member.code().to_owned()),
-                ),
-                ("declared".to_owned(), RestrictedExpression::new_bool(meeting.declared)),
-            ])?,
-            Resource::AgreedAction(a) => Context::from_pairs([
-                ("owns_it".to_owned(), RestrictedExpression::new_bool(a.owns_it)),
-                ("runs".to_owned(), RestrictedExpression::new_string(a.runs.code().to_owned())),
-            ])?,
-            _ => Context::empty(),
+            Resource::Meeting(meeting) => context([
+                ("runs", Value::from(meeting.runs.code())),
+                ("member", Value::from(meeting.member.code())),
+                ("declared", Value::from(meeting.declared)),
+            ]),
+            Resource::AgreedAction(a) => context([
+                ("owns_it", Value::from(a.owns_it)),
+                ("runs", Value::from(a.runs.code())),
+            ]),
+            _ => ast::Context::empty(),
         };
         let resource = match resource {
-            Resource::System(SystemResource::Service) => self.service.clone(),
-            Resource::System(SystemResource::IsaRegister) => self.isa_register.clone(),
+            Resource::System(SystemResource::Service) => Arc::clone(&self.service),
+            Resource::System(SystemResource::IsaRegister) => Arc::clone(&self.isa_register),
             Resource::System(SystemResource::OwnAccount) => {
-                let account = uid(&self.types.user_account, who.user);
-                entities.push(Entity::new(
+                let account = self.types.uid(&self.types.user_account, who.user);
+                entities.push(entity(
                     account.clone(),
-                    HashMap::from([
-                        ("organisation".to_owned(), RestrictedExpression::new_entity_uid(organisation)),
-                        ("holder".to_owned(), RestrictedExpression::new_entity_uid(user.clone())),
-                    ]),
-                    HashSet::new(),
-                )?);
-                account
+                    [("organisation", Value::from(organisation)), ("holder", Value::from(user.clone()))],
+                ));
+                Arc::new(account)
             }
             Resource::Family(family) | Resource::NewReferral(family, _) => {
-                let id = uid(&self.types.family, family.id);
-                entities.push(Entity::new(
+                let id = self.types.uid(&self.types.family, family.id);
+                entities.push(entity(
                     id.clone(),
-                    HashMap::from([("excluded_organisations".to_owned(), self.excluded(&family.excluded_organisations))]),
-                    HashSet::new(),
-                )?);
-                id
+                    [("excluded_organisations", self.excluded(&family.excluded_organisations))],
+                ));
+                Arc::new(id)
             }
             Resource::Referral(referral, _) => {
-                let id = uid(&self.types.referral, referral.id);
-                entities.push(Entity::new(
+                let id = self.types.uid(&self.types.referral, referral.id);
+                entities.push(entity(
                     id.clone(),
-                    HashMap::from([
-                        ("excluded_organisations".to_owned(), self.excluded(&referral.excluded_organisations)),
-                        (
-                            "route".to_owned(),
-                            RestrictedExpression::new_string(referral.route.code().to_owned()),
-                        ),
-                        ("urgent".to_owned(), RestrictedExpression::new_bool(referral.urgent)),
-                    ]),
-                    HashSet::new(),
-                )?);
-                id
+                    [
+                        ("excluded_organisations", self.excluded(&referral.excluded_organisations)),
+                        ("route", Value::from(referral.route.code())),
+                        ("urgent", Value::from(referral.urgent)),
+                    ],
+                ));
+                Arc::new(id)
             }
             Resource::AgreedAction(a) => {
-                let id = uid(&self.types.agreed_action, a.id);
-                entities.push(Entity::new(
-                    id.clone(),
-                    HashMap::from([("excluded_organisations".to_owned(), self.excluded(&a.excluded_organisations))]),
-                    HashSet::new(),
-                )?);
-                id
+                let id = self.types.uid(&self.types.agreed_action, a.id);
+                entities.push(entity(id.clone(), [("excluded_organisations", self.excluded(&a.excluded_organisations))]));
+                Arc::new(id)
             }
             Resource::Meeting(meeting) => {
-                let id = uid(&self.types.meeting, meeting.id);
-                entities.push(Entity::new(id.clone(), HashMap::new(), HashSet::new())?);
-                id
+                let id = self.types.uid(&self.types.meeting, meeting.id);
+                entities.push(entity(id.clone(), []));
+                Arc::new(id)
             }
             // The asker's own organisation is already an entity, with its standing. Another
             // organisation is named but not described: the policies compare identities only
             // (reading an attribute of it fails to evaluate, which refuses the request).
-            Resource::Organisation(other) => uid(&self.types.organisation, other),
+            Resource::Organisation(other) => Arc::new(self.types.uid(&self.types.organisation, other)),
         };
 
-        let request = Request::new(user, action, resource, context, schema)?;
-        let entities = Entities::from_entities(entities, schema)?;
-        Ok((request, entities))
+        let known = |euid: Arc<ast::EntityUID>| ast::EntityUIDEntry::Known { euid, loc: None };
+        let request = ast::Request::new_unchecked(known(Arc::new(user)), known(action), known(resource), Some(context));
+        let entities = CoreEntities::from_entities(
+            entities,
+            None::<&NoEntitiesSchema>,
+            TCComputation::AssumeAlreadyComputed,
+            Extensions::none(),
+        )?;
+        Ok((Request::from(request), Entities::from(entities)))
     }
 }
 
 impl Authority {
     /// A set of organisation references, for a family's consent exclusions.
-    fn excluded(&self, organisations: &[OrganisationId]) -> RestrictedExpression {
-        RestrictedExpression::new_set(
-            organisations
-                .iter()
-                .map(|org| RestrictedExpression::new_entity_uid(uid(&self.types.organisation, *org))),
+    fn excluded(&self, organisations: &[OrganisationId]) -> Value {
+        Value::set(
+            organisations.iter().map(|org| Value::from(self.types.uid(&self.types.organisation, *org))),
+            None,
         )
     }
+}
+
+impl Types {
+    /// An entity reference from a typed id.
+    fn uid(&self, type_name: &ast::EntityType, id: impl std::fmt::Display) -> ast::EntityUID {
+        ast::EntityUID::from_components(type_name.clone(), ast::Eid::new(id.to_string()), None)
+    }
+}
+
+/// An entity with these attributes and no parents.
+fn entity<const N: usize>(uid: ast::EntityUID, attrs: [(&'static str, Value); N]) -> ast::Entity {
+    ast::Entity::new_with_attr_partial_value(
+        uid,
+        attrs.map(|(name, value)| (SmolStr::new_static(name), ast::PartialValue::Value(value))),
+        HashSet::new(),
+        HashSet::new(),
+        [],
+    )
+}
+
+/// A request context holding these values.
+fn context(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> ast::Context {
+    ast::Context::Value(Arc::new(
+        pairs.into_iter().map(|(name, value)| (SmolStr::new_static(name), value)).collect::<BTreeMap<_, _>>(),
+    ))
 }
 
 /// The policy as it applies within one action's slice: the same rule with its action scope
@@ -480,31 +495,17 @@ fn for_one_action(policy: &cedar_policy::Policy) -> Result<cedar_policy::Policy,
 }
 
 /// The context of a request about one family: the asker's connection to it.
-fn family_context(r: &Relationship) -> Vec<(String, RestrictedExpression)> {
-    vec![
-        ("works_with_family".to_owned(), RestrictedExpression::new_bool(r.works_with_family)),
-        ("panel".to_owned(), RestrictedExpression::new_string(r.panel.code().to_owned())),
-        ("break_glass".to_owned(), RestrictedExpression::new_bool(r.break_glass)),
-        ("recorded_family".to_owned(), RestrictedExpression::new_bool(r.recorded_it)),
-        ("made_referral".to_owned(), RestrictedExpression::new_bool(r.referrals.made_one)),
-        (
-            "signs_off_referral".to_owned(),
-            RestrictedExpression::new_bool(r.referrals.signs_one_off),
-        ),
-        (
-            "screens_referral".to_owned(),
-            RestrictedExpression::new_bool(r.referrals.screens_one),
-        ),
-        (
-            "escalated_to_mash".to_owned(),
-            RestrictedExpression::new_bool(r.referrals.escalated_to_mash),
-        ),
+fn family_context(r: &Relationship) -> [(&'static str, Value); 8] {
+    [
+        ("works_with_family", Value::from(r.works_with_family)),
+        ("panel", Value::from(r.panel.code())),
+        ("break_glass", Value::from(r.break_glass)),
+        ("recorded_family", Value::from(r.recorded_it)),
+        ("made_referral", Value::from(r.referrals.made_one)),
+        ("signs_off_referral", Value::from(r.referrals.signs_one_off)),
+        ("screens_referral", Value::from(r.referrals.screens_one)),
+        ("escalated_to_mash", Value::from(r.referrals.escalated_to_mash)),
     ]
-}
-
-/// An entity reference from a typed id.
-fn uid(type_name: &EntityTypeName, id: impl std::fmt::Display) -> EntityUid {
-    EntityUid::from_type_name_and_id(type_name.clone(), EntityId::new(id.to_string()))
 }
 
 /// Of the forbids that applied, the one reported first in [`rules::RULES`]; none means no
@@ -713,6 +714,20 @@ mod tests {
         assert_eq!(declared, known);
     }
 
+    /// Rebuilds a request and its entities through Cedar's public, schema-checking constructors.
+    fn conforms(schema: &Schema, request: &Request, entities: &Entities) -> Result<(), Box<dyn std::error::Error>> {
+        let part = |uid: Option<&EntityUid>| uid.cloned().ok_or("a request part is unknown");
+        Request::new(
+            part(request.principal())?,
+            part(request.action())?,
+            part(request.resource())?,
+            request.context().ok_or("the context is unknown")?.clone(),
+            Some(schema),
+        )?;
+        Entities::from_entities(entities.iter().cloned(), Some(schema))?;
+        Ok(())
+    }
+
     #[test]
     fn every_request_this_crate_builds_fits_the_schema() {
         let authority = Authority::new().unwrap();
@@ -739,7 +754,8 @@ mod tests {
             someone(Role::ALL.to_vec(), IsaStanding::Current, true),
         ] {
             for (action, resource) in every_request(&who, &family, &referral) {
-                if let Err(e) = authority.request(&who, action, resource, Some(&schema)) {
+                let (request, entities) = authority.request(&who, action, resource).unwrap();
+                if let Err(e) = conforms(&schema, &request, &entities) {
                     panic!("{action}: {e}");
                 }
             }
@@ -769,7 +785,7 @@ mod tests {
             };
             let referral = a_referral(&family, false);
             for (action, resource) in every_request(who, &family, &referral) {
-                let (request, entities) = authority.request(who, action, resource, None).unwrap();
+                let (request, entities) = authority.request(who, action, resource).unwrap();
                 let sliced = &authority.actions[action].policies;
                 let a = authority.authorizer.is_authorized(&request, sliced, &entities);
                 let b = authority.authorizer.is_authorized(&request, &whole, &entities);
