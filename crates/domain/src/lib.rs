@@ -32,6 +32,7 @@ pub mod organisation;
 pub mod panel;
 pub mod panel_config;
 pub mod password;
+pub mod plan;
 pub mod postcode;
 pub mod referral;
 pub mod role;

@@ -207,6 +207,13 @@ family_action!(
     RecordMove
 );
 
+family_action!(
+    /// Keep the family's plan: add its needs and, at each review, their progress. Its own
+    /// action because the plan belongs to the people who carry it out, not everyone who may
+    /// read the family.
+    RecordPlan
+);
+
 macro_rules! meeting_action {
     ($(#[$doc:meta])* $name:ident) => {
         $(#[$doc])*
@@ -355,7 +362,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 39] = [
+pub const ALL_ACTIONS: [&str; 40] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -381,6 +388,7 @@ pub const ALL_ACTIONS: [&str; 39] = [
     RecordFamily::NAME,
     RecordPerson::NAME,
     RecordMove::NAME,
+    RecordPlan::NAME,
     FindPeopleAcrossFamilies::NAME,
     ViewMeeting::NAME,
     PrepareAgenda::NAME,

@@ -12,19 +12,19 @@ use crate::permit::{Denied, Permit};
 use crate::principal::{AgreedActionFacts, FamilyFacts, MeetingFacts, Principal, ReferralFacts, Relationship};
 use crate::rules;
 use cedar_policy::{
-    ActionConstraint, Authorizer, Decision, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request, Schema, ValidationMode,
-    Validator,
+    ActionConstraint, Authorizer, Decision, Entities, EntityId, EntityTypeName, EntityUid, PolicyId, PolicySet, Request, Schema,
+    ValidationMode, Validator,
 };
 use cedar_policy_core::ast::{self, Value};
 use cedar_policy_core::entities::{Entities as CoreEntities, NoEntitiesSchema, TCComputation};
 use cedar_policy_core::extensions::Extensions;
-use smol_str::SmolStr;
 use domain::OrganisationId;
 use domain::organisation::IsaStanding;
 use domain::referral::{EventKind, Route};
+use smol_str::SmolStr;
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::Arc;
 use std::str::FromStr;
+use std::sync::Arc;
 
 /// The Cedar schema, compiled in so the binary needs no files beside it.
 pub(crate) const SCHEMA: &str = include_str!("../policies/schema.cedarschema");
@@ -181,9 +181,8 @@ impl Authority {
     fn from_parts(schema: &Schema, policies: &PolicySet) -> Result<Self, PolicyError> {
         let type_name = |name: &'static str| EntityTypeName::from_str(name).map_err(|_| PolicyError::TypeName(name));
         let core_type = |name: &'static str| type_name(name).map(|t| AsRef::<ast::EntityType>::as_ref(&t).clone());
-        let singleton = |name: &'static str, id: &str| {
-            type_name(name).map(|t| Arc::new(EntityUid::from_type_name_and_id(t, EntityId::new(id)).into()))
-        };
+        let singleton =
+            |name: &'static str, id: &str| type_name(name).map(|t| Arc::new(EntityUid::from_type_name_and_id(t, EntityId::new(id)).into()));
         let declared = schema.action_entities().map_err(|e| PolicyError::ActionEntities(Box::new(e)))?;
         let action_type = type_name("Action")?;
         let mut actions = HashMap::new();
@@ -357,9 +356,11 @@ impl Authority {
 
         let context = match resource {
             Resource::Family(family) => context(family_context(&family.relationship)),
-            Resource::NewReferral(family, route) => {
-                context(family_context(&family.relationship).into_iter().chain([("route", Value::from(route.code()))]))
-            }
+            Resource::NewReferral(family, route) => context(
+                family_context(&family.relationship)
+                    .into_iter()
+                    .chain([("route", Value::from(route.code()))]),
+            ),
             Resource::Referral(referral, event) => {
                 let r = referral.family_relationship;
                 context([
@@ -376,10 +377,7 @@ impl Authority {
                 ("member", Value::from(meeting.member.code())),
                 ("declared", Value::from(meeting.declared)),
             ]),
-            Resource::AgreedAction(a) => context([
-                ("owns_it", Value::from(a.owns_it)),
-                ("runs", Value::from(a.runs.code())),
-            ]),
+            Resource::AgreedAction(a) => context([("owns_it", Value::from(a.owns_it)), ("runs", Value::from(a.runs.code()))]),
             _ => ast::Context::empty(),
         };
         let resource = match resource {
@@ -415,7 +413,10 @@ impl Authority {
             }
             Resource::AgreedAction(a) => {
                 let id = self.types.uid(&self.types.agreed_action, a.id);
-                entities.push(entity(id.clone(), [("excluded_organisations", self.excluded(&a.excluded_organisations))]));
+                entities.push(entity(
+                    id.clone(),
+                    [("excluded_organisations", self.excluded(&a.excluded_organisations))],
+                ));
                 Arc::new(id)
             }
             Resource::Meeting(meeting) => {
@@ -445,7 +446,9 @@ impl Authority {
     /// A set of organisation references, for a family's consent exclusions.
     fn excluded(&self, organisations: &[OrganisationId]) -> Value {
         Value::set(
-            organisations.iter().map(|org| Value::from(self.types.uid(&self.types.organisation, *org))),
+            organisations
+                .iter()
+                .map(|org| Value::from(self.types.uid(&self.types.organisation, *org))),
             None,
         )
     }
@@ -472,7 +475,10 @@ fn entity<const N: usize>(uid: ast::EntityUID, attrs: [(&'static str, Value); N]
 /// A request context holding these values.
 fn context(pairs: impl IntoIterator<Item = (&'static str, Value)>) -> ast::Context {
     ast::Context::Value(Arc::new(
-        pairs.into_iter().map(|(name, value)| (SmolStr::new_static(name), value)).collect::<BTreeMap<_, _>>(),
+        pairs
+            .into_iter()
+            .map(|(name, value)| (SmolStr::new_static(name), value))
+            .collect::<BTreeMap<_, _>>(),
     ))
 }
 
@@ -549,7 +555,7 @@ mod tests {
     use crate::actions::{
         ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar, ManageOrganisation,
         ManageOrganisations, ManageOwnAccount, ManagePanels, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove,
-        RecordPerson, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels,
+        RecordPerson, RecordPlan, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels,
         ViewSharingLog, ViewStaffDirectory,
     };
     use crate::actions::{
@@ -591,6 +597,7 @@ mod tests {
             system(FindPeopleAcrossFamilies),
             (RecordPerson::NAME, Resource::Family(family)),
             (RecordMove::NAME, Resource::Family(family)),
+            (RecordPlan::NAME, Resource::Family(family)),
             (ViewFamily::NAME, Resource::Family(family)),
             (RecordSharing::NAME, Resource::Family(family)),
             (OpenBreakGlass::NAME, Resource::Family(family)),

@@ -61,7 +61,7 @@ pub use actions::{
     ALL_ACTIONS, Action, AgreedActionAction, ApplyToJoin, AuthoriseConsentOverride, ChangeMeetingChair, ChangeReferral, FamilyAction,
     FindPeopleAcrossFamilies, IssueApiToken, MakeReferral, ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount,
     ManagePanels, ManageUsers, MeetingAction, OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance,
-    RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordSharing, ReferralChange, ReferralOpening,
+    RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralChange, ReferralOpening,
     ReviewBreakGlass, SignDeclaration, SystemAction, UpdateAgreedAction, ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewAuditLog,
     ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog,
     ViewStaffDirectory,

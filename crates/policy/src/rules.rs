@@ -314,6 +314,13 @@ pub const RULES: &[Rule] = &[
             holds its case, or who recorded or referred it.",
     },
     Rule {
+        id: "the-team-around-the-family-keeps-its-plan",
+        effect: Effect::Permit,
+        explanation: "A family's plan is kept by its lead professional and the members of its \
+            Team Around the Family. Others who may see the family read the plan but do not \
+            change it.",
+    },
+    Rule {
         id: "mash-finds-people-across-families",
         effect: Effect::Permit,
         explanation: "Before a new person is recorded, MASH practitioners check every family \

@@ -513,7 +513,20 @@ fn copied_row(bytes: &[u8]) -> CopiedRow<'_> {
 
 /// An entry from one row's fields; `None` when a field is not what the column holds.
 fn copied_entry<'a>(fields: [Option<&'a [u8]>; 12]) -> Option<EntryView<'a>> {
-    let [seq, at, actor, client_address, action, record_type, record_id, outcome, personal_fields, personal_digest, prev_hash, hash] = fields;
+    let [
+        seq,
+        at,
+        actor,
+        client_address,
+        action,
+        record_type,
+        record_id,
+        outcome,
+        personal_fields,
+        personal_digest,
+        prev_hash,
+        hash,
+    ] = fields;
     let int8 = |field: Option<&[u8]>| field.and_then(|b| <[u8; 8]>::try_from(b).ok()).map(i64::from_be_bytes);
     // `Some(None)` for NULL; `None` when it is not UTF-8.
     let text = |field: Option<&'a [u8]>| match field {
@@ -965,6 +978,12 @@ mod tests {
         let at = output.windows(8).rposition(|w| w == b"record\t2").unwrap();
         output[at] = b'R';
         let broken = read_in_chunks(&output, &[at]).unwrap_err();
-        assert_eq!(broken, ChainBreak { seq: 2, reason: ALTERED.to_owned() });
+        assert_eq!(
+            broken,
+            ChainBreak {
+                seq: 2,
+                reason: ALTERED.to_owned()
+            }
+        );
     }
 }

@@ -43,6 +43,9 @@ pub mod meetings;
 pub mod county_meetings;
 
 pub mod live;
+// Before `meeting_records`, whose decisions open plans (`open_plan!`).
+#[macro_use]
+pub mod plans;
 pub mod meeting_records;
 pub mod notes;
 pub mod panels;

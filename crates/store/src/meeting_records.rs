@@ -436,13 +436,14 @@ impl Store {
                 .map(|(_, d)| d),
             None => None,
         };
+        let decision_id = Uuid::now_v7();
         write!(self, tx, kind => {
             sqlx::query(
                 "INSERT INTO decisions (id, meeting_id, agenda_item_id, family_id, referral_id, outcome, reasons, lead_organisation_id, \
                  lead_professional_id, first_taf_by, service, review_meeting_id, decided_by, decided_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
             )
-            .bind(Uuid::now_v7())
+            .bind(decision_id)
             .bind(meeting.0)
             .bind(item.0)
             .bind(family)
@@ -527,6 +528,9 @@ impl Store {
                 .bind(today)
                 .execute(&mut *tx)
                 .await?;
+            }
+            if let (Outcome::InitiateAssessment, Some(first_taf_on)) = (decision.outcome, decision.first_taf_by) {
+                open_plan!(tx, self, who, family, decision_id, decision, first_taf_on, address);
             }
             live_moved!(tx, meeting);
             audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.decision", "agenda_item", Some(item.to_string()))

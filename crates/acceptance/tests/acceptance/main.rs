@@ -17,6 +17,7 @@ mod http_meetings;
 mod http_panels;
 mod http_password_reset;
 mod http_people_and_moves;
+mod http_plans;
 mod http_referrals;
 mod outbox;
 mod secrets;

@@ -120,6 +120,8 @@ const ROUTES: &[Route] = &[
     post("/families/{id}/people/{person}/disability", true, As::Staff),
     get("/families/{id}/move", As::Staff),
     post("/families/{id}/move", true, As::Staff),
+    get("/families/{id}/plan", As::Staff),
+    post("/families/{id}/plan/needs", true, As::Staff),
     get("/families/{id}/people/{person}/merge", As::Staff),
     post("/families/{id}/people/{person}/merge", true, As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
@@ -588,6 +590,9 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
             "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM organisations",
         ),
         ("families", "SELECT COUNT(*) FROM families"),
+        ("plans", "SELECT COUNT(*) FROM plans"),
+        ("plans changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM plans"),
+        ("plan_needs", "SELECT COUNT(*) FROM plan_needs"),
         ("meetings changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM meetings"),
         ("agenda_items", "SELECT COUNT(*) FROM agenda_items"),
         (
@@ -959,6 +964,27 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                         ("postcode", f.postcode.as_str()),
                         ("moved_on", "1/11/2026"),
                         ("version", "1"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/plan"),
+            world.staff.get(&format!("/families/{id}/plan")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/plan/needs"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/plan/needs"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("area", "education"),
+                        ("baseline", "Attending 71% of sessions"),
+                        ("goal", "Attending 95%"),
                     ],
                 )
                 .await,

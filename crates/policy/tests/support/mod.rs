@@ -14,8 +14,8 @@ use earlyhelp_policy::{
     ApplyToJoin, AuthoriseConsentOverride, Authority, ChangeMeetingChair, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken,
     ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManagePanels, ManageUsers, MeetingFacts, OpenBreakGlass,
     PanelMember, PanelRelationship, PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision,
-    RecordFamily, RecordMove, RecordPerson, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass, RunsPanel,
-    SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily,
+    RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass,
+    RunsPanel, SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily,
     ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
@@ -158,7 +158,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 106] = [
+pub const COLUMNS: [Column; 110] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -664,6 +664,38 @@ pub const COLUMNS: [Column; 106] = [
     Column {
         action: "RecordMove",
         header: "MoveX(wk)",
+        about: About::Family {
+            excluded: true,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "RecordPlan",
+        header: "Plan(wk)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::WorksWith,
+        },
+    },
+    Column {
+        action: "RecordPlan",
+        header: "Plan(core)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::PanelCore,
+        },
+    },
+    Column {
+        action: "RecordPlan",
+        header: "Plan(rec)",
+        about: About::Family {
+            excluded: false,
+            connection: Connection::Recorded,
+        },
+    },
+    Column {
+        action: "RecordPlan",
+        header: "PlanX(wk)",
         about: About::Family {
             excluded: true,
             connection: Connection::WorksWith,
@@ -1190,7 +1222,8 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         | "AuthoriseConsentOverride"
         | "RecordConsent"
         | "RecordPerson"
-        | "RecordMove" => {
+        | "RecordMove"
+        | "RecordPlan" => {
             let About::Family { excluded, connection } = column.about else {
                 panic!("a family column must name a family")
             };
@@ -1268,6 +1301,15 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
                         Err("consent-exclusion")
                     } else {
                         allow_if(knows && records)
+                    }
+                }
+                "RecordPlan" => {
+                    if holds(Role::Administrator) {
+                        Err("administrators-see-no-case-content")
+                    } else if excluded {
+                        Err("consent-exclusion")
+                    } else {
+                        allow_if(works_with_families && connection == Connection::WorksWith)
                     }
                 }
                 "RecordSharing" => {
@@ -1428,6 +1470,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "FindPeopleAcrossFamilies" => authority.decide(who, FindPeopleAcrossFamilies).map(drop),
         "RecordPerson" => authority.decide_family(who, RecordPerson, &f).map(drop),
         "RecordMove" => authority.decide_family(who, RecordMove, &f).map(drop),
+        "RecordPlan" => authority.decide_family(who, RecordPlan, &f).map(drop),
         "MakeReferral" => {
             let About::NewReferral {
                 excluded,

@@ -19,6 +19,7 @@ pub mod moves;
 pub mod organisations;
 pub mod panels;
 pub mod people;
+pub mod plans;
 pub mod referrals;
 pub mod reports;
 pub mod sign_in;

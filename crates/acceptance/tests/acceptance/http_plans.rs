@@ -1,0 +1,152 @@
+//! Family plans over HTTP: the panel's decision to initiate an assessment opens the family's
+//! plan with the lead professional and first Team Around the Family date it named; the lead
+//! professional adds needs against the outcomes framework; others who see the family read the
+//! plan but cannot change it. On both engines.
+
+use crate::http_meetings::{Meeting, item_after, meeting_with_two_cases};
+use domain::role::Role;
+use earlyhelp_acceptance::engines;
+
+/// A lead professional of one of the panel's member organisations who needs no second factor.
+fn lead_professional_on_panel(m: &Meeting) -> &county::Staff {
+    let members: Vec<_> = m.panel.members.iter().map(|p| p.organisation).collect();
+    m.app
+        .county
+        .staff
+        .iter()
+        .find(|s| {
+            s.roles == [Role::LeadProfessional]
+                && members.contains(&s.organisation)
+                && s.email.as_str() != m.chair_email
+                && m.app.county.isa_standing(s.organisation) == Some(domain::organisation::IsaStanding::Current)
+                && !s.roles.iter().any(|r| r.always_requires_mfa())
+        })
+        .expect("a lead professional of a member organisation")
+}
+
+engines!(
+    a_panel_decision_to_assess_opens_a_plan_that_its_lead_professional_keeps,
+    |db| async move {
+        let m = meeting_with_two_cases(db).await;
+        let (app, meeting) = (&m.app, &m.meeting);
+        let lead = lead_professional_on_panel(&m).clone();
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+        let signed = chair
+            .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
+            .await;
+        assert_eq!(signed.status, 303);
+        let closed = chair.get(&format!("/meetings/{meeting}/closed")).await;
+        let item = item_after(&closed, meeting, &m.kept.address_line);
+        let family = m.kept.id;
+
+        // Before the decision the family has no plan
+        let none = chair.get(&format!("/families/{family}/plan")).await;
+        assert_eq!(none.status, 200, "{}", none.body);
+        assert!(none.shows("The family has no open plan"));
+
+        // The chair records the decision to initiate an assessment, naming the lead professional
+        let decided = chair
+            .post(
+                &format!("/meetings/{meeting}/closed/{item}/decision"),
+                &[
+                    ("csrf", &closed.csrf()),
+                    ("outcome", "initiate_assessment"),
+                    ("reasons", "Needs across school and home"),
+                    ("lead_organisation", &lead.organisation.to_string()),
+                    ("lead_professional", &lead.id.to_string()),
+                    ("first_taf_by", "05/01/2027"),
+                ],
+            )
+            .await;
+        assert_eq!(decided.status, 303, "{}", decided.body);
+        let db = app.db();
+        let fid = db.uuid_literal(family.0);
+        assert_eq!(
+            db.scalar(&format!("SELECT COUNT(*) FROM plans WHERE family_id = {fid} AND closed_at IS NULL"))
+                .await,
+            1
+        );
+        assert_eq!(db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.open'").await, 1);
+
+        // The lead professional sees the plan: who leads it and when the team first meets
+        let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+        let plan = browser.get(&format!("/families/{family}/plan")).await;
+        assert_eq!(plan.status, 200, "{}", plan.body);
+        assert!(plan.shows(&format!("{} {}", lead.given_name, lead.family_name)), "{}", plan.body);
+        assert!(plan.shows("5 January 2027"));
+        assert!(plan.shows("Every 6 weeks"));
+        assert!(plan.shows("No needs are on the plan yet"));
+        assert!(plan.shows("Getting a good education"), "the framework is offered");
+
+        // A need with nothing typed is refused with every problem, keeping what was typed
+        let incomplete = browser
+            .post(
+                &format!("/families/{family}/plan/needs"),
+                &[("csrf", &plan.csrf()), ("goal", "Attending at least 95% of sessions")],
+            )
+            .await;
+        assert_eq!(incomplete.status, 200, "{}", incomplete.body);
+        assert!(incomplete.shows("Select the outcome area the need is recorded against"));
+        assert!(incomplete.shows("Enter where things stand now"));
+        assert!(incomplete.shows("Attending at least 95% of sessions"), "what was typed is kept");
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM plan_needs").await, 0);
+
+        // A complete need about one child goes on the plan
+        let child = m
+            .kept
+            .people
+            .iter()
+            .find(|p| p.household_role == domain::family::HouseholdRole::Child)
+            .unwrap();
+        let added = browser
+            .post(
+                &format!("/families/{family}/plan/needs"),
+                &[
+                    ("csrf", &plan.csrf()),
+                    ("area", "education"),
+                    ("concerns", &child.id.to_string()),
+                    ("baseline", "Attending 71% of sessions this term"),
+                    ("goal", "Attending at least 95% of sessions"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+        let plan = browser.get(added.location.as_deref().unwrap()).await;
+        assert!(plan.shows("The need is added to the plan"));
+        assert!(
+            plan.shows(&format!("Getting a good education — {} {}", child.given_name, child.family_name)),
+            "{}",
+            plan.body
+        );
+        assert!(plan.shows("Attending 71% of sessions this term"));
+        assert_eq!(db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.need_added'").await, 1);
+
+        // The chair, a core member of the panel, reads the plan but may not change it
+        let read = chair.get(&format!("/families/{family}/plan")).await;
+        assert_eq!(read.status, 200);
+        assert!(read.shows("Attending 71% of sessions this term"));
+        assert!(!read.shows("Add the need"), "no form for someone who does not keep the plan");
+        let refused = chair
+            .post(
+                &format!("/families/{family}/plan/needs"),
+                &[
+                    ("csrf", &read.csrf()),
+                    ("area", "housing"),
+                    ("baseline", "Rent arrears"),
+                    ("goal", "Tenancy secure"),
+                ],
+            )
+            .await;
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM plan_needs").await, 1);
+    }
+);
+
+engines!(staff_of_an_organisation_the_family_excluded_never_see_its_plan, |db| async move {
+    let m = meeting_with_two_cases(db).await;
+    let app = &m.app;
+    let officer = app.signed_in_without_second_factor(&m.officer).await;
+    let page = officer.get(&format!("/families/{}/plan", m.excluding.id)).await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(!page.shows(&m.excluding.address_line));
+});

@@ -1,0 +1,289 @@
+//! Family plans: one open plan per family, opened in the same transaction as the panel's
+//! decision to initiate an Early Help Assessment (see `meeting_records`), its needs recorded
+//! against the outcomes framework, and when the Team Around the Family next reviews it.
+//!
+//! A plan is family data: it is read with the family's [`ViewFamily`] permit and changed with
+//! [`RecordPlan`], so whoever may not see the family (a consent exclusion, a lapsed ISA
+//! signature) never sees its plan either.
+
+use crate::audit::AuditEntry;
+use crate::{Store, StoreError};
+use domain::plan::{Need, NeedInput, NeedProblem, OutcomeArea};
+use domain::{PersonId, UserId};
+use policy::{Permit, RecordPlan, ViewFamily};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// A family's open plan, as the plan page shows it.
+#[derive(Debug, Clone)]
+pub struct PlanView {
+    /// The plan.
+    pub id: Uuid,
+    /// When the panel's decision opened it.
+    pub opened_on: Date,
+    /// The meeting whose decision opened it, and that meeting's date.
+    pub opened_at_meeting: (Uuid, Date),
+    /// The lead professional, if the panel named one: name, organisation, e-mail.
+    pub lead_professional: Option<LeadProfessional>,
+    /// The lead agency.
+    pub lead_organisation: Option<String>,
+    /// The first Team Around the Family meeting, as the panel set it.
+    pub first_taf_on: Date,
+    /// How often the plan is reviewed.
+    pub review_weeks: u8,
+    /// When the next review is due.
+    pub next_review_due: Date,
+    /// Whether that date has passed.
+    pub review_overdue: bool,
+    /// The needs, oldest first.
+    pub needs: Vec<NeedView>,
+}
+
+/// The lead professional, with what a colleague needs to get in touch.
+#[derive(Debug, Clone)]
+pub struct LeadProfessional {
+    /// Their account.
+    pub id: UserId,
+    /// Their name.
+    pub name: String,
+    /// Their organisation.
+    pub organisation: String,
+    /// Their work e-mail.
+    pub email: String,
+}
+
+/// One need on a plan.
+#[derive(Debug, Clone)]
+pub struct NeedView {
+    /// The need.
+    pub id: Uuid,
+    /// The outcome area's headline.
+    pub area: String,
+    /// The family member it concerns; none for the whole family.
+    pub concerns: Option<String>,
+    /// Where things stood when it was added.
+    pub baseline: String,
+    /// What good looks like.
+    pub goal: String,
+    /// When it was added.
+    pub added_on: Date,
+}
+
+/// Why a need could not be added.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// What was typed is not a need yet; each problem names its field.
+    #[error("the need is not complete")]
+    Input(Vec<NeedProblem>),
+    /// The family has no open plan to add to.
+    #[error("the family has no open plan")]
+    NoOpenPlan,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for PlanError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+/// Opens the family's plan from the panel's decision to initiate an assessment, inside the
+/// decision's transaction: one plan for the family, so a family whose plan is still open (a
+/// stuck case back at panel) keeps it, with the lead professional and agency the panel named
+/// now. Either way the audit trail says which happened.
+macro_rules! open_plan {
+    ($tx:ident, $store:expr, $who:expr, $family:expr, $decision_id:expr, $decision:expr, $first_taf_on:expr, $address:expr) => {{
+        let plan = uuid::Uuid::now_v7();
+        let opened = sqlx::query(
+            "INSERT INTO plans (id, family_id, decision_id, lead_professional_id, lead_organisation_id, first_taf_on, review_weeks, \
+             opened_at, opened_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             WHERE NOT EXISTS (SELECT 1 FROM plans WHERE family_id = $2 AND closed_at IS NULL)",
+        )
+        .bind(plan)
+        .bind($family)
+        .bind($decision_id)
+        .bind($decision.lead_professional.map(|u| u.0))
+        .bind($decision.lead_organisation.map(|o| o.0))
+        .bind($first_taf_on)
+        .bind(i64::from(domain::plan::DEFAULT_REVIEW_WEEKS))
+        .bind($store.now())
+        .bind($who.0)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        let entry = if opened == 1 {
+            $crate::audit::AuditEntry::new(Some($who), "plan.open", "plan", Some(plan.to_string()))
+        } else {
+            sqlx::query(
+                "UPDATE plans SET lead_professional_id = COALESCE($1, lead_professional_id), \
+                 lead_organisation_id = COALESCE($2, lead_organisation_id), version = version + 1 \
+                 WHERE family_id = $3 AND closed_at IS NULL",
+            )
+            .bind($decision.lead_professional.map(|u| u.0))
+            .bind($decision.lead_organisation.map(|o| o.0))
+            .bind($family)
+            .execute(&mut *$tx)
+            .await?;
+            $crate::audit::AuditEntry::new(Some($who), "plan.lead_confirmed", "family", Some($family.to_string()))
+        };
+        audit_append!($tx, $store, entry.from_address(Some($address.to_owned())));
+    }};
+}
+
+impl Store {
+    /// The outcomes framework, in its order: configuration, not family data.
+    pub async fn outcome_areas(&self) -> Result<Vec<OutcomeArea>, StoreError> {
+        let rows: Vec<(String, String, String)> = read!(self, db => sqlx::query_as(
+            "SELECT code, name, descriptors FROM outcome_areas ORDER BY position, code",
+        )
+        .fetch_all(db)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(code, name, descriptors)| OutcomeArea {
+                code,
+                name,
+                descriptors: descriptors.lines().map(str::to_owned).collect(),
+            })
+            .collect())
+    }
+
+    /// The permit's family's open plan, if it has one; the read is audited.
+    pub async fn family_plan(&self, permit: &Permit<ViewFamily>, address: &str) -> Result<Option<PlanView>, StoreError> {
+        let family = permit.family();
+        type Head = (
+            Uuid,
+            OffsetDateTime,
+            Uuid,
+            Date,
+            Option<Uuid>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Date,
+            i64,
+        );
+        type NeedRow = (Uuid, String, Option<String>, Option<String>, String, String, OffsetDateTime);
+        let loaded: Option<(Head, Vec<NeedRow>)> = read!(self, db => {
+            let head: Option<Head> = sqlx::query_as(
+                "SELECT p.id, p.opened_at, m.id, m.meeting_date, u.id, u.given_name || ' ' || u.family_name, uo.name, u.email, lo.name, \
+                 p.first_taf_on, p.review_weeks \
+                 FROM plans p JOIN decisions d ON d.id = p.decision_id JOIN meetings m ON m.id = d.meeting_id \
+                 LEFT JOIN users u ON u.id = p.lead_professional_id LEFT JOIN organisations uo ON uo.id = u.organisation_id \
+                 LEFT JOIN organisations lo ON lo.id = p.lead_organisation_id \
+                 WHERE p.family_id = $1 AND p.closed_at IS NULL",
+            )
+            .bind(family.0)
+            .fetch_optional(db)
+            .await?;
+            match head {
+                None => None,
+                Some(head) => {
+                    let needs = sqlx::query_as(
+                        "SELECT n.id, a.name, pe.given_name, pe.family_name, n.baseline, n.goal, n.added_at FROM plan_needs n \
+                         JOIN outcome_areas a ON a.code = n.area LEFT JOIN people pe ON pe.id = n.person_id \
+                         WHERE n.plan_id = $1 ORDER BY n.added_at, n.id",
+                    )
+                    .bind(head.0)
+                    .fetch_all(db)
+                    .await?;
+                    Some((head, needs))
+                }
+            }
+        });
+        let Some((
+            (id, opened_at, meeting, meeting_date, lead, lead_name, lead_org, lead_email, lead_organisation, first_taf_on, weeks),
+            needs,
+        )) = loaded
+        else {
+            return Ok(None);
+        };
+        let review_weeks = u8::try_from(weeks).map_err(|_| StoreError::Corrupt(format!("plan review interval {weeks}")))?;
+        // Until a review is recorded, the first Team Around the Family meeting is the one due.
+        let next_review_due = domain::plan::next_review_due(first_taf_on, None, review_weeks);
+        self.audit_read(
+            AuditEntry::new(Some(permit.principal().user), "plan.view", "family", Some(family.to_string()))
+                .from_address(Some(address.to_owned())),
+        )
+        .await?;
+        Ok(Some(PlanView {
+            id,
+            opened_on: opened_at.date(),
+            opened_at_meeting: (meeting, meeting_date),
+            lead_professional: match (lead, lead_name, lead_org, lead_email) {
+                (Some(id), Some(name), Some(organisation), Some(email)) => Some(LeadProfessional {
+                    id: UserId(id),
+                    name,
+                    organisation,
+                    email,
+                }),
+                _ => None,
+            },
+            lead_organisation,
+            first_taf_on,
+            review_weeks,
+            next_review_due,
+            review_overdue: domain::plan::review_overdue(next_review_due, self.clock.today()),
+            needs: needs
+                .into_iter()
+                .map(|(id, area, given, surname, baseline, goal, added_at)| NeedView {
+                    id,
+                    area,
+                    concerns: given.map(|g| match surname {
+                        Some(s) => format!("{g} {s}"),
+                        None => g,
+                    }),
+                    baseline,
+                    goal,
+                    added_on: added_at.date(),
+                })
+                .collect(),
+        }))
+    }
+
+    /// Adds a need to the permit's family's open plan, checked against the framework and the
+    /// family's members.
+    pub async fn add_need(&self, permit: &Permit<RecordPlan>, input: &NeedInput<'_>, address: &str) -> Result<Uuid, PlanError> {
+        let family = permit.family();
+        let areas = self.outcome_areas().await?;
+        let (plan, members): (Option<Uuid>, Vec<Uuid>) = read!(self, db => {
+            let plan = sqlx::query_scalar("SELECT id FROM plans WHERE family_id = $1 AND closed_at IS NULL")
+                .bind(family.0)
+                .fetch_optional(db)
+                .await?;
+            let members = sqlx::query_scalar("SELECT id FROM people WHERE family_id = $1 AND merged_into IS NULL")
+                .bind(family.0)
+                .fetch_all(db)
+                .await?;
+            (plan, members)
+        });
+        let plan = plan.ok_or(PlanError::NoOpenPlan)?;
+        let members: Vec<PersonId> = members.into_iter().map(PersonId).collect();
+        let need = Need::parse(input, &areas, &members).map_err(PlanError::Input)?;
+        let id = Uuid::now_v7();
+        let who = permit.principal().user;
+        let now = self.now();
+        write!(self, tx, kind => {
+            sqlx::query(
+                "INSERT INTO plan_needs (id, plan_id, area, person_id, baseline, goal, added_by, added_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(id)
+            .bind(plan)
+            .bind(&need.area)
+            .bind(need.concerns.map(|p| p.0))
+            .bind(&need.baseline)
+            .bind(&need.goal)
+            .bind(who.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            audit_append!(tx, self, AuditEntry::new(Some(who), "plan.need_added", "plan_need", Some(id.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(id)
+    }
+}
