@@ -97,3 +97,11 @@ id_type!(
     /// An action agreed at a panel meeting, with its owner and due date.
     AgreedActionId
 );
+id_type!(
+    /// A family's plan.
+    PlanId
+);
+id_type!(
+    /// One need on a family's plan.
+    NeedId
+);

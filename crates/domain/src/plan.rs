@@ -5,7 +5,7 @@
 //! The rules here are the ones a lead professional would check by hand: what a need must say
 //! before it goes on the plan, and when the next review is due.
 
-use crate::PersonId;
+use crate::{NeedId, PersonId};
 use time::{Date, Duration};
 
 /// How often the Team Around the Family reviews the plan unless the panel says otherwise
@@ -114,17 +114,200 @@ pub fn review_weeks(weeks: i64) -> Result<u8, &'static str> {
 }
 
 /// When the Team Around the Family next meets about the plan: the first meeting on the date
-/// the panel set, then one interval after the last review held.
-pub fn next_review_due(first_taf_on: Date, last_review_on: Option<Date>, interval_weeks: u8) -> Date {
-    match last_review_on {
-        Some(last) => last.saturating_add(Duration::weeks(i64::from(interval_weeks))),
-        None => first_taf_on,
-    }
+/// the panel set, then the date the last review set.
+pub fn next_review_due(first_taf_on: Date, last_review_set: Option<Date>) -> Date {
+    last_review_set.unwrap_or(first_taf_on)
+}
+
+/// The date a review offers for the next one: one interval after it.
+pub fn default_next_review(held_on: Date, interval_weeks: u8) -> Date {
+    held_on.saturating_add(Duration::weeks(i64::from(interval_weeks)))
 }
 
 /// Whether the review due on `due` is overdue on `today`: the day itself is still on time.
 pub fn review_overdue(due: Date, today: Date) -> bool {
     today > due
+}
+
+/// How a need has moved since the plan began, as the Team Around the Family judges it at a
+/// review. "Significant" is the Supporting Families word for progress that counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Progress {
+    /// Things are worse than at the baseline.
+    Worse,
+    /// No change from the baseline.
+    NoChange,
+    /// Some progress, not yet significant.
+    Some,
+    /// Significant progress towards what good looks like.
+    Significant,
+    /// What good looks like has been reached.
+    Met,
+}
+
+impl Progress {
+    /// Every value, in the order the form offers them.
+    pub const ALL: [Self; 5] = [Self::Worse, Self::NoChange, Self::Some, Self::Significant, Self::Met];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Worse => "worse",
+            Self::NoChange => "no_change",
+            Self::Some => "some",
+            Self::Significant => "significant",
+            Self::Met => "met",
+        }
+    }
+
+    /// The value from its stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// How the form and the plan say it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Worse => "Worse than at the start",
+            Self::NoChange => "No change",
+            Self::Some => "Some progress",
+            Self::Significant => "Significant progress",
+            Self::Met => "Met",
+        }
+    }
+}
+
+/// The longest text the family's words or the changes to the plan may hold at a review.
+pub const REVIEW_TEXT_MAX: usize = 4000;
+
+/// A Team Around the Family review as the lead professional typed it, before it is checked.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewInput<'a> {
+    /// The day the team met.
+    pub held_on: Option<Date>,
+    /// The needs the form judged, and the progress code chosen for each.
+    pub progress: Vec<(NeedId, &'a str)>,
+    /// The parents' own words.
+    pub parents_words: &'a str,
+    /// The child's own words.
+    pub child_words: &'a str,
+    /// What changes to the plan the team agreed.
+    pub changes: &'a str,
+    /// The date of the next review; none takes one interval after this one.
+    pub next_on: Option<Date>,
+}
+
+/// A review, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// The day the team met.
+    pub held_on: Date,
+    /// Progress on every need.
+    pub progress: Vec<(NeedId, Progress)>,
+    /// The parents' own words, if they gave any.
+    pub parents_words: Option<String>,
+    /// The child's own words, if they gave any.
+    pub child_words: Option<String>,
+    /// Changes to the plan, if any.
+    pub changes: Option<String>,
+    /// When the team next meets.
+    pub next_on: Date,
+}
+
+/// What a review is checked against: the plan as it stands.
+#[derive(Debug, Clone, Copy)]
+pub struct ReviewContext<'a> {
+    /// The needs on the plan.
+    pub needs: &'a [NeedId],
+    /// The day the plan opened: a review cannot come before it.
+    pub opened_on: Date,
+    /// The day of the last review, if any: a new one comes after it.
+    pub last_held_on: Option<Date>,
+    /// Today: a review is recorded once it has been held.
+    pub today: Date,
+    /// The plan's review interval.
+    pub interval_weeks: u8,
+}
+
+/// Something wrong with a review as typed; `field` names the form field, and for progress
+/// `need` says which need's.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ReviewProblem {
+    /// The form field.
+    pub field: &'static str,
+    /// The need whose progress is missing.
+    pub need: Option<NeedId>,
+    /// What to put right.
+    pub message: &'static str,
+}
+
+impl Review {
+    /// Checks a review against the plan: held on a real day between the plan's last review (or
+    /// its opening) and today, progress judged for every need, the family's words and the
+    /// changes within their length, and a next date after this one.
+    pub fn parse(input: &ReviewInput<'_>, plan: ReviewContext<'_>) -> Result<Self, Vec<ReviewProblem>> {
+        let mut problems = Vec::new();
+        let mut problem = |field: &'static str, need: Option<NeedId>, message| problems.push(ReviewProblem { field, need, message });
+        match input.held_on {
+            None => problem("held_on", None, "Enter the date the Team Around the Family met"),
+            Some(d) if d > plan.today => problem(
+                "held_on",
+                None,
+                "A review is recorded once it has been held: the date cannot be in the future",
+            ),
+            Some(d) if d < plan.opened_on => problem("held_on", None, "The review cannot be before the plan opened"),
+            Some(d) if plan.last_held_on.is_some_and(|last| d <= last) => {
+                problem("held_on", None, "The review must be after the plan’s last review");
+            }
+            Some(_) => {}
+        }
+        let mut progress = Vec::with_capacity(plan.needs.len());
+        for &need in plan.needs {
+            let chosen = input.progress.iter().find(|(n, _)| *n == need).map(|(_, code)| *code);
+            match chosen.and_then(Progress::from_code) {
+                Some(p) => progress.push((need, p)),
+                None => problem("progress", Some(need), "Select the progress made on each need"),
+            }
+        }
+        let mut text = |field: &'static str, value: &str, too_long| {
+            let value = value.trim();
+            if value.chars().count() > REVIEW_TEXT_MAX {
+                problem(field, None, too_long);
+            }
+            (!value.is_empty()).then(|| value.to_owned())
+        };
+        let parents_words = text(
+            "parents_words",
+            input.parents_words,
+            "The parents’ words must be 4000 characters or fewer",
+        );
+        let child_words = text(
+            "child_words",
+            input.child_words,
+            "The child’s words must be 4000 characters or fewer",
+        );
+        let changes = text("changes", input.changes, "The changes to the plan must be 4000 characters or fewer");
+        let next_on = input
+            .held_on
+            .map(|held| input.next_on.unwrap_or_else(|| default_next_review(held, plan.interval_weeks)));
+        if let (Some(held), Some(next)) = (input.held_on, next_on)
+            && next <= held
+        {
+            problem("next_on", None, "The next review must be after this one");
+        }
+        match (input.held_on, next_on, problems.is_empty()) {
+            (Some(held_on), Some(next_on), true) => Ok(Self {
+                held_on,
+                progress,
+                parents_words,
+                child_words,
+                changes,
+                next_on,
+            }),
+            _ => Err(problems),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -201,10 +384,80 @@ mod tests {
     }
 
     #[test]
-    fn the_first_review_is_the_first_taf_meeting_then_one_interval_after_the_last() {
+    fn the_first_review_is_the_first_taf_meeting_then_the_date_the_last_review_set() {
         let first = date!(2026 - 03 - 02);
-        assert_eq!(next_review_due(first, None, 6), first);
-        assert_eq!(next_review_due(first, Some(date!(2026 - 03 - 04)), 6), date!(2026 - 04 - 15));
+        assert_eq!(next_review_due(first, None), first);
+        assert_eq!(next_review_due(first, Some(date!(2026 - 04 - 20))), date!(2026 - 04 - 20));
+        assert_eq!(default_next_review(date!(2026 - 03 - 04), 6), date!(2026 - 04 - 15));
+    }
+
+    fn context(needs: &[NeedId]) -> ReviewContext<'_> {
+        ReviewContext {
+            needs,
+            opened_on: date!(2026 - 02 - 10),
+            last_held_on: Some(date!(2026 - 03 - 02)),
+            today: date!(2026 - 04 - 14),
+            interval_weeks: 6,
+        }
+    }
+
+    #[test]
+    fn a_review_judges_every_need_and_offers_the_next_date_one_interval_on() {
+        let (one, two) = (NeedId::new(), NeedId::new());
+        let review = Review::parse(
+            &ReviewInput {
+                held_on: Some(date!(2026 - 04 - 13)),
+                progress: vec![(one, "significant"), (two, "no_change")],
+                parents_words: " We are getting up on time now ",
+                next_on: None,
+                ..ReviewInput::default()
+            },
+            context(&[one, two]),
+        )
+        .unwrap();
+        assert_eq!(review.progress, [(one, Progress::Significant), (two, Progress::NoChange)]);
+        assert_eq!(review.parents_words.as_deref(), Some("We are getting up on time now"));
+        assert_eq!(review.child_words, None);
+        assert_eq!(review.next_on, date!(2026 - 05 - 25));
+    }
+
+    #[test]
+    fn a_review_missing_a_need_or_dated_wrongly_lists_every_problem() {
+        let (one, two) = (NeedId::new(), NeedId::new());
+        let problems = Review::parse(
+            &ReviewInput {
+                held_on: Some(date!(2026 - 03 - 02)),
+                progress: vec![(one, "met")],
+                ..ReviewInput::default()
+            },
+            context(&[one, two]),
+        )
+        .unwrap_err();
+        let fields: Vec<_> = problems.iter().map(|p| (p.field, p.need)).collect();
+        assert_eq!(fields, [("held_on", None), ("progress", Some(two))]);
+    }
+
+    #[test]
+    fn a_review_cannot_be_recorded_before_it_is_held_or_set_its_next_date_before_itself() {
+        let future = Review::parse(
+            &ReviewInput {
+                held_on: Some(date!(2026 - 04 - 15)),
+                ..ReviewInput::default()
+            },
+            context(&[]),
+        )
+        .unwrap_err();
+        assert_eq!(future[0].field, "held_on");
+        let backwards = Review::parse(
+            &ReviewInput {
+                held_on: Some(date!(2026 - 04 - 13)),
+                next_on: Some(date!(2026 - 04 - 13)),
+                ..ReviewInput::default()
+            },
+            context(&[]),
+        )
+        .unwrap_err();
+        assert_eq!(backwards[0].field, "next_on");
     }
 
     #[test]

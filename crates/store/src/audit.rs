@@ -278,10 +278,12 @@ impl crate::Store {
                 // crosses over; they arrive in order.
                 let mut read = futures_util::stream::iter(bounds)
                     .map(|(from, to)| {
+                        // The order comes from the subquery, which walks the rowid in order; an
+                        // ORDER BY inside the aggregate would sort a copy of the range instead.
                         sqlx::query_scalar::<_, Option<String>>(
                             "SELECT json_group_array(json_array(seq, at, nullif(hex(actor_user_id), ''), client_address, \
-                             action, record_type, record_id, outcome, personal_fields, personal_digest, prev_hash, hash) \
-                             ORDER BY seq) FROM audit_log WHERE seq >= $1 AND seq <= $2",
+                             action, record_type, record_id, outcome, personal_fields, personal_digest, prev_hash, hash)) \
+                             FROM (SELECT * FROM audit_log WHERE seq >= $1 AND seq <= $2 ORDER BY seq)",
                         )
                         .bind(from)
                         .bind(to)

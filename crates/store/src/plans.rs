@@ -8,8 +8,8 @@
 
 use crate::audit::AuditEntry;
 use crate::{Store, StoreError};
-use domain::plan::{Need, NeedInput, NeedProblem, OutcomeArea};
-use domain::{PersonId, UserId};
+use domain::plan::{Need, NeedInput, NeedProblem, OutcomeArea, Progress, Review, ReviewContext, ReviewInput, ReviewProblem};
+use domain::{FamilyId, NeedId, PersonId, UserId};
 use policy::{Permit, RecordPlan, ViewFamily};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -37,6 +37,27 @@ pub struct PlanView {
     pub review_overdue: bool,
     /// The needs, oldest first.
     pub needs: Vec<NeedView>,
+    /// The reviews held, newest first.
+    pub reviews: Vec<ReviewView>,
+}
+
+/// A Team Around the Family review, as the plan shows it.
+#[derive(Debug, Clone)]
+pub struct ReviewView {
+    /// The day the team met.
+    pub held_on: Date,
+    /// The parents' own words.
+    pub parents_words: Option<String>,
+    /// The child's own words.
+    pub child_words: Option<String>,
+    /// The changes to the plan it agreed.
+    pub changes: Option<String>,
+    /// The next date it set.
+    pub next_on: Date,
+    /// Who recorded it.
+    pub recorded_by: String,
+    /// The progress it judged, by need: the need's area and who it concerns, and the progress.
+    pub progress: Vec<(NeedId, Progress)>,
 }
 
 /// The lead professional, with what a colleague needs to get in touch.
@@ -56,7 +77,7 @@ pub struct LeadProfessional {
 #[derive(Debug, Clone)]
 pub struct NeedView {
     /// The need.
-    pub id: Uuid,
+    pub id: NeedId,
     /// The outcome area's headline.
     pub area: String,
     /// The family member it concerns; none for the whole family.
@@ -67,6 +88,8 @@ pub struct NeedView {
     pub goal: String,
     /// When it was added.
     pub added_on: Date,
+    /// The progress the latest review judged, if any has.
+    pub progress: Option<Progress>,
 }
 
 /// Why a need could not be added.
@@ -84,6 +107,29 @@ pub enum PlanError {
 }
 
 impl From<sqlx::Error> for PlanError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Store(StoreError::Database(e))
+    }
+}
+
+/// Why a review could not be recorded.
+#[derive(Debug, thiserror::Error)]
+pub enum ReviewError {
+    /// What was typed is not a review yet; each problem names its field.
+    #[error("the review is not complete")]
+    Input(Vec<ReviewProblem>),
+    /// Another review was recorded since the form was read.
+    #[error("someone else recorded a review of this plan")]
+    Stale,
+    /// The family has no open plan to review.
+    #[error("the family has no open plan")]
+    NoOpenPlan,
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<sqlx::Error> for ReviewError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(StoreError::Database(e))
     }
@@ -167,7 +213,9 @@ impl Store {
             i64,
         );
         type NeedRow = (Uuid, String, Option<String>, Option<String>, String, String, OffsetDateTime);
-        let loaded: Option<(Head, Vec<NeedRow>)> = read!(self, db => {
+        type ReviewRow = (Uuid, Date, Option<String>, Option<String>, Option<String>, Date, String);
+        type Loaded = (Head, Vec<NeedRow>, Vec<ReviewRow>, Vec<(Uuid, Uuid, String)>);
+        let loaded: Option<Loaded> = read!(self, db => {
             let head: Option<Head> = sqlx::query_as(
                 "SELECT p.id, p.opened_at, m.id, m.meeting_date, u.id, u.given_name || ' ' || u.family_name, uo.name, u.email, lo.name, \
                  p.first_taf_on, p.review_weeks \
@@ -190,20 +238,61 @@ impl Store {
                     .bind(head.0)
                     .fetch_all(db)
                     .await?;
-                    Some((head, needs))
+                    let reviews = sqlx::query_as(
+                        "SELECT r.id, r.held_on, r.parents_words, r.child_words, r.changes, r.next_on, u.given_name || ' ' || u.family_name \
+                         FROM plan_reviews r JOIN users u ON u.id = r.recorded_by WHERE r.plan_id = $1 ORDER BY r.held_on DESC",
+                    )
+                    .bind(head.0)
+                    .fetch_all(db)
+                    .await?;
+                    let progress = sqlx::query_as(
+                        "SELECT np.review_id, np.need_id, np.progress FROM need_progress np JOIN plan_reviews r ON r.id = np.review_id \
+                         WHERE r.plan_id = $1",
+                    )
+                    .bind(head.0)
+                    .fetch_all(db)
+                    .await?;
+                    Some((head, needs, reviews, progress))
                 }
             }
         });
         let Some((
             (id, opened_at, meeting, meeting_date, lead, lead_name, lead_org, lead_email, lead_organisation, first_taf_on, weeks),
             needs,
+            reviews,
+            progress,
         )) = loaded
         else {
             return Ok(None);
         };
+        let progress: Vec<(Uuid, Uuid, Progress)> = progress
+            .into_iter()
+            .map(|(review, need, code): (Uuid, Uuid, String)| {
+                Progress::from_code(&code)
+                    .map(|p| (review, need, p))
+                    .ok_or_else(|| StoreError::Corrupt(format!("need progress {code}")))
+            })
+            .collect::<Result<_, _>>()?;
+        let reviews: Vec<ReviewView> = reviews
+            .into_iter()
+            .map(
+                |(rid, held_on, parents_words, child_words, changes, next_on, recorded_by): ReviewRow| ReviewView {
+                    held_on,
+                    parents_words,
+                    child_words,
+                    changes,
+                    next_on,
+                    recorded_by,
+                    progress: progress
+                        .iter()
+                        .filter(|(r, _, _)| *r == rid)
+                        .map(|(_, n, p)| (NeedId(*n), *p))
+                        .collect(),
+                },
+            )
+            .collect();
         let review_weeks = u8::try_from(weeks).map_err(|_| StoreError::Corrupt(format!("plan review interval {weeks}")))?;
-        // Until a review is recorded, the first Team Around the Family meeting is the one due.
-        let next_review_due = domain::plan::next_review_due(first_taf_on, None, review_weeks);
+        let next_review_due = domain::plan::next_review_due(first_taf_on, reviews.first().map(|r| r.next_on));
         self.audit_read(
             AuditEntry::new(Some(permit.principal().user), "plan.view", "family", Some(family.to_string()))
                 .from_address(Some(address.to_owned())),
@@ -230,7 +319,10 @@ impl Store {
             needs: needs
                 .into_iter()
                 .map(|(id, area, given, surname, baseline, goal, added_at)| NeedView {
-                    id,
+                    id: NeedId(id),
+                    progress: reviews
+                        .iter()
+                        .find_map(|r| r.progress.iter().find(|(n, _)| n.0 == id).map(|(_, p)| *p)),
                     area,
                     concerns: given.map(|g| match surname {
                         Some(s) => format!("{g} {s}"),
@@ -241,6 +333,7 @@ impl Store {
                     added_on: added_at.date(),
                 })
                 .collect(),
+            reviews,
         }))
     }
 
@@ -285,5 +378,120 @@ impl Store {
                 .from_address(Some(address.to_owned())));
         });
         Ok(id)
+    }
+
+    /// Records a Team Around the Family review of the permit's family's open plan: progress on
+    /// every need, the family's words, the changes agreed and the next date. `reviews_seen` is
+    /// how many reviews the form was filled in against, so two people recording the same
+    /// meeting do not both succeed.
+    pub async fn record_review(
+        &self,
+        permit: &Permit<RecordPlan>,
+        input: &ReviewInput<'_>,
+        reviews_seen: i64,
+        address: &str,
+    ) -> Result<(), ReviewError> {
+        let family = permit.family();
+        type PlanRow = (Uuid, OffsetDateTime, i64, i64);
+        let (plan, needs, last): (Option<PlanRow>, Vec<Uuid>, Option<Date>) = read!(self, db => {
+            let plan: Option<PlanRow> = sqlx::query_as(
+                "SELECT p.id, p.opened_at, p.review_weeks, (SELECT COUNT(*) FROM plan_reviews r WHERE r.plan_id = p.id) \
+                 FROM plans p WHERE p.family_id = $1 AND p.closed_at IS NULL",
+            )
+            .bind(family.0)
+            .fetch_optional(db)
+            .await?;
+            let plan_id = plan.as_ref().map(|p| p.0);
+            let needs = sqlx::query_scalar("SELECT id FROM plan_needs WHERE plan_id = $1 ORDER BY added_at, id")
+                .bind(plan_id)
+                .fetch_all(db)
+                .await?;
+            let last = sqlx::query_scalar("SELECT MAX(held_on) FROM plan_reviews WHERE plan_id = $1")
+                .bind(plan_id)
+                .fetch_one(db)
+                .await?;
+            (plan, needs, last)
+        });
+        let (plan, opened_at, weeks, held) = plan.ok_or(ReviewError::NoOpenPlan)?;
+        if held != reviews_seen {
+            return Err(ReviewError::Stale);
+        }
+        let needs: Vec<NeedId> = needs.into_iter().map(NeedId).collect();
+        let interval_weeks = u8::try_from(weeks).map_err(|_| StoreError::Corrupt(format!("plan review interval {weeks}")))?;
+        let review = Review::parse(
+            input,
+            ReviewContext {
+                needs: &needs,
+                opened_on: opened_at.date(),
+                last_held_on: last,
+                today: self.clock.today(),
+                interval_weeks,
+            },
+        )
+        .map_err(ReviewError::Input)?;
+        let id = Uuid::now_v7();
+        let who = permit.principal().user;
+        let now = self.now();
+        write!(self, tx, kind => {
+            let counted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plan_reviews WHERE plan_id = $1")
+                .bind(plan)
+                .fetch_one(&mut *tx)
+                .await?;
+            if counted != reviews_seen {
+                return Err(ReviewError::Stale);
+            }
+            sqlx::query(
+                "INSERT INTO plan_reviews (id, plan_id, held_on, parents_words, child_words, changes, next_on, recorded_by, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(id)
+            .bind(plan)
+            .bind(review.held_on)
+            .bind(review.parents_words.as_deref())
+            .bind(review.child_words.as_deref())
+            .bind(review.changes.as_deref())
+            .bind(review.next_on)
+            .bind(who.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            for (need, progress) in &review.progress {
+                sqlx::query("INSERT INTO need_progress (review_id, need_id, progress) VALUES ($1, $2, $3)")
+                    .bind(id)
+                    .bind(need.0)
+                    .bind(progress.code())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("UPDATE plans SET version = version + 1 WHERE id = $1")
+                .bind(plan)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(tx, self, AuditEntry::new(Some(who), "plan.review", "plan", Some(plan.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+
+    /// Open plans this person leads whose Team Around the Family review is overdue, oldest
+    /// due first: the family, its address and the date the review was due. The caller confirms
+    /// each family with the policy before showing it.
+    pub async fn overdue_reviews(&self, lead: UserId) -> Result<Vec<(FamilyId, String, Date)>, StoreError> {
+        let rows: Vec<(Uuid, String, Date)> = read!(self, db => sqlx::query_as(
+            "SELECT f.id, f.address_line, COALESCE((SELECT r.next_on FROM plan_reviews r WHERE r.plan_id = p.id ORDER BY r.held_on DESC LIMIT 1), \
+             p.first_taf_on) AS due FROM plans p JOIN families f ON f.id = p.family_id \
+             WHERE p.lead_professional_id = $1 AND p.closed_at IS NULL",
+        )
+        .bind(lead.0)
+        .fetch_all(db)
+        .await?);
+        let today = self.clock.today();
+        let mut overdue: Vec<(FamilyId, String, Date)> = rows
+            .into_iter()
+            .filter(|(_, _, due)| domain::plan::review_overdue(*due, today))
+            .map(|(f, a, d)| (FamilyId(f), a, d))
+            .collect();
+        overdue.sort_by_key(|(_, _, due)| *due);
+        Ok(overdue)
     }
 }

@@ -121,7 +121,59 @@ engines!(
         assert!(plan.shows("Attending 71% of sessions this term"));
         assert_eq!(db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.need_added'").await, 1);
 
+        // Once the first TAF date passes without a review, the lead professional's home page says so
+        app.clock.advance(time::Duration::days(45));
+        let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+        let overdue = format!("Review the plan for the family at {}", m.kept.address_line);
+        let home = browser.get("/").await;
+        assert!(home.shows(&overdue), "{}", home.body);
+
+        // A review without progress on each need is refused, keeping what was typed
+        let form = browser.get(&format!("/families/{family}/plan/reviews/new")).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        let at = form.body.find("name=\"progress-").unwrap() + "name=\"progress-".len();
+        let progress = format!("progress-{}", &form.body[at..at + 36]);
+        let incomplete = browser
+            .post(
+                &format!("/families/{family}/plan/reviews"),
+                &[
+                    ("csrf", &form.csrf()),
+                    ("reviews_seen", "0"),
+                    ("held_on", "5/1/2027"),
+                    ("parents_words", "Mornings are calmer"),
+                ],
+            )
+            .await;
+        assert_eq!(incomplete.status, 200, "{}", incomplete.body);
+        assert!(incomplete.shows("Select the progress made on each need"));
+        assert!(incomplete.shows("Mornings are calmer"));
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM plan_reviews").await, 0);
+
+        // A complete review records the progress and the family's words, and sets the next date
+        let review = [
+            ("csrf", form.csrf()),
+            ("reviews_seen", "0".to_owned()),
+            ("held_on", "5/1/2027".to_owned()),
+            (progress.as_str(), "significant".to_owned()),
+            ("parents_words", "Mornings are calmer".to_owned()),
+            ("child_words", "I like my new teacher".to_owned()),
+        ];
+        let review: Vec<(&str, &str)> = review.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reviewed = browser.post(&format!("/families/{family}/plan/reviews"), &review).await;
+        assert_eq!(reviewed.status, 303, "{}", reviewed.body);
+        let plan = browser.get(reviewed.location.as_deref().unwrap()).await;
+        assert!(plan.shows("The review is recorded"));
+        assert!(plan.shows("Significant progress"));
+        assert!(plan.shows("“I like my new teacher”"));
+        assert!(plan.shows("16 February 2027"), "six weeks on: {}", plan.body);
+        assert!(!browser.get("/").await.shows(&overdue), "the home page no longer asks for it");
+        // The same form sent again (a second person recording the same meeting) is refused
+        let again = browser.post(&format!("/families/{family}/plan/reviews"), &review).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+        assert_eq!(db.scalar("SELECT COUNT(*) FROM plan_reviews").await, 1);
+
         // The chair, a core member of the panel, reads the plan but may not change it
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
         let read = chair.get(&format!("/families/{family}/plan")).await;
         assert_eq!(read.status, 200);
         assert!(read.shows("Attending 71% of sessions this term"));

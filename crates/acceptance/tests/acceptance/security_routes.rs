@@ -122,6 +122,8 @@ const ROUTES: &[Route] = &[
     post("/families/{id}/move", true, As::Staff),
     get("/families/{id}/plan", As::Staff),
     post("/families/{id}/plan/needs", true, As::Staff),
+    get("/families/{id}/plan/reviews/new", As::Staff),
+    post("/families/{id}/plan/reviews", true, As::Staff),
     get("/families/{id}/people/{person}/merge", As::Staff),
     post("/families/{id}/people/{person}/merge", true, As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
@@ -383,6 +385,42 @@ impl World {
         ))
         .await;
         let action = action.to_string();
+        // The panel decided at that meeting to assess the family, which opened its plan, led by
+        // the staff member: for the plan routes.
+        let (item, decision, plan) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
+        let meeting_id = db.uuid_literal(meeting.parse::<uuid::Uuid>().unwrap());
+        for statement in [
+            format!(
+                "INSERT INTO agenda_items (id, meeting_id, section, position, family_id, minutes, added_by, added_at) \
+                 VALUES ({}, {meeting_id}, 'plan_reviews', 999, {}, 10, {}, '2026-11-25T09:00:00Z')",
+                db.uuid_literal(item),
+                db.uuid_literal(family.0),
+                db.uuid_literal(seated.id.0),
+            ),
+            format!(
+                "INSERT INTO decisions (id, meeting_id, agenda_item_id, family_id, outcome, reasons, lead_organisation_id, \
+                 lead_professional_id, first_taf_by, decided_by, decided_at) VALUES ({}, {meeting_id}, {}, {}, 'initiate_assessment', \
+                 'Needs at school and home', {}, {}, '2026-12-15', {}, '2026-11-25T09:00:00Z')",
+                db.uuid_literal(decision),
+                db.uuid_literal(item),
+                db.uuid_literal(family.0),
+                db.uuid_literal(seated.organisation.0),
+                db.uuid_literal(seated.id.0),
+                db.uuid_literal(seated.id.0),
+            ),
+            format!(
+                "INSERT INTO plans (id, family_id, decision_id, lead_professional_id, lead_organisation_id, first_taf_on, review_weeks, \
+                 opened_at, opened_by) VALUES ({}, {}, {}, {}, {}, '2026-12-15', 6, '2026-11-25T09:00:00Z', {})",
+                db.uuid_literal(plan),
+                db.uuid_literal(family.0),
+                db.uuid_literal(decision),
+                db.uuid_literal(seated.id.0),
+                db.uuid_literal(seated.organisation.0),
+                db.uuid_literal(seated.id.0),
+            ),
+        ] {
+            db.execute(&statement).await;
+        }
 
         // The agency system's account sits on the same panel and signed the meeting's
         // declaration, for the API's action notes.
@@ -593,6 +631,7 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ("plans", "SELECT COUNT(*) FROM plans"),
         ("plans changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM plans"),
         ("plan_needs", "SELECT COUNT(*) FROM plan_needs"),
+        ("plan_reviews", "SELECT COUNT(*) FROM plan_reviews"),
         ("meetings changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM meetings"),
         ("agenda_items", "SELECT COUNT(*) FROM agenda_items"),
         (
@@ -986,6 +1025,22 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                         ("baseline", "Attending 71% of sessions"),
                         ("goal", "Attending 95%"),
                     ],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/plan/reviews/new"),
+            world.staff.get(&format!("/families/{id}/plan/reviews/new")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/plan/reviews"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/plan/reviews"),
+                    &[("csrf", staff_csrf.as_str()), ("held_on", "1/12/2026"), ("reviews_seen", "0")],
                 )
                 .await,
             Some(f),

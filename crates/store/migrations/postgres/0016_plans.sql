@@ -66,3 +66,26 @@ CREATE TABLE plan_needs (
     added_at   TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX plan_needs_plan ON plan_needs (plan_id);
+
+-- Team Around the Family reviews: when the team met, the family's own words, the changes it
+-- agreed and when it meets next; and the progress it judged on each need.
+CREATE TABLE plan_reviews (
+    id            UUID PRIMARY KEY,
+    plan_id       UUID NOT NULL REFERENCES plans (id),
+    held_on       DATE NOT NULL,
+    parents_words TEXT,
+    child_words   TEXT,
+    changes       TEXT,
+    next_on       DATE NOT NULL,
+    recorded_by   UUID NOT NULL REFERENCES users (id),
+    recorded_at   TIMESTAMPTZ NOT NULL,
+    UNIQUE (plan_id, held_on)
+);
+
+CREATE TABLE need_progress (
+    review_id UUID NOT NULL REFERENCES plan_reviews (id),
+    need_id   UUID NOT NULL REFERENCES plan_needs (id),
+    progress  TEXT NOT NULL CHECK (progress IN ('worse', 'no_change', 'some', 'significant', 'met')),
+    PRIMARY KEY (review_id, need_id)
+);
+CREATE INDEX need_progress_need ON need_progress (need_id);

@@ -168,6 +168,21 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
     }
 
+    // Lead professionals: each plan whose Team Around the Family review is overdue, confirmed
+    // family by family with the policy (a family whose consent now excludes them drops out).
+    for (family, address_line, due) in state.store.overdue_reviews(who.principal.user).await? {
+        let facts = state.store.family_facts(&who.principal, family).await?;
+        if facts.is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordPlan, &f).is_ok()) {
+            tasks.push(Task {
+                text: format!(
+                    "Review the plan for the family at {address_line}: the Team Around the Family review was due on {}",
+                    long_date(due)
+                ),
+                href: format!("/families/{family}/plan"),
+            });
+        }
+    }
+
     // Business support and chairs: each list of families going out in the next five working
     // days, so nothing is added to an agenda after its members have started checking.
     if who
