@@ -37,6 +37,119 @@ const ACTIONS: [&str; 4] = [
     "Check the family's housing application and report back",
 ];
 
+/// The needs a demo plan starts with: the child's schooling, and one for the whole family.
+const DEMO_NEEDS: [(&str, &str, &str); 4] = [
+    (
+        "housing",
+        "Rent arrears of eight weeks; the landlord has served notice",
+        "Arrears cleared under a repayment plan and the tenancy secure",
+    ),
+    (
+        "relationships",
+        "Frequent arguments at home that the children hear",
+        "Parents agree routines and resolve disagreements calmly",
+    ),
+    (
+        "health",
+        "Mum's low mood means mornings often go wrong",
+        "Mum is getting support from her GP and talking therapies",
+    ),
+    (
+        "financial_stability",
+        "Household debts managed by nobody; bills go unopened",
+        "A budget in place with advice from the money advice service",
+    ),
+];
+
+/// Opens the plan a demo decision to assess would have opened, led by the family's lead
+/// professional if it has one, with two needs; once its first Team Around the Family date has
+/// passed, most plans have had their first review and some are left overdue, so the demo shows
+/// plans at every stage. Only for the synthetic history: the product opens plans in
+/// `record_decision` (`open_plan!`).
+macro_rules! demo_plan {
+    ($tx:ident, $family:expr, $decision_id:expr, $decision:expr, $first_taf_on:expr, $held_at:expr, $chair:expr, $today:expr, $turn:expr) => {{
+        let lead: Option<Uuid> = sqlx::query_scalar(
+            "SELECT user_id FROM family_workers WHERE family_id = $1 AND role = 'lead_professional' AND until IS NULL LIMIT 1",
+        )
+        .bind($family)
+        .fetch_optional(&mut *$tx)
+        .await?;
+        let plan = Uuid::now_v7();
+        let opened = sqlx::query(
+            "INSERT INTO plans (id, family_id, decision_id, lead_professional_id, lead_organisation_id, first_taf_on, review_weeks, \
+             opened_at, opened_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             WHERE NOT EXISTS (SELECT 1 FROM plans WHERE family_id = $2 AND closed_at IS NULL)",
+        )
+        .bind(plan)
+        .bind($family)
+        .bind($decision_id)
+        .bind(lead)
+        .bind($decision.lead_organisation.map(|o| o.0))
+        .bind($first_taf_on)
+        .bind(i64::from(domain::plan::DEFAULT_REVIEW_WEEKS))
+        .bind($held_at)
+        .bind($chair)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected();
+        if opened == 1 {
+            let child: Option<Uuid> = sqlx::query_scalar(
+                "SELECT id FROM people WHERE family_id = $1 AND household_role = 'child' AND merged_into IS NULL ORDER BY date_of_birth LIMIT 1",
+            )
+            .bind($family)
+            .fetch_optional(&mut *$tx)
+            .await?;
+            let (area, baseline, goal) = DEMO_NEEDS[$turn % DEMO_NEEDS.len()];
+            let needs = [
+                (Uuid::now_v7(), "education", child, "Attending 78% of sessions this term, often late", "Attending at least 95% and on time"),
+                (Uuid::now_v7(), area, None, baseline, goal),
+            ];
+            for (id, area, person, baseline, goal) in needs {
+                sqlx::query(
+                    "INSERT INTO plan_needs (id, plan_id, area, person_id, baseline, goal, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(id)
+                .bind(plan)
+                .bind(area)
+                .bind(person)
+                .bind(baseline)
+                .bind(goal)
+                .bind(lead.unwrap_or($chair))
+                .bind($held_at)
+                .execute(&mut *$tx)
+                .await?;
+            }
+            // Every third plan past its first TAF date has not been reviewed: overdue.
+            if $first_taf_on < $today && $turn % 3 != 0 {
+                let review = Uuid::now_v7();
+                sqlx::query(
+                    "INSERT INTO plan_reviews (id, plan_id, held_on, parents_words, child_words, changes, next_on, recorded_by, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5, NULL, $6, $7, $8)",
+                )
+                .bind(review)
+                .bind(plan)
+                .bind($first_taf_on)
+                .bind("We feel listened to, and the mornings are getting easier")
+                .bind("I want to go to school with my friends")
+                .bind(domain::plan::default_next_review($first_taf_on, domain::plan::DEFAULT_REVIEW_WEEKS))
+                .bind(lead.unwrap_or($chair))
+                .bind($first_taf_on.midnight().assume_utc() + Duration::hours(17))
+                .execute(&mut *$tx)
+                .await?;
+                let progress = [["some", "no_change"], ["significant", "some"]][$turn % 2];
+                for ((need, ..), progress) in needs.iter().zip(progress) {
+                    sqlx::query("INSERT INTO need_progress (review_id, need_id, progress) VALUES ($1, $2, $3)")
+                        .bind(review)
+                        .bind(need)
+                        .bind(progress)
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+            }
+        }
+    }};
+}
+
 impl Store {
     /// Writes the last `weeks` weeks of meetings for every panel (see the module's note).
     /// Cases are the families each panel holds now, a few per meeting. Returns how many
@@ -182,11 +295,12 @@ impl Store {
                             *date,
                         )
                         .map_err(|p| StoreError::Corrupt(format!("demo decision: {p:?}")))?;
+                        let decision_id = Uuid::now_v7();
                         sqlx::query(
                             "INSERT INTO decisions (id, meeting_id, agenda_item_id, family_id, outcome, reasons, lead_organisation_id, first_taf_by, \
                              service, decided_by, decided_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                         )
-                        .bind(Uuid::now_v7())
+                        .bind(decision_id)
                         .bind(meeting)
                         .bind(item)
                         .bind(family)
@@ -199,6 +313,9 @@ impl Store {
                         .bind(held_at)
                         .execute(&mut *tx)
                         .await?;
+                        if let (Outcome::InitiateAssessment, Some(first_taf_on)) = (decision.outcome, decision.first_taf_by) {
+                            demo_plan!(tx, family, decision_id, &decision, first_taf_on, held_at, chair, today, n + k);
+                        }
                         let (owner, owner_org) = owners[(n + 2 * k + 1) % owners.len()];
                         let action = AgreedAction::parse(ACTIONS[(n + k) % ACTIONS.len()], Some(owner), Some(*date + Duration::days(14)), *date)
                             .map_err(|p| StoreError::Corrupt(format!("demo action: {p:?}")))?;

@@ -385,10 +385,11 @@ impl World {
         ))
         .await;
         let action = action.to_string();
-        // The panel decided at that meeting to assess the family, which opened its plan, led by
-        // the staff member: for the plan routes.
+        // The panel decided at that meeting to assess the family, which opened its plan (unless
+        // the demo history already had), led by the staff member: for the plan routes.
         let (item, decision, plan) = (uuid::Uuid::now_v7(), uuid::Uuid::now_v7(), uuid::Uuid::now_v7());
         let meeting_id = db.uuid_literal(meeting.parse::<uuid::Uuid>().unwrap());
+        let fid = db.uuid_literal(family.0);
         for statement in [
             format!(
                 "INSERT INTO agenda_items (id, meeting_id, section, position, family_id, minutes, added_by, added_at) \
@@ -410,9 +411,9 @@ impl World {
             ),
             format!(
                 "INSERT INTO plans (id, family_id, decision_id, lead_professional_id, lead_organisation_id, first_taf_on, review_weeks, \
-                 opened_at, opened_by) VALUES ({}, {}, {}, {}, {}, '2026-12-15', 6, '2026-11-25T09:00:00Z', {})",
+                 opened_at, opened_by) SELECT {}, {fid}, {}, {}, {}, '2026-12-15', 6, '2026-11-25T09:00:00Z', {} \
+                 WHERE NOT EXISTS (SELECT 1 FROM plans WHERE family_id = {fid} AND closed_at IS NULL)",
                 db.uuid_literal(plan),
-                db.uuid_literal(family.0),
                 db.uuid_literal(decision),
                 db.uuid_literal(seated.id.0),
                 db.uuid_literal(seated.organisation.0),

@@ -290,10 +290,14 @@ pub async fn record_review(
         .filter_map(|(k, v)| k.strip_prefix("progress-").and_then(|n| n.parse().ok()).map(|n| (n, v.clone())))
         .collect();
     let mut errors = FormErrors::default();
-    let held_on = errors.check(
-        "held_on",
-        super::organisations::parse_date(&f.held_on, "the date the Team Around the Family met"),
-    );
+    // An empty date is the domain's to report, with every other problem of the review.
+    let held_on = match f.held_on.trim() {
+        "" => None,
+        raw => errors.check(
+            "held_on",
+            super::organisations::parse_date(raw, "the date the Team Around the Family met"),
+        ),
+    };
     let next_on = match f.next_on.trim() {
         "" => None,
         raw => errors.check("next_on", super::organisations::parse_date(raw, "the date of the next review")),
