@@ -75,23 +75,17 @@ macro_rules! demo_plan {
         .fetch_optional(&mut *$tx)
         .await?;
         let plan = Uuid::now_v7();
-        let opened = sqlx::query(
-            "INSERT INTO plans (id, family_id, decision_id, lead_professional_id, lead_organisation_id, first_taf_on, review_weeks, \
-             opened_at, opened_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
-             WHERE NOT EXISTS (SELECT 1 FROM plans WHERE family_id = $2 AND closed_at IS NULL)",
-        )
-        .bind(plan)
-        .bind($family)
-        .bind($decision_id)
-        .bind(lead)
-        .bind($decision.lead_organisation.map(|o| o.0))
-        .bind($first_taf_on)
-        .bind(i64::from(domain::plan::DEFAULT_REVIEW_WEEKS))
-        .bind($held_at)
-        .bind($chair)
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected();
+        let opened = insert_plan!(
+            $tx,
+            plan,
+            $family,
+            $decision_id,
+            lead,
+            $decision.lead_organisation.map(|o| o.0),
+            $first_taf_on,
+            $held_at,
+            $chair
+        );
         if opened == 1 {
             let child: Option<Uuid> = sqlx::query_scalar(
                 "SELECT id FROM people WHERE family_id = $1 AND household_role = 'child' AND merged_into IS NULL ORDER BY date_of_birth LIMIT 1",

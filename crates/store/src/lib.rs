@@ -39,13 +39,14 @@ pub mod referrals;
 // Before the modules that use its macros.
 #[macro_use]
 pub mod meetings;
+// Before `county_meetings` and `meeting_records`, whose decisions open plans (`insert_plan!`,
+// `open_plan!`).
+#[macro_use]
+pub mod plans;
 // After `meetings`: the meeting history it loads is chaired by `assign_chairs_by_turn!`.
 pub mod county_meetings;
 
 pub mod live;
-// Before `meeting_records`, whose decisions open plans (`open_plan!`).
-#[macro_use]
-pub mod plans;
 pub mod meeting_records;
 pub mod notes;
 pub mod panels;

@@ -135,6 +135,31 @@ impl From<sqlx::Error> for ReviewError {
     }
 }
 
+/// Inserts a plan opened by a decision, unless the family already has an open one (one plan
+/// for the family); evaluates to the number of rows inserted. Shared by `open_plan!` and the
+/// demo history.
+macro_rules! insert_plan {
+    ($tx:ident, $plan:expr, $family:expr, $decision_id:expr, $lead:expr, $lead_organisation:expr, $first_taf_on:expr, $opened_at:expr, $opened_by:expr) => {
+        sqlx::query(
+            "INSERT INTO plans (id, family_id, decision_id, lead_professional_id, lead_organisation_id, first_taf_on, review_weeks, \
+             opened_at, opened_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             WHERE NOT EXISTS (SELECT 1 FROM plans WHERE family_id = $2 AND closed_at IS NULL)",
+        )
+        .bind($plan)
+        .bind($family)
+        .bind($decision_id)
+        .bind($lead)
+        .bind($lead_organisation)
+        .bind($first_taf_on)
+        .bind(i64::from(domain::plan::DEFAULT_REVIEW_WEEKS))
+        .bind($opened_at)
+        .bind($opened_by)
+        .execute(&mut *$tx)
+        .await?
+        .rows_affected()
+    };
+}
+
 /// Opens the family's plan from the panel's decision to initiate an assessment, inside the
 /// decision's transaction: one plan for the family, so a family whose plan is still open (a
 /// stuck case back at panel) keeps it, with the lead professional and agency the panel named
@@ -142,23 +167,17 @@ impl From<sqlx::Error> for ReviewError {
 macro_rules! open_plan {
     ($tx:ident, $store:expr, $who:expr, $family:expr, $decision_id:expr, $decision:expr, $first_taf_on:expr, $address:expr) => {{
         let plan = uuid::Uuid::now_v7();
-        let opened = sqlx::query(
-            "INSERT INTO plans (id, family_id, decision_id, lead_professional_id, lead_organisation_id, first_taf_on, review_weeks, \
-             opened_at, opened_by) SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
-             WHERE NOT EXISTS (SELECT 1 FROM plans WHERE family_id = $2 AND closed_at IS NULL)",
-        )
-        .bind(plan)
-        .bind($family)
-        .bind($decision_id)
-        .bind($decision.lead_professional.map(|u| u.0))
-        .bind($decision.lead_organisation.map(|o| o.0))
-        .bind($first_taf_on)
-        .bind(i64::from(domain::plan::DEFAULT_REVIEW_WEEKS))
-        .bind($store.now())
-        .bind($who.0)
-        .execute(&mut *$tx)
-        .await?
-        .rows_affected();
+        let opened = insert_plan!(
+            $tx,
+            plan,
+            $family,
+            $decision_id,
+            $decision.lead_professional.map(|u| u.0),
+            $decision.lead_organisation.map(|o| o.0),
+            $first_taf_on,
+            $store.now(),
+            $who.0
+        );
         let entry = if opened == 1 {
             $crate::audit::AuditEntry::new(Some($who), "plan.open", "plan", Some(plan.to_string()))
         } else {
@@ -477,10 +496,10 @@ impl Store {
     /// due first: the family, its address and the date the review was due. The caller confirms
     /// each family with the policy before showing it.
     pub async fn overdue_reviews(&self, lead: UserId) -> Result<Vec<(FamilyId, String, Date)>, StoreError> {
-        let rows: Vec<(Uuid, String, Date)> = read!(self, db => sqlx::query_as(
-            "SELECT f.id, f.address_line, COALESCE((SELECT r.next_on FROM plan_reviews r WHERE r.plan_id = p.id ORDER BY r.held_on DESC LIMIT 1), \
-             p.first_taf_on) AS due FROM plans p JOIN families f ON f.id = p.family_id \
-             WHERE p.lead_professional_id = $1 AND p.closed_at IS NULL",
+        let rows: Vec<(Uuid, String, Date, Option<Date>)> = read!(self, db => sqlx::query_as(
+            "SELECT f.id, f.address_line, p.first_taf_on, \
+             (SELECT r.next_on FROM plan_reviews r WHERE r.plan_id = p.id ORDER BY r.held_on DESC LIMIT 1) \
+             FROM plans p JOIN families f ON f.id = p.family_id WHERE p.lead_professional_id = $1 AND p.closed_at IS NULL",
         )
         .bind(lead.0)
         .fetch_all(db)
@@ -488,8 +507,8 @@ impl Store {
         let today = self.clock.today();
         let mut overdue: Vec<(FamilyId, String, Date)> = rows
             .into_iter()
+            .map(|(f, a, first_taf_on, last_set)| (FamilyId(f), a, domain::plan::next_review_due(first_taf_on, last_set)))
             .filter(|(_, _, due)| domain::plan::review_overdue(*due, today))
-            .map(|(f, a, d)| (FamilyId(f), a, d))
             .collect();
         overdue.sort_by_key(|(_, _, due)| *due);
         Ok(overdue)
