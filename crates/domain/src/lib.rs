@@ -33,6 +33,7 @@ pub mod panel;
 pub mod panel_config;
 pub mod password;
 pub mod plan;
+pub mod plan_closure;
 pub mod postcode;
 pub mod referral;
 pub mod role;

@@ -130,8 +130,9 @@ pub fn review_overdue(due: Date, today: Date) -> bool {
 }
 
 /// How a need has moved since the plan began, as the Team Around the Family judges it at a
-/// review. "Significant" is the Supporting Families word for progress that counts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// review. "Significant" is the Supporting Families word for progress that counts. The order
+/// is the scale's: worse is least, met is most.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Progress {
     /// Things are worse than at the baseline.
     Worse,
@@ -163,6 +164,11 @@ impl Progress {
     /// The value from its stored code.
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// Whether this is progress the programme counts: significant, or the need met.
+    pub fn is_significant(self) -> bool {
+        self >= Self::Significant
     }
 
     /// How the form and the plan say it.
@@ -229,14 +235,14 @@ pub struct ReviewContext<'a> {
     pub interval_weeks: u8,
 }
 
-/// Something wrong with a review as typed; `field` names the form field, and for progress
-/// `need` says which need's.
+/// Something wrong with a review, a closure or a sustained-progress check as typed: `field`
+/// names the form field, and for a per-need field `need` says which need's.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
-pub struct ReviewProblem {
+pub struct PlanProblem {
     /// The form field.
     pub field: &'static str,
-    /// The need whose progress is missing.
+    /// The need whose answer is missing.
     pub need: Option<NeedId>,
     /// What to put right.
     pub message: &'static str,
@@ -246,9 +252,9 @@ impl Review {
     /// Checks a review against the plan: held on a real day between the plan's last review (or
     /// its opening) and today, progress judged for every need, the family's words and the
     /// changes within their length, and a next date after this one.
-    pub fn parse(input: &ReviewInput<'_>, plan: ReviewContext<'_>) -> Result<Self, Vec<ReviewProblem>> {
+    pub fn parse(input: &ReviewInput<'_>, plan: ReviewContext<'_>) -> Result<Self, Vec<PlanProblem>> {
         let mut problems = Vec::new();
-        let mut problem = |field: &'static str, need: Option<NeedId>, message| problems.push(ReviewProblem { field, need, message });
+        let mut problem = |field: &'static str, need: Option<NeedId>, message| problems.push(PlanProblem { field, need, message });
         match input.held_on {
             None => problem("held_on", None, "Enter the date the Team Around the Family met"),
             Some(d) if d > plan.today => problem(
@@ -262,39 +268,31 @@ impl Review {
             }
             Some(_) => {}
         }
-        let mut progress = Vec::with_capacity(plan.needs.len());
-        for &need in plan.needs {
-            let chosen = input.progress.iter().find(|(n, _)| *n == need).map(|(_, code)| *code);
-            match chosen.and_then(Progress::from_code) {
-                Some(p) => progress.push((need, p)),
-                None => problem("progress", Some(need), "Select the progress made on each need"),
-            }
-        }
-        let mut text = |field: &'static str, value: &str, too_long| {
-            let value = value.trim();
-            if value.chars().count() > REVIEW_TEXT_MAX {
-                problem(field, None, too_long);
-            }
-            (!value.is_empty()).then(|| value.to_owned())
-        };
-        let parents_words = text(
-            "parents_words",
-            input.parents_words,
-            "The parents’ words must be 4000 characters or fewer",
+        let progress = judged(
+            &mut problems,
+            plan.needs,
+            &input.progress,
+            "progress",
+            "Select the progress made on each need",
         );
-        let child_words = text(
-            "child_words",
-            input.child_words,
-            "The child’s words must be 4000 characters or fewer",
+        let (parents_words, child_words) = family_voice(&mut problems, input.parents_words, input.child_words);
+        let changes = words(
+            &mut problems,
+            "changes",
+            input.changes,
+            "The changes to the plan must be 4000 characters or fewer",
         );
-        let changes = text("changes", input.changes, "The changes to the plan must be 4000 characters or fewer");
         let next_on = input
             .held_on
             .map(|held| input.next_on.unwrap_or_else(|| default_next_review(held, plan.interval_weeks)));
         if let (Some(held), Some(next)) = (input.held_on, next_on)
             && next <= held
         {
-            problem("next_on", None, "The next review must be after this one");
+            problems.push(PlanProblem {
+                field: "next_on",
+                need: None,
+                message: "The next review must be after this one",
+            });
         }
         match (input.held_on, next_on, problems.is_empty()) {
             (Some(held_on), Some(next_on), true) => Ok(Self {
@@ -308,6 +306,61 @@ impl Review {
             _ => Err(problems),
         }
     }
+}
+
+/// The progress chosen for every need, in the plan's order; a missing or unknown answer is a
+/// problem against that need, so the form can mark each one.
+pub(crate) fn judged(
+    problems: &mut Vec<PlanProblem>,
+    needs: &[NeedId],
+    chosen: &[(NeedId, &str)],
+    field: &'static str,
+    message: &'static str,
+) -> Vec<(NeedId, Progress)> {
+    let mut out = Vec::with_capacity(needs.len());
+    for &need in needs {
+        match chosen
+            .iter()
+            .find(|(n, _)| *n == need)
+            .and_then(|(_, code)| Progress::from_code(code))
+        {
+            Some(p) => out.push((need, p)),
+            None => problems.push(PlanProblem {
+                field,
+                need: Some(need),
+                message,
+            }),
+        }
+    }
+    out
+}
+
+/// A free-text answer trimmed, none when blank; one over [`REVIEW_TEXT_MAX`] is refused
+/// rather than cut.
+pub(crate) fn words(problems: &mut Vec<PlanProblem>, field: &'static str, value: &str, too_long: &'static str) -> Option<String> {
+    let value = value.trim();
+    if value.chars().count() > REVIEW_TEXT_MAX {
+        problems.push(PlanProblem {
+            field,
+            need: None,
+            message: too_long,
+        });
+    }
+    (!value.is_empty()).then(|| value.to_owned())
+}
+
+/// The parents' and the child's own words, as [`words`] checks them: the family's voice at a
+/// review and at closure.
+pub(crate) fn family_voice(problems: &mut Vec<PlanProblem>, parents: &str, child: &str) -> (Option<String>, Option<String>) {
+    (
+        words(
+            problems,
+            "parents_words",
+            parents,
+            "The parents’ words must be 4000 characters or fewer",
+        ),
+        words(problems, "child_words", child, "The child’s words must be 4000 characters or fewer"),
+    )
 }
 
 #[cfg(test)]

@@ -156,6 +156,12 @@ system_action!(
     ViewFamiliesDiscussedReport on Service
 );
 system_action!(
+    /// Open the claims list (the families whose closed plans show significant and sustained
+    /// progress under the programme's rule, with their evidence) and download it. Each family
+    /// on it is confirmed with [`ViewFamily`].
+    ViewClaimsList on Service
+);
+system_action!(
     /// Look for a person across every family the asker's organisation is not excluded from,
     /// before a duplicate is made ("tell it once" at the front door).
     FindPeopleAcrossFamilies on Service
@@ -362,7 +368,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 40] = [
+pub const ALL_ACTIONS: [&str; 41] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -403,4 +409,5 @@ pub const ALL_ACTIONS: [&str; 40] = [
     UpdateAgreedAction::NAME,
     ViewActionNotes::NAME,
     ViewFamiliesDiscussedReport::NAME,
+    ViewClaimsList::NAME,
 ];

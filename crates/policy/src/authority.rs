@@ -560,7 +560,7 @@ mod tests {
     };
     use crate::actions::{
         ChangeMeetingChair, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction,
-        ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewClosedSession, ViewFamiliesDiscussedReport, ViewMeeting,
+        ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewClaimsList, ViewClosedSession, ViewFamiliesDiscussedReport, ViewMeeting,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -620,6 +620,7 @@ mod tests {
             (UpdateAgreedAction::NAME, Resource::AgreedAction(&AN_ACTION)),
             (ViewActionNotes::NAME, Resource::Meeting(&A_MEETING)),
             system(ViewFamiliesDiscussedReport),
+            system(ViewClaimsList),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();

@@ -204,6 +204,11 @@ pub const RULES: &[Rule] = &[
             shows only families you may see.",
     },
     Rule {
+        id: "panel-chairs-and-locality-managers-read-the-claims-list",
+        effect: Effect::Permit,
+        explanation: "Panel chairs and locality managers read and download the claims list:             families whose closed plans show significant progress that lasted, with the             evidence. It shows only families you may see.",
+    },
+    Rule {
         id: "own-account-only",
         effect: Effect::Permit,
         explanation: "Everyone can change their own password, second factor and contact details.",

@@ -346,7 +346,12 @@ impl Store {
         });
         self.plan_meetings(crate::meetings::planning_horizon(self.clock.today())).await?;
         self.attach_accepted_referrals().await?;
-        self.load_meeting_history(8).await?;
+        let lead = county::demo_sign_ins(county)
+            .into_iter()
+            .find(|(role, _)| *role == domain::role::Role::LeadProfessional)
+            .and_then(|(_, email)| county.staff.iter().find(|s| s.email == email))
+            .map(|s| s.id);
+        self.load_meeting_history(8, lead).await?;
         Ok(())
     }
 

@@ -1,7 +1,9 @@
 //! A synthetic county's recent past at its panels: the meetings of the last weeks, held, with
 //! attendance, declarations, decisions on the cases the panels hold and the actions agreed,
 //! some of them done and some overdue, so the demo's chairs, business support and agency
-//! representatives have a history to look back on and actions to follow up.
+//! representatives have a history to look back on and actions to follow up. One meeting of
+//! each panel a year ago opened plans that have since closed, so the demo also shows
+//! closures, checks that progress held, and families on the claims list.
 //!
 //! Everything goes through the domain's rules ([`Decision::parse`], [`AgreedAction::parse`],
 //! the panel's cadence and deadline rules), so the history is one the product could have made.
@@ -61,13 +63,17 @@ const DEMO_NEEDS: [(&str, &str, &str); 4] = [
     ),
 ];
 
+/// How long before today the year-old meeting of each panel was held.
+const YEAR_AGO_WEEKS: i64 = 56;
+
 /// Opens the plan a demo decision to assess would have opened, led by the family's lead
-/// professional if it has one, with two needs; once its first Team Around the Family date has
-/// passed, most plans have had their first review and some are left overdue, so the demo shows
-/// plans at every stage. Only for the synthetic history: the product opens plans in
-/// `record_decision` (`open_plan!`).
+/// professional if it has one, with two needs (three for a plan a year old, which the demo
+/// then closes); once its first Team Around the Family date has passed, most plans have had
+/// their first review and some are left overdue, so the demo shows plans at every stage.
+/// Evaluates to the plan, its lead and its needs when one opened. Only for the synthetic
+/// history: the product opens plans in `record_decision` (`open_plan!`).
 macro_rules! demo_plan {
-    ($tx:ident, $family:expr, $decision_id:expr, $decision:expr, $first_taf_on:expr, $held_at:expr, $chair:expr, $today:expr, $turn:expr) => {{
+    ($tx:ident, $family:expr, $decision_id:expr, $decision:expr, $first_taf_on:expr, $held_at:expr, $chair:expr, $today:expr, $turn:expr, $year_old:expr) => {{
         let lead: Option<Uuid> = sqlx::query_scalar(
             "SELECT user_id FROM family_workers WHERE family_id = $1 AND role = 'lead_professional' AND until IS NULL LIMIT 1",
         )
@@ -94,11 +100,15 @@ macro_rules! demo_plan {
             .fetch_optional(&mut *$tx)
             .await?;
             let (area, baseline, goal) = DEMO_NEEDS[$turn % DEMO_NEEDS.len()];
-            let needs = [
+            let (third_area, third_baseline, third_goal) = DEMO_NEEDS[($turn + 1) % DEMO_NEEDS.len()];
+            let mut needs = vec![
                 (Uuid::now_v7(), "education", child, "Attending 78% of sessions this term, often late", "Attending at least 95% and on time"),
                 (Uuid::now_v7(), area, None, baseline, goal),
             ];
-            for (id, area, person, baseline, goal) in needs {
+            if $year_old {
+                needs.push((Uuid::now_v7(), third_area, None, third_baseline, third_goal));
+            }
+            for &(id, area, person, baseline, goal) in &needs {
                 sqlx::query(
                     "INSERT INTO plan_needs (id, plan_id, area, person_id, baseline, goal, added_by, added_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
                 )
@@ -130,7 +140,7 @@ macro_rules! demo_plan {
                 .bind($first_taf_on.midnight().assume_utc() + Duration::hours(17))
                 .execute(&mut *$tx)
                 .await?;
-                let progress = [["some", "no_change"], ["significant", "some"]][$turn % 2];
+                let progress = [["some", "no_change", "some"], ["significant", "some", "some"]][$turn % 2];
                 for ((need, ..), progress) in needs.iter().zip(progress) {
                     sqlx::query("INSERT INTO need_progress (review_id, need_id, progress) VALUES ($1, $2, $3)")
                         .bind(review)
@@ -140,15 +150,85 @@ macro_rules! demo_plan {
                         .await?;
                 }
             }
+            Some((plan, lead.unwrap_or($chair), needs.iter().map(|n| n.0).collect::<Vec<Uuid>>()))
+        } else {
+            None
+        }
+    }};
+}
+
+/// Closes a year-old demo plan, in turn one of four ways: needs met with progress that held
+/// (a family on the claims list), stepped down with its check now due (a task on the lead's
+/// home page), stepped up to social care (no check), and needs met with one need slipping
+/// back by the check (not a claim).
+macro_rules! demo_closure {
+    ($tx:ident, $plan:expr, $lead:expr, $needs:expr, $today:expr, $turn:expr) => {{
+        let (reason, closed_weeks_ago) = [("needs_met", 30), ("stepped_down", 27), ("stepped_up", 20), ("needs_met", 31)][$turn % 4];
+        let closed_on: Date = $today - Duration::weeks(closed_weeks_ago);
+        let sustain_due_on = domain::plan_closure::ClosureReason::from_code(reason)
+            .filter(|r| r.checks_sustained())
+            .map(|_| domain::plan_closure::months_after(closed_on, domain::plan_closure::DEFAULT_SUSTAIN_MONTHS));
+        let closed_at = closed_on.midnight().assume_utc() + Duration::hours(16);
+        sqlx::query(
+            "UPDATE plans SET closed_at = $1, closed_on = $2, closed_reason = $3, closed_by = $4, closing_summary = $5, \
+             closing_parents_words = $6, sustain_due_on = $7, version = version + 1 WHERE id = $8",
+        )
+        .bind(closed_at)
+        .bind(closed_on)
+        .bind(reason)
+        .bind($lead)
+        .bind(if reason == "stepped_up" {
+            "Concerns about neglect grew over the summer; referred to children's social care with the family's knowledge"
+        } else {
+            "Mornings are calmer and the children are in school on time; the family know how to ask for help again"
+        })
+        .bind("We've got our routines back and we know who to call")
+        .bind(sustain_due_on)
+        .bind($plan)
+        .execute(&mut *$tx)
+        .await?;
+        let statuses: &[&str] = if reason == "stepped_up" {
+            &["some", "worse", "no_change"]
+        } else {
+            &["met", "significant", "significant"]
+        };
+        for (need, status) in $needs.iter().zip(statuses) {
+            sqlx::query("UPDATE plan_needs SET status_at_close = $1 WHERE id = $2")
+                .bind(status)
+                .bind(need)
+                .execute(&mut *$tx)
+                .await?;
+        }
+        // Checks made a few weeks after they fell due, for two of the four endings.
+        if let (Some(due), 0 | 3) = (sustain_due_on, $turn % 4) {
+            let checked_on = due + Duration::weeks(2);
+            sqlx::query("INSERT INTO sustain_checks (plan_id, checked_on, evidence, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5)")
+                .bind($plan)
+                .bind(checked_on)
+                .bind("School census: attendance 96% this term. No police call-outs since the plan closed. Rent account up to date.")
+                .bind($lead)
+                .bind(checked_on.midnight().assume_utc() + Duration::hours(11))
+                .execute(&mut *$tx)
+                .await?;
+            for (i, need) in $needs.iter().enumerate() {
+                sqlx::query("INSERT INTO need_sustained (plan_id, need_id, held) VALUES ($1, $2, $3)")
+                    .bind($plan)
+                    .bind(need)
+                    .bind($turn % 4 == 0 || i != 1)
+                    .execute(&mut *$tx)
+                    .await?;
+            }
         }
     }};
 }
 
 impl Store {
-    /// Writes the last `weeks` weeks of meetings for every panel (see the module's note).
-    /// Cases are the families each panel holds now, a few per meeting. Returns how many
-    /// meetings were written.
-    pub async fn load_meeting_history(&self, weeks: i64) -> Result<usize, StoreError> {
+    /// Writes the last `weeks` weeks of meetings for every panel, and one meeting a year ago
+    /// (see the module's note). Cases are the families each panel holds now, a few per
+    /// meeting; the year-old meeting takes first the families `featured_lead` leads, so the
+    /// person the demo offers as its lead professional has closed plans to follow up. Returns
+    /// how many meetings were written.
+    pub async fn load_meeting_history(&self, weeks: i64, featured_lead: Option<UserId>) -> Result<usize, StoreError> {
         let today = self.clock.today();
         let from = today - Duration::weeks(weeks);
         let calendar = self.working_calendar().await?;
@@ -159,20 +239,32 @@ impl Store {
         .fetch_all(db)
         .await?);
         let mut written = 0;
+        let (mut closed_plans, mut featured_closed) = (0usize, 0usize);
         for (panel, cadence, starts_at, ends_at, venue, bso) in panels {
             let cadence: Cadence = serde_json::from_str(&cadence).map_err(|e| StoreError::Corrupt(format!("panel cadence: {e}")))?;
-            // Newest first, so the meetings people open first have cases when families are few.
-            let dates: Vec<Date> = cadence
-                .dates_between(from, today - Duration::days(1))
+            // The year-old meeting first, whose plans have closed since (a family it discussed
+            // may have come back since, with a new plan); then newest first, so the meetings
+            // people open first have cases when families are few.
+            let year_ago = today - Duration::weeks(YEAR_AGO_WEEKS);
+            let year_old = cadence
+                .dates_between(year_ago, year_ago + Duration::weeks(4))
                 .into_iter()
-                .rev()
-                .filter(|d| calendar.is_working_day(*d))
-                .collect();
+                .find(|d| calendar.is_working_day(*d));
+            let mut dates: Vec<Date> = year_old.into_iter().collect();
+            dates.extend(
+                cadence
+                    .dates_between(from, today - Duration::days(1))
+                    .into_iter()
+                    .rev()
+                    .filter(|d| calendar.is_working_day(*d)),
+            );
             if dates.is_empty() {
                 continue;
             }
             type Seat = (Uuid, String, Option<Uuid>);
-            let (chairs, seats, families): (Vec<(Uuid,)>, Vec<Seat>, Vec<(Uuid,)>) = read!(self, db => {
+            /// A family the panel holds, and whether the featured lead leads it.
+            type Held = (Uuid, bool);
+            let (chairs, seats, held): (Vec<(Uuid,)>, Vec<Seat>, Vec<Held>) = read!(self, db => {
                 let chairs = sqlx::query_as("SELECT user_id FROM panel_chairs WHERE panel_id = $1 ORDER BY turn").bind(panel).fetch_all(db).await?;
                 let seats = sqlx::query_as(
                     "SELECT organisation_id, membership, user_id FROM panel_members WHERE panel_id = $1 ORDER BY membership, organisation_id",
@@ -181,15 +273,23 @@ impl Store {
                 .fetch_all(db)
                 .await?;
                 let families = sqlx::query_as(
-                    "SELECT fp.family_id FROM family_panels fp WHERE fp.panel_id = $1 AND fp.until IS NULL \
+                    "SELECT fp.family_id, EXISTS (SELECT 1 FROM family_workers w WHERE w.family_id = fp.family_id \
+                     AND w.user_id = $2 AND w.role = 'lead_professional' AND w.until IS NULL) \
+                     FROM family_panels fp WHERE fp.panel_id = $1 AND fp.until IS NULL \
                      AND NOT EXISTS (SELECT 1 FROM agenda_items ai WHERE ai.family_id = fp.family_id) ORDER BY fp.family_id",
                 )
                 .bind(panel)
+                .bind(featured_lead.map(|u| u.0))
                 .fetch_all(db)
                 .await?;
                 (chairs, seats, families)
             });
             let Some(&(chair,)) = chairs.first() else { continue };
+            // Two of the featured lead's families come first, to the year-old meeting; the rest
+            // follow in a fixed order.
+            let mut families: Vec<(Uuid,)> = held.iter().filter(|(_, led)| *led).take(2).map(|(f, _)| (*f,)).collect();
+            let first: Vec<Uuid> = families.iter().map(|(f,)| *f).collect();
+            families.extend(held.iter().filter(|(f, _)| !first.contains(f)).map(|(f, _)| (*f,)));
             // Named representatives of core members own the actions.
             let owners: Vec<(UserId, OrganisationId)> = seats
                 .iter()
@@ -274,8 +374,12 @@ impl Store {
                         .bind(held_at)
                         .execute(&mut *tx)
                         .await?;
-                        let outcome = [Outcome::InitiateAssessment, Outcome::UniversalPlus, Outcome::OrganisationalSupport, Outcome::Close]
-                            [(n + k) % 4];
+                        // The year-old meeting decided to assess every case it heard.
+                        let outcome = if Some(*date) == year_old {
+                            Outcome::InitiateAssessment
+                        } else {
+                            [Outcome::InitiateAssessment, Outcome::UniversalPlus, Outcome::OrganisationalSupport, Outcome::Close][(n + k) % 4]
+                        };
                         let decision = Decision::parse(
                             &DecisionInput {
                                 outcome: outcome.code(),
@@ -308,7 +412,20 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                         if let (Outcome::InitiateAssessment, Some(first_taf_on)) = (decision.outcome, decision.first_taf_by) {
-                            demo_plan!(tx, family, decision_id, &decision, first_taf_on, held_at, chair, today, n + k);
+                            let is_year_old = Some(*date) == year_old;
+                            let opened = demo_plan!(tx, family, decision_id, &decision, first_taf_on, held_at, chair, today, n + k, is_year_old);
+                            if let (Some((plan, lead, needs)), true) = (opened, is_year_old) {
+                                // The featured lead's plans take the endings in order (a claim,
+                                // then a check due), the rest follow on.
+                                let ending = if first.contains(&family) {
+                                    featured_closed += 1;
+                                    featured_closed - 1
+                                } else {
+                                    closed_plans += 1;
+                                    closed_plans + 1
+                                };
+                                demo_closure!(tx, plan, lead, needs, today, ending);
+                            }
                         }
                         let (owner, owner_org) = owners[(n + 2 * k + 1) % owners.len()];
                         let action = AgreedAction::parse(ACTIONS[(n + k) % ACTIONS.len()], Some(owner), Some(*date + Duration::days(14)), *date)

@@ -32,7 +32,7 @@ pub enum Read {
 }
 
 impl Read {
-    fn audit_action(&self, page: &'static str, export: &'static str) -> &'static str {
+    pub(crate) fn audit_action(&self, page: &'static str, export: &'static str) -> &'static str {
         match self {
             Read::Page => page,
             Read::Export(_) => export,
@@ -372,7 +372,13 @@ impl Store {
 
     /// Writes the audit entry of a read, and for an export one sharing-log entry per family,
     /// in one transaction; a page read goes through the audit group commit.
-    async fn record_read(&self, who: &Principal, entry: AuditEntry, families: &[FamilyId], read: &Read) -> Result<(), StoreError> {
+    pub(crate) async fn record_read(
+        &self,
+        who: &Principal,
+        entry: AuditEntry,
+        families: &[FamilyId],
+        read: &Read,
+    ) -> Result<(), StoreError> {
         match read {
             Read::Page => self.audit_read(entry).await,
             Read::Export(sharing) => {

@@ -7,18 +7,27 @@
 //! signature) never sees its plan either.
 
 use crate::audit::AuditEntry;
+use crate::notes::Read;
 use crate::{Store, StoreError};
-use domain::plan::{Need, NeedInput, NeedProblem, OutcomeArea, Progress, Review, ReviewContext, ReviewInput, ReviewProblem};
+use domain::plan::{Need, NeedInput, NeedProblem, OutcomeArea, PlanProblem, Progress, Review, ReviewContext, ReviewInput};
+use domain::plan_closure::{
+    ClaimNeed, ClaimsRule, Closure, ClosureContext, ClosureInput, ClosureReason, DEFAULT_SUSTAIN_MONTHS, SustainCheck, SustainContext,
+    SustainInput,
+};
 use domain::{FamilyId, NeedId, PersonId, UserId};
-use policy::{Permit, RecordPlan, ViewFamily};
+use policy::{FamilyFacts, Permit, RecordPlan, ViewClaimsList, ViewFamily};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-/// A family's open plan, as the plan page shows it.
+/// A family's plan, as the plan page shows it: the open one, or when none is open the one
+/// closed last, with its closure.
 #[derive(Debug, Clone)]
 pub struct PlanView {
     /// The plan.
     pub id: Uuid,
+    /// Changes with every review and the closure, so a form filled in against an older plan
+    /// is refused rather than overwriting what someone else recorded.
+    pub version: i64,
     /// When the panel's decision opened it.
     pub opened_on: Date,
     /// The meeting whose decision opened it, and that meeting's date.
@@ -39,6 +48,57 @@ pub struct PlanView {
     pub needs: Vec<NeedView>,
     /// The reviews held, newest first.
     pub reviews: Vec<ReviewView>,
+    /// How the plan closed; none while it is open.
+    pub closure: Option<ClosureView>,
+}
+
+impl PlanView {
+    /// Whether the plan is still open: reviews are recorded and needs added only then.
+    pub fn is_open(&self) -> bool {
+        self.closure.is_none()
+    }
+}
+
+/// How a plan closed, and what was found when the team went back.
+#[derive(Debug, Clone)]
+pub struct ClosureView {
+    /// The day it closed.
+    pub closed_on: Date,
+    /// Why.
+    pub reason: ClosureReason,
+    /// The closing summary.
+    pub summary: Option<String>,
+    /// The parents' words at the end.
+    pub parents_words: Option<String>,
+    /// The child's words at the end.
+    pub child_words: Option<String>,
+    /// Who closed it.
+    pub closed_by: String,
+    /// When the team goes back to confirm progress held; none when the ending calls for no
+    /// check.
+    pub sustain_due_on: Option<Date>,
+    /// The check, once made.
+    pub sustain: Option<SustainView>,
+    /// Whether the plan meets the programme's rule for significant and sustained progress.
+    pub meets_claims_rule: bool,
+}
+
+impl ClosureView {
+    /// Whether the check is due and not yet made.
+    pub fn sustain_check_due(&self, today: Date) -> bool {
+        self.sustain.is_none() && self.sustain_due_on.is_some_and(|due| due <= today)
+    }
+}
+
+/// The sustained-progress check.
+#[derive(Debug, Clone)]
+pub struct SustainView {
+    /// The day the team checked.
+    pub checked_on: Date,
+    /// What showed it.
+    pub evidence: String,
+    /// Who recorded it.
+    pub recorded_by: String,
 }
 
 /// A Team Around the Family review, as the plan shows it.
@@ -78,6 +138,8 @@ pub struct LeadProfessional {
 pub struct NeedView {
     /// The need.
     pub id: NeedId,
+    /// The outcome area's code, which the claims rule counts.
+    pub area_code: String,
     /// The outcome area's headline.
     pub area: String,
     /// The family member it concerns; none for the whole family.
@@ -90,6 +152,10 @@ pub struct NeedView {
     pub added_on: Date,
     /// The progress the latest review judged, if any has.
     pub progress: Option<Progress>,
+    /// Where it stood when the plan closed.
+    pub status_at_close: Option<Progress>,
+    /// Whether the improvement held when the team went back.
+    pub held: Option<bool>,
 }
 
 /// Why a need could not be added.
@@ -112,27 +178,64 @@ impl From<sqlx::Error> for PlanError {
     }
 }
 
-/// Why a review could not be recorded.
+/// Why a review, a closure or a sustained-progress check could not be recorded.
 #[derive(Debug, thiserror::Error)]
-pub enum ReviewError {
-    /// What was typed is not a review yet; each problem names its field.
-    #[error("the review is not complete")]
-    Input(Vec<ReviewProblem>),
-    /// Another review was recorded since the form was read.
-    #[error("someone else recorded a review of this plan")]
+pub enum PlanChangeError {
+    /// What was typed is not complete yet; each problem names its field.
+    #[error("the form is not complete")]
+    Input(Vec<PlanProblem>),
+    /// Someone else changed the plan since the form was read.
+    #[error("someone else changed this plan")]
     Stale,
-    /// The family has no open plan to review.
+    /// The family has no open plan to review or close.
     #[error("the family has no open plan")]
     NoOpenPlan,
+    /// The family has no closed plan waiting for its sustained-progress check.
+    #[error("the family has no plan waiting for a check that progress held")]
+    NoCheckDue,
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
-impl From<sqlx::Error> for ReviewError {
+impl From<sqlx::Error> for PlanChangeError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(StoreError::Database(e))
     }
+}
+
+/// A stored progress code as the domain's value.
+fn progress_from(code: &str) -> Result<Progress, StoreError> {
+    Progress::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("need progress {code}")))
+}
+
+/// A closed plan's needs as the claims rule weighs them; a need with no status at close
+/// counts as no change.
+fn claim_needs(needs: &[NeedView]) -> Vec<ClaimNeed<'_>> {
+    needs
+        .iter()
+        .map(|n| ClaimNeed {
+            area: &n.area_code,
+            at_close: n.status_at_close.unwrap_or(Progress::NoChange),
+            held: n.held,
+        })
+        .collect()
+}
+
+/// Marks a plan changed (its version moves on, so forms read before are refused) and audits
+/// the change, inside the change's transaction.
+macro_rules! plan_changed {
+    ($tx:ident, $store:expr, $plan:expr, $who:expr, $action:expr, $address:expr) => {
+        sqlx::query("UPDATE plans SET version = version + 1 WHERE id = $1")
+            .bind($plan)
+            .execute(&mut *$tx)
+            .await?;
+        audit_append!(
+            $tx,
+            $store,
+            AuditEntry::new(Some($who), $action, "plan", Some($plan.to_string())).from_address(Some($address.to_owned()))
+        );
+    };
 }
 
 /// Inserts a plan opened by a decision, unless the family already has an open one (one plan
@@ -215,9 +318,11 @@ impl Store {
             .collect())
     }
 
-    /// The permit's family's open plan, if it has one; the read is audited.
+    /// The permit's family's plan: the open one, or the one closed last; none when the
+    /// family has never had one. The read is audited.
     pub async fn family_plan(&self, permit: &Permit<ViewFamily>, address: &str) -> Result<Option<PlanView>, StoreError> {
         let family = permit.family();
+        let rule = self.programme_settings().await?.claims;
         type Head = (
             Uuid,
             OffsetDateTime,
@@ -230,18 +335,42 @@ impl Store {
             Option<String>,
             Date,
             i64,
+            i64,
         );
-        type NeedRow = (Uuid, String, Option<String>, Option<String>, String, String, OffsetDateTime);
+        type ClosureRow = (
+            Date,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            String,
+            Option<Date>,
+            Option<Date>,
+            Option<String>,
+            Option<String>,
+        );
+        type NeedRow = (
+            Uuid,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            String,
+            String,
+            OffsetDateTime,
+            Option<String>,
+            Option<bool>,
+        );
         type ReviewRow = (Uuid, Date, Option<String>, Option<String>, Option<String>, Date, String);
-        type Loaded = (Head, Vec<NeedRow>, Vec<ReviewRow>, Vec<(Uuid, Uuid, String)>);
+        type Loaded = (Head, Option<ClosureRow>, Vec<NeedRow>, Vec<ReviewRow>, Vec<(Uuid, Uuid, String)>);
         let loaded: Option<Loaded> = read!(self, db => {
             let head: Option<Head> = sqlx::query_as(
                 "SELECT p.id, p.opened_at, m.id, m.meeting_date, u.id, u.given_name || ' ' || u.family_name, uo.name, u.email, lo.name, \
-                 p.first_taf_on, p.review_weeks \
+                 p.first_taf_on, p.review_weeks, p.version \
                  FROM plans p JOIN decisions d ON d.id = p.decision_id JOIN meetings m ON m.id = d.meeting_id \
                  LEFT JOIN users u ON u.id = p.lead_professional_id LEFT JOIN organisations uo ON uo.id = u.organisation_id \
                  LEFT JOIN organisations lo ON lo.id = p.lead_organisation_id \
-                 WHERE p.family_id = $1 AND p.closed_at IS NULL",
+                 WHERE p.family_id = $1 ORDER BY CASE WHEN p.closed_at IS NULL THEN 0 ELSE 1 END, p.closed_at DESC LIMIT 1",
             )
             .bind(family.0)
             .fetch_optional(db)
@@ -249,9 +378,20 @@ impl Store {
             match head {
                 None => None,
                 Some(head) => {
+                    let closure = sqlx::query_as(
+                        "SELECT p.closed_on, p.closed_reason, p.closing_summary, p.closing_parents_words, p.closing_child_words, \
+                         c.given_name || ' ' || c.family_name, p.sustain_due_on, sc.checked_on, sc.evidence, \
+                         r.given_name || ' ' || r.family_name \
+                         FROM plans p JOIN users c ON c.id = p.closed_by LEFT JOIN sustain_checks sc ON sc.plan_id = p.id \
+                         LEFT JOIN users r ON r.id = sc.recorded_by WHERE p.id = $1 AND p.closed_at IS NOT NULL",
+                    )
+                    .bind(head.0)
+                    .fetch_optional(db)
+                    .await?;
                     let needs = sqlx::query_as(
-                        "SELECT n.id, a.name, pe.given_name, pe.family_name, n.baseline, n.goal, n.added_at FROM plan_needs n \
-                         JOIN outcome_areas a ON a.code = n.area LEFT JOIN people pe ON pe.id = n.person_id \
+                        "SELECT n.id, a.code, a.name, pe.given_name, pe.family_name, n.baseline, n.goal, n.added_at, n.status_at_close, ns.held \
+                         FROM plan_needs n JOIN outcome_areas a ON a.code = n.area LEFT JOIN people pe ON pe.id = n.person_id \
+                         LEFT JOIN need_sustained ns ON ns.need_id = n.id \
                          WHERE n.plan_id = $1 ORDER BY n.added_at, n.id",
                     )
                     .bind(head.0)
@@ -271,12 +411,13 @@ impl Store {
                     .bind(head.0)
                     .fetch_all(db)
                     .await?;
-                    Some((head, needs, reviews, progress))
+                    Some((head, closure, needs, reviews, progress))
                 }
             }
         });
         let Some((
-            (id, opened_at, meeting, meeting_date, lead, lead_name, lead_org, lead_email, lead_organisation, first_taf_on, weeks),
+            (id, opened_at, meeting, meeting_date, lead, lead_name, lead_org, lead_email, lead_organisation, first_taf_on, weeks, version),
+            closure,
             needs,
             reviews,
             progress,
@@ -286,12 +427,8 @@ impl Store {
         };
         let progress: Vec<(Uuid, Uuid, Progress)> = progress
             .into_iter()
-            .map(|(review, need, code): (Uuid, Uuid, String)| {
-                Progress::from_code(&code)
-                    .map(|p| (review, need, p))
-                    .ok_or_else(|| StoreError::Corrupt(format!("need progress {code}")))
-            })
-            .collect::<Result<_, _>>()?;
+            .map(|(review, need, code): (Uuid, Uuid, String)| Ok((review, need, progress_from(&code)?)))
+            .collect::<Result<_, StoreError>>()?;
         let reviews: Vec<ReviewView> = reviews
             .into_iter()
             .map(
@@ -310,6 +447,68 @@ impl Store {
                 },
             )
             .collect();
+        let needs: Vec<NeedView> = needs
+            .into_iter()
+            .map(
+                |(id, area_code, area, given, surname, baseline, goal, added_at, at_close, held): NeedRow| -> Result<NeedView, StoreError> {
+                    Ok(NeedView {
+                        id: NeedId(id),
+                        progress: reviews
+                            .iter()
+                            .find_map(|r| r.progress.iter().find(|(n, _)| n.0 == id).map(|(_, p)| *p)),
+                        area_code,
+                        area,
+                        concerns: given.map(|g| match surname {
+                            Some(s) => format!("{g} {s}"),
+                            None => g,
+                        }),
+                        baseline,
+                        goal,
+                        added_on: added_at.date(),
+                        status_at_close: at_close.as_deref().map(progress_from).transpose()?,
+                        held,
+                    })
+                },
+            )
+            .collect::<Result<_, _>>()?;
+        let closure =
+            closure
+                .map(
+                    |(
+                        closed_on,
+                        reason,
+                        summary,
+                        parents_words,
+                        child_words,
+                        closed_by,
+                        sustain_due_on,
+                        checked_on,
+                        evidence,
+                        checked_by,
+                    ): ClosureRow| {
+                        let reason = ClosureReason::from_code(&reason)
+                            .ok_or_else(|| StoreError::Corrupt(format!("plan closure reason {reason}")))?;
+                        Ok::<_, StoreError>(ClosureView {
+                            closed_on,
+                            reason,
+                            summary,
+                            parents_words,
+                            child_words,
+                            closed_by,
+                            sustain_due_on,
+                            sustain: match (checked_on, evidence, checked_by) {
+                                (Some(checked_on), Some(evidence), Some(recorded_by)) => Some(SustainView {
+                                    checked_on,
+                                    evidence,
+                                    recorded_by,
+                                }),
+                                _ => None,
+                            },
+                            meets_claims_rule: rule.is_met(&claim_needs(&needs)),
+                        })
+                    },
+                )
+                .transpose()?;
         let review_weeks = u8::try_from(weeks).map_err(|_| StoreError::Corrupt(format!("plan review interval {weeks}")))?;
         let next_review_due = domain::plan::next_review_due(first_taf_on, reviews.first().map(|r| r.next_on));
         self.audit_read(
@@ -319,6 +518,7 @@ impl Store {
         .await?;
         Ok(Some(PlanView {
             id,
+            version,
             opened_on: opened_at.date(),
             opened_at_meeting: (meeting, meeting_date),
             lead_professional: match (lead, lead_name, lead_org, lead_email) {
@@ -334,25 +534,10 @@ impl Store {
             first_taf_on,
             review_weeks,
             next_review_due,
-            review_overdue: domain::plan::review_overdue(next_review_due, self.clock.today()),
-            needs: needs
-                .into_iter()
-                .map(|(id, area, given, surname, baseline, goal, added_at)| NeedView {
-                    id: NeedId(id),
-                    progress: reviews
-                        .iter()
-                        .find_map(|r| r.progress.iter().find(|(n, _)| n.0 == id).map(|(_, p)| *p)),
-                    area,
-                    concerns: given.map(|g| match surname {
-                        Some(s) => format!("{g} {s}"),
-                        None => g,
-                    }),
-                    baseline,
-                    goal,
-                    added_on: added_at.date(),
-                })
-                .collect(),
+            review_overdue: closure.is_none() && domain::plan::review_overdue(next_review_due, self.clock.today()),
+            needs,
             reviews,
+            closure,
         }))
     }
 
@@ -409,45 +594,24 @@ impl Store {
         input: &ReviewInput<'_>,
         reviews_seen: i64,
         address: &str,
-    ) -> Result<(), ReviewError> {
+    ) -> Result<(), PlanChangeError> {
         let family = permit.family();
-        type PlanRow = (Uuid, OffsetDateTime, i64, i64);
-        let (plan, needs, last): (Option<PlanRow>, Vec<Uuid>, Option<Date>) = read!(self, db => {
-            let plan: Option<PlanRow> = sqlx::query_as(
-                "SELECT p.id, p.opened_at, p.review_weeks, (SELECT COUNT(*) FROM plan_reviews r WHERE r.plan_id = p.id) \
-                 FROM plans p WHERE p.family_id = $1 AND p.closed_at IS NULL",
-            )
-            .bind(family.0)
-            .fetch_optional(db)
-            .await?;
-            let plan_id = plan.as_ref().map(|p| p.0);
-            let needs = sqlx::query_scalar("SELECT id FROM plan_needs WHERE plan_id = $1 ORDER BY added_at, id")
-                .bind(plan_id)
-                .fetch_all(db)
-                .await?;
-            let last = sqlx::query_scalar("SELECT MAX(held_on) FROM plan_reviews WHERE plan_id = $1")
-                .bind(plan_id)
-                .fetch_one(db)
-                .await?;
-            (plan, needs, last)
-        });
-        let (plan, opened_at, weeks, held) = plan.ok_or(ReviewError::NoOpenPlan)?;
-        if held != reviews_seen {
-            return Err(ReviewError::Stale);
+        let open = self.open_plan_state(family).await?.ok_or(PlanChangeError::NoOpenPlan)?;
+        if open.reviews != reviews_seen {
+            return Err(PlanChangeError::Stale);
         }
-        let needs: Vec<NeedId> = needs.into_iter().map(NeedId).collect();
-        let interval_weeks = u8::try_from(weeks).map_err(|_| StoreError::Corrupt(format!("plan review interval {weeks}")))?;
         let review = Review::parse(
             input,
             ReviewContext {
-                needs: &needs,
-                opened_on: opened_at.date(),
-                last_held_on: last,
+                needs: &open.needs,
+                opened_on: open.opened_on,
+                last_held_on: open.last_held_on,
                 today: self.clock.today(),
-                interval_weeks,
+                interval_weeks: open.review_weeks,
             },
         )
-        .map_err(ReviewError::Input)?;
+        .map_err(PlanChangeError::Input)?;
+        let plan = open.id;
         let id = Uuid::now_v7();
         let who = permit.principal().user;
         let now = self.now();
@@ -457,7 +621,7 @@ impl Store {
                 .fetch_one(&mut *tx)
                 .await?;
             if counted != reviews_seen {
-                return Err(ReviewError::Stale);
+                return Err(PlanChangeError::Stale);
             }
             sqlx::query(
                 "INSERT INTO plan_reviews (id, plan_id, held_on, parents_words, child_words, changes, next_on, recorded_by, recorded_at) \
@@ -482,12 +646,7 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            sqlx::query("UPDATE plans SET version = version + 1 WHERE id = $1")
-                .bind(plan)
-                .execute(&mut *tx)
-                .await?;
-            audit_append!(tx, self, AuditEntry::new(Some(who), "plan.review", "plan", Some(plan.to_string()))
-                .from_address(Some(address.to_owned())));
+            plan_changed!(tx, self, plan, who, "plan.review", address);
         });
         Ok(())
     }
@@ -512,5 +671,392 @@ impl Store {
             .collect();
         overdue.sort_by_key(|(_, _, due)| *due);
         Ok(overdue)
+    }
+}
+
+/// A family's open plan as a form that changes it is checked against.
+struct OpenPlan {
+    id: Uuid,
+    opened_on: Date,
+    review_weeks: u8,
+    version: i64,
+    /// How many reviews it has had.
+    reviews: i64,
+    /// Its needs, oldest first.
+    needs: Vec<NeedId>,
+    /// The day of its last review.
+    last_held_on: Option<Date>,
+}
+
+impl Store {
+    /// The family's open plan, with what a review or a closure is checked against.
+    async fn open_plan_state(&self, family: FamilyId) -> Result<Option<OpenPlan>, StoreError> {
+        type PlanRow = (Uuid, OffsetDateTime, i64, i64, i64, Option<Date>);
+        let (plan, needs): (Option<PlanRow>, Vec<Uuid>) = read!(self, db => {
+            let plan: Option<PlanRow> = sqlx::query_as(
+                "SELECT p.id, p.opened_at, p.review_weeks, p.version, (SELECT COUNT(*) FROM plan_reviews r WHERE r.plan_id = p.id), \
+                 (SELECT MAX(r.held_on) FROM plan_reviews r WHERE r.plan_id = p.id) \
+                 FROM plans p WHERE p.family_id = $1 AND p.closed_at IS NULL",
+            )
+            .bind(family.0)
+            .fetch_optional(db)
+            .await?;
+            let needs = sqlx::query_scalar("SELECT id FROM plan_needs WHERE plan_id = $1 ORDER BY added_at, id")
+                .bind(plan.as_ref().map(|p| p.0))
+                .fetch_all(db)
+                .await?;
+            (plan, needs)
+        });
+        plan.map(|(id, opened_at, weeks, version, reviews, last_held_on)| {
+            Ok(OpenPlan {
+                id,
+                opened_on: opened_at.date(),
+                review_weeks: u8::try_from(weeks).map_err(|_| StoreError::Corrupt(format!("plan review interval {weeks}")))?,
+                version,
+                reviews,
+                needs: needs.into_iter().map(NeedId).collect(),
+                last_held_on,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// The settings keys of the programme's configuration.
+const SUSTAIN_MONTHS_KEY: &str = "plans.sustain_months";
+const CLAIM_MIN_AREAS_KEY: &str = "claims.min_areas";
+const CLAIM_EVERY_NEED_KEY: &str = "claims.every_need";
+
+/// The programme's configuration: how long after closure progress is confirmed, and the rule
+/// a family's progress must meet to be claimed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProgrammeSettings {
+    /// Months from closure to the sustained-progress check.
+    pub sustain_months: u8,
+    /// The claims rule.
+    pub claims: ClaimsRule,
+}
+
+impl Default for ProgrammeSettings {
+    fn default() -> Self {
+        Self {
+            sustain_months: DEFAULT_SUSTAIN_MONTHS,
+            claims: ClaimsRule::default(),
+        }
+    }
+}
+
+/// One family on the claims list, with the evidence the claim rests on.
+#[derive(Debug, Clone)]
+pub struct ClaimRow {
+    /// The family's facts, as the policy confirmed them.
+    pub facts: FamilyFacts,
+    /// Its address, as the list names it.
+    pub address: String,
+    /// When the plan opened and closed, and why it closed.
+    pub opened_on: Date,
+    /// The day it closed.
+    pub closed_on: Date,
+    /// Why it closed.
+    pub reason: ClosureReason,
+    /// The outcome areas with significant progress that held.
+    pub areas: Vec<String>,
+    /// The day progress was confirmed, and the evidence.
+    pub checked_on: Date,
+    /// The evidence.
+    pub evidence: String,
+    /// Who led the plan.
+    pub lead_professional: Option<String>,
+}
+
+impl Store {
+    /// The programme's configuration, with the product's defaults for whatever a council has
+    /// not set. A stored value out of range is reported, not quietly replaced.
+    pub async fn programme_settings(&self) -> Result<ProgrammeSettings, StoreError> {
+        let rows: Vec<(String, String)> = read!(self, db => sqlx::query_as(
+            "SELECT key, value FROM settings WHERE key IN ($1, $2, $3)",
+        )
+        .bind(SUSTAIN_MONTHS_KEY)
+        .bind(CLAIM_MIN_AREAS_KEY)
+        .bind(CLAIM_EVERY_NEED_KEY)
+        .fetch_all(db)
+        .await?);
+        let mut settings = ProgrammeSettings::default();
+        for (key, value) in rows {
+            let number = || value.parse::<i64>().map_err(|_| StoreError::Corrupt(format!("setting {key}")));
+            let corrupt = |_| StoreError::Corrupt(format!("setting {key}"));
+            match key.as_str() {
+                SUSTAIN_MONTHS_KEY => settings.sustain_months = domain::plan_closure::sustain_months(number()?).map_err(corrupt)?,
+                CLAIM_MIN_AREAS_KEY => settings.claims.min_areas = ClaimsRule::min_areas(number()?).map_err(corrupt)?,
+                CLAIM_EVERY_NEED_KEY => settings.claims.every_need = value == "true",
+                _ => {}
+            }
+        }
+        Ok(settings)
+    }
+
+    /// Closes the permit's family's open plan: the reason, each need's status, the family's
+    /// last words, and when the team goes back to confirm progress held. `version` is the
+    /// plan's version the form was filled in against. Returns the date of that check, if the
+    /// ending calls for one.
+    pub async fn close_plan(
+        &self,
+        permit: &Permit<RecordPlan>,
+        input: &ClosureInput<'_>,
+        version: i64,
+        address: &str,
+    ) -> Result<Option<Date>, PlanChangeError> {
+        let family = permit.family();
+        let months = self.programme_settings().await?.sustain_months;
+        let open = self.open_plan_state(family).await?.ok_or(PlanChangeError::NoOpenPlan)?;
+        if open.version != version {
+            return Err(PlanChangeError::Stale);
+        }
+        let closure = Closure::parse(
+            input,
+            ClosureContext {
+                needs: &open.needs,
+                opened_on: open.opened_on,
+                last_held_on: open.last_held_on,
+                today: self.clock.today(),
+            },
+        )
+        .map_err(PlanChangeError::Input)?;
+        let due = closure.sustain_check_due(months);
+        let (plan, needs) = (open.id, open.needs);
+        let who = permit.principal().user;
+        let now = self.now();
+        write!(self, tx, kind => {
+            // A need added since the form was read has no status: the version would not have
+            // changed, so count the needs again inside the transaction.
+            let counted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plan_needs WHERE plan_id = $1")
+                .bind(plan)
+                .fetch_one(&mut *tx)
+                .await?;
+            let closed = sqlx::query(
+                "UPDATE plans SET closed_at = $1, closed_on = $2, closed_reason = $3, closed_by = $4, closing_summary = $5, \
+                 closing_parents_words = $6, closing_child_words = $7, sustain_due_on = $8, version = version + 1 \
+                 WHERE id = $9 AND version = $10 AND closed_at IS NULL",
+            )
+            .bind(now)
+            .bind(closure.closed_on)
+            .bind(closure.reason.code())
+            .bind(who.0)
+            .bind(closure.summary.as_deref())
+            .bind(closure.parents_words.as_deref())
+            .bind(closure.child_words.as_deref())
+            .bind(due)
+            .bind(plan)
+            .bind(version)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if closed != 1 || usize::try_from(counted).ok() != Some(needs.len()) {
+                return Err(PlanChangeError::Stale);
+            }
+            for (need, status) in &closure.statuses {
+                sqlx::query("UPDATE plan_needs SET status_at_close = $1 WHERE id = $2")
+                    .bind(status.code())
+                    .bind(need.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit_append!(tx, self, AuditEntry::new(Some(who), "plan.close", "plan", Some(plan.to_string()))
+                .from_address(Some(address.to_owned()))
+                .personal(format!("reason={}", closure.reason.code())));
+        });
+        Ok(due)
+    }
+
+    /// Records the check, months after closure, that the improvement on each need of the
+    /// permit's family's last closed plan held, with the evidence. A plan is checked once.
+    pub async fn record_sustain_check(
+        &self,
+        permit: &Permit<RecordPlan>,
+        input: &SustainInput<'_>,
+        address: &str,
+    ) -> Result<(), PlanChangeError> {
+        let family = permit.family();
+        let (plan, needs): (Option<(Uuid, Date)>, Vec<Uuid>) = read!(self, db => {
+            let plan: Option<(Uuid, Date)> = sqlx::query_as(
+                "SELECT p.id, p.sustain_due_on FROM plans p WHERE p.family_id = $1 AND p.sustain_due_on IS NOT NULL \
+                 AND NOT EXISTS (SELECT 1 FROM plans o WHERE o.family_id = p.family_id AND o.closed_at IS NULL) \
+                 AND NOT EXISTS (SELECT 1 FROM sustain_checks sc WHERE sc.plan_id = p.id) \
+                 ORDER BY p.closed_at DESC LIMIT 1",
+            )
+            .bind(family.0)
+            .fetch_optional(db)
+            .await?;
+            let needs = sqlx::query_scalar("SELECT id FROM plan_needs WHERE plan_id = $1 ORDER BY added_at, id")
+                .bind(plan.map(|p| p.0))
+                .fetch_all(db)
+                .await?;
+            (plan, needs)
+        });
+        let (plan, due_on) = plan.ok_or(PlanChangeError::NoCheckDue)?;
+        let needs: Vec<NeedId> = needs.into_iter().map(NeedId).collect();
+        let check = SustainCheck::parse(
+            input,
+            SustainContext {
+                needs: &needs,
+                due_on,
+                today: self.clock.today(),
+            },
+        )
+        .map_err(PlanChangeError::Input)?;
+        let who = permit.principal().user;
+        let now = self.now();
+        write!(self, tx, kind => {
+            let inserted = sqlx::query(
+                "INSERT INTO sustain_checks (plan_id, checked_on, evidence, recorded_by, recorded_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (plan_id) DO NOTHING",
+            )
+            .bind(plan)
+            .bind(check.checked_on)
+            .bind(&check.evidence)
+            .bind(who.0)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if inserted != 1 {
+                return Err(PlanChangeError::Stale);
+            }
+            for (need, held) in &check.held {
+                sqlx::query("INSERT INTO need_sustained (plan_id, need_id, held) VALUES ($1, $2, $3)")
+                    .bind(plan)
+                    .bind(need.0)
+                    .bind(*held)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            plan_changed!(tx, self, plan, who, "plan.sustain_check", address);
+        });
+        Ok(())
+    }
+
+    /// Closed plans this person led whose sustained-progress check has fallen due and is not
+    /// yet made, oldest due first: the family, its address and the date. The caller confirms
+    /// each family with the policy before showing it.
+    pub async fn sustain_checks_due(&self, lead: UserId) -> Result<Vec<(FamilyId, String, Date)>, StoreError> {
+        let rows: Vec<(Uuid, String, Date)> = read!(self, db => sqlx::query_as(
+            "SELECT f.id, f.address_line, p.sustain_due_on FROM plans p JOIN families f ON f.id = p.family_id \
+             WHERE p.lead_professional_id = $1 AND p.sustain_due_on IS NOT NULL AND p.sustain_due_on <= $2 \
+             AND NOT EXISTS (SELECT 1 FROM sustain_checks sc WHERE sc.plan_id = p.id) \
+             AND NOT EXISTS (SELECT 1 FROM plans o WHERE o.family_id = p.family_id AND o.closed_at IS NULL) \
+             ORDER BY p.sustain_due_on, f.id",
+        )
+        .bind(lead.0)
+        .bind(self.clock.today())
+        .fetch_all(db)
+        .await?);
+        Ok(rows.into_iter().map(|(f, a, due)| (FamilyId(f), a, due)).collect())
+    }
+
+    /// The claims list: every family whose closed plan meets the programme's rule, with the
+    /// areas and evidence, most recently confirmed first; only the families `shown` accepts.
+    /// Audited; an export's families are each written to the sharing log.
+    pub async fn claims(
+        &self,
+        permit: &Permit<ViewClaimsList>,
+        shown: impl Fn(&FamilyFacts) -> bool,
+        read: &Read,
+        address: &str,
+    ) -> Result<Vec<ClaimRow>, StoreError> {
+        let who = permit.principal();
+        let rule = self.programme_settings().await?.claims;
+        type Row = (
+            Uuid,
+            Uuid,
+            String,
+            String,
+            OffsetDateTime,
+            Date,
+            String,
+            Date,
+            String,
+            Option<String>,
+        );
+        type NeedRow = (Uuid, String, String, Option<String>, Option<bool>);
+        let (rows, needs): (Vec<Row>, Vec<NeedRow>) = read!(self, db => {
+            let rows = sqlx::query_as(
+                "SELECT p.id, f.id, f.address_line, f.postcode, p.opened_at, p.closed_on, p.closed_reason, sc.checked_on, sc.evidence, \
+                 u.given_name || ' ' || u.family_name \
+                 FROM sustain_checks sc JOIN plans p ON p.id = sc.plan_id JOIN families f ON f.id = p.family_id \
+                 LEFT JOIN users u ON u.id = p.lead_professional_id ORDER BY sc.checked_on DESC, p.id",
+            )
+            .fetch_all(db)
+            .await?;
+            let needs = sqlx::query_as(
+                "SELECT n.plan_id, n.area, a.name, n.status_at_close, ns.held FROM sustain_checks sc \
+                 JOIN plan_needs n ON n.plan_id = sc.plan_id JOIN outcome_areas a ON a.code = n.area \
+                 LEFT JOIN need_sustained ns ON ns.need_id = n.id ORDER BY a.position, n.id",
+            )
+            .fetch_all(db)
+            .await?;
+            (rows, needs)
+        });
+        let mut families: Vec<FamilyId> = rows.iter().map(|r| FamilyId(r.1)).collect();
+        families.sort_unstable();
+        families.dedup();
+        let facts_of = self.families_facts(who, &families).await?;
+        let mut out = Vec::new();
+        for (plan, family, address_line, postcode, opened_at, closed_on, reason, checked_on, evidence, lead) in rows {
+            let mut weighed = Vec::new();
+            for (_, code, name, at_close, held) in needs.iter().filter(|n| n.0 == plan) {
+                let at_close = at_close.as_deref().map(progress_from).transpose()?.unwrap_or(Progress::NoChange);
+                weighed.push((
+                    ClaimNeed {
+                        area: code.as_str(),
+                        at_close,
+                        held: *held,
+                    },
+                    name,
+                ));
+            }
+            let claim: Vec<ClaimNeed<'_>> = weighed.iter().map(|(n, _)| *n).collect();
+            if !rule.is_met(&claim) {
+                continue;
+            }
+            let Some(facts) = facts_of.get(&FamilyId(family)).cloned() else {
+                continue;
+            };
+            if !shown(&facts) {
+                continue;
+            }
+            let mut areas: Vec<String> = Vec::new();
+            for (n, name) in &weighed {
+                if n.counts() && !areas.contains(name) {
+                    areas.push((*name).clone());
+                }
+            }
+            out.push(ClaimRow {
+                facts,
+                address: format!("{address_line}, {postcode}"),
+                opened_on: opened_at.date(),
+                closed_on,
+                reason: ClosureReason::from_code(&reason).ok_or_else(|| StoreError::Corrupt(format!("plan closure reason {reason}")))?,
+                areas,
+                checked_on,
+                evidence,
+                lead_professional: lead,
+            });
+        }
+        let shared: Vec<FamilyId> = out.iter().map(|r| r.facts.id).collect();
+        self.record_read(
+            who,
+            AuditEntry::new(
+                Some(who.user),
+                read.audit_action("claims.view", "claims.export"),
+                "report",
+                Some("claims".to_owned()),
+            )
+            .from_address(Some(address.to_owned()))
+            .personal(format!("rows={}", out.len())),
+            &shared,
+            read,
+        )
+        .await?;
+        Ok(out)
     }
 }

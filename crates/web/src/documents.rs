@@ -13,6 +13,7 @@ use printpdf::{
     BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 use store::notes::{ActionNotes, DiscussedRow};
+use store::plans::ClaimRow;
 use time::Date;
 
 /// Why a file could not be made. Never expected in practice; the handler shows a 500 with a
@@ -385,51 +386,139 @@ fn excel_date(d: Date) -> Result<rust_xlsxwriter::ExcelDateTime, rust_xlsxwriter
     rust_xlsxwriter::ExcelDateTime::from_ymd(year, u8::from(d.month()), d.day())
 }
 
-/// The families-discussed report as an XLSX workbook: one sheet, a bold frozen heading row
-/// with filters, real dates, and cells written as text (never as formulas).
-pub fn report_xlsx(rows: &[DiscussedRow]) -> Result<Vec<u8>, DocumentError> {
+/// One cell of a downloaded table: text, a real date, or long text wrapped in its cell.
+enum Cell {
+    Text(String),
+    Date(Date),
+    Wrapped(String),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Text(t) | Cell::Wrapped(t) => t.clone(),
+            Cell::Date(d) => d.to_string(),
+        }
+    }
+}
+
+/// A table as an XLSX workbook: one named sheet, a bold frozen heading row with filters, real
+/// dates, and cells written as text (never as formulas).
+fn sheet_xlsx(name: &str, headings: &[&str], widths: &[f64], rows: &[Vec<Cell>]) -> Result<Vec<u8>, DocumentError> {
     use rust_xlsxwriter::{Format, Workbook};
     let mut book = Workbook::new();
     let bold = Format::new().set_bold();
     let date = Format::new().set_num_format("dd/mm/yyyy");
     let wrapped = Format::new().set_text_wrap();
     let sheet = book.add_worksheet();
-    sheet.set_name("Families discussed")?;
-    for (col, heading) in (0u16..).zip(REPORT_HEADINGS) {
-        sheet.write_string_with_format(0, col, heading, &bold)?;
+    sheet.set_name(name)?;
+    for (col, heading) in (0u16..).zip(headings) {
+        sheet.write_string_with_format(0, col, *heading, &bold)?;
     }
-    for (col, width) in (0u16..).zip([12.0, 28.0, 36.0, 38.0, 36.0, 28.0, 22.0, 14.0, 60.0]) {
-        sheet.set_column_width(col, width)?;
+    for (col, width) in (0u16..).zip(widths) {
+        sheet.set_column_width(col, *width)?;
     }
-    for (row, r) in (1u32..).zip(rows) {
-        let cells = report_cells(r);
-        sheet.write_date_with_format(row, 0, excel_date(r.date)?, &date)?;
-        for (col, cell) in (1u16..).zip(cells.iter().skip(1)) {
-            if col == 7
-                && let Some(taf) = r.first_taf_by
-            {
-                sheet.write_date_with_format(row, col, excel_date(taf)?, &date)?;
-            } else if col == 8 {
-                sheet.write_string_with_format(row, col, cell, &wrapped)?;
-            } else {
-                sheet.write_string(row, col, cell)?;
-            }
+    for (row, cells) in (1u32..).zip(rows) {
+        for (col, cell) in (0u16..).zip(cells) {
+            match cell {
+                Cell::Text(t) => sheet.write_string(row, col, t)?,
+                Cell::Date(d) => sheet.write_date_with_format(row, col, excel_date(*d)?, &date)?,
+                Cell::Wrapped(t) => sheet.write_string_with_format(row, col, t, &wrapped)?,
+            };
         }
     }
     let last_row = u32::try_from(rows.len()).unwrap_or(u32::MAX);
-    sheet.autofilter(0, 0, last_row, 8)?;
+    let last_col = u16::try_from(headings.len().saturating_sub(1)).unwrap_or(0);
+    sheet.autofilter(0, 0, last_row, last_col)?;
     sheet.set_freeze_panes(1, 0)?;
     Ok(book.save_to_buffer()?)
 }
 
-/// The families-discussed report as CSV, every cell neutralised against formula injection.
-pub fn report_csv(rows: &[DiscussedRow]) -> Result<Vec<u8>, DocumentError> {
+/// A table as CSV, every cell neutralised against formula injection.
+fn sheet_csv(headings: &[&str], rows: &[Vec<Cell>]) -> Result<Vec<u8>, DocumentError> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record(REPORT_HEADINGS)?;
-    for r in rows {
-        out.write_record(report_cells(r).iter().map(|c| crate::pages::governance::neutralise(c)))?;
+    out.write_record(headings)?;
+    for cells in rows {
+        out.write_record(cells.iter().map(|c| crate::pages::governance::neutralise(&c.text())))?;
     }
     out.into_inner().map_err(|_| DocumentError::CsvBuffer)
+}
+
+/// A families-discussed row as cells: real dates for the meeting and the first TAF date.
+fn report_row(r: &DiscussedRow) -> Vec<Cell> {
+    let [_, panel, address, id, outcome, lead_organisation, lead_professional, taf, actions] = report_cells(r);
+    vec![
+        Cell::Date(r.date),
+        Cell::Text(panel),
+        Cell::Text(address),
+        Cell::Text(id),
+        Cell::Text(outcome),
+        Cell::Text(lead_organisation),
+        Cell::Text(lead_professional),
+        r.first_taf_by.map_or(Cell::Text(taf), Cell::Date),
+        Cell::Wrapped(actions),
+    ]
+}
+
+/// The families-discussed report as an XLSX workbook.
+pub fn report_xlsx(rows: &[DiscussedRow]) -> Result<Vec<u8>, DocumentError> {
+    let rows: Vec<Vec<Cell>> = rows.iter().map(report_row).collect();
+    sheet_xlsx(
+        "Families discussed",
+        &REPORT_HEADINGS,
+        &[12.0, 28.0, 36.0, 38.0, 36.0, 28.0, 22.0, 14.0, 60.0],
+        &rows,
+    )
+}
+
+/// The families-discussed report as CSV.
+pub fn report_csv(rows: &[DiscussedRow]) -> Result<Vec<u8>, DocumentError> {
+    let rows: Vec<Vec<Cell>> = rows.iter().map(report_row).collect();
+    sheet_csv(&REPORT_HEADINGS, &rows)
+}
+
+/// The claims list's columns, in the order the programme's returns ask for them.
+pub const CLAIM_HEADINGS: [&str; 9] = [
+    "Family",
+    "Family id",
+    "Plan opened",
+    "Plan closed",
+    "Why it closed",
+    "Outcome areas with significant and sustained progress",
+    "Progress confirmed",
+    "Evidence",
+    "Lead professional",
+];
+
+fn claim_row(r: &ClaimRow) -> Vec<Cell> {
+    vec![
+        Cell::Text(r.address.clone()),
+        Cell::Text(r.facts.id.to_string()),
+        Cell::Date(r.opened_on),
+        Cell::Date(r.closed_on),
+        Cell::Text(r.reason.label().to_owned()),
+        Cell::Wrapped(r.areas.join("; ")),
+        Cell::Date(r.checked_on),
+        Cell::Wrapped(r.evidence.clone()),
+        Cell::Text(r.lead_professional.clone().unwrap_or_default()),
+    ]
+}
+
+/// The claims list as an XLSX workbook.
+pub fn claims_xlsx(rows: &[ClaimRow]) -> Result<Vec<u8>, DocumentError> {
+    let rows: Vec<Vec<Cell>> = rows.iter().map(claim_row).collect();
+    sheet_xlsx(
+        "Claims",
+        &CLAIM_HEADINGS,
+        &[36.0, 38.0, 12.0, 12.0, 30.0, 48.0, 12.0, 60.0, 24.0],
+        &rows,
+    )
+}
+
+/// The claims list as CSV.
+pub fn claims_csv(rows: &[ClaimRow]) -> Result<Vec<u8>, DocumentError> {
+    let rows: Vec<Vec<Cell>> = rows.iter().map(claim_row).collect();
+    sheet_csv(&CLAIM_HEADINGS, &rows)
 }
 
 #[cfg(test)]

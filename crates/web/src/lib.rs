@@ -349,6 +349,17 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}/plan/reviews/new", get(pages::plans::new_review))
         .route("/families/{id}/plan/reviews", post(pages::plans::record_review))
         .route(
+            "/families/{id}/plan/close",
+            get(pages::plans::new_closure).post(pages::plans::close),
+        )
+        .route(
+            "/families/{id}/plan/sustained",
+            get(pages::plans::new_sustain_check).post(pages::plans::record_sustain_check),
+        )
+        .route("/reports/claims", get(pages::claims::show))
+        .route("/reports/claims.xlsx", get(pages::claims::xlsx))
+        .route("/reports/claims.csv", get(pages::claims::csv))
+        .route(
             "/families/{id}/people/{person}/merge",
             get(pages::family_records::merge_form).post(pages::family_records::merge),
         )

@@ -24,60 +24,75 @@ fn lead_professional_on_panel(m: &Meeting) -> &county::Staff {
         .expect("a lead professional of a member organisation")
 }
 
+/// Opens a plan for the meeting's kept family the way the product does: the chair signs the
+/// declaration and records the panel's decision to initiate an assessment, naming a lead
+/// professional and the first Team Around the Family date. Any plan the demo history gave the
+/// family is removed first. Returns the lead professional.
+async fn plan_opened_by_decision(m: &Meeting) -> county::Staff {
+    let (app, meeting) = (&m.app, &m.meeting);
+    let lead = lead_professional_on_panel(m).clone();
+    let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+    let signed = chair
+        .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
+        .await;
+    assert_eq!(signed.status, 303);
+    let closed = chair.get(&format!("/meetings/{meeting}/closed")).await;
+    let item = item_after(&closed, meeting, &m.kept.address_line);
+    let family = m.kept.id;
+    let db = app.db();
+    let fid = db.uuid_literal(family.0);
+    // The demo history may have opened a plan for the family: start without one.
+    for statement in [
+        "DELETE FROM need_sustained WHERE plan_id IN (SELECT id FROM plans WHERE family_id = {fid})",
+        "DELETE FROM sustain_checks WHERE plan_id IN (SELECT id FROM plans WHERE family_id = {fid})",
+        "DELETE FROM need_progress WHERE need_id IN (SELECT n.id FROM plan_needs n JOIN plans p ON p.id = n.plan_id WHERE p.family_id = {fid})",
+        "DELETE FROM plan_reviews WHERE plan_id IN (SELECT id FROM plans WHERE family_id = {fid})",
+        "DELETE FROM plan_needs WHERE plan_id IN (SELECT id FROM plans WHERE family_id = {fid})",
+        "DELETE FROM plans WHERE family_id = {fid}",
+    ] {
+        db.execute(&statement.replace("{fid}", &fid)).await;
+    }
+
+    // Before the decision the family has no plan
+    let none = chair.get(&format!("/families/{family}/plan")).await;
+    assert_eq!(none.status, 200, "{}", none.body);
+    assert!(none.shows("The family has no plan"));
+
+    // The chair records the decision to initiate an assessment, naming the lead professional
+    let decided = chair
+        .post(
+            &format!("/meetings/{meeting}/closed/{item}/decision"),
+            &[
+                ("csrf", &closed.csrf()),
+                ("outcome", "initiate_assessment"),
+                ("reasons", "Needs across school and home"),
+                ("lead_organisation", &lead.organisation.to_string()),
+                ("lead_professional", &lead.id.to_string()),
+                ("first_taf_by", "05/01/2027"),
+            ],
+        )
+        .await;
+    assert_eq!(decided.status, 303, "{}", decided.body);
+    assert_eq!(
+        db.scalar(&format!("SELECT COUNT(*) FROM plans WHERE family_id = {fid} AND closed_at IS NULL"))
+            .await,
+        1
+    );
+    assert_eq!(db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.open'").await, 1);
+    lead
+}
+
 engines!(
     a_panel_decision_to_assess_opens_a_plan_that_its_lead_professional_keeps,
     |db| async move {
         let m = meeting_with_two_cases(db).await;
-        let (app, meeting) = (&m.app, &m.meeting);
-        let lead = lead_professional_on_panel(&m).clone();
-        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
-        let signed = chair
-            .submit(&format!("/meetings/{meeting}"), &format!("/meetings/{meeting}/declaration"), &[])
-            .await;
-        assert_eq!(signed.status, 303);
-        let closed = chair.get(&format!("/meetings/{meeting}/closed")).await;
-        let item = item_after(&closed, meeting, &m.kept.address_line);
+        let app = &m.app;
+        let lead = plan_opened_by_decision(&m).await;
         let family = m.kept.id;
         let db = app.db();
         let fid = db.uuid_literal(family.0);
-        // The demo history may have opened a plan for the family: start without one.
-        for statement in [
-            "DELETE FROM need_progress WHERE need_id IN (SELECT n.id FROM plan_needs n JOIN plans p ON p.id = n.plan_id WHERE p.family_id = {fid})",
-            "DELETE FROM plan_reviews WHERE plan_id IN (SELECT id FROM plans WHERE family_id = {fid})",
-            "DELETE FROM plan_needs WHERE plan_id IN (SELECT id FROM plans WHERE family_id = {fid})",
-            "DELETE FROM plans WHERE family_id = {fid}",
-        ] {
-            db.execute(&statement.replace("{fid}", &fid)).await;
-        }
         let needs = format!("SELECT COUNT(*) FROM plan_needs n JOIN plans p ON p.id = n.plan_id WHERE p.family_id = {fid}");
         let reviews = format!("SELECT COUNT(*) FROM plan_reviews r JOIN plans p ON p.id = r.plan_id WHERE p.family_id = {fid}");
-
-        // Before the decision the family has no plan
-        let none = chair.get(&format!("/families/{family}/plan")).await;
-        assert_eq!(none.status, 200, "{}", none.body);
-        assert!(none.shows("The family has no open plan"));
-
-        // The chair records the decision to initiate an assessment, naming the lead professional
-        let decided = chair
-            .post(
-                &format!("/meetings/{meeting}/closed/{item}/decision"),
-                &[
-                    ("csrf", &closed.csrf()),
-                    ("outcome", "initiate_assessment"),
-                    ("reasons", "Needs across school and home"),
-                    ("lead_organisation", &lead.organisation.to_string()),
-                    ("lead_professional", &lead.id.to_string()),
-                    ("first_taf_by", "05/01/2027"),
-                ],
-            )
-            .await;
-        assert_eq!(decided.status, 303, "{}", decided.body);
-        assert_eq!(
-            db.scalar(&format!("SELECT COUNT(*) FROM plans WHERE family_id = {fid} AND closed_at IS NULL"))
-                .await,
-            1
-        );
-        assert_eq!(db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.open'").await, 1);
 
         // The lead professional sees the plan: who leads it and when the team first meets
         let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
@@ -212,4 +227,230 @@ engines!(staff_of_an_organisation_the_family_excluded_never_see_its_plan, |db| a
     let page = officer.get(&format!("/families/{}/plan", m.excluding.id)).await;
     assert_eq!(page.status, 403, "{}", page.body);
     assert!(!page.shows(&m.excluding.address_line));
+});
+
+/// The need ids of a form's per-need fields (`name="<prefix><need id>"`), in the page's order.
+fn need_fields(page: &earlyhelp_acceptance::Page, prefix: &str) -> Vec<String> {
+    let marker = format!("name=\"{prefix}");
+    let mut ids: Vec<String> = page
+        .body
+        .match_indices(&marker)
+        .map(|(at, _)| page.body[at + marker.len()..at + marker.len() + 36].to_owned())
+        .collect();
+    ids.dedup();
+    ids
+}
+
+/// Puts three needs in three outcome areas on the family's plan, as its lead professional.
+async fn add_three_needs(browser: &earlyhelp_acceptance::Browser, family: domain::FamilyId) {
+    for (area, baseline, goal) in [
+        ("education", "Attending 71% of sessions", "Attending at least 95%"),
+        ("housing", "Eight weeks of rent arrears", "Arrears cleared and the tenancy secure"),
+        ("health", "Low mood most mornings", "Support from the GP and talking therapies"),
+    ] {
+        let plan = browser.get(&format!("/families/{family}/plan")).await;
+        let added = browser
+            .post(
+                &format!("/families/{family}/plan/needs"),
+                &[("csrf", &plan.csrf()), ("area", area), ("baseline", baseline), ("goal", goal)],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+    }
+}
+
+/// The plan version the closure form was filled in against.
+fn plan_version(form: &earlyhelp_acceptance::Page) -> String {
+    let marker = "name=\"version\" value=\"";
+    let at = form.body.find(marker).unwrap() + marker.len();
+    form.body[at..at + form.body[at..].find('"').unwrap()].to_owned()
+}
+
+engines!(
+    a_closed_plan_whose_progress_held_months_later_reaches_the_claims_list,
+    |db| async move {
+        let m = meeting_with_two_cases(db).await;
+        let app = &m.app;
+        let lead = plan_opened_by_decision(&m).await;
+        let family = m.kept.id;
+        let db = app.db();
+        let fid = db.uuid_literal(family.0);
+        let open = format!("SELECT COUNT(*) FROM plans WHERE family_id = {fid} AND closed_at IS NULL");
+        let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+
+        // Three needs in three outcome areas go on the plan
+        add_three_needs(&browser, family).await;
+
+        // A closure without a reason or the needs' statuses is refused, keeping what was typed
+        let form = browser.get(&format!("/families/{family}/plan/close")).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        let statuses = need_fields(&form, "status-");
+        assert_eq!(statuses.len(), 3, "one question per need");
+        let version = plan_version(&form);
+        let incomplete = browser
+            .post(
+                &format!("/families/{family}/plan/close"),
+                &[
+                    ("csrf", &form.csrf()),
+                    ("version", &version),
+                    ("closed_on", "25/11/2026"),
+                    ("summary", "Routines are back and the rent is paid"),
+                ],
+            )
+            .await;
+        assert_eq!(incomplete.status, 200, "{}", incomplete.body);
+        assert!(incomplete.shows("Select why the plan is closing"));
+        assert!(incomplete.shows("Select where each need stands at close"));
+        assert!(incomplete.shows("Routines are back and the rent is paid"), "what was typed is kept");
+        assert_eq!(db.scalar(&open).await, 1, "nothing is closed");
+
+        // The complete closure: needs met, with where each need stands
+        let mut closure = vec![
+            ("csrf".to_owned(), form.csrf()),
+            ("version".to_owned(), version.clone()),
+            ("closed_on".to_owned(), "25/11/2026".to_owned()),
+            ("reason".to_owned(), "needs_met".to_owned()),
+            ("parents_words".to_owned(), "We know who to call now".to_owned()),
+        ];
+        for (need, status) in statuses.iter().zip(["met", "significant", "significant"]) {
+            closure.push((format!("status-{need}"), status.to_owned()));
+        }
+        let closure: Vec<(&str, &str)> = closure.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let closed = browser.post(&format!("/families/{family}/plan/close"), &closure).await;
+        assert_eq!(closed.status, 303, "{}", closed.body);
+        let plan = browser.get(closed.location.as_deref().unwrap()).await;
+        assert!(plan.shows("The plan is closed"));
+        assert!(plan.shows("This plan closed on 25 November 2026: Needs met"), "{}", plan.body);
+        assert!(plan.shows("To be checked on or after 25 May 2027"), "six months on: {}", plan.body);
+        assert!(plan.shows("“We know who to call now”"));
+        assert!(!plan.shows("Record a review"), "a closed plan is not reviewed");
+        assert!(!plan.shows("Add the need"), "nor are needs added to it");
+        assert_eq!(db.scalar(&open).await, 0);
+        assert_eq!(db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.close'").await, 1);
+        // The same closure sent again finds nothing open to close
+        let again = browser.post(&format!("/families/{family}/plan/close"), &closure).await;
+        assert_eq!(again.status, 409, "{}", again.body);
+
+        // The check cannot be made before it falls due
+        let early = browser.get(&format!("/families/{family}/plan/sustained")).await;
+        assert_eq!(early.status, 200, "{}", early.body);
+        let held = need_fields(&early, "held-");
+        assert_eq!(held.len(), 3);
+        let mut check = vec![
+            ("csrf".to_owned(), early.csrf()),
+            ("checked_on".to_owned(), "25/11/2026".to_owned()),
+            (
+                "evidence".to_owned(),
+                "School census: attendance 96%; rent account clear".to_owned(),
+            ),
+        ];
+        for need in &held {
+            check.push((format!("held-{need}"), "yes".to_owned()));
+        }
+        let pairs: Vec<(&str, &str)> = check.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let refused = browser.post(&format!("/families/{family}/plan/sustained"), &pairs).await;
+        assert_eq!(refused.status, 200, "{}", refused.body);
+        assert!(refused.shows("Progress is confirmed as lasting no sooner than the date the check is due"));
+        assert!(
+            refused.shows("School census: attendance 96%; rent account clear"),
+            "what was typed is kept"
+        );
+
+        // Six months on, the lead professional's home page asks for the check
+        app.clock.advance(time::Duration::days(190));
+        let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+        let task = format!("Confirm whether progress held for the family at {}", m.kept.address_line);
+        assert!(browser.get("/").await.shows(&task));
+        let form = browser.get(&format!("/families/{family}/plan/sustained")).await;
+        check[0].1 = form.csrf();
+        check[1].1 = "1/6/2027".to_owned();
+        // Without an answer for one need and without evidence it is refused
+        let partial: Vec<(&str, &str)> = check
+            .iter()
+            .filter(|(k, _)| k != "evidence" && !k.ends_with(held[2].as_str()))
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let refused = browser.post(&format!("/families/{family}/plan/sustained"), &partial).await;
+        assert_eq!(refused.status, 200, "{}", refused.body);
+        assert!(refused.shows("Say whether the improvement held for each need"));
+        assert!(refused.shows("Enter the evidence that shows whether progress held"));
+        let checks = format!("SELECT COUNT(*) FROM sustain_checks sc JOIN plans p ON p.id = sc.plan_id WHERE p.family_id = {fid}");
+        assert_eq!(db.scalar(&checks).await, 0);
+        let full: Vec<(&str, &str)> = check.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let recorded = browser.post(&format!("/families/{family}/plan/sustained"), &full).await;
+        assert_eq!(recorded.status, 303, "{}", recorded.body);
+        let plan = browser.get(recorded.location.as_deref().unwrap()).await;
+        assert!(plan.shows("The check that progress held is recorded"));
+        assert!(plan.shows("it is on the claims list"), "{}", plan.body);
+        assert!(!browser.get("/").await.shows(&task), "the home page no longer asks for it");
+        assert_eq!(db.scalar(&checks).await, 1);
+
+        // The lead professional does not read the claims list; the panel's chair does
+        assert_eq!(browser.get("/reports/claims").await.status, 403);
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+        let list = chair.get("/reports/claims").await;
+        assert_eq!(list.status, 200, "{}", list.body);
+        assert!(list.shows(&m.kept.address_line), "{}", list.body);
+        assert!(list.shows("School census: attendance 96%; rent account clear"));
+        // The download carries the evidence, and is written to the family's sharing log
+        let shared = format!("SELECT COUNT(*) FROM sharing_log WHERE family_id = {fid}");
+        let before = db.scalar(&shared).await;
+        let (status, _, body) = chair.get_bytes("/reports/claims.csv").await;
+        assert_eq!(status, 200);
+        let csv = String::from_utf8(body).unwrap();
+        assert!(csv.contains(&family.to_string()), "{csv}");
+        assert!(
+            csv.contains("Getting a good education; Improved mental and physical health; Secure housing"),
+            "{csv}"
+        );
+        assert_eq!(db.scalar(&shared).await, before + 1);
+        let (status, headers, _) = chair.get_bytes("/reports/claims.xlsx").await;
+        assert_eq!(status, 200);
+        assert!(format!("{headers:?}").contains("spreadsheetml"));
+    }
+);
+
+engines!(a_plan_that_closed_with_a_need_slipping_back_is_not_claimed, |db| async move {
+    let m = meeting_with_two_cases(db).await;
+    let app = &m.app;
+    let lead = plan_opened_by_decision(&m).await;
+    let family = m.kept.id;
+    let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+    add_three_needs(&browser, family).await;
+    let form = browser.get(&format!("/families/{family}/plan/close")).await;
+    let mut closure = vec![
+        ("csrf".to_owned(), form.csrf()),
+        ("closed_on".to_owned(), "25/11/2026".to_owned()),
+        ("reason".to_owned(), "stepped_down".to_owned()),
+    ];
+    closure.push(("version".to_owned(), plan_version(&form)));
+    for need in need_fields(&form, "status-") {
+        closure.push((format!("status-{need}"), "significant".to_owned()));
+    }
+    let pairs: Vec<(&str, &str)> = closure.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    assert_eq!(browser.post(&format!("/families/{family}/plan/close"), &pairs).await.status, 303);
+    app.clock.advance(time::Duration::days(190));
+    let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+    let form = browser.get(&format!("/families/{family}/plan/sustained")).await;
+    let mut check = vec![
+        ("csrf".to_owned(), form.csrf()),
+        ("checked_on".to_owned(), "1/6/2027".to_owned()),
+        (
+            "evidence".to_owned(),
+            "Attendance held at 95%; arrears have built up again".to_owned(),
+        ),
+    ];
+    for (i, need) in need_fields(&form, "held-").iter().enumerate() {
+        check.push((format!("held-{need}"), if i == 1 { "no" } else { "yes" }.to_owned()));
+    }
+    let pairs: Vec<(&str, &str)> = check.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let recorded = browser.post(&format!("/families/{family}/plan/sustained"), &pairs).await;
+    assert_eq!(recorded.status, 303, "{}", recorded.body);
+    let plan = browser.get(recorded.location.as_deref().unwrap()).await;
+    assert!(plan.shows("The improvement did not hold"));
+    assert!(!plan.shows("it is on the claims list"));
+    let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+    let list = chair.get("/reports/claims").await;
+    assert_eq!(list.status, 200);
+    assert!(!list.shows(&m.kept.address_line), "{}", list.body);
 });

@@ -124,6 +124,10 @@ const ROUTES: &[Route] = &[
     post("/families/{id}/plan/needs", true, As::Staff),
     get("/families/{id}/plan/reviews/new", As::Staff),
     post("/families/{id}/plan/reviews", true, As::Staff),
+    get("/families/{id}/plan/close", As::Staff),
+    post("/families/{id}/plan/close", true, As::Staff),
+    get("/families/{id}/plan/sustained", As::Staff),
+    post("/families/{id}/plan/sustained", true, As::Staff),
     get("/families/{id}/people/{person}/merge", As::Staff),
     post("/families/{id}/people/{person}/merge", true, As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
@@ -169,6 +173,9 @@ const ROUTES: &[Route] = &[
     get("/reports/families-discussed", As::Chair),
     get("/reports/families-discussed.xlsx", As::Chair),
     get("/reports/families-discussed.csv", As::Chair),
+    get("/reports/claims", As::Chair),
+    get("/reports/claims.xlsx", As::Chair),
+    get("/reports/claims.csv", As::Chair),
     get("/sharing-log", As::Governance),
     get("/sharing-log.csv", As::Governance),
     get("/break-glass", As::Admin),
@@ -633,6 +640,13 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ("plans changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM plans"),
         ("plan_needs", "SELECT COUNT(*) FROM plan_needs"),
         ("plan_reviews", "SELECT COUNT(*) FROM plan_reviews"),
+        ("plans closed", "SELECT COUNT(*) FROM plans WHERE closed_at IS NOT NULL"),
+        (
+            "needs with a status at close",
+            "SELECT COUNT(*) FROM plan_needs WHERE status_at_close IS NOT NULL",
+        ),
+        ("sustain_checks", "SELECT COUNT(*) FROM sustain_checks"),
+        ("need_sustained", "SELECT COUNT(*) FROM need_sustained"),
         ("meetings changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM meetings"),
         ("agenda_items", "SELECT COUNT(*) FROM agenda_items"),
         (
@@ -1042,6 +1056,47 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                 .post(
                     &format!("/families/{id}/plan/reviews"),
                     &[("csrf", staff_csrf.as_str()), ("held_on", "1/12/2026"), ("reviews_seen", "0")],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/plan/close"),
+            world.staff.get(&format!("/families/{id}/plan/close")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/plan/close"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/plan/close"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("closed_on", "25/11/2026"),
+                        ("reason", "moved_away"),
+                        ("version", "1"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/plan/sustained"),
+            world.staff.get(&format!("/families/{id}/plan/sustained")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/plan/sustained"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/plan/sustained"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("checked_on", "25/11/2026"),
+                        ("evidence", "Attendance held"),
+                    ],
                 )
                 .await,
             Some(f),

@@ -15,8 +15,8 @@ use earlyhelp_policy::{
     ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManagePanels, ManageUsers, MeetingFacts, OpenBreakGlass,
     PanelMember, PanelRelationship, PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision,
     RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass,
-    RunsPanel, SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily,
-    ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    RunsPanel, SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClaimsList, ViewClosedSession,
+    ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -158,7 +158,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 110] = [
+pub const COLUMNS: [Column; 111] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -1057,6 +1057,11 @@ pub const COLUMNS: [Column; 110] = [
         header: "Discussed",
         about: About::Nothing,
     },
+    Column {
+        action: "ViewClaimsList",
+        header: "Claims",
+        about: About::Nothing,
+    },
 ];
 
 /// Every ISA standing.
@@ -1347,6 +1352,17 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             }
         }
 
+        // The claims list: the chairs and locality managers, on the same terms.
+        "ViewClaimsList" => {
+            if isa != IsaStanding::Current {
+                Err("isa-signatories-only")
+            } else if holds(Role::Administrator) {
+                Err("administrators-see-no-case-content")
+            } else {
+                allow_if(holds(Role::PanelChair) || holds(Role::LocalityManager))
+            }
+        }
+
         "ViewMeeting" | "PrepareAgenda" | "ChangeMeetingChair" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration"
         | "ViewClosedSession" | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
             let About::Meeting(on) = column.about else {
@@ -1518,6 +1534,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
             authority.decide_referral_change(who, &referral, event).map(drop)
         }
         "ViewFamiliesDiscussedReport" => authority.decide(who, ViewFamiliesDiscussedReport).map(drop),
+        "ViewClaimsList" => authority.decide(who, ViewClaimsList).map(drop),
         "ViewMeeting" | "PrepareAgenda" | "ChangeMeetingChair" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration"
         | "ViewClosedSession" | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
             let About::Meeting(on) = column.about else {

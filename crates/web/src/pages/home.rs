@@ -183,6 +183,21 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
     }
 
+    // Lead professionals, months after a plan closed because things improved: the check that
+    // the improvement held, which is the evidence a claim rests on.
+    for (family, address_line, due) in state.store.sustain_checks_due(who.principal.user).await? {
+        let facts = state.store.family_facts(&who.principal, family).await?;
+        if facts.is_some_and(|f| state.authority.decide_family(&who.principal, policy::RecordPlan, &f).is_ok()) {
+            tasks.push(Task {
+                text: format!(
+                    "Confirm whether progress held for the family at {address_line}: the check was due on {}",
+                    long_date(due)
+                ),
+                href: format!("/families/{family}/plan/sustained"),
+            });
+        }
+    }
+
     // Business support and chairs: each list of families going out in the next five working
     // days, so nothing is added to an agenda after its members have started checking.
     if who

@@ -30,6 +30,8 @@ struct MeetingsPage {
     today: Date,
     /// Whether the reader may open the families-discussed report.
     reports: bool,
+    /// Whether the reader may open the claims list.
+    claims: bool,
 }
 
 impl MeetingsPage {
@@ -63,6 +65,7 @@ pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         past: past.into_iter().rev().collect(),
         today,
         reports: state.authority.decide(&who.principal, policy::ViewFamiliesDiscussedReport).is_ok(),
+        claims: state.authority.decide(&who.principal, policy::ViewClaimsList).is_ok(),
     })
 }
 

@@ -1,6 +1,7 @@
 //! The family's plan: the page that shows it (who leads it, when the Team Around the Family
-//! next meets, each need with its baseline and goal) and the form that adds a need. Anyone who
-//! may see the family reads its plan; its lead professional and Team Around the Family keep it.
+//! next meets, each need with its baseline and goal), the forms that add a need, record a
+//! review, close the plan and, months later, confirm that progress held. Anyone who may see
+//! the family reads its plan; its lead professional and Team Around the Family keep it.
 
 use super::{Chrome, render};
 use crate::AppState;
@@ -10,11 +11,12 @@ use crate::session::SignedIn;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::plan::{NeedInput, OutcomeArea, Progress, ReviewInput};
+use domain::plan::{NeedInput, OutcomeArea, PlanProblem, Progress, ReviewInput};
+use domain::plan_closure::{ClosureInput, ClosureReason, SustainInput};
 use domain::{FamilyId, NeedId, PersonId};
 use serde::Deserialize;
 use store::families::PersonRecord;
-use store::plans::{PlanError, PlanView, ReviewError};
+use store::plans::{PlanChangeError, PlanError, PlanView};
 use time::Date;
 
 /// What the need form sends.
@@ -38,6 +40,10 @@ pub struct PlanQuery {
     added: Option<String>,
     #[serde(default)]
     reviewed: Option<String>,
+    #[serde(default)]
+    closed: Option<String>,
+    #[serde(default)]
+    checked: Option<String>,
 }
 
 /// What the review form sends, besides one `progress-<need>` field per need.
@@ -83,11 +89,21 @@ struct PlanPage {
     banner: Option<&'static str>,
     errors: FormErrors,
     form: NeedForm,
+    today: Date,
 }
 
 impl PlanPage {
     fn date(&self, d: &Date) -> String {
         super::long_date(*d)
+    }
+    /// Whether the reader may record the check that progress held, now.
+    fn may_check(&self) -> bool {
+        self.may_record
+            && self
+                .plan
+                .as_ref()
+                .and_then(|p| p.closure.as_ref())
+                .is_some_and(|c| c.sustain_check_due(self.today))
     }
     /// A need's headline: its area and who it concerns.
     fn need_title(&self, need: &NeedId) -> String {
@@ -112,8 +128,7 @@ struct ReviewPage {
     address_line: String,
     plan: PlanView,
     errors: FormErrors,
-    /// The needs whose progress is missing.
-    missing: Vec<NeedId>,
+    missing: Missing,
     form: ReviewForm,
     progress: [Progress; 5],
 }
@@ -124,14 +139,6 @@ impl ReviewPage {
     }
     fn form_date(&self, d: &Date) -> String {
         format!("{}/{}/{}", d.day(), u8::from(d.month()), d.year())
-    }
-    fn is_missing(&self, need: &NeedId) -> bool {
-        self.missing.contains(need)
-    }
-    /// Whether this is the first need whose progress is missing: its first radio takes the id
-    /// the error summary links to.
-    fn first_missing(&self, need: &NeedId) -> bool {
-        self.missing.first() == Some(need)
     }
 }
 
@@ -149,7 +156,7 @@ async fn plan_page(
     let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
     let plan = state.store.family_plan(&view, &who.address).await?;
     let may_record = plan.is_some() && state.authority.decide_family(&who.principal, policy::RecordPlan, &facts).is_ok();
-    let areas = if may_record {
+    let areas = if may_record && plan.as_ref().is_some_and(PlanView::is_open) {
         state.store.outcome_areas().await?
     } else {
         Vec::new()
@@ -166,6 +173,7 @@ async fn plan_page(
         banner,
         errors,
         form,
+        today: state.store.clock().today(),
     })
 }
 
@@ -180,6 +188,10 @@ pub async fn show(
         Some("The need is added to the plan")
     } else if query.reviewed.as_deref() == Some("yes") {
         Some("The review is recorded")
+    } else if query.closed.as_deref() == Some("yes") {
+        Some("The plan is closed")
+    } else if query.checked.as_deref() == Some("yes") {
+        Some("The check that progress held is recorded")
     } else {
         None
     };
@@ -237,18 +249,25 @@ pub async fn add_need(
     plan_page(&state, &who, id, None, errors, f).await
 }
 
+/// For the forms that keep a plan: the family's address line and its plan, once the policy
+/// has said the reader keeps it (and so may see the family).
+async fn plan_to_keep(state: &AppState, who: &SignedIn, id: FamilyId) -> Result<(String, Option<PlanView>), AppError> {
+    state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
+    let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
+    let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    Ok((family.address_line, state.store.family_plan(&view, &who.address).await?))
+}
+
 async fn review_page(
     state: &AppState,
     who: &SignedIn,
     id: FamilyId,
     errors: FormErrors,
-    missing: Vec<NeedId>,
+    missing: Missing,
     form: Option<ReviewForm>,
 ) -> Result<Response, AppError> {
-    state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
-    let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
-    let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
-    let plan = state.store.family_plan(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    let (address_line, plan) = plan_to_keep(state, who, id).await?;
+    let plan = plan.filter(PlanView::is_open).ok_or(AppError::NotFound)?;
     // A fresh form offers the date due and counts the reviews just read; one sent back keeps
     // what was typed and the count it was filled in against.
     let form = form.unwrap_or_else(|| ReviewForm {
@@ -259,7 +278,7 @@ async fn review_page(
     render(&ReviewPage {
         chrome: Chrome::signed_in(state, who, "Record a review", "families").with_errors(&errors),
         family: id,
-        address_line: family.address_line,
+        address_line,
         plan,
         errors,
         missing,
@@ -270,7 +289,15 @@ async fn review_page(
 
 /// The form to record a Team Around the Family review of the plan.
 pub async fn new_review(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
-    review_page(&state, &who, FamilyId::from_path(&id), FormErrors::default(), Vec::new(), None).await
+    review_page(
+        &state,
+        &who,
+        FamilyId::from_path(&id),
+        FormErrors::default(),
+        Missing::default(),
+        None,
+    )
+    .await
 }
 
 /// Records the review and goes back to the plan; a review that is not complete comes back
@@ -284,25 +311,12 @@ pub async fn record_review(
     let id = FamilyId::from_path(&id);
     let permit = state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
     let mut f = form.value;
-    f.progress = form
-        .pairs
-        .iter()
-        .filter_map(|(k, v)| k.strip_prefix("progress-").and_then(|n| n.parse().ok()).map(|n| (n, v.clone())))
-        .collect();
+    f.progress = per_need(&form.pairs, "progress-");
     let mut errors = FormErrors::default();
     // An empty date is the domain's to report, with every other problem of the review.
-    let held_on = match f.held_on.trim() {
-        "" => None,
-        raw => errors.check(
-            "held_on",
-            super::organisations::parse_date(raw, "the date the Team Around the Family met"),
-        ),
-    };
-    let next_on = match f.next_on.trim() {
-        "" => None,
-        raw => errors.check("next_on", super::organisations::parse_date(raw, "the date of the next review")),
-    };
-    let mut missing = Vec::new();
+    let held_on = optional_date(&mut errors, "held_on", &f.held_on, "the date the Team Around the Family met");
+    let next_on = optional_date(&mut errors, "next_on", &f.next_on, "the date of the next review");
+    let mut missing = Missing::default();
     if errors.is_empty() {
         let input = ReviewInput {
             held_on,
@@ -314,23 +328,297 @@ pub async fn record_review(
         };
         match state.store.record_review(&permit, &input, f.reviews_seen, &who.address).await {
             Ok(()) => return Ok(Redirect::to(&format!("/families/{id}/plan?reviewed=yes#reviews")).into_response()),
-            Err(ReviewError::Input(problems)) => {
-                for p in problems {
-                    match p.need {
-                        Some(need) => {
-                            if missing.is_empty() {
-                                errors.add(p.field, p.message);
-                            }
-                            missing.push(need);
-                        }
-                        None => errors.add(p.field, p.message),
-                    }
-                }
-            }
-            Err(ReviewError::Stale) => return Err(AppError::Stale("plan")),
-            Err(ReviewError::NoOpenPlan) => return Err(AppError::NotFound),
-            Err(ReviewError::Store(e)) => return Err(e.into()),
+            Err(PlanChangeError::Input(problems)) => report_problems(problems, &mut errors, &mut missing),
+            Err(PlanChangeError::Stale) => return Err(AppError::Stale("plan")),
+            Err(PlanChangeError::NoOpenPlan | PlanChangeError::NoCheckDue) => return Err(AppError::NotFound),
+            Err(PlanChangeError::Store(e)) => return Err(e.into()),
         }
     }
     review_page(&state, &who, id, errors, missing, Some(f)).await
+}
+
+/// What the closure form sends, besides one `status-<need>` field per need.
+#[derive(Deserialize, Default, Clone)]
+pub struct ClosureForm {
+    #[serde(default)]
+    closed_on: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    summary: String,
+    #[serde(default)]
+    parents_words: String,
+    #[serde(default)]
+    child_words: String,
+    /// The plan's version when the form was read.
+    #[serde(default)]
+    version: i64,
+    /// The status chosen for each need, from the `status-<need>` fields.
+    #[serde(skip)]
+    statuses: Vec<(NeedId, String)>,
+}
+
+impl ClosureForm {
+    /// The status chosen for a need, or "" for none.
+    fn chosen(&self, need: &NeedId) -> &str {
+        self.statuses.iter().find(|(n, _)| n == need).map_or("", |(_, p)| p.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "family_plan_close.html")]
+struct ClosurePage {
+    chrome: Chrome,
+    family: FamilyId,
+    address_line: String,
+    plan: PlanView,
+    errors: FormErrors,
+    missing: Missing,
+    form: ClosureForm,
+    progress: [Progress; 5],
+    reasons: [ClosureReason; 5],
+    sustain_months: u8,
+}
+
+/// The needs whose answer a form sent back is missing, in the plan's order.
+#[derive(Debug, Default)]
+struct Missing(Vec<NeedId>);
+
+impl Missing {
+    /// Whether this need's answer is missing: its question is marked.
+    fn has(&self, need: &NeedId) -> bool {
+        self.0.contains(need)
+    }
+    /// Whether this is the first need whose answer is missing: its first radio takes the id
+    /// the error summary links to.
+    fn first(&self, need: &NeedId) -> bool {
+        self.0.first() == Some(need)
+    }
+}
+
+/// The per-need answers of a form, from its `<prefix><need>` fields.
+fn per_need(pairs: &[(String, String)], prefix: &str) -> Vec<(NeedId, String)> {
+    pairs
+        .iter()
+        .filter_map(|(k, v)| k.strip_prefix(prefix).and_then(|n| n.parse().ok()).map(|n| (n, v.clone())))
+        .collect()
+}
+
+/// Puts a plan form's problems on the page: a per-need problem once, at the first need it
+/// concerns, with every such need marked; the rest against their fields.
+fn report_problems(problems: Vec<PlanProblem>, errors: &mut FormErrors, missing: &mut Missing) {
+    for p in problems {
+        match p.need {
+            Some(need) => {
+                if missing.0.is_empty() {
+                    errors.add(p.field, p.message);
+                }
+                missing.0.push(need);
+            }
+            None => errors.add(p.field, p.message),
+        }
+    }
+}
+
+/// A date field as typed: none when empty (the domain reports a missing date with the form's
+/// other problems), otherwise the date or a problem against the field.
+fn optional_date(errors: &mut FormErrors, field: &'static str, raw: &str, what: &str) -> Option<Date> {
+    match raw.trim() {
+        "" => None,
+        raw => errors.check(field, super::organisations::parse_date(raw, what)),
+    }
+}
+
+async fn closure_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    errors: FormErrors,
+    missing: Missing,
+    form: Option<ClosureForm>,
+) -> Result<Response, AppError> {
+    let (address_line, plan) = plan_to_keep(state, who, id).await?;
+    let plan = plan.filter(PlanView::is_open).ok_or(AppError::NotFound)?;
+    let form = form.unwrap_or_else(|| ClosureForm {
+        version: plan.version,
+        ..ClosureForm::default()
+    });
+    render(&ClosurePage {
+        chrome: Chrome::signed_in(state, who, "Close the plan", "families").with_errors(&errors),
+        family: id,
+        address_line,
+        sustain_months: state.store.programme_settings().await?.sustain_months,
+        plan,
+        errors,
+        missing,
+        form,
+        progress: Progress::ALL,
+        reasons: ClosureReason::ALL,
+    })
+}
+
+/// The form to close the plan.
+pub async fn new_closure(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    closure_page(
+        &state,
+        &who,
+        FamilyId::from_path(&id),
+        FormErrors::default(),
+        Missing::default(),
+        None,
+    )
+    .await
+}
+
+/// Closes the plan and goes back to it; a closure that is not complete comes back with what
+/// was typed and every problem.
+pub async fn close(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<ClosureForm>,
+) -> Result<Response, AppError> {
+    let id = FamilyId::from_path(&id);
+    let permit = state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
+    let mut f = form.value;
+    f.statuses = per_need(&form.pairs, "status-");
+    let mut errors = FormErrors::default();
+    let closed_on = optional_date(&mut errors, "closed_on", &f.closed_on, "the date the plan closed");
+    let mut missing = Missing::default();
+    if errors.is_empty() {
+        let input = ClosureInput {
+            closed_on,
+            reason: &f.reason,
+            statuses: f.statuses.iter().map(|(n, p)| (*n, p.as_str())).collect(),
+            summary: &f.summary,
+            parents_words: &f.parents_words,
+            child_words: &f.child_words,
+        };
+        match state.store.close_plan(&permit, &input, f.version, &who.address).await {
+            Ok(_) => return Ok(Redirect::to(&format!("/families/{id}/plan?closed=yes")).into_response()),
+            Err(PlanChangeError::Input(problems)) => report_problems(problems, &mut errors, &mut missing),
+            // A plan closed since the form was read was closed by someone else.
+            Err(PlanChangeError::Stale | PlanChangeError::NoOpenPlan) => return Err(AppError::Stale("plan")),
+            Err(PlanChangeError::NoCheckDue) => return Err(AppError::NotFound),
+            Err(PlanChangeError::Store(e)) => return Err(e.into()),
+        }
+    }
+    closure_page(&state, &who, id, errors, missing, Some(f)).await
+}
+
+/// What the sustained-progress form sends, besides one `held-<need>` field per need.
+#[derive(Deserialize, Default, Clone)]
+pub struct SustainForm {
+    #[serde(default)]
+    checked_on: String,
+    #[serde(default)]
+    evidence: String,
+    /// The answer for each need, from the `held-<need>` fields.
+    #[serde(skip)]
+    held: Vec<(NeedId, String)>,
+}
+
+impl SustainForm {
+    /// The answer for a need, or "" for none.
+    fn chosen(&self, need: &NeedId) -> &str {
+        self.held.iter().find(|(n, _)| n == need).map_or("", |(_, p)| p.as_str())
+    }
+}
+
+#[derive(Template)]
+#[template(path = "family_plan_sustained.html")]
+struct SustainPage {
+    chrome: Chrome,
+    family: FamilyId,
+    address_line: String,
+    plan: PlanView,
+    /// The day the check falls due; none when the plan has no check to make (it is still
+    /// open, it closed for a reason that calls for none, or the check is made), and the page
+    /// says why instead of showing the form.
+    due_on: Option<Date>,
+    errors: FormErrors,
+    missing: Missing,
+    form: SustainForm,
+}
+
+impl SustainPage {
+    fn date(&self, d: &Date) -> String {
+        super::long_date(*d)
+    }
+}
+
+async fn sustain_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: FamilyId,
+    errors: FormErrors,
+    missing: Missing,
+    form: SustainForm,
+) -> Result<Response, AppError> {
+    let (address_line, plan) = plan_to_keep(state, who, id).await?;
+    let plan = plan.ok_or(AppError::NotFound)?;
+    // Only a closed plan whose check is still to make has the form; the domain refuses a
+    // check dated before it falls due.
+    let due_on = plan.closure.as_ref().filter(|c| c.sustain.is_none()).and_then(|c| c.sustain_due_on);
+    render(&SustainPage {
+        chrome: Chrome::signed_in(state, who, "Confirm whether progress held", "families").with_errors(&errors),
+        family: id,
+        address_line,
+        plan,
+        due_on,
+        errors,
+        missing,
+        form,
+    })
+}
+
+/// The form to confirm whether the improvement on each need held.
+pub async fn new_sustain_check(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    sustain_page(
+        &state,
+        &who,
+        FamilyId::from_path(&id),
+        FormErrors::default(),
+        Missing::default(),
+        SustainForm::default(),
+    )
+    .await
+}
+
+/// Records the check and goes back to the plan; one that is not complete comes back with what
+/// was typed and every problem.
+pub async fn record_sustain_check(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<SustainForm>,
+) -> Result<Response, AppError> {
+    let id = FamilyId::from_path(&id);
+    let permit = state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
+    let mut f = form.value;
+    f.held = per_need(&form.pairs, "held-");
+    let mut errors = FormErrors::default();
+    let checked_on = optional_date(&mut errors, "checked_on", &f.checked_on, "the date progress was checked");
+    let mut missing = Missing::default();
+    if errors.is_empty() {
+        let input = SustainInput {
+            checked_on,
+            held: f.held.iter().map(|(n, a)| (*n, a.as_str())).collect(),
+            evidence: &f.evidence,
+        };
+        match state.store.record_sustain_check(&permit, &input, &who.address).await {
+            Ok(()) => return Ok(Redirect::to(&format!("/families/{id}/plan?checked=yes")).into_response()),
+            Err(PlanChangeError::Input(problems)) => report_problems(problems, &mut errors, &mut missing),
+            // A check recorded since the form was read was recorded by someone else.
+            Err(PlanChangeError::Stale) => return Err(AppError::Stale("plan")),
+            // Nothing to check (the plan is open, or closed for a reason that calls for no
+            // check, or was checked): the page says which.
+            Err(PlanChangeError::NoCheckDue) => {
+                return sustain_page(&state, &who, id, FormErrors::default(), Missing::default(), SustainForm::default()).await;
+            }
+            Err(PlanChangeError::NoOpenPlan) => return Err(AppError::NotFound),
+            Err(PlanChangeError::Store(e)) => return Err(e.into()),
+        }
+    }
+    sustain_page(&state, &who, id, errors, missing, f).await
 }
