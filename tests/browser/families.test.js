@@ -1,5 +1,7 @@
 // A lead professional finds the families they work with, searches by name and opens a
-// family's page; every page passes axe (WCAG 2.2 AA). Screenshots go to the shots folder.
+// family's page; months after a plan closed they confirm its progress held, and the chair
+// finds the claims list. Every page passes axe (WCAG 2.2 AA). Screenshots go to the shots
+// folder.
 'use strict';
 
 const { describe, it } = require('node:test');
@@ -92,6 +94,61 @@ describe('families', () => {
       const refused = await page.goto('/families/01900000-0000-7000-8000-000000000000');
       assert.equal(refused.status(), 403);
       await check('04-family-not-available');
+
+      assert.equal(problems.length, 0, `accessibility violations:\n${problems.join('\n\n')}`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a_lead_professional_confirms_progress_held_and_the_chair_reads_the_claims_list', async () => {
+    const { context, page } = await h.newPage(browser, app);
+    const { check, problems } = h.checker(page, 'plans');
+    try {
+      // Given the demo's lead professional, whose plan closed six months ago, signed in
+      await h.signIn(page, app, 'Lead professional');
+      const task = page.getByRole('link', { name: /^Confirm whether progress held for the family at / });
+      assert.ok(await task.isVisible(), 'the check that has fallen due is on the home page');
+
+      // When they open the check and send it without answering
+      await h.clickAndWait(page, task);
+      assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+\/plan\/sustained$/);
+      assert.equal(await h.h1(page), 'Confirm whether progress held');
+      await check('01-sustain-check');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record the check' }));
+      assert.equal((await h.errorSummary(page))?.title, 'There is a problem');
+      await check('02-sustain-check-with-errors');
+
+      // and then answer it: every need held, with the evidence
+      const today = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London' }).format(new Date());
+      await page.getByLabel('Date progress was checked').fill(today);
+      for (const held of await page.locator('input[type="radio"][value="yes"]').all()) {
+        await held.check();
+      }
+      await page.getByLabel('The evidence').fill('School census: attendance 97% this term; rent account clear');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Record the check' }));
+
+      // Then the plan says the progress lasted and the family is on the claims list
+      assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+\/plan$/);
+      assert.ok(await page.getByText('The check that progress held is recorded').isVisible());
+      assert.ok(await page.getByText(/it is on the claims list/).isVisible());
+      await check('03-plan-closed-and-checked');
+      const home = await page.goto('/');
+      assert.ok(home.ok());
+      assert.equal(await task.count(), 0, 'the home page no longer asks for the check');
+
+      // and the panel chair finds the claims list under Meetings and downloads it
+      await h.signOut(page);
+      await h.signIn(page, app, 'Panel chair / co-ordinator');
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Meetings', exact: true }).first());
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Claims list' }));
+      assert.equal(h.pathOf(page), '/reports/claims');
+      assert.equal(await h.h1(page), 'Claims list');
+      assert.ok((await page.locator('table.govuk-table tbody tr').count()) > 0, 'the demo has families on the list');
+      await check('04-claims-list');
+      const csv = await h.download(page, page.getByRole('link', { name: 'Download (CSV)' }));
+      assert.match(csv.name, /^claims-\d{4}-\d{2}-\d{2}\.csv$/);
+      assert.ok(csv.bytes.toString('utf8').startsWith('Family,Family id,Plan opened'), 'the CSV has its headings');
 
       assert.equal(problems.length, 0, `accessibility violations:\n${problems.join('\n\n')}`);
     } finally {
