@@ -81,6 +81,7 @@ describe('accessibility', () => {
       await submitEmpty('Add person', 'people-new-with-errors');
       await visit('/break-glass', 'break-glass', { expectH1: 'Break-glass access' });
       await submitEmpty('Open access for one hour', 'break-glass-with-errors');
+      await visit('/programme', 'programme', { expectH1: 'Programme rules' });
       await visit('/account', 'account', { expectH1: 'Your account' });
       await visit('/account/password', 'account-password', { expectH1: 'Change your password' });
       await submitEmpty('Save password', 'account-password-with-errors');

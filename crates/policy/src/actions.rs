@@ -162,6 +162,11 @@ system_action!(
     ViewClaimsList on Service
 );
 system_action!(
+    /// Set the programme's rules: how long after closure progress is confirmed, and what a
+    /// family's progress must show to be claimed.
+    ManageProgramme on Service
+);
+system_action!(
     /// Look for a person across every family the asker's organisation is not excluded from,
     /// before a duplicate is made ("tell it once" at the front door).
     FindPeopleAcrossFamilies on Service
@@ -368,7 +373,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 41] = [
+pub const ALL_ACTIONS: [&str; 42] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -410,4 +415,5 @@ pub const ALL_ACTIONS: [&str; 41] = [
     ViewActionNotes::NAME,
     ViewFamiliesDiscussedReport::NAME,
     ViewClaimsList::NAME,
+    ManageProgramme::NAME,
 ];

@@ -554,9 +554,9 @@ mod tests {
     use super::*;
     use crate::actions::{
         ApplyToJoin, AuthoriseConsentOverride, FindPeopleAcrossFamilies, IssueApiToken, ManageCalendar, ManageOrganisation,
-        ManageOrganisations, ManageOwnAccount, ManagePanels, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily, RecordMove,
-        RecordPerson, RecordPlan, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewPanels,
-        ViewSharingLog, ViewStaffDirectory,
+        ManageOrganisations, ManageOwnAccount, ManagePanels, ManageProgramme, ManageUsers, OpenBreakGlass, RecordConsent, RecordFamily,
+        RecordMove, RecordPerson, RecordPlan, RecordSharing, ReviewBreakGlass, ViewAuditLog, ViewFamily, ViewFamilyList, ViewIsaRegister,
+        ViewPanels, ViewSharingLog, ViewStaffDirectory,
     };
     use crate::actions::{
         ChangeMeetingChair, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction,
@@ -621,6 +621,7 @@ mod tests {
             (ViewActionNotes::NAME, Resource::Meeting(&A_MEETING)),
             system(ViewFamiliesDiscussedReport),
             system(ViewClaimsList),
+            system(ManageProgramme),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();
         covered.sort_unstable();

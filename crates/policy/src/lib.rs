@@ -60,11 +60,11 @@ pub mod rules;
 pub use actions::{
     ALL_ACTIONS, Action, AgreedActionAction, ApplyToJoin, AuthoriseConsentOverride, ChangeMeetingChair, ChangeReferral, FamilyAction,
     FindPeopleAcrossFamilies, IssueApiToken, MakeReferral, ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount,
-    ManagePanels, ManageUsers, MeetingAction, OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck, RecordAttendance,
-    RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralChange, ReferralOpening,
-    ReviewBreakGlass, SignDeclaration, SystemAction, UpdateAgreedAction, ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewAuditLog,
-    ViewClaimsList, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels,
-    ViewSharingLog, ViewStaffDirectory,
+    ManagePanels, ManageProgramme, ManageUsers, MeetingAction, OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck,
+    RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralChange,
+    ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, UpdateAgreedAction, ViewActionNotes, ViewAgendaCopy,
+    ViewAgreedAction, ViewAuditLog, ViewClaimsList, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList,
+    ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

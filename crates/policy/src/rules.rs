@@ -234,6 +234,12 @@ pub const RULES: &[Rule] = &[
             list of families goes to members for each planned meeting it falls before.",
     },
     Rule {
+        id: "administrators-set-the-programme-rules",
+        effect: Effect::Permit,
+        explanation: "Administrators set the programme's rules: when progress is confirmed \
+            after a plan closes, and what a claim must show.",
+    },
+    Rule {
         id: "administrators-set-panels-up",
         effect: Effect::Permit,
         explanation: "Administrators set panels up and change them: when they meet, where, \

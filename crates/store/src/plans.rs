@@ -15,7 +15,7 @@ use domain::plan_closure::{
     SustainInput,
 };
 use domain::{FamilyId, NeedId, PersonId, UserId};
-use policy::{FamilyFacts, Permit, RecordPlan, ViewClaimsList, ViewFamily};
+use policy::{FamilyFacts, ManageProgramme, Permit, RecordPlan, ViewClaimsList, ViewFamily};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -793,6 +793,73 @@ impl Store {
             }
         }
         Ok(settings)
+    }
+
+    /// Sets the programme's rules; each is checked by the domain before anything is stored.
+    pub async fn set_programme_settings(
+        &self,
+        permit: &Permit<ManageProgramme>,
+        settings: &ProgrammeSettings,
+        address: &str,
+    ) -> Result<(), StoreError> {
+        let who = permit.principal().user;
+        let values = [
+            (SUSTAIN_MONTHS_KEY, settings.sustain_months.to_string()),
+            (CLAIM_MIN_AREAS_KEY, settings.claims.min_areas.to_string()),
+            (CLAIM_EVERY_NEED_KEY, settings.claims.every_need.to_string()),
+        ];
+        write!(self, tx, kind => {
+            for (key, value) in &values {
+                sqlx::query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+                    .bind(*key)
+                    .bind(value)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            audit_append!(tx, self, AuditEntry::new(Some(who), "programme.settings", "settings", None)
+                .from_address(Some(address.to_owned()))
+                .personal(format!(
+                    "sustain_months={} min_areas={} every_need={}",
+                    settings.sustain_months, settings.claims.min_areas, settings.claims.every_need
+                )));
+        });
+        Ok(())
+    }
+
+    /// Changes how often the permit's family's open plan is reviewed. The next review keeps
+    /// the date already set; the new interval applies from the next review on. `version` is
+    /// the plan's version the form was filled in against.
+    pub async fn set_review_interval(
+        &self,
+        permit: &Permit<RecordPlan>,
+        weeks: i64,
+        version: i64,
+        address: &str,
+    ) -> Result<(), PlanChangeError> {
+        let weeks = domain::plan::review_weeks(weeks).map_err(|message| {
+            PlanChangeError::Input(vec![PlanProblem {
+                field: "review_weeks",
+                need: None,
+                message,
+            }])
+        })?;
+        let open = self.open_plan_state(permit.family()).await?.ok_or(PlanChangeError::NoOpenPlan)?;
+        let who = permit.principal().user;
+        write!(self, tx, kind => {
+            let changed = sqlx::query("UPDATE plans SET review_weeks = $1, version = version + 1 WHERE id = $2 AND version = $3 AND closed_at IS NULL")
+                .bind(i64::from(weeks))
+                .bind(open.id)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if changed != 1 {
+                return Err(PlanChangeError::Stale);
+            }
+            audit_append!(tx, self, AuditEntry::new(Some(who), "plan.review_interval", "plan", Some(open.id.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
     }
 
     /// Closes the permit's family's open plan: the reason, each need's status, the family's

@@ -348,6 +348,7 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}/plan/needs", post(pages::plans::add_need))
         .route("/families/{id}/plan/reviews/new", get(pages::plans::new_review))
         .route("/families/{id}/plan/reviews", post(pages::plans::record_review))
+        .route("/families/{id}/plan/interval", post(pages::plans::set_interval))
         .route(
             "/families/{id}/plan/close",
             get(pages::plans::new_closure).post(pages::plans::close),
@@ -356,6 +357,7 @@ pub fn router(state: AppState) -> Router {
             "/families/{id}/plan/sustained",
             get(pages::plans::new_sustain_check).post(pages::plans::record_sustain_check),
         )
+        .route("/programme", get(pages::claims::settings).post(pages::claims::save_settings))
         .route("/reports/claims", get(pages::claims::show))
         .route("/reports/claims.xlsx", get(pages::claims::xlsx))
         .route("/reports/claims.csv", get(pages::claims::csv))

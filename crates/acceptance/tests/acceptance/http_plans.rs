@@ -198,6 +198,31 @@ engines!(
         assert_eq!(again.status, 409, "{}", again.body);
         assert_eq!(db.scalar(&reviews).await, 1);
 
+        // The lead professional has the team meet every four weeks from now on; an interval
+        // out of range is refused, keeping what was typed
+        let plan = browser.get(&format!("/families/{family}/plan")).await;
+        let version = plan_version(&plan);
+        let refused = browser
+            .post(
+                &format!("/families/{family}/plan/interval"),
+                &[("csrf", &plan.csrf()), ("version", &version), ("review_weeks", "27")],
+            )
+            .await;
+        assert_eq!(refused.status, 200, "{}", refused.body);
+        assert!(refused.shows("A plan is reviewed at least every 26 weeks and at most every week"));
+        assert!(refused.shows("value=\"27\""));
+        let changed = browser
+            .post(
+                &format!("/families/{family}/plan/interval"),
+                &[("csrf", &plan.csrf()), ("version", &version), ("review_weeks", "4")],
+            )
+            .await;
+        assert_eq!(changed.status, 303, "{}", changed.body);
+        let plan = browser.get(changed.location.as_deref().unwrap()).await;
+        assert!(plan.shows("The review interval is changed"));
+        assert!(plan.shows("Every 4 weeks"));
+        assert!(plan.shows("16 February 2027"), "the next review keeps its date");
+
         // The chair, a core member of the panel, reads the plan but may not change it
         let chair = app.signed_in_without_second_factor(&m.chair_email).await;
         let read = chair.get(&format!("/families/{family}/plan")).await;
@@ -259,7 +284,7 @@ async fn add_three_needs(browser: &earlyhelp_acceptance::Browser, family: domain
     }
 }
 
-/// The plan version the closure form was filled in against.
+/// The plan version a form on the page was filled in against.
 fn plan_version(form: &earlyhelp_acceptance::Page) -> String {
     let marker = "name=\"version\" value=\"";
     let at = form.body.find(marker).unwrap() + marker.len();
@@ -453,4 +478,56 @@ engines!(a_plan_that_closed_with_a_need_slipping_back_is_not_claimed, |db| async
     let list = chair.get("/reports/claims").await;
     assert_eq!(list.status, 200);
     assert!(!list.shows(&m.kept.address_line), "{}", list.body);
+
+    // The chair may not change the programme's rules; an administrator may
+    assert_eq!(chair.get("/programme").await.status, 403);
+    let admin = app.sign_in_with_second_factor(&app.staff_with_role(Role::Administrator)).await;
+    let form = admin.get("/programme").await;
+    assert_eq!(form.status, 200, "{}", form.body);
+    assert!(form.shows("value=\"6\""), "the six months the product ships with");
+    // A rule out of range is refused with what was typed, and nothing changes
+    let refused = admin
+        .post(
+            "/programme",
+            &[
+                ("csrf", &form.csrf()),
+                ("sustain_months", "0"),
+                ("min_areas", "two"),
+                ("every_need", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status, 200, "{}", refused.body);
+    assert!(refused.shows("Progress is confirmed between 1 and 24 months after the plan closed"));
+    assert!(refused.shows("A claim needs progress in between 1 and 30 outcome areas"));
+    assert!(refused.shows("value=\"two\""), "what was typed is kept");
+    assert!(!chair.get("/reports/claims").await.shows(&m.kept.address_line));
+    // A council that counts the areas that held, two of them, claims the family
+    let saved = admin
+        .post(
+            "/programme",
+            &[
+                ("csrf", &form.csrf()),
+                ("sustain_months", "6"),
+                ("min_areas", "2"),
+                ("every_need", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, 303, "{}", saved.body);
+    assert!(
+        admin
+            .get(saved.location.as_deref().unwrap())
+            .await
+            .shows("The programme rules are saved")
+    );
+    assert_eq!(
+        app.db()
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'programme.settings'")
+            .await,
+        1
+    );
+    let list = chair.get("/reports/claims").await;
+    assert!(list.shows(&m.kept.address_line), "{}", list.body);
+    assert!(list.shows("in at least 2 outcome areas"));
 });

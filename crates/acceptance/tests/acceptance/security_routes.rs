@@ -124,6 +124,7 @@ const ROUTES: &[Route] = &[
     post("/families/{id}/plan/needs", true, As::Staff),
     get("/families/{id}/plan/reviews/new", As::Staff),
     post("/families/{id}/plan/reviews", true, As::Staff),
+    post("/families/{id}/plan/interval", true, As::Staff),
     get("/families/{id}/plan/close", As::Staff),
     post("/families/{id}/plan/close", true, As::Staff),
     get("/families/{id}/plan/sustained", As::Staff),
@@ -173,6 +174,8 @@ const ROUTES: &[Route] = &[
     get("/reports/families-discussed", As::Chair),
     get("/reports/families-discussed.xlsx", As::Chair),
     get("/reports/families-discussed.csv", As::Chair),
+    get("/programme", As::Admin),
+    post("/programme", true, As::Admin),
     get("/reports/claims", As::Chair),
     get("/reports/claims.xlsx", As::Chair),
     get("/reports/claims.csv", As::Chair),
@@ -640,6 +643,7 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ("plans changed", "SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM plans"),
         ("plan_needs", "SELECT COUNT(*) FROM plan_needs"),
         ("plan_reviews", "SELECT COUNT(*) FROM plan_reviews"),
+        ("settings", "SELECT COUNT(*) FROM settings"),
         ("plans closed", "SELECT COUNT(*) FROM plans WHERE closed_at IS NOT NULL"),
         (
             "needs with a status at close",
@@ -1056,6 +1060,17 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                 .post(
                     &format!("/families/{id}/plan/reviews"),
                     &[("csrf", staff_csrf.as_str()), ("held_on", "1/12/2026"), ("reviews_seen", "0")],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/plan/interval"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/plan/interval"),
+                    &[("csrf", staff_csrf.as_str()), ("review_weeks", "4"), ("version", "1")],
                 )
                 .await,
             Some(f),

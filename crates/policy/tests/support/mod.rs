@@ -12,10 +12,10 @@ use domain::{FamilyId, OrganisationId, ReferralId, UserId};
 use earlyhelp_policy::{AgreedActionFacts, UpdateAgreedAction, ViewAgreedAction};
 use earlyhelp_policy::{
     ApplyToJoin, AuthoriseConsentOverride, Authority, ChangeMeetingChair, Denied, FamilyFacts, FindPeopleAcrossFamilies, IssueApiToken,
-    ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManagePanels, ManageUsers, MeetingFacts, OpenBreakGlass,
-    PanelMember, PanelRelationship, PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent, RecordDecision,
-    RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralConnection, ReferralFacts, Relationship, ReviewBreakGlass,
-    RunsPanel, SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClaimsList, ViewClosedSession,
+    ManageCalendar, ManageOrganisation, ManageOrganisations, ManageOwnAccount, ManagePanels, ManageProgramme, ManageUsers, MeetingFacts,
+    OpenBreakGlass, PanelMember, PanelRelationship, PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent,
+    RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralConnection, ReferralFacts, Relationship,
+    ReviewBreakGlass, RunsPanel, SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClaimsList, ViewClosedSession,
     ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 
@@ -158,7 +158,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 111] = [
+pub const COLUMNS: [Column; 112] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -217,6 +217,11 @@ pub const COLUMNS: [Column; 111] = [
     Column {
         action: "ManagePanels",
         header: "SetPanels",
+        about: About::Nothing,
+    },
+    Column {
+        action: "ManageProgramme",
+        header: "Programme",
         about: About::Nothing,
     },
     Column {
@@ -1108,12 +1113,18 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
         }
 
         // Powers over the service: need a second factor whoever asks, then the right role.
-        "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManagePanels" | "ManageOrganisations" | "ViewAuditLog" => {
+        "ManageUsers"
+        | "IssueApiToken"
+        | "ManageCalendar"
+        | "ManagePanels"
+        | "ManageProgramme"
+        | "ManageOrganisations"
+        | "ViewAuditLog" => {
             if !mfa {
                 return Err("admin-actions-need-a-second-factor");
             }
             allow_if(match column.action {
-                "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManagePanels" => holds(Role::Administrator),
+                "ManageUsers" | "IssueApiToken" | "ManageCalendar" | "ManagePanels" | "ManageProgramme" => holds(Role::Administrator),
                 "ManageOrganisations" => holds(Role::Administrator) || holds(Role::InformationGovernance),
                 _ => holds(Role::InformationGovernance),
             })
@@ -1473,6 +1484,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         "IssueApiToken" => authority.decide(who, IssueApiToken).map(drop),
         "ViewAuditLog" => authority.decide(who, ViewAuditLog).map(drop),
         "ManageCalendar" => authority.decide(who, ManageCalendar).map(drop),
+        "ManageProgramme" => authority.decide(who, ManageProgramme).map(drop),
         "ManagePanels" => authority.decide(who, ManagePanels).map(drop),
         "ViewFamilyList" => authority.decide(who, ViewFamilyList).map(drop),
         "ViewFamily" => authority.decide_family(who, ViewFamily, &f).map(drop),

@@ -4,19 +4,22 @@
 //!
 //! Opening it is the policy's (`ViewClaimsList`); each family on it is confirmed with
 //! `ViewFamily`, as for every list. A download leaves the system, so each family in it is
-//! written to the sharing log.
+//! written to the sharing log. The rule it applies, and when progress is confirmed, are the
+//! programme's rules, which administrators set here too (`ManageProgramme`).
 
 use super::{Chrome, long_date, render};
 use crate::AppState;
 use crate::error::AppError;
+use crate::forms::{CsrfForm, FormErrors};
 use crate::session::SignedIn;
 use askama::Template;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use domain::plan_closure::ClaimsRule;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::plan_closure::{ClaimsRule, sustain_months};
+use serde::Deserialize;
 use store::notes::Read;
-use store::plans::ClaimRow;
+use store::plans::{ClaimRow, ProgrammeSettings};
 use time::Date;
 
 #[derive(Template)]
@@ -97,4 +100,95 @@ pub async fn xlsx(State(state): State<AppState>, who: SignedIn) -> Result<Respon
 /// The list as a CSV file.
 pub async fn csv(State(state): State<AppState>, who: SignedIn) -> Result<Response, AppError> {
     download(&state, &who, Format::Csv).await
+}
+
+/// What the programme rules form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct SettingsForm {
+    #[serde(default)]
+    sustain_months: String,
+    #[serde(default)]
+    min_areas: String,
+    /// "yes" when every need must show lasting progress, "no" when enough areas do.
+    #[serde(default)]
+    every_need: String,
+}
+
+impl SettingsForm {
+    fn from_settings(s: &ProgrammeSettings) -> Self {
+        Self {
+            sustain_months: s.sustain_months.to_string(),
+            min_areas: s.claims.min_areas.to_string(),
+            every_need: if s.claims.every_need { "yes" } else { "no" }.to_owned(),
+        }
+    }
+
+    /// The rules as typed, each checked by the domain; every problem at once.
+    fn parse(&self, errors: &mut FormErrors) -> Option<ProgrammeSettings> {
+        let number = |raw: &str| raw.trim().parse::<i64>().unwrap_or(-1);
+        let months = errors.check("sustain_months", sustain_months(number(&self.sustain_months)));
+        let min_areas = errors.check("min_areas", ClaimsRule::min_areas(number(&self.min_areas)));
+        let every_need = match self.every_need.as_str() {
+            "yes" => Some(true),
+            "no" => Some(false),
+            _ => {
+                errors.add("every_need", "Select whether every need must show lasting progress");
+                None
+            }
+        };
+        Some(ProgrammeSettings {
+            sustain_months: months?,
+            claims: ClaimsRule {
+                min_areas: min_areas?,
+                every_need: every_need?,
+            },
+        })
+    }
+}
+
+/// Whether the page follows a save.
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "programme.html")]
+struct SettingsPage {
+    chrome: Chrome,
+    errors: FormErrors,
+    form: SettingsForm,
+    saved: bool,
+}
+
+/// The programme's rules, for an administrator to change.
+pub async fn settings(State(state): State<AppState>, who: SignedIn, Query(query): Query<SavedQuery>) -> Result<Response, AppError> {
+    state.require(&who.principal, policy::ManageProgramme, &who.address).await?;
+    let current = state.store.programme_settings().await?;
+    render(&SettingsPage {
+        chrome: Chrome::signed_in(&state, &who, "Programme rules", "home"),
+        errors: FormErrors::default(),
+        form: SettingsForm::from_settings(&current),
+        saved: query.saved.as_deref() == Some("yes"),
+    })
+}
+
+/// Saves the rules; rules out of range come back with what was typed and every problem.
+pub async fn save_settings(State(state): State<AppState>, who: SignedIn, form: CsrfForm<SettingsForm>) -> Result<Response, AppError> {
+    let permit = state.require(&who.principal, policy::ManageProgramme, &who.address).await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    match f.parse(&mut errors) {
+        Some(settings) if errors.is_empty() => {
+            state.store.set_programme_settings(&permit, &settings, &who.address).await?;
+            Ok(Redirect::to("/programme?saved=yes").into_response())
+        }
+        _ => render(&SettingsPage {
+            chrome: Chrome::signed_in(&state, &who, "Programme rules", "home").with_errors(&errors),
+            errors,
+            form: f,
+            saved: false,
+        }),
+    }
 }

@@ -42,6 +42,8 @@ struct HomePage {
     works_with_families: bool,
     views_sharing_log: bool,
     break_glass: bool,
+    /// Whether the reader sets the programme's rules.
+    programme: bool,
 }
 
 /// The home page.
@@ -273,6 +275,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         works_with_families,
         views_sharing_log: state.authority.decide(&who.principal, policy::ViewSharingLog).is_ok(),
         break_glass: state.authority.decide(&who.principal, policy::ReviewBreakGlass).is_ok() || state.may_open_break_glass(&who.principal),
+        programme: state.authority.decide(&who.principal, policy::ManageProgramme).is_ok(),
     };
     render(&page)
 }

@@ -44,6 +44,18 @@ pub struct PlanQuery {
     closed: Option<String>,
     #[serde(default)]
     checked: Option<String>,
+    #[serde(default)]
+    interval: Option<String>,
+}
+
+/// What the review-interval form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct IntervalForm {
+    #[serde(default)]
+    review_weeks: String,
+    /// The plan's version when the form was read.
+    #[serde(default)]
+    version: i64,
 }
 
 /// What the review form sends, besides one `progress-<need>` field per need.
@@ -89,6 +101,8 @@ struct PlanPage {
     banner: Option<&'static str>,
     errors: FormErrors,
     form: NeedForm,
+    /// The review interval as typed, when the form came back with a problem.
+    review_weeks: Option<String>,
     today: Date,
 }
 
@@ -149,6 +163,7 @@ async fn plan_page(
     banner: Option<&'static str>,
     errors: FormErrors,
     form: NeedForm,
+    review_weeks: Option<String>,
 ) -> Result<Response, AppError> {
     let (view, facts) = state
         .require_family_with_facts(&who.principal, policy::ViewFamily, id, &who.address)
@@ -173,6 +188,7 @@ async fn plan_page(
         banner,
         errors,
         form,
+        review_weeks,
         today: state.store.clock().today(),
     })
 }
@@ -192,6 +208,8 @@ pub async fn show(
         Some("The plan is closed")
     } else if query.checked.as_deref() == Some("yes") {
         Some("The check that progress held is recorded")
+    } else if query.interval.as_deref() == Some("yes") {
+        Some("The review interval is changed")
     } else {
         None
     };
@@ -202,6 +220,7 @@ pub async fn show(
         banner,
         FormErrors::default(),
         NeedForm::default(),
+        None,
     )
     .await
 }
@@ -246,7 +265,7 @@ pub async fn add_need(
             Err(PlanError::Store(e)) => return Err(e.into()),
         }
     }
-    plan_page(&state, &who, id, None, errors, f).await
+    plan_page(&state, &who, id, None, errors, f, None).await
 }
 
 /// For the forms that keep a plan: the family's address line and its plan, once the policy
@@ -621,4 +640,32 @@ pub async fn record_sustain_check(
         }
     }
     sustain_page(&state, &who, id, errors, missing, f).await
+}
+
+/// Changes how often the plan is reviewed and goes back to it; an interval out of range comes
+/// back on the plan page with what was typed.
+pub async fn set_interval(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<IntervalForm>,
+) -> Result<Response, AppError> {
+    let id = FamilyId::from_path(&id);
+    let permit = state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    // Anything that is not a whole number is out of range.
+    let weeks = f.review_weeks.trim().parse::<i64>().unwrap_or(0);
+    match state.store.set_review_interval(&permit, weeks, f.version, &who.address).await {
+        Ok(()) => return Ok(Redirect::to(&format!("/families/{id}/plan?interval=yes")).into_response()),
+        Err(PlanChangeError::Input(problems)) => {
+            for p in problems {
+                errors.add(p.field, p.message);
+            }
+        }
+        Err(PlanChangeError::Stale) => return Err(AppError::Stale("plan")),
+        Err(PlanChangeError::NoOpenPlan | PlanChangeError::NoCheckDue) => return Err(AppError::NotFound),
+        Err(PlanChangeError::Store(e)) => return Err(e.into()),
+    }
+    plan_page(&state, &who, id, None, errors, NeedForm::default(), Some(f.review_weeks)).await
 }
