@@ -532,6 +532,10 @@ impl Store {
             if let (Outcome::InitiateAssessment, Some(first_taf_on)) = (decision.outcome, decision.first_taf_by) {
                 open_plan!(tx, self, who, family, decision_id, decision, first_taf_on, address);
             }
+            // The person who referred hears what the panel decided (feedback to referrers).
+            if let Some(r) = referral {
+                enqueue_notices!(tx, self, ReferralId(r), Some(Notice::Decided), who);
+            }
             live_moved!(tx, meeting);
             audit_append!(tx, self, AuditEntry::new(Some(who), "meeting.decision", "agenda_item", Some(item.to_string()))
                 .from_address(Some(address.to_owned())));

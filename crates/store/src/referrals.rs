@@ -189,11 +189,16 @@ pub enum Notice {
     /// The meeting their case is on moved, was cancelled, or the case was deferred: it is now
     /// on another date.
     Rescheduled,
+    /// The panel decided on their referral: the outcome and the lead professional, or, when
+    /// the family's consent excludes their organisation, only that it was considered.
+    Decided,
 }
 
 impl Notice {
     /// Who is told, as SQL over the referral `r` (and `$1` its id): active accounts at current
-    /// signatories whose organisation the family does not exclude.
+    /// signatories whose organisation the family does not exclude. The panel's decision is the
+    /// exception: the referrer always hears that their referral was considered, and what the
+    /// e-mail says more is decided when it is sent (see [`Store::notice_for_delivery`]).
     pub(crate) fn recipients_sql(self) -> String {
         let who = match self {
             Notice::UrgentConcern => "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = 'mash_practitioner')",
@@ -201,17 +206,21 @@ impl Notice {
                 "EXISTS (SELECT 1 FROM panel_chairs pc JOIN panels p ON p.id = pc.panel_id WHERE pc.user_id = u.id AND p.locality_id = r.locality_id)"
             }
             Notice::ToSignOff => "u.id = r.sign_off_by",
-            Notice::Returned | Notice::Accepted | Notice::Redirected | Notice::Acknowledged => "u.id = r.referred_by",
+            Notice::Returned | Notice::Accepted | Notice::Redirected | Notice::Acknowledged | Notice::Decided => "u.id = r.referred_by",
             Notice::Rescheduled => {
                 "(u.id = r.referred_by OR EXISTS (SELECT 1 FROM family_workers w WHERE w.family_id = r.family_id \
                  AND w.user_id = u.id AND w.role = 'lead_professional' AND w.until IS NULL))"
             }
         };
+        let consented = if self == Notice::Decided {
+            ""
+        } else {
+            "AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = u.organisation_id) "
+        };
         format!(
             "SELECT u.id FROM referrals r, users u JOIN organisations o ON o.id = u.organisation_id \
              WHERE r.id = $1 AND u.active AND o.isa_state = 'signed' AND (o.isa_review_due IS NULL OR o.isa_review_due >= $2) \
-             AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = u.organisation_id) \
-             AND {who}"
+             {consented}AND {who}"
         )
     }
 
@@ -243,6 +252,35 @@ pub struct NoticeDelivery {
     pub notice: Notice,
     /// For an acceptance, the meeting date.
     pub meeting_date: Option<Date>,
+    /// For the panel's decision, what the referrer may be told of it.
+    pub outcome: Option<PanelFeedback>,
+}
+
+/// What a referrer is told of the panel's decision on their referral.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PanelFeedback {
+    /// The referral, for the link.
+    pub referral: ReferralId,
+    /// The day they made it.
+    pub referred_on: Date,
+    /// The day the panel considered it.
+    pub considered_on: Date,
+    /// The decision, unless the family's consent excludes the referrer's organisation, in
+    /// which case they learn nothing more than that it was considered.
+    pub decision: Option<FeedbackDecision>,
+}
+
+/// The panel's decision as the referrer hears it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedbackDecision {
+    /// The family's address line, as the referrer gave it.
+    pub family: (FamilyId, String),
+    /// The outcome.
+    pub outcome: domain::decision::Outcome,
+    /// The lead professional, with their organisation and e-mail, if the panel named one.
+    pub lead_professional: Option<(String, String, String)>,
+    /// The lead agency, if the panel named one.
+    pub lead_organisation: Option<String>,
 }
 
 /// Enqueues one e-mail per recipient of `$notice` about referral `$id`, inside the caller's
@@ -734,6 +772,10 @@ impl Store {
         .bind(referral.0)
         .fetch_optional(db)
         .await?);
+        let outcome = match (notice, &row) {
+            (Notice::Decided, Some(_)) => self.panel_feedback(user, Some(referral)).await?.into_iter().next(),
+            _ => None,
+        };
         row.map(|(email, given_name, meeting_date)| {
             Ok(NoticeDelivery {
                 email: domain::email::EmailAddress::parse(&email).map_err(|_| StoreError::Corrupt("email".into()))?,
@@ -741,9 +783,72 @@ impl Store {
                 referral,
                 notice,
                 meeting_date,
+                outcome,
             })
         })
         .transpose()
+    }
+
+    /// What `referrer` is told of the panels' decisions on the referrals they made, newest
+    /// first: one referral's, or those of the last twelve weeks. Whether they hear the
+    /// decision or only that it was considered is the family's consent: staff of an
+    /// organisation it excludes learn nothing more than what they sent.
+    pub async fn panel_feedback(&self, referrer: UserId, referral: Option<ReferralId>) -> Result<Vec<PanelFeedback>, StoreError> {
+        type Row = (
+            Uuid,
+            OffsetDateTime,
+            Date,
+            bool,
+            Uuid,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let since = self.clock.today() - time::Duration::weeks(12);
+        let rows: Vec<Row> = read!(self, db => sqlx::query_as(
+            "SELECT r.id, r.created_at, m.meeting_date, \
+             EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = u.organisation_id), \
+             f.id, f.address_line, d.outcome, lp.given_name || ' ' || lp.family_name, lpo.name, lp.email, lo.name \
+             FROM decisions d JOIN referrals r ON r.id = d.referral_id JOIN meetings m ON m.id = d.meeting_id \
+             JOIN users u ON u.id = r.referred_by JOIN families f ON f.id = r.family_id \
+             LEFT JOIN users lp ON lp.id = d.lead_professional_id LEFT JOIN organisations lpo ON lpo.id = lp.organisation_id \
+             LEFT JOIN organisations lo ON lo.id = d.lead_organisation_id \
+             WHERE r.referred_by = $1 AND ($2 IS NULL OR r.id = $2) AND ($2 IS NOT NULL OR m.meeting_date >= $3) \
+             ORDER BY m.meeting_date DESC, d.decided_at DESC",
+        )
+        .bind(referrer.0)
+        .bind(referral.map(|r| r.0))
+        .bind(since)
+        .fetch_all(db)
+        .await?);
+        rows.into_iter()
+            .map(
+                |(id, created_at, considered_on, excluded, family, address, outcome, lead, lead_org, lead_email, lead_organisation)| {
+                    Ok(PanelFeedback {
+                        referral: ReferralId(id),
+                        referred_on: created_at.date(),
+                        considered_on,
+                        decision: if excluded {
+                            None
+                        } else {
+                            Some(FeedbackDecision {
+                                family: (FamilyId(family), address),
+                                outcome: domain::decision::Outcome::from_code(&outcome)
+                                    .ok_or_else(|| StoreError::Corrupt(format!("decision outcome {outcome}")))?,
+                                lead_professional: match (lead, lead_org, lead_email) {
+                                    (Some(n), Some(o), Some(e)) => Some((n, o, e)),
+                                    _ => None,
+                                },
+                                lead_organisation,
+                            })
+                        },
+                    })
+                },
+            )
+            .collect()
     }
 
     /// Where a referral stands and its version: what a change's caller is told once it is made,

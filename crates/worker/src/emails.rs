@@ -87,12 +87,20 @@ pub fn referral_notice(
                 None => "The panel meeting for a case you referred or lead on has changed.".to_owned(),
             },
         ),
+        Notice::Decided => decided(delivery.outcome.as_ref()),
     };
+    // Someone whose organisation the family's consent excludes is not sent to the referral,
+    // which they may no longer open.
+    let told_only_considered = delivery.notice == Notice::Decided && delivery.outcome.as_ref().is_none_or(|o| o.decision.is_none());
     let body = ReferralNotice {
         given_name: &delivery.given_name,
         sentence,
         council,
-        link: public_url.page(&format!("/referrals/{}", delivery.referral)),
+        link: if told_only_considered {
+            public_url.page("/")
+        } else {
+            public_url.page(&format!("/referrals/{}", delivery.referral))
+        },
     }
     .render()?;
     Ok(Outgoing {
@@ -100,6 +108,44 @@ pub fn referral_notice(
         subject,
         body,
     })
+}
+
+/// The subject and sentence of the panel's decision as the referrer hears it: the outcome and
+/// who leads, or only that it was considered. Never the family's name or address.
+fn decided(feedback: Option<&store::referrals::PanelFeedback>) -> (String, String) {
+    use domain::clock::long_date;
+    let Some(f) = feedback else {
+        return (
+            "Early Help: your referral was considered".to_owned(),
+            "Your referral was considered by the panel.".to_owned(),
+        );
+    };
+    match &f.decision {
+        None => (
+            "Early Help: your referral was considered".to_owned(),
+            format!(
+                "Your referral of {} was considered by the panel on {}.",
+                long_date(f.referred_on),
+                long_date(f.considered_on)
+            ),
+        ),
+        Some(d) => {
+            let lead = match (&d.lead_professional, &d.lead_organisation) {
+                (Some((name, org, email)), _) => format!(" The lead professional is {name}, {org} ({email})."),
+                (None, Some(org)) => format!(" {org} leads."),
+                (None, None) => String::new(),
+            };
+            (
+                "Early Help: the panel's decision on your referral".to_owned(),
+                format!(
+                    "The panel considered your referral of {} on {} and decided: {}.{lead}",
+                    long_date(f.referred_on),
+                    long_date(f.considered_on),
+                    d.outcome.label()
+                ),
+            )
+        }
+    }
 }
 
 #[derive(Template)]

@@ -757,6 +757,8 @@ pub(crate) struct Meeting {
     pub(crate) chair_email: String,
     pub(crate) bso_email: String,
     pub(crate) officer: String,
+    /// The lead professional who referred both families.
+    pub(crate) referrer: String,
 }
 
 pub(crate) async fn meeting_with_two_cases(db: earlyhelp_acceptance::TestDb) -> Meeting {
@@ -816,6 +818,7 @@ async fn two_cases_on(db: earlyhelp_acceptance::TestDb, day: time::Date) -> Meet
         chair_email,
         bso_email,
         officer,
+        referrer: lead_email,
     }
 }
 

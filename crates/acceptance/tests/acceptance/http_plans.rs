@@ -531,3 +531,84 @@ engines!(a_plan_that_closed_with_a_need_slipping_back_is_not_claimed, |db| async
     assert!(list.shows(&m.kept.address_line), "{}", list.body);
     assert!(list.shows("in at least 2 outcome areas"));
 });
+
+engines!(
+    the_referrer_hears_the_panels_decision_and_an_excluded_agency_only_that_it_was_considered,
+    |db| async move {
+        let m = meeting_with_two_cases(db).await;
+        let app = &m.app;
+        let db = app.db();
+        // The second family was referred by the police officer, whose organisation its
+        // consent now excludes
+        let officer = app.staff(&m.officer);
+        db.execute(&format!(
+            "UPDATE referrals SET referred_by = {}, referrer_organisation_id = {} WHERE family_id = {}",
+            db.uuid_literal(officer.id.0),
+            db.uuid_literal(officer.organisation.0),
+            db.uuid_literal(m.excluding.id.0)
+        ))
+        .await;
+        // The panel decides both: an assessment led by a named lead professional, and a step down
+        let lead = plan_opened_by_decision(&m).await;
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+        let closed = chair.get(&format!("/meetings/{}/closed", m.meeting)).await;
+        let item = item_after(&closed, &m.meeting, &m.excluding.address_line);
+        let decided = chair
+            .post(
+                &format!("/meetings/{}/closed/{item}/decision", m.meeting),
+                &[
+                    ("csrf", &closed.csrf()),
+                    ("outcome", "step_down"),
+                    ("reasons", "Universal services meet the needs now"),
+                ],
+            )
+            .await;
+        assert_eq!(decided.status, 303, "{}", decided.body);
+
+        // The referrer is e-mailed the outcome and the lead professional; the officer only that
+        // their referral was considered; neither e-mail names a family
+        app.deliver_mail().await;
+        let mails = app.mail_to(&m.referrer);
+        let decision = mails
+            .iter()
+            .find(|e| e.subject == "Early Help: the panel's decision on your referral")
+            .expect("the decision is e-mailed");
+        assert!(
+            decision.body.contains("Initiate an Early Help Assessment (CAF)"),
+            "{}",
+            decision.body
+        );
+        assert!(
+            decision
+                .body
+                .contains(&format!("The lead professional is {} {}", lead.given_name, lead.family_name))
+        );
+        let mails = app.mail_to(&m.officer);
+        let considered = mails
+            .iter()
+            .find(|e| e.subject == "Early Help: your referral was considered")
+            .expect("the excluded referral is acknowledged");
+        assert!(
+            considered.body.contains("was considered by the panel on 8 December 2026"),
+            "{}",
+            considered.body
+        );
+        for mail in [decision, considered] {
+            for family in [&m.kept, &m.excluding] {
+                assert!(!mail.body.contains(&family.address_line), "{}", mail.body);
+            }
+        }
+        assert!(!considered.body.contains("Step down"), "the excluded agency learns nothing more");
+        assert!(!considered.body.contains("/referrals/"), "nor is it sent to the referral");
+
+        // In earlyhelp their home pages say the same
+        let home = app.signed_in_without_second_factor(&m.referrer).await.get("/").await;
+        assert!(home.shows("What the panels decided on your referrals"), "{}", home.body);
+        assert!(home.shows(&format!("The family at {}, considered on 8 December 2026", m.kept.address_line)));
+        assert!(home.shows("Initiate an Early Help Assessment (CAF); lead professional"));
+        let home = app.signed_in_without_second_factor(&m.officer).await.get("/").await;
+        assert!(home.shows("was considered by the panel on 8 December 2026"), "{}", home.body);
+        assert!(!home.shows(&m.excluding.address_line), "{}", home.body);
+        assert!(!home.shows("Step down to universal services"));
+    }
+);

@@ -44,6 +44,16 @@ struct HomePage {
     break_glass: bool,
     /// Whether the reader sets the programme's rules.
     programme: bool,
+    /// What the panels decided on the reader's referrals in the last twelve weeks.
+    feedback: Vec<Feedback>,
+}
+
+/// One referral's outcome as its referrer reads it on the home page.
+struct Feedback {
+    /// What happened, in a sentence.
+    text: String,
+    /// The family's page, when the referrer may see the family.
+    href: Option<String>,
 }
 
 /// The home page.
@@ -200,6 +210,47 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
     }
 
+    // Referrers: what the panel decided on each referral they made (feedback to referrers).
+    // Each family is confirmed with the policy; whoever may not see it now (the family's
+    // consent excludes their organisation) reads only that the referral was considered.
+    let mut feedback = Vec::new();
+    for f in state.store.panel_feedback(who.principal.user, None).await? {
+        let shown = match &f.decision {
+            Some(d) => state
+                .store
+                .family_facts(&who.principal, d.family.0)
+                .await?
+                .is_some_and(|facts| state.authority.decide_family(&who.principal, policy::ViewFamily, &facts).is_ok()),
+            None => false,
+        };
+        feedback.push(match (&f.decision, shown) {
+            (Some(d), true) => {
+                let lead = match (&d.lead_professional, &d.lead_organisation) {
+                    (Some((name, org, _)), _) => format!("; lead professional {name}, {org}"),
+                    (None, Some(org)) => format!("; {org} leads"),
+                    (None, None) => String::new(),
+                };
+                Feedback {
+                    text: format!(
+                        "The family at {}, considered on {}: {}{lead}",
+                        d.family.1,
+                        long_date(f.considered_on),
+                        d.outcome.label()
+                    ),
+                    href: Some(format!("/families/{}", d.family.0)),
+                }
+            }
+            _ => Feedback {
+                text: format!(
+                    "Your referral of {} was considered by the panel on {}",
+                    long_date(f.referred_on),
+                    long_date(f.considered_on)
+                ),
+                href: None,
+            },
+        });
+    }
+
     // Business support and chairs: each list of families going out in the next five working
     // days, so nothing is added to an agenda after its members have started checking.
     if who
@@ -276,6 +327,7 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         views_sharing_log: state.authority.decide(&who.principal, policy::ViewSharingLog).is_ok(),
         break_glass: state.authority.decide(&who.principal, policy::ReviewBreakGlass).is_ok() || state.may_open_break_glass(&who.principal),
         programme: state.authority.decide(&who.principal, policy::ManageProgramme).is_ok(),
+        feedback,
     };
     render(&page)
 }
