@@ -363,6 +363,82 @@ pub(crate) fn family_voice(problems: &mut Vec<PlanProblem>, parents: &str, child
     )
 }
 
+/// How a professional saw the family, for "who is involved".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactKind {
+    /// A visit to the family's home.
+    HomeVisit,
+    /// At the child's school or nursery.
+    School,
+    /// At a clinic, surgery or hub.
+    Clinic,
+    /// A telephone or video call.
+    Call,
+    /// At a meeting about the family.
+    Meeting,
+}
+
+impl ContactKind {
+    /// Every kind, in the order the form offers them.
+    pub const ALL: [Self; 5] = [Self::HomeVisit, Self::School, Self::Clinic, Self::Call, Self::Meeting];
+
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::HomeVisit => "home_visit",
+            Self::School => "school",
+            Self::Clinic => "clinic",
+            Self::Call => "call",
+            Self::Meeting => "meeting",
+        }
+    }
+
+    /// How the form says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::HomeVisit => "Home visit",
+            Self::School => "At school or nursery",
+            Self::Clinic => "At a clinic, surgery or family hub",
+            Self::Call => "Telephone or video call",
+            Self::Meeting => "At a meeting about the family",
+        }
+    }
+
+    /// The kind from its stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
+/// Checks a contact as typed: a day that has come, no more than a year ago (older contact is
+/// not news to anyone), and how. Every problem at once.
+pub fn contact(seen_on: Option<Date>, how: &str, today: Date) -> Result<(Date, ContactKind), Vec<PlanProblem>> {
+    let mut problems = Vec::new();
+    let mut problem = |field, message| {
+        problems.push(PlanProblem {
+            field,
+            need: None,
+            message,
+        })
+    };
+    match seen_on {
+        None => problem("seen_on", "Enter the date you saw the family"),
+        Some(d) if d > today => problem("seen_on", "The date you saw the family cannot be in the future"),
+        Some(d) if d < today.saturating_sub(Duration::days(366)) => {
+            problem("seen_on", "Record contact from the last year; older contact is in your own records");
+        }
+        Some(_) => {}
+    }
+    let kind = ContactKind::from_code(how);
+    if kind.is_none() {
+        problem("how", "Select how you saw the family");
+    }
+    match (seen_on, kind, problems.is_empty()) {
+        (Some(d), Some(k), true) => Ok((d, k)),
+        _ => Err(problems),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, reason = "a test should stop loudly at the first surprise")]
@@ -518,6 +594,16 @@ mod tests {
         let due = date!(2026 - 04 - 15);
         assert!(!review_overdue(due, due));
         assert!(review_overdue(due, date!(2026 - 04 - 16)));
+    }
+
+    #[test]
+    fn contact_is_recorded_for_a_day_in_the_last_year_with_how() {
+        let today = date!(2026 - 12 - 04);
+        assert_eq!(contact(Some(today), "home_visit", today), Ok((today, ContactKind::HomeVisit)));
+        let fields = |r: Result<_, Vec<PlanProblem>>| r.unwrap_err().iter().map(|p| p.field).collect::<Vec<_>>();
+        assert_eq!(fields(contact(None, "", today)), ["seen_on", "how"]);
+        assert_eq!(fields(contact(Some(date!(2026 - 12 - 05)), "call", today)), ["seen_on"]);
+        assert_eq!(fields(contact(Some(date!(2025 - 11 - 01)), "call", today)), ["seen_on"]);
     }
 
     #[test]

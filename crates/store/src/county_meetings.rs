@@ -140,6 +140,21 @@ macro_rules! demo_plan {
                 .bind($first_taf_on.midnight().assume_utc() + Duration::hours(17))
                 .execute(&mut *$tx)
                 .await?;
+                // The lead professional visited the family the week after the meeting.
+                let visited = $first_taf_on + Duration::days(7);
+                if let (Some(lead), true) = (lead, visited < $today) {
+                    sqlx::query(
+                        "INSERT INTO family_contacts (id, family_id, user_id, organisation_id, seen_on, how, recorded_at) \
+                         SELECT $1, $2, u.id, u.organisation_id, $3, 'home_visit', $4 FROM users u WHERE u.id = $5",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind($family)
+                    .bind(visited)
+                    .bind(visited.midnight().assume_utc() + Duration::hours(15))
+                    .bind(lead)
+                    .execute(&mut *$tx)
+                    .await?;
+                }
                 let progress = [["some", "no_change", "some"], ["significant", "some", "some"]][$turn % 2];
                 for ((need, ..), progress) in needs.iter().zip(progress) {
                     sqlx::query("INSERT INTO need_progress (review_id, need_id, progress) VALUES ($1, $2, $3)")

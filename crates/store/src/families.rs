@@ -248,6 +248,11 @@ pub struct Worker {
     pub organisation: String,
     /// `lead_professional` or `team_around_the_family`.
     pub role: String,
+    /// Their work e-mail, so colleagues can get in touch.
+    pub email: String,
+    /// The last day their organisation saw the family: a contact recorded, or a Team Around
+    /// the Family review one of its staff recorded.
+    pub last_seen: Option<Date>,
 }
 
 /// One family's record, as the family page shows it.
@@ -594,7 +599,7 @@ impl Store {
         let id = permit.family();
         type Head = (String, String, String, Option<String>, i64);
         type ConsentRow = (Uuid, String, Date, String, String, Option<Date>, Option<Date>);
-        type WorkerRow = (String, String, String, String);
+        type WorkerRow = (String, String, String, String, String, Option<Date>, Option<Date>);
         type Loaded = (Head, Vec<PersonRecord>, Vec<ConsentRow>, Vec<(Uuid, String)>, Vec<WorkerRow>);
         let loaded: Option<Loaded> = read!(self, db => {
             let head: Option<Head> = sqlx::query_as(
@@ -630,7 +635,11 @@ impl Store {
                     .fetch_all(db)
                     .await?;
                     let workers = sqlx::query_as(
-                        "SELECT u.given_name, u.family_name, o.name, w.role FROM family_workers w JOIN users u ON u.id = w.user_id \
+                        "SELECT u.given_name, u.family_name, o.name, w.role, u.email, \
+                         (SELECT MAX(c.seen_on) FROM family_contacts c WHERE c.family_id = w.family_id AND c.organisation_id = o.id), \
+                         (SELECT MAX(r.held_on) FROM plan_reviews r JOIN plans p ON p.id = r.plan_id JOIN users ru ON ru.id = r.recorded_by \
+                          WHERE p.family_id = w.family_id AND ru.organisation_id = o.id) \
+                         FROM family_workers w JOIN users u ON u.id = w.user_id \
                          JOIN organisations o ON o.id = u.organisation_id WHERE w.family_id = $1 AND w.until IS NULL \
                          ORDER BY CASE w.role WHEN 'lead_professional' THEN 0 ELSE 1 END, u.family_name, u.given_name",
                     )
@@ -690,10 +699,12 @@ impl Store {
                 .collect(),
             workers: workers
                 .into_iter()
-                .map(|(given, surname, organisation, role)| Worker {
+                .map(|(given, surname, organisation, role, email, contact, review): WorkerRow| Worker {
                     name: format!("{given} {surname}"),
                     organisation,
                     role,
+                    email,
+                    last_seen: contact.max(review),
                 })
                 .collect(),
             sharing,

@@ -1127,3 +1127,38 @@ impl Store {
         Ok(out)
     }
 }
+
+impl Store {
+    /// Records that the asker saw the permit's family (a home visit, at school, a call), for
+    /// "who is involved"; checked by the domain, audited.
+    pub async fn record_contact(
+        &self,
+        permit: &Permit<RecordPlan>,
+        seen_on: Option<Date>,
+        how: &str,
+        address: &str,
+    ) -> Result<(), PlanChangeError> {
+        let (seen_on, kind) = domain::plan::contact(seen_on, how, self.clock.today()).map_err(PlanChangeError::Input)?;
+        let who = permit.principal();
+        let id = Uuid::now_v7();
+        let now = self.now();
+        write!(self, tx, kind_ => {
+            sqlx::query(
+                "INSERT INTO family_contacts (id, family_id, user_id, organisation_id, seen_on, how, recorded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(permit.family().0)
+            .bind(who.user.0)
+            .bind(who.organisation.0)
+            .bind(seen_on)
+            .bind(kind.code())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            audit_append!(tx, self, AuditEntry::new(Some(who.user), "family.contact", "family", Some(permit.family().to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok(())
+    }
+}

@@ -223,6 +223,33 @@ engines!(
         assert!(plan.shows("Every 4 weeks"));
         assert!(plan.shows("16 February 2027"), "the next review keeps its date");
 
+        // Who is involved: the family page lists the lead professional with their e-mail and
+        // when their agency last saw the family (the review); a contact recorded moves it on
+        let page = browser.get(&format!("/families/{family}")).await;
+        assert!(page.shows("Who is involved"));
+        assert!(page.shows(lead.email.as_str()), "{}", page.body);
+        assert!(page.shows("5 January 2027"), "the review counts as seeing the family");
+        let refused = browser
+            .post(
+                &format!("/families/{family}/contacts"),
+                &[("csrf", &page.csrf()), ("seen_on", "10/1/2027")],
+            )
+            .await;
+        assert_eq!(refused.status, 200, "{}", refused.body);
+        assert!(refused.shows("The date you saw the family cannot be in the future"));
+        assert!(refused.shows("Select how you saw the family"));
+        let recorded = browser
+            .post(
+                &format!("/families/{family}/contacts"),
+                &[("csrf", &page.csrf()), ("seen_on", "8/1/2027"), ("how", "home_visit")],
+            )
+            .await;
+        assert_eq!(recorded.status, 303, "{}", recorded.body);
+        let page = browser.get(recorded.location.as_deref().unwrap()).await;
+        assert!(page.shows("Your contact with the family is recorded"));
+        assert!(page.shows("8 January 2027"), "{}", page.body);
+        assert_eq!(db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'family.contact'").await, 1);
+
         // The chair, a core member of the panel, reads the plan but may not change it
         let chair = app.signed_in_without_second_factor(&m.chair_email).await;
         let read = chair.get(&format!("/families/{family}/plan")).await;

@@ -125,6 +125,7 @@ const ROUTES: &[Route] = &[
     get("/families/{id}/plan/reviews/new", As::Staff),
     post("/families/{id}/plan/reviews", true, As::Staff),
     post("/families/{id}/plan/interval", true, As::Staff),
+    post("/families/{id}/contacts", true, As::Staff),
     get("/families/{id}/plan/close", As::Staff),
     post("/families/{id}/plan/close", true, As::Staff),
     get("/families/{id}/plan/sustained", As::Staff),
@@ -644,6 +645,7 @@ async fn stored_state(db: &TestDb) -> Vec<(&'static str, i64)> {
         ("plan_needs", "SELECT COUNT(*) FROM plan_needs"),
         ("plan_reviews", "SELECT COUNT(*) FROM plan_reviews"),
         ("settings", "SELECT COUNT(*) FROM settings"),
+        ("family_contacts", "SELECT COUNT(*) FROM family_contacts"),
         ("plans closed", "SELECT COUNT(*) FROM plans WHERE closed_at IS NOT NULL"),
         (
             "needs with a status at close",
@@ -1060,6 +1062,17 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                 .post(
                     &format!("/families/{id}/plan/reviews"),
                     &[("csrf", staff_csrf.as_str()), ("held_on", "1/12/2026"), ("reviews_seen", "0")],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/contacts"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/contacts"),
+                    &[("csrf", staff_csrf.as_str()), ("seen_on", "24/11/2026"), ("how", "call")],
                 )
                 .await,
             Some(f),

@@ -6,11 +6,11 @@
 use super::{Chrome, long_date, render};
 use crate::AppState;
 use crate::error::AppError;
-use crate::forms::CsrfForm;
+use crate::forms::{CsrfForm, FormErrors};
 use crate::session::SignedIn;
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use domain::FamilyId;
 use domain::family::HouseholdRole;
 use serde::Deserialize;
@@ -94,6 +94,14 @@ struct FamilyPage {
     may_refer: bool,
     may_record_person: bool,
     may_record_move: bool,
+    /// Whether the reader keeps the plan and so records contact with the family.
+    may_record_contact: bool,
+    /// The contact form's problems and what was typed, when it came back.
+    errors: FormErrors,
+    contact_form: ContactForm,
+    /// Whether the page follows a contact just recorded.
+    contact_recorded: bool,
+    contact_kinds: [domain::plan::ContactKind; 5],
     referrals: Vec<store::referrals::ReferralSummary>,
     moves: Vec<store::moves::FamilyMove>,
     /// The move just recorded, for the confirmation banner.
@@ -106,6 +114,17 @@ struct FamilyPage {
 pub struct ShowQuery {
     #[serde(default)]
     moved: String,
+    #[serde(default)]
+    contact: String,
+}
+
+/// What the contact form sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct ContactForm {
+    #[serde(default)]
+    seen_on: String,
+    #[serde(default)]
+    how: String,
 }
 
 impl FamilyPage {
@@ -133,8 +152,30 @@ pub async fn show(
     Path(id): Path<String>,
     Query(query): Query<ShowQuery>,
 ) -> Result<Response, AppError> {
+    let contact_recorded = query.contact == "yes";
+    family_page(
+        &state,
+        &who,
+        &id,
+        &query,
+        FormErrors::default(),
+        ContactForm::default(),
+        contact_recorded,
+    )
+    .await
+}
+
+async fn family_page(
+    state: &AppState,
+    who: &SignedIn,
+    id: &str,
+    query: &ShowQuery,
+    errors: FormErrors,
+    contact_form: ContactForm,
+    contact_recorded: bool,
+) -> Result<Response, AppError> {
     // A malformed id is refused in the same words as a family the asker may not see.
-    let id = FamilyId::from_path(&id);
+    let id = FamilyId::from_path(id);
     let (permit, facts) = state
         .require_family_with_facts(&who.principal, policy::ViewFamily, id, &who.address)
         .await?;
@@ -148,11 +189,12 @@ pub async fn show(
         .any(|r| state.authority.decide_new_referral(&who.principal, &facts, r).is_ok());
     let may_record_person = state.authority.decide_family(&who.principal, policy::RecordPerson, &facts).is_ok();
     let may_record_move = state.authority.decide_family(&who.principal, policy::RecordMove, &facts).is_ok();
+    let may_record_contact = state.authority.decide_family(&who.principal, policy::RecordPlan, &facts).is_ok();
     let referrals = state.store.family_referrals(&permit).await?;
     let moves = state.store.family_moves(&permit).await?;
     let timeline = super::family_person::timeline_rows(state.store.family_timeline(&permit).await?);
     render(&FamilyPage {
-        chrome: Chrome::signed_in(&state, &who, title, "families"),
+        chrome: Chrome::signed_in(state, who, title, "families").with_errors(&errors),
         family,
         today: state.store.clock().today(),
         may_record_sharing,
@@ -160,11 +202,49 @@ pub async fn show(
         may_refer,
         may_record_person,
         may_record_move,
+        may_record_contact,
+        errors,
+        contact_form,
+        contact_recorded,
+        contact_kinds: domain::plan::ContactKind::ALL,
         referrals,
         just_moved: if query.moved == "yes" { moves.first().cloned() } else { None },
         moves,
         timeline,
     })
+}
+
+/// Records that the asker saw the family and goes back to its page; a contact that is not
+/// complete comes back with what was typed and every problem.
+pub async fn record_contact(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<ContactForm>,
+) -> Result<Response, AppError> {
+    let family = FamilyId::from_path(&id);
+    let permit = state
+        .require_family(&who.principal, policy::RecordPlan, family, &who.address)
+        .await?;
+    let f = form.value;
+    let mut errors = FormErrors::default();
+    let seen_on = match f.seen_on.trim() {
+        "" => None,
+        raw => errors.check("seen_on", super::organisations::parse_date(raw, "the date you saw the family")),
+    };
+    if errors.is_empty() {
+        match state.store.record_contact(&permit, seen_on, &f.how, &who.address).await {
+            Ok(()) => return Ok(Redirect::to(&format!("/families/{family}?contact=yes#who-is-involved")).into_response()),
+            Err(store::plans::PlanChangeError::Input(problems)) => {
+                for p in problems {
+                    errors.add(p.field, p.message);
+                }
+            }
+            Err(store::plans::PlanChangeError::Store(e)) => return Err(e.into()),
+            Err(_) => return Err(AppError::NotFound),
+        }
+    }
+    family_page(&state, &who, &id, &ShowQuery::default(), errors, f, false).await
 }
 
 /// How information can be shared outside the system, as the form offers it: (code, label).
@@ -192,7 +272,7 @@ struct NewSharingPage {
     chrome: Chrome,
     family: FamilyId,
     address_line: String,
-    errors: crate::forms::FormErrors,
+    errors: FormErrors,
     form: SharingForm,
     methods: [(&'static str, &'static str); 6],
     lawful_bases: [&'static str; 5],
@@ -225,13 +305,7 @@ pub struct SharingForm {
     justification: String,
 }
 
-async fn sharing_page(
-    state: &AppState,
-    who: &SignedIn,
-    id: FamilyId,
-    errors: crate::forms::FormErrors,
-    form: SharingForm,
-) -> Result<Response, AppError> {
+async fn sharing_page(state: &AppState, who: &SignedIn, id: FamilyId, errors: FormErrors, form: SharingForm) -> Result<Response, AppError> {
     let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
     let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
     let facts = state.store.family_facts(&who.principal, id).await?;
@@ -266,7 +340,7 @@ pub async fn new_sharing(State(state): State<AppState>, who: SignedIn, Path(id):
         decided_on: format!("{}/{}/{}", today.day(), u8::from(today.month()), today.year()),
         ..SharingForm::default()
     };
-    sharing_page(&state, &who, id, crate::forms::FormErrors::default(), form).await
+    sharing_page(&state, &who, id, FormErrors::default(), form).await
 }
 
 /// Records it, with the override's justification when shared without consent.
@@ -281,7 +355,7 @@ pub async fn record_sharing(
         .require_family(&who.principal, policy::RecordSharing, id, &who.address)
         .await?;
     let f = form.value;
-    let mut errors = crate::forms::FormErrors::default();
+    let mut errors = FormErrors::default();
     let decision = match f.decision.as_str() {
         "shared" => Some(store::families::SharingDecision::Shared),
         "not_shared" => Some(store::families::SharingDecision::NotShared),
@@ -290,7 +364,7 @@ pub async fn record_sharing(
             None
         }
     };
-    let required = |errors: &mut crate::forms::FormErrors, field: &'static str, value: &str, message: &str| {
+    let required = |errors: &mut FormErrors, field: &'static str, value: &str, message: &str| {
         if value.trim().is_empty() {
             errors.add(field, message);
         }
@@ -364,7 +438,7 @@ struct NewConsentPage {
     chrome: Chrome,
     family: FamilyId,
     address_line: String,
-    errors: crate::forms::FormErrors,
+    errors: FormErrors,
     form: ConsentForm,
     /// (person id, name and place in the household) for each adult.
     adults: Vec<(String, String)>,
@@ -391,7 +465,7 @@ async fn consent_page(
     state: &AppState,
     who: &SignedIn,
     id: FamilyId,
-    errors: crate::forms::FormErrors,
+    errors: FormErrors,
     form: ConsentForm,
     scopes: &[String],
     excluded: &[String],
@@ -447,7 +521,7 @@ pub async fn new_consent(State(state): State<AppState>, who: SignedIn, Path(id):
         ..ConsentForm::default()
     };
     let scopes = vec!["early_help_referral".to_owned(), "panel_discussion".to_owned()];
-    consent_page(&state, &who, id, crate::forms::FormErrors::default(), form, &scopes, &[]).await
+    consent_page(&state, &who, id, FormErrors::default(), form, &scopes, &[]).await
 }
 
 /// Records it through the domain's rules; its exclusions apply at once.
@@ -465,7 +539,7 @@ pub async fn record_consent(
     let scopes: Vec<String> = form.all("scopes").into_iter().map(str::to_owned).collect();
     let excluded: Vec<String> = form.all("excluded").into_iter().map(str::to_owned).collect();
     let f = form.value;
-    let mut errors = crate::forms::FormErrors::default();
+    let mut errors = FormErrors::default();
     let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
     let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
     let (giver, given_by_name) = if f.given_by == "family" {
@@ -554,7 +628,7 @@ struct WithdrawConsentPage {
     family: FamilyId,
     consent: String,
     address_line: String,
-    errors: crate::forms::FormErrors,
+    errors: FormErrors,
     form: WithdrawForm,
 }
 
@@ -572,7 +646,7 @@ async fn withdraw_page(
     who: &SignedIn,
     id: FamilyId,
     consent: String,
-    errors: crate::forms::FormErrors,
+    errors: FormErrors,
     form: WithdrawForm,
 ) -> Result<Response, AppError> {
     let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
@@ -602,7 +676,7 @@ pub async fn withdraw_consent_form(
         withdrawn_on: format!("{}/{}/{}", today.day(), u8::from(today.month()), today.year()),
         ..WithdrawForm::default()
     };
-    withdraw_page(&state, &who, id, consent, crate::forms::FormErrors::default(), form).await
+    withdraw_page(&state, &who, id, consent, FormErrors::default(), form).await
 }
 
 /// Records the withdrawal: sharing stops at once.
@@ -618,7 +692,7 @@ pub async fn withdraw_consent(
         .await?;
     let consent_id: domain::ConsentId = consent.parse().map_err(|_| AppError::NotFound)?;
     let f = form.value;
-    let mut errors = crate::forms::FormErrors::default();
+    let mut errors = FormErrors::default();
     let on = errors.check(
         "withdrawn_on",
         super::organisations::parse_date(&f.withdrawn_on, "the date consent was withdrawn"),
