@@ -39,10 +39,10 @@ describe('families', () => {
       await check('02-families-search');
       await h.clickAndWait(page, page.getByRole('link', { name: names }).first());
 
-      // Then the family's page shows its people, consent and sharing log
+      // Then the family's page shows its people, consent, who is involved and sharing log
       assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+$/);
       assert.match(await h.h1(page), /^Family at /);
-      for (const heading of ['People', 'Consent', 'Professionals working with the family', 'Sharing log']) {
+      for (const heading of ['People', 'Consent', 'Who is involved', 'Sharing log']) {
         assert.ok(await page.getByRole('heading', { name: heading, exact: true }).isVisible(), `${heading} section`);
       }
       await check('03-family');
