@@ -206,7 +206,9 @@ pub const RULES: &[Rule] = &[
     Rule {
         id: "panel-chairs-and-locality-managers-read-the-claims-list",
         effect: Effect::Permit,
-        explanation: "Panel chairs and locality managers read and download the claims list:             families whose closed plans show significant progress that lasted, with the             evidence. It shows only families you may see.",
+        explanation: "Panel chairs and locality managers read and download the claims list: \
+            families whose closed plans show significant progress that lasted, with the \
+            evidence. It shows only families you may see.",
     },
     Rule {
         id: "own-account-only",

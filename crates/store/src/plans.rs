@@ -222,22 +222,6 @@ fn claim_needs(needs: &[NeedView]) -> Vec<ClaimNeed<'_>> {
         .collect()
 }
 
-/// Marks a plan changed (its version moves on, so forms read before are refused) and audits
-/// the change, inside the change's transaction.
-macro_rules! plan_changed {
-    ($tx:ident, $store:expr, $plan:expr, $who:expr, $action:expr, $address:expr) => {
-        sqlx::query("UPDATE plans SET version = version + 1 WHERE id = $1")
-            .bind($plan)
-            .execute(&mut *$tx)
-            .await?;
-        audit_append!(
-            $tx,
-            $store,
-            AuditEntry::new(Some($who), $action, "plan", Some($plan.to_string())).from_address(Some($address.to_owned()))
-        );
-    };
-}
-
 /// Inserts a plan opened by a decision, unless the family already has an open one (one plan
 /// for the family); evaluates to the number of rows inserted. Shared by `open_plan!` and the
 /// demo history.
@@ -578,6 +562,16 @@ impl Store {
             .bind(now)
             .execute(&mut *tx)
             .await?;
+            // A plan closed since it was read takes no more needs; the version moves on, so a
+            // closure form read before this need cannot close the plan without its status.
+            let open = sqlx::query("UPDATE plans SET version = version + 1 WHERE id = $1 AND closed_at IS NULL")
+                .bind(plan)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if open != 1 {
+                return Err(PlanError::NoOpenPlan);
+            }
             audit_append!(tx, self, AuditEntry::new(Some(who), "plan.need_added", "plan_need", Some(id.to_string()))
                 .from_address(Some(address.to_owned())));
         });
@@ -646,7 +640,17 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            plan_changed!(tx, self, plan, who, "plan.review", address);
+            // A plan closed since it was read takes no review.
+            let open = sqlx::query("UPDATE plans SET version = version + 1 WHERE id = $1 AND closed_at IS NULL")
+                .bind(plan)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if open != 1 {
+                return Err(PlanChangeError::Stale);
+            }
+            audit_append!(tx, self, AuditEntry::new(Some(who), "plan.review", "plan", Some(plan.to_string()))
+                .from_address(Some(address.to_owned())));
         });
         Ok(())
     }
@@ -890,16 +894,10 @@ impl Store {
         )
         .map_err(PlanChangeError::Input)?;
         let due = closure.sustain_check_due(months);
-        let (plan, needs) = (open.id, open.needs);
+        let plan = open.id;
         let who = permit.principal().user;
         let now = self.now();
         write!(self, tx, kind => {
-            // A need added since the form was read has no status: the version would not have
-            // changed, so count the needs again inside the transaction.
-            let counted: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM plan_needs WHERE plan_id = $1")
-                .bind(plan)
-                .fetch_one(&mut *tx)
-                .await?;
             let closed = sqlx::query(
                 "UPDATE plans SET closed_at = $1, closed_on = $2, closed_reason = $3, closed_by = $4, closing_summary = $5, \
                  closing_parents_words = $6, closing_child_words = $7, sustain_due_on = $8, version = version + 1 \
@@ -918,7 +916,8 @@ impl Store {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-            if closed != 1 || usize::try_from(counted).ok() != Some(needs.len()) {
+            // A need added or a review recorded since the form was read moved the version on.
+            if closed != 1 {
                 return Err(PlanChangeError::Stale);
             }
             for (need, status) in &closure.statuses {
@@ -948,6 +947,7 @@ impl Store {
             let plan: Option<(Uuid, Date)> = sqlx::query_as(
                 "SELECT p.id, p.sustain_due_on FROM plans p WHERE p.family_id = $1 AND p.sustain_due_on IS NOT NULL \
                  AND NOT EXISTS (SELECT 1 FROM plans o WHERE o.family_id = p.family_id AND o.closed_at IS NULL) \
+                 AND p.closed_at = (SELECT MAX(l.closed_at) FROM plans l WHERE l.family_id = p.family_id) \
                  AND NOT EXISTS (SELECT 1 FROM sustain_checks sc WHERE sc.plan_id = p.id) \
                  ORDER BY p.closed_at DESC LIMIT 1",
             )
@@ -997,7 +997,12 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            plan_changed!(tx, self, plan, who, "plan.sustain_check", address);
+            sqlx::query("UPDATE plans SET version = version + 1 WHERE id = $1")
+                .bind(plan)
+                .execute(&mut *tx)
+                .await?;
+            audit_append!(tx, self, AuditEntry::new(Some(who), "plan.sustain_check", "plan", Some(plan.to_string()))
+                .from_address(Some(address.to_owned())));
         });
         Ok(())
     }
@@ -1011,6 +1016,7 @@ impl Store {
              WHERE p.lead_professional_id = $1 AND p.sustain_due_on IS NOT NULL AND p.sustain_due_on <= $2 \
              AND NOT EXISTS (SELECT 1 FROM sustain_checks sc WHERE sc.plan_id = p.id) \
              AND NOT EXISTS (SELECT 1 FROM plans o WHERE o.family_id = p.family_id AND o.closed_at IS NULL) \
+             AND p.closed_at = (SELECT MAX(l.closed_at) FROM plans l WHERE l.family_id = p.family_id) \
              ORDER BY p.sustain_due_on, f.id",
         )
         .bind(lead.0)

@@ -197,8 +197,9 @@ pub enum Notice {
 impl Notice {
     /// Who is told, as SQL over the referral `r` (and `$1` its id): active accounts at current
     /// signatories whose organisation the family does not exclude. The panel's decision is the
-    /// exception: the referrer always hears that their referral was considered, and what the
-    /// e-mail says more is decided when it is sent (see [`Store::notice_for_delivery`]).
+    /// exception: the referrer always hears that their referral was considered (issue 10,
+    /// feedback to referrers), and only the referrer whose organisation the family does not
+    /// exclude is pointed to the decision (see [`Store::notice_for_delivery`]).
     pub(crate) fn recipients_sql(self) -> String {
         let who = match self {
             Notice::UrgentConcern => "EXISTS (SELECT 1 FROM user_roles ur WHERE ur.user_id = u.id AND ur.role = 'mash_practitioner')",
@@ -829,7 +830,7 @@ impl Store {
                 |(id, created_at, considered_on, excluded, family, address, outcome, lead, lead_org, lead_email, lead_organisation)| {
                     Ok(PanelFeedback {
                         referral: ReferralId(id),
-                        referred_on: created_at.date(),
+                        referred_on: domain::clock::london_date(created_at),
                         considered_on,
                         decision: if excluded {
                             None

@@ -110,41 +110,32 @@ pub fn referral_notice(
     })
 }
 
-/// The subject and sentence of the panel's decision as the referrer hears it: the outcome and
-/// who leads, or only that it was considered. Never the family's name or address.
+/// The subject and sentence of the panel's decision as the referrer hears it by e-mail:
+/// that the panel decided, with the dates, and that the decision and who leads are in Early
+/// Help, or, when the family's consent excludes their organisation, only that it was
+/// considered. Like every notice, it holds no case information: the outcome and the lead
+/// professional are read in Early Help, where the policy decides who sees them.
 fn decided(feedback: Option<&store::referrals::PanelFeedback>) -> (String, String) {
     use domain::clock::long_date;
-    let Some(f) = feedback else {
-        return (
-            "Early Help: your referral was considered".to_owned(),
-            "Your referral was considered by the panel.".to_owned(),
-        );
-    };
-    match &f.decision {
-        None => (
-            "Early Help: your referral was considered".to_owned(),
+    let considered = "Early Help: your referral was considered".to_owned();
+    match feedback {
+        None => (considered, "Your referral was considered by the panel.".to_owned()),
+        Some(f) if f.decision.is_none() => (
+            considered,
             format!(
                 "Your referral of {} was considered by the panel on {}.",
                 long_date(f.referred_on),
                 long_date(f.considered_on)
             ),
         ),
-        Some(d) => {
-            let lead = match (&d.lead_professional, &d.lead_organisation) {
-                (Some((name, org, email)), _) => format!(" The lead professional is {name}, {org} ({email})."),
-                (None, Some(org)) => format!(" {org} leads."),
-                (None, None) => String::new(),
-            };
-            (
-                "Early Help: the panel's decision on your referral".to_owned(),
-                format!(
-                    "The panel considered your referral of {} on {} and decided: {}.{lead}",
-                    long_date(f.referred_on),
-                    long_date(f.considered_on),
-                    d.outcome.label()
-                ),
-            )
-        }
+        Some(f) => (
+            "Early Help: the panel has decided on your referral".to_owned(),
+            format!(
+                "The panel considered your referral of {} on {} and has decided. Its decision and who the lead professional is are in Early Help.",
+                long_date(f.referred_on),
+                long_date(f.considered_on)
+            ),
+        ),
     }
 }
 

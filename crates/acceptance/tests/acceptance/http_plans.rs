@@ -382,6 +382,16 @@ engines!(
         // The same closure sent again finds nothing open to close
         let again = browser.post(&format!("/families/{family}/plan/close"), &closure).await;
         assert_eq!(again.status, 409, "{}", again.body);
+        // Nor does a closed plan take a need or a review sent from a page read before it closed
+        let need = browser
+            .post(
+                &format!("/families/{family}/plan/needs"),
+                &[("csrf", &form.csrf()), ("area", "crime"), ("baseline", "b"), ("goal", "g")],
+            )
+            .await;
+        assert_eq!(need.status, 404, "{}", need.body);
+        let needs = format!("SELECT COUNT(*) FROM plan_needs n JOIN plans p ON p.id = n.plan_id WHERE p.family_id = {fid}");
+        assert_eq!(db.scalar(&needs).await, 3);
 
         // The check cannot be made before it falls due
         let early = browser.get(&format!("/families/{family}/plan/sustained")).await;
@@ -592,24 +602,18 @@ engines!(
             .await;
         assert_eq!(decided.status, 303, "{}", decided.body);
 
-        // The referrer is e-mailed the outcome and the lead professional; the officer only that
-        // their referral was considered; neither e-mail names a family
+        // The referrer is e-mailed that the panel decided; the officer only that their
+        // referral was considered; neither e-mail names a family or carries the decision
         app.deliver_mail().await;
         let mails = app.mail_to(&m.referrer);
         let decision = mails
             .iter()
-            .find(|e| e.subject == "Early Help: the panel's decision on your referral")
+            .find(|e| e.subject == "Early Help: the panel has decided on your referral")
             .expect("the decision is e-mailed");
-        assert!(
-            decision.body.contains("Initiate an Early Help Assessment (CAF)"),
-            "{}",
-            decision.body
-        );
-        assert!(
-            decision
-                .body
-                .contains(&format!("The lead professional is {} {}", lead.given_name, lead.family_name))
-        );
+        assert!(decision.body.contains("on 8 December 2026 and has decided"), "{}", decision.body);
+        // The decision itself is read in Early Help, never in an e-mail
+        assert!(!decision.body.contains("Initiate an Early Help Assessment"), "{}", decision.body);
+        assert!(!decision.body.contains(&lead.family_name));
         let mails = app.mail_to(&m.officer);
         let considered = mails
             .iter()
@@ -632,7 +636,16 @@ engines!(
         let home = app.signed_in_without_second_factor(&m.referrer).await.get("/").await;
         assert!(home.shows("What the panels decided on your referrals"), "{}", home.body);
         assert!(home.shows(&format!("The family at {}, considered on 8 December 2026", m.kept.address_line)));
-        assert!(home.shows("Initiate an Early Help Assessment (CAF); lead professional"));
+        assert!(home.shows(&format!(
+            "Initiate an Early Help Assessment (CAF); lead professional {} {}",
+            lead.given_name, lead.family_name
+        )));
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'referral.feedback_view'")
+                .await,
+            1,
+            "showing the decision is audited"
+        );
         let home = app.signed_in_without_second_factor(&m.officer).await.get("/").await;
         assert!(home.shows("was considered by the panel on 8 December 2026"), "{}", home.body);
         assert!(!home.shows(&m.excluding.address_line), "{}", home.body);

@@ -251,6 +251,23 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         });
     }
 
+    // Showing a family's address and decision is a read of family data: audited, once for the
+    // page, naming the families.
+    let shown_families: Vec<String> = feedback
+        .iter()
+        .filter_map(|f| f.href.as_ref().and_then(|h| h.strip_prefix("/families/")).map(str::to_owned))
+        .collect();
+    if !shown_families.is_empty() {
+        state
+            .store
+            .audit_read(
+                store::audit::AuditEntry::new(Some(who.principal.user), "referral.feedback_view", "family", None)
+                    .from_address(Some(who.address.clone()))
+                    .personal(format!("families={}", shown_families.join(","))),
+            )
+            .await?;
+    }
+
     // Business support and chairs: each list of families going out in the next five working
     // days, so nothing is added to an agenda after its members have started checking.
     if who
