@@ -726,6 +726,14 @@ impl Store {
     }
 }
 
+/// The plan `p` has a sustained-progress check still to make: it closed for a reason that
+/// calls for one, it is the family's latest plan (none open, none closed after it), and no
+/// check has been recorded. One rule for the home page's task and the check itself.
+const CHECK_TO_MAKE: &str = "p.sustain_due_on IS NOT NULL \
+     AND NOT EXISTS (SELECT 1 FROM plans o WHERE o.family_id = p.family_id AND o.closed_at IS NULL) \
+     AND p.closed_at = (SELECT MAX(l.closed_at) FROM plans l WHERE l.family_id = p.family_id) \
+     AND NOT EXISTS (SELECT 1 FROM sustain_checks sc WHERE sc.plan_id = p.id)";
+
 /// The settings keys of the programme's configuration.
 const SUSTAIN_MONTHS_KEY: &str = "plans.sustain_months";
 const CLAIM_MIN_AREAS_KEY: &str = "claims.min_areas";
@@ -945,11 +953,7 @@ impl Store {
         let family = permit.family();
         let (plan, needs): (Option<(Uuid, Date)>, Vec<Uuid>) = read!(self, db => {
             let plan: Option<(Uuid, Date)> = sqlx::query_as(
-                "SELECT p.id, p.sustain_due_on FROM plans p WHERE p.family_id = $1 AND p.sustain_due_on IS NOT NULL \
-                 AND NOT EXISTS (SELECT 1 FROM plans o WHERE o.family_id = p.family_id AND o.closed_at IS NULL) \
-                 AND p.closed_at = (SELECT MAX(l.closed_at) FROM plans l WHERE l.family_id = p.family_id) \
-                 AND NOT EXISTS (SELECT 1 FROM sustain_checks sc WHERE sc.plan_id = p.id) \
-                 ORDER BY p.closed_at DESC LIMIT 1",
+                &format!("SELECT p.id, p.sustain_due_on FROM plans p WHERE p.family_id = $1 AND {CHECK_TO_MAKE}"),
             )
             .bind(family.0)
             .fetch_optional(db)
@@ -1012,12 +1016,10 @@ impl Store {
     /// each family with the policy before showing it.
     pub async fn sustain_checks_due(&self, lead: UserId) -> Result<Vec<(FamilyId, String, Date)>, StoreError> {
         let rows: Vec<(Uuid, String, Date)> = read!(self, db => sqlx::query_as(
-            "SELECT f.id, f.address_line, p.sustain_due_on FROM plans p JOIN families f ON f.id = p.family_id \
-             WHERE p.lead_professional_id = $1 AND p.sustain_due_on IS NOT NULL AND p.sustain_due_on <= $2 \
-             AND NOT EXISTS (SELECT 1 FROM sustain_checks sc WHERE sc.plan_id = p.id) \
-             AND NOT EXISTS (SELECT 1 FROM plans o WHERE o.family_id = p.family_id AND o.closed_at IS NULL) \
-             AND p.closed_at = (SELECT MAX(l.closed_at) FROM plans l WHERE l.family_id = p.family_id) \
-             ORDER BY p.sustain_due_on, f.id",
+            &format!(
+                "SELECT f.id, f.address_line, p.sustain_due_on FROM plans p JOIN families f ON f.id = p.family_id \
+                 WHERE p.lead_professional_id = $1 AND p.sustain_due_on <= $2 AND {CHECK_TO_MAKE} ORDER BY p.sustain_due_on, f.id"
+            ),
         )
         .bind(lead.0)
         .bind(self.clock.today())
