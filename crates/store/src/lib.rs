@@ -51,6 +51,8 @@ pub mod meeting_records;
 pub mod notes;
 pub mod panels;
 pub mod secrets;
+// After `referrals`, whose `place_on_agenda!` and `insert_history!` it uses.
+pub mod stuck;
 pub mod timeline;
 
 pub use engine::{EngineKind, Store};

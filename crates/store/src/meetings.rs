@@ -391,6 +391,8 @@ pub struct AgendaCase {
     pub people: Vec<PersonOnList>,
     /// What each agency that checked found: (organisation, outcome, note).
     pub checks: Vec<(String, AgencyCheckOutcome, Option<String>)>,
+    /// For a stuck case brought back by its lead professional, the family's plan.
+    pub plan: Option<crate::stuck::AttachedPlan>,
 }
 
 impl AgendaCase {
@@ -399,6 +401,10 @@ impl AgendaCase {
         if self.anonymous.is_some() {
             self.address.clear();
             self.people.clear();
+            if let Some(plan) = &mut self.plan {
+                plan.what_is_stuck.clear();
+                plan.needs.iter_mut().for_each(|n| n.1 = None);
+            }
         }
         self
     }
@@ -942,6 +948,7 @@ impl Store {
         let facts_of = self
             .families_facts(who, &rows.iter().map(|r| FamilyId(r.5)).collect::<Vec<_>>())
             .await?;
+        let mut plans = self.plans_on(meeting).await?;
         let mut out = Vec::with_capacity(rows.len());
         for (id, section, position, minutes, late, family, referral, address_line, postcode, anonymous) in rows {
             // (A case's family always exists: the read joins it.)
@@ -964,6 +971,7 @@ impl Store {
                     .filter(|c| c.0 == id)
                     .filter_map(|(_, org, outcome, note)| AgencyCheckOutcome::from_code(outcome).map(|o| (org.clone(), o, note.clone())))
                     .collect(),
+                plan: plans.iter().position(|(item, _)| *item == id).map(|i| plans.swap_remove(i).1),
             });
         }
         out.sort_by_key(|c| (c.section, c.position));

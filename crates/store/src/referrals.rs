@@ -84,6 +84,45 @@ macro_rules! insert_history {
     }};
 }
 
+/// Puts accepted referral `$id` on the agenda of `$meeting`, in its route's section, inside the
+/// caller's transaction: off any later meeting it was on (a case is on one agenda at a time),
+/// and remembered on the referral. The caller has checked the meeting's list is still open.
+macro_rules! place_on_agenda {
+    ($tx:ident, $id:expr, $meeting:expr, $family:expr, $route:expr, $by:expr, $now:expr, $today:expr) => {{
+        let section = domain::meeting::AgendaSection::for_route($route);
+        sqlx::query(
+            "UPDATE agenda_items SET removed_at = $1, removed_by = $2 WHERE referral_id = $3 AND removed_at IS NULL \
+             AND meeting_id IN (SELECT id FROM meetings WHERE meeting_date >= $4)",
+        )
+        .bind($now)
+        .bind($by.0)
+        .bind($id.0)
+        .bind($today)
+        .execute(&mut *$tx)
+        .await?;
+        sqlx::query("UPDATE referrals SET meeting_id = $1 WHERE id = $2")
+            .bind($meeting.0)
+            .bind($id.0)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO agenda_items (id, meeting_id, section, position, family_id, referral_id, minutes, late, added_by, added_at) \
+             VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = $2 AND section = $3), \
+             $4, $5, $6, FALSE, $7, $8)",
+        )
+        .bind(Uuid::now_v7())
+        .bind($meeting.0)
+        .bind(section.code())
+        .bind($family.0)
+        .bind($id.0)
+        .bind(i64::from(section.default_minutes()))
+        .bind($by.0)
+        .bind($now)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
 fn input(field: &'static str, message: impl Into<String>) -> ReferralWriteError {
     ReferralWriteError::Input {
         field,
@@ -192,6 +231,8 @@ pub enum Notice {
     /// The panel decided on their referral: the outcome and the lead professional, or, when
     /// the family's consent excludes their organisation, only that it was considered.
     Decided,
+    /// A lead professional brought a stuck plan straight onto the agenda of a panel they chair.
+    StuckOnAgenda,
 }
 
 impl Notice {
@@ -207,6 +248,7 @@ impl Notice {
                 "EXISTS (SELECT 1 FROM panel_chairs pc JOIN panels p ON p.id = pc.panel_id WHERE pc.user_id = u.id AND p.locality_id = r.locality_id)"
             }
             Notice::ToSignOff => "u.id = r.sign_off_by",
+            Notice::StuckOnAgenda => "EXISTS (SELECT 1 FROM panel_chairs pc WHERE pc.user_id = u.id AND pc.panel_id = r.panel_id)",
             Notice::Returned | Notice::Accepted | Notice::Redirected | Notice::Acknowledged | Notice::Decided => "u.id = r.referred_by",
             Notice::Rescheduled => {
                 "(u.id = r.referred_by OR EXISTS (SELECT 1 FROM family_workers w WHERE w.family_id = r.family_id \
@@ -1024,34 +1066,7 @@ impl Store {
                         "The list for that meeting has just gone to members; select the next meeting",
                     ));
                 }
-                let section = domain::meeting::AgendaSection::for_route(referral.route());
-                // Moving an accepted case to another meeting takes it off the one it was on.
-                sqlx::query(
-                    "UPDATE agenda_items SET removed_at = $1, removed_by = $2 WHERE referral_id = $3 AND removed_at IS NULL \
-                     AND meeting_id IN (SELECT id FROM meetings WHERE meeting_date >= $4)",
-                )
-                .bind(now)
-                .bind(who.user.0)
-                .bind(id.0)
-                .bind(today)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query("UPDATE referrals SET meeting_id = $1 WHERE id = $2").bind(meeting.0).bind(id.0).execute(&mut *tx).await?;
-                sqlx::query(
-                    "INSERT INTO agenda_items (id, meeting_id, section, position, family_id, referral_id, minutes, late, added_by, added_at) \
-                     VALUES ($1, $2, $3, (SELECT COALESCE(MAX(position), 0) + 1 FROM agenda_items WHERE meeting_id = $2 AND section = $3), \
-                     $4, $5, $6, FALSE, $7, $8)",
-                )
-                .bind(Uuid::now_v7())
-                .bind(meeting.0)
-                .bind(section.code())
-                .bind(family.0)
-                .bind(id.0)
-                .bind(i64::from(section.default_minutes()))
-                .bind(who.user.0)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+                place_on_agenda!(tx, id, meeting, family, referral.route(), who.user, now, today);
             }
             if matches!(next.state().status(), ReferralStatus::Withdrawn | ReferralStatus::Closed) {
                 // A referral that ends leaves the agendas of meetings still to come.

@@ -349,6 +349,10 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}/plan/reviews/new", get(pages::plans::new_review))
         .route("/families/{id}/plan/reviews", post(pages::plans::record_review))
         .route("/families/{id}/plan/interval", post(pages::plans::set_interval))
+        .route(
+            "/families/{id}/plan/panel",
+            get(pages::plan_panel::new_stuck_case).post(pages::plan_panel::bring_back),
+        )
         .route("/families/{id}/contacts", post(pages::families::record_contact))
         .route(
             "/families/{id}/plan/close",

@@ -87,6 +87,16 @@ pub fn referral_notice(
                 None => "The panel meeting for a case you referred or lead on has changed.".to_owned(),
             },
         ),
+        Notice::StuckOnAgenda => (
+            "Early Help: a stuck plan is back on your panel’s agenda".to_owned(),
+            match delivery.meeting_date {
+                Some(d) => format!(
+                    "A lead professional has brought a family’s stuck plan back to your panel: it is on the agenda for {}.",
+                    domain::clock::long_date(d)
+                ),
+                None => "A lead professional has brought a family’s stuck plan back to your panel.".to_owned(),
+            },
+        ),
         Notice::Decided => decided(delivery.outcome.as_ref()),
     };
     // Someone whose organisation the family's consent excludes is not sent to the referral,

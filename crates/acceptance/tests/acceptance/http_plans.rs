@@ -652,3 +652,135 @@ engines!(
         assert!(!home.shows("Step down to universal services"));
     }
 );
+
+engines!(
+    a_stuck_plan_goes_back_onto_the_panels_next_agenda_in_one_step_with_the_plan_attached,
+    |db| async move {
+        let m = meeting_with_two_cases(db).await;
+        let app = &m.app;
+        let lead = plan_opened_by_decision(&m).await;
+        let family = m.kept.id;
+        let db = app.db();
+        let fid = db.uuid_literal(family.0);
+        let stuck = format!("SELECT COUNT(*) FROM referrals WHERE family_id = {fid} AND route = 'stuck' AND plan_id IS NOT NULL");
+        let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+        add_three_needs(&browser, family).await;
+        // The meeting that opened the plan has sent its list out: the next one takes the case
+        let bso = app.signed_in_without_second_factor(&m.bso_email).await;
+        let sent = bso
+            .submit(
+                &format!("/meetings/{}", m.meeting),
+                &format!("/meetings/{}/circulate", m.meeting),
+                &[],
+            )
+            .await;
+        assert_eq!(sent.status, 303, "{}", sent.body);
+
+        // The plan offers the lead professional the way back to panel
+        let plan = browser.get(&format!("/families/{family}/plan")).await;
+        assert!(plan.shows("Bring the plan back to panel: it is stuck"), "{}", plan.body);
+        let form = browser.get(&format!("/families/{family}/plan/panel")).await;
+        assert_eq!(form.status, 200, "{}", form.body);
+        assert!(form.shows(&m.panel.name), "the form says which panel: {}", form.body);
+        assert!(form.shows("15 December 2026"), "and which meeting: {}", form.body);
+        assert!(form.shows("3 needs, 0 reviews"));
+        let version = plan_version(&form);
+
+        // Saying nothing about what is stuck is refused, and nothing is made
+        let empty = browser
+            .post(
+                &format!("/families/{family}/plan/panel"),
+                &[("csrf", &form.csrf()), ("version", &version), ("reason", "  ")],
+            )
+            .await;
+        assert_eq!(empty.status, 200, "{}", empty.body);
+        assert!(empty.shows("Say what is stuck and what you need from the panel"));
+        assert_eq!(db.scalar(&stuck).await, 0);
+
+        // One step puts it on the next agenda, with the plan attached
+        let why = "The housing support offered in October has not started; the team needs the panel to unblock it";
+        let brought = browser
+            .post(
+                &format!("/families/{family}/plan/panel"),
+                &[("csrf", &form.csrf()), ("version", &version), ("reason", why)],
+            )
+            .await;
+        assert_eq!(brought.status, 303, "{}", brought.body);
+        let plan = browser.get(brought.location.as_deref().unwrap()).await;
+        assert!(plan.shows("The plan is on the panel’s next agenda"), "{}", plan.body);
+        assert!(plan.shows("Back at panel as a stuck case"));
+        assert!(!plan.shows("Bring the plan back to panel: it is stuck"), "it is not offered twice");
+        assert_eq!(db.scalar(&stuck).await, 1);
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM referrals r JOIN plans p ON p.id = r.plan_id WHERE r.family_id = {fid} \
+                 AND r.route = 'stuck' AND r.status = 'accepted_for_panel' AND p.closed_at IS NULL"
+            ))
+            .await,
+            1,
+            "the stuck case carries the open plan"
+        );
+        let next = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM agenda_items ai JOIN referrals r ON r.id = ai.referral_id JOIN meetings mt ON mt.id = ai.meeting_id \
+                 WHERE r.family_id = {fid} AND r.route = 'stuck' AND ai.removed_at IS NULL AND mt.meeting_date = '2026-12-15'"
+            ))
+            .await;
+        assert_eq!(next, 1, "on the agenda of the meeting on 15 December");
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.bring_back_to_panel'")
+                .await,
+            1
+        );
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM sharing_log WHERE family_id = {fid} AND data_categories LIKE 'Stuck case%'"
+            ))
+            .await,
+            1,
+            "sharing the plan with the panel is logged"
+        );
+
+        // The same form sent again is refused: the plan is already back
+        let again = browser
+            .post(
+                &format!("/families/{family}/plan/panel"),
+                &[("csrf", &form.csrf()), ("version", &version), ("reason", why)],
+            )
+            .await;
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert!(again.shows("This plan is already back at panel"), "{}", again.body);
+        assert_eq!(db.scalar(&stuck).await, 1);
+
+        // The chair is told, by an e-mail that names no family
+        app.deliver_mail().await;
+        let mails = app.mail_to(&m.chair_email);
+        let told = mails
+            .iter()
+            .find(|e| e.subject == "Early Help: a stuck plan is back on your panel’s agenda")
+            .expect("the chair is told");
+        assert!(told.body.contains("on the agenda for 15 December 2026"), "{}", told.body);
+        assert!(!told.body.contains(&m.kept.address_line));
+
+        // At the meeting the panel reads the case with its plan and what is stuck
+        let back = plan.body.find("Back at panel as a stuck case").unwrap();
+        let plan_link = back + plan.body[back..].find("href=\"/meetings/").unwrap();
+        let next_meeting = plan.body[plan_link + 16..plan_link + 52].to_owned();
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+        let signed = chair
+            .submit(
+                &format!("/meetings/{next_meeting}"),
+                &format!("/meetings/{next_meeting}/declaration"),
+                &[],
+            )
+            .await;
+        assert_eq!(signed.status, 303, "{}", signed.body);
+        let closed = chair.get(&format!("/meetings/{next_meeting}/closed")).await;
+        assert_eq!(closed.status, 200, "{}", closed.body);
+        assert!(closed.shows(&m.kept.address_line) || closed.shows(&m.kept.people[0].family_name));
+        assert!(closed.shows("The plan, brought back as stuck"), "{}", closed.body);
+        assert!(closed.shows(why));
+        assert!(closed.shows("Getting a good education"));
+        assert!(closed.shows("Not yet judged"), "no review has judged the needs yet");
+    }
+);

@@ -130,6 +130,8 @@ const ROUTES: &[Route] = &[
     post("/families/{id}/plan/close", true, As::Staff),
     get("/families/{id}/plan/sustained", As::Staff),
     post("/families/{id}/plan/sustained", true, As::Staff),
+    get("/families/{id}/plan/panel", As::Staff),
+    post("/families/{id}/plan/panel", true, As::Staff),
     get("/families/{id}/people/{person}/merge", As::Staff),
     post("/families/{id}/people/{person}/merge", true, As::Staff),
     get("/families/{id}/sharing/new", As::Staff),
@@ -1124,6 +1126,26 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                         ("csrf", staff_csrf.as_str()),
                         ("checked_on", "25/11/2026"),
                         ("evidence", "Attendance held"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/plan/panel"),
+            world.staff.get(&format!("/families/{id}/plan/panel")).await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/plan/panel"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/plan/panel"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("reason", "The housing support has not started"),
+                        ("version", "1"),
                     ],
                 )
                 .await,

@@ -20,6 +20,7 @@ pub mod moves;
 pub mod organisations;
 pub mod panels;
 pub mod people;
+pub mod plan_panel;
 pub mod plans;
 pub mod referrals;
 pub mod reports;

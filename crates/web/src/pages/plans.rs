@@ -46,6 +46,8 @@ pub struct PlanQuery {
     checked: Option<String>,
     #[serde(default)]
     interval: Option<String>,
+    #[serde(default)]
+    back: Option<String>,
 }
 
 /// What the review-interval form sends.
@@ -95,6 +97,10 @@ struct PlanPage {
     postcode: String,
     plan: Option<PlanView>,
     may_record: bool,
+    /// Whether the reader may bring the open plan back to panel as a stuck case.
+    may_bring_back: bool,
+    /// The stuck case open for the plan, if it is back at panel.
+    back: Option<store::stuck::BackAtPanel>,
     areas: Vec<OutcomeArea>,
     people: Vec<PersonRecord>,
     /// The banner to show: a need added or a review recorded.
@@ -171,7 +177,14 @@ async fn plan_page(
     let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
     let plan = state.store.family_plan(&view, &who.address).await?;
     let may_record = plan.is_some() && state.authority.decide_family(&who.principal, policy::RecordPlan, &facts).is_ok();
-    let areas = if may_record && plan.as_ref().is_some_and(PlanView::is_open) {
+    let open = plan.as_ref().is_some_and(PlanView::is_open);
+    let may_bring_back = open
+        && state
+            .authority
+            .decide_new_referral(&who.principal, &facts, domain::referral::Route::Stuck)
+            .is_ok();
+    let back = if open { state.store.plan_back_at_panel(&view).await? } else { None };
+    let areas = if may_record && open {
         state.store.outcome_areas().await?
     } else {
         Vec::new()
@@ -183,6 +196,8 @@ async fn plan_page(
         postcode: family.postcode,
         plan,
         may_record,
+        may_bring_back,
+        back,
         areas,
         people: family.people,
         banner,
@@ -210,6 +225,8 @@ pub async fn show(
         Some("The check that progress held is recorded")
     } else if query.interval.as_deref() == Some("yes") {
         Some("The review interval is changed")
+    } else if query.back.as_deref() == Some("yes") {
+        Some("The plan is on the panel’s next agenda")
     } else {
         None
     };

@@ -1,0 +1,332 @@
+//! A stuck plan back at panel (issue 10; seed 001 §12: "if there are issues in establishing
+//! the right services/team around the family … the case will return to the panel", raised with
+//! the co-ordinator by the same deadline as any case and presented by the lead practitioner).
+//!
+//! One step for the lead professional: a "stuck case" referral is made for the family, carrying
+//! its open plan, and put straight onto the next agenda of the panel that holds the case, whose
+//! chairs are told. It skips screening because nothing new is shared: the panel already holds
+//! the family and its plan, and the family's consent to panel discussion is checked by the
+//! referral's state machine exactly as a chair's acceptance would check it. Who may bring a plan
+//! back is the policy's [`MakeReferral`] decision for the [`Route::Stuck`] route.
+
+use crate::audit::AuditEntry;
+use crate::families::{NewSharingEntry, SharingDecision};
+use crate::referrals::{Notice, ReferralWriteError, state_json};
+use crate::{Store, StoreError};
+use domain::plan::Progress;
+use domain::referral::{NewReferral, PanelSlot, PreviousReferral, Referral, ReferralEvent, ReferralReason, Route};
+use domain::{FamilyId, LocalityId, MeetingId, PanelId, ReferralId, UserId};
+use policy::{MakeReferral, Permit, ViewFamily};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// Where a plan brought back now would be discussed: the next meeting of the panel holding the
+/// case whose list has not yet gone to members.
+#[derive(Debug, Clone)]
+pub struct NextPanel {
+    /// The panel.
+    pub panel: PanelId,
+    /// Its name.
+    pub panel_name: String,
+    /// The meeting.
+    pub meeting: MeetingId,
+    /// Its date.
+    pub date: Date,
+    /// The last day cases can join its list (the list goes to members then).
+    pub circulate_by: Date,
+}
+
+/// A stuck case open for a family's plan: what the plan page says instead of offering to bring
+/// it back again.
+#[derive(Debug, Clone)]
+pub struct BackAtPanel {
+    /// The stuck-case referral.
+    pub referral: ReferralId,
+    /// The panel.
+    pub panel_name: String,
+    /// The meeting it is on, and its date, once it is on an agenda.
+    pub meeting: Option<(MeetingId, Date)>,
+}
+
+/// The plan attached to a stuck case, as the panel sees it beside the case.
+#[derive(Debug, Clone)]
+pub struct AttachedPlan {
+    /// The family's plan (open it from the family's page).
+    pub plan: Uuid,
+    /// What the lead professional says is stuck and what they need from the panel (cleared
+    /// when the case is discussed anonymously: it may name people).
+    pub what_is_stuck: String,
+    /// Its version when the lead professional brought it back.
+    pub version_attached: i64,
+    /// Whether it has changed since (a review recorded, a need added).
+    pub changed_since: bool,
+    /// When the panel opened it.
+    pub opened_on: Date,
+    /// The lead professional's name.
+    pub lead_professional: Option<String>,
+    /// Reviews held, and the latest one's date.
+    pub reviews: (i64, Option<Date>),
+    /// Its needs, oldest first: the outcome area, whom it concerns (cleared when the case is
+    /// discussed anonymously), and the progress the latest review judged.
+    pub needs: Vec<(String, Option<String>, Option<Progress>)>,
+}
+
+impl Store {
+    /// The meeting a plan brought back today would go to: the next one of the panel holding the
+    /// family's case (or, if none holds it, the panel whose decision opened the plan) that is
+    /// still taking cases. `None` when the family has no open plan or the panel has no such
+    /// meeting in its calendar.
+    pub async fn next_panel_for_plan(&self, family: FamilyId) -> Result<Option<NextPanel>, StoreError> {
+        let panel: Option<(Uuid, String)> = read!(self, db => sqlx::query_as(
+            "SELECT pa.id, pa.name FROM plans p JOIN decisions d ON d.id = p.decision_id JOIN meetings m ON m.id = d.meeting_id \
+             JOIN panels pa ON pa.id = COALESCE((SELECT fp.panel_id FROM family_panels fp WHERE fp.family_id = p.family_id \
+             AND fp.until IS NULL LIMIT 1), m.panel_id) WHERE p.family_id = $1 AND p.closed_at IS NULL",
+        )
+        .bind(family.0)
+        .fetch_optional(db)
+        .await?);
+        let Some((panel, panel_name)) = panel else {
+            return Ok(None);
+        };
+        let panel = PanelId(panel);
+        Ok(self
+            .meetings_taking_cases(panel, 1)
+            .await?
+            .into_iter()
+            .next()
+            .map(|(meeting, date, circulate_by)| NextPanel {
+                panel,
+                panel_name: panel_name.clone(),
+                meeting,
+                date,
+                circulate_by,
+            }))
+    }
+
+    /// The stuck case open for the permit's family's open plan, if the lead professional has
+    /// brought it back and the panel has not yet dealt with it. Read beside the plan, whose read
+    /// is audited.
+    pub async fn plan_back_at_panel(&self, permit: &Permit<ViewFamily>) -> Result<Option<BackAtPanel>, StoreError> {
+        let row: Option<(Uuid, String, Option<Uuid>, Option<Date>)> = read!(self, db => sqlx::query_as(
+            "SELECT r.id, pa.name, m.id, m.meeting_date FROM referrals r JOIN plans p ON p.id = r.plan_id \
+             JOIN panels pa ON pa.id = r.panel_id LEFT JOIN meetings m ON m.id = r.meeting_id \
+             WHERE p.family_id = $1 AND p.closed_at IS NULL AND r.status NOT IN ('withdrawn', 'closed') \
+             ORDER BY r.created_at DESC LIMIT 1",
+        )
+        .bind(permit.family().0)
+        .fetch_optional(db)
+        .await?);
+        Ok(row.map(|(referral, panel_name, meeting, date)| BackAtPanel {
+            referral: ReferralId(referral),
+            panel_name,
+            meeting: meeting.zip(date).map(|(m, d)| (MeetingId(m), d)),
+        }))
+    }
+
+    /// Brings the permit's family's open plan back to panel in one step: a stuck-case referral
+    /// with the plan attached, on the next agenda of the panel holding the case (see the module
+    /// comment), shared with that panel's core members (written to the sharing log), its chairs
+    /// told, audited. Refused with a message when the family has no open plan, the plan is
+    /// already back at panel, the panel has no meeting still taking cases, the plan changed since
+    /// the form was read (`plan_version`), or the family's consent no longer covers panel
+    /// discussion. Returns the referral and the meeting's date.
+    pub async fn bring_plan_to_panel(
+        &self,
+        permit: &Permit<MakeReferral>,
+        what_is_stuck: &ReferralReason,
+        plan_version: i64,
+        address: &str,
+    ) -> Result<(ReferralId, Date), ReferralWriteError> {
+        if permit.route() != Route::Stuck {
+            return Err(StoreError::Corrupt("a plan is brought back to panel only as a stuck case".into()).into());
+        }
+        let who = permit.principal();
+        let family = permit.family();
+        let now = self.now();
+        let today = self.clock.today();
+        type PlanRow = (Uuid, i64, Uuid);
+        type Previous = (OffsetDateTime, Option<Date>);
+        let (plan, open_stuck, previous): (Option<PlanRow>, Option<(Uuid,)>, Vec<Previous>) = read!(self, db => {
+            let plan = sqlx::query_as(
+                "SELECT p.id, p.version, f.locality_id FROM plans p JOIN families f ON f.id = p.family_id \
+                 WHERE p.family_id = $1 AND p.closed_at IS NULL",
+            )
+            .bind(family.0)
+            .fetch_optional(db)
+            .await?;
+            let open_stuck = sqlx::query_as(
+                "SELECT r.id FROM referrals r JOIN plans p ON p.id = r.plan_id WHERE p.family_id = $1 AND p.closed_at IS NULL \
+                 AND r.status NOT IN ('withdrawn', 'closed') LIMIT 1",
+            )
+            .bind(family.0)
+            .fetch_optional(db)
+            .await?;
+            let previous = sqlx::query_as("SELECT created_at, closed_on FROM referrals WHERE family_id = $1")
+                .bind(family.0)
+                .fetch_all(db)
+                .await?;
+            (plan, open_stuck, previous)
+        });
+        let Some((plan, version, locality)) = plan else {
+            return Err(ReferralWriteError::Input {
+                field: "reason",
+                message: "The family has no open plan to bring back to panel".to_owned(),
+            });
+        };
+        if version != plan_version {
+            return Err(ReferralWriteError::Stale);
+        }
+        if open_stuck.is_some() {
+            return Err(ReferralWriteError::Input {
+                field: "reason",
+                message: "This plan is already back at panel; the panel will discuss it before it can be brought back again".to_owned(),
+            });
+        }
+        let Some(next) = self.next_panel_for_plan(family).await? else {
+            return Err(ReferralWriteError::Input {
+                field: "reason",
+                message: "The panel holding this case has no meeting in its calendar still taking cases; ask the panel’s business support to add one".to_owned(),
+            });
+        };
+        let previous: Vec<PreviousReferral> = previous
+            .into_iter()
+            .map(|(created_at, closed_on)| PreviousReferral {
+                created_on: domain::clock::london_date(created_at),
+                closed_on,
+            })
+            .collect();
+        let draft = Referral::draft(NewReferral {
+            family,
+            route: Route::Stuck,
+            locality: LocalityId(locality),
+            urgent: false,
+            re_referral: domain::referral::is_re_referral(&previous, today),
+        });
+        let (submitted, submit_entry) = draft.apply(ReferralEvent::Submit, now, who.user)?;
+        let consent = self.consent_standing(family).await?;
+        let (accepted, accept_entry) = submitted.apply(
+            ReferralEvent::Accept {
+                slot: PanelSlot::ProposedDate(next.date),
+                consent: &consent,
+            },
+            now,
+            who.user,
+        )?;
+        let sharing = NewSharingEntry {
+            decision: SharingDecision::Shared,
+            data_categories: "Stuck case: the family's plan and what is stuck".to_owned(),
+            recipient_organisation: None,
+            recipient_user: None,
+            recipient_description: format!("Core members of {}", next.panel_name),
+            purpose: "Discussion of a stuck plan at the early help panel holding the case".to_owned(),
+            lawful_basis: "Consent".to_owned(),
+            method: "earlyhelp referral".to_owned(),
+            decided_on: today,
+        };
+        let id = accepted.id();
+        let state = state_json(accepted.state())?;
+        write!(self, tx, kind => {
+            // The list may have gone out since the form was shown: then the plan waits.
+            let status: Option<(String,)> = sqlx::query_as("SELECT status FROM meetings WHERE id = $1")
+                .bind(next.meeting.0)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if status.as_ref().map(|(s,)| s.as_str()) != Some(domain::meeting::MeetingStatus::Planned.code()) {
+                return Err(ReferralWriteError::Input {
+                    field: "reason",
+                    message: "The list for the panel’s next meeting has just gone to members; send the form again for the meeting after".to_owned(),
+                });
+            }
+            sqlx::query(
+                "INSERT INTO referrals (id, family_id, route, locality_id, urgent, re_referral, status, state, reason, referred_by, \
+                 referrer_organisation_id, panel_id, meeting_date, plan_id, plan_version, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, FALSE, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+            )
+            .bind(id.0)
+            .bind(family.0)
+            .bind(Route::Stuck.code())
+            .bind(locality)
+            .bind(accepted.is_re_referral())
+            .bind(accepted.state().code())
+            .bind(&state)
+            .bind(what_is_stuck.as_str())
+            .bind(who.user.0)
+            .bind(who.organisation.0)
+            .bind(next.panel.0)
+            .bind(next.date)
+            .bind(plan)
+            .bind(version)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            insert_history!(tx, submit_entry, 1i64);
+            insert_history!(tx, accept_entry, 2i64);
+            place_on_agenda!(tx, id, next.meeting, family, Route::Stuck, who.user, now, today);
+            insert_sharing!(tx, now, Uuid::now_v7(), Some(family), Some(who.user), &sharing, None);
+            enqueue_notices!(tx, self, id, Some(Notice::StuckOnAgenda), who.user);
+            audit_append!(tx, self, AuditEntry::new(Some(who.user), "plan.bring_back_to_panel", "referral", Some(id.to_string()))
+                .from_address(Some(address.to_owned())));
+        });
+        Ok((id, next.date))
+    }
+
+    /// The plans attached to the stuck cases on a meeting's agenda, by agenda item: read with
+    /// the cases, whose read the caller audits.
+    pub(crate) async fn plans_on(&self, meeting: MeetingId) -> Result<Vec<(Uuid, AttachedPlan)>, StoreError> {
+        type Head = (Uuid, Uuid, String, i64, i64, OffsetDateTime, Option<String>, i64, Option<Date>);
+        type NeedRow = (Uuid, String, Option<String>, Option<String>, Option<String>);
+        let (heads, needs): (Vec<Head>, Vec<NeedRow>) = read!(self, db => {
+            let heads = sqlx::query_as(
+                "SELECT ai.id, p.id, r.reason, r.plan_version, p.version, p.opened_at, u.given_name || ' ' || u.family_name, \
+                 (SELECT COUNT(*) FROM plan_reviews pr WHERE pr.plan_id = p.id), (SELECT MAX(pr.held_on) FROM plan_reviews pr WHERE pr.plan_id = p.id) \
+                 FROM agenda_items ai JOIN referrals r ON r.id = ai.referral_id JOIN plans p ON p.id = r.plan_id \
+                 LEFT JOIN users u ON u.id = p.lead_professional_id WHERE ai.meeting_id = $1 AND ai.removed_at IS NULL",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            let needs = sqlx::query_as(
+                "SELECT n.plan_id, a.name, pe.given_name, pe.family_name, \
+                 (SELECT np.progress FROM need_progress np JOIN plan_reviews pr ON pr.id = np.review_id WHERE np.need_id = n.id \
+                  ORDER BY pr.held_on DESC LIMIT 1) \
+                 FROM plan_needs n JOIN outcome_areas a ON a.code = n.area LEFT JOIN people pe ON pe.id = n.person_id \
+                 WHERE n.plan_id IN (SELECT r.plan_id FROM agenda_items ai JOIN referrals r ON r.id = ai.referral_id \
+                 WHERE ai.meeting_id = $1 AND ai.removed_at IS NULL) ORDER BY n.added_at, n.id",
+            )
+            .bind(meeting.0)
+            .fetch_all(db)
+            .await?;
+            (heads, needs)
+        });
+        heads
+            .into_iter()
+            .map(|(item, plan, what_is_stuck, attached, current, opened_at, lead, reviews, last)| {
+                let needs = needs
+                    .iter()
+                    .filter(|n| n.0 == plan)
+                    .map(|(_, area, given, family_name, progress)| {
+                        let concerns = given.as_ref().zip(family_name.as_ref()).map(|(g, f)| format!("{g} {f}"));
+                        let progress = progress
+                            .as_deref()
+                            .map(|c| Progress::from_code(c).ok_or_else(|| StoreError::Corrupt(format!("need progress {c}"))))
+                            .transpose()?;
+                        Ok((area.clone(), concerns, progress))
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?;
+                Ok((
+                    item,
+                    AttachedPlan {
+                        plan,
+                        what_is_stuck,
+                        version_attached: attached,
+                        changed_since: attached != current,
+                        opened_on: domain::clock::london_date(opened_at),
+                        lead_professional: lead,
+                        reviews: (reviews, last),
+                        needs,
+                    },
+                ))
+            })
+            .collect()
+    }
+}
