@@ -352,6 +352,12 @@ impl Store {
             .and_then(|(_, email)| county.staff.iter().find(|s| s.email == email))
             .map(|s| s.id);
         self.load_meeting_history(8, lead).await?;
+        let chair = county::demo_sign_ins(county)
+            .into_iter()
+            .find(|(role, _)| *role == domain::role::Role::PanelChair)
+            .and_then(|(_, email)| county.staff.iter().find(|s| s.email == email))
+            .map(|s| s.id);
+        self.bring_back_a_demo_plan(lead, chair).await?;
         Ok(())
     }
 

@@ -15,7 +15,7 @@ use crate::referrals::{Notice, ReferralWriteError, state_json};
 use crate::{Store, StoreError};
 use domain::plan::Progress;
 use domain::referral::{NewReferral, PanelSlot, PreviousReferral, Referral, ReferralEvent, ReferralReason, Route};
-use domain::{FamilyId, LocalityId, MeetingId, PanelId, ReferralId, UserId};
+use domain::{FamilyId, LocalityId, MeetingId, OrganisationId, PanelId, ReferralId, UserId};
 use policy::{MakeReferral, Permit, ViewFamily};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -141,7 +141,28 @@ impl Store {
             return Err(StoreError::Corrupt("a plan is brought back to panel only as a stuck case".into()).into());
         }
         let who = permit.principal();
-        let family = permit.family();
+        self.put_stuck_plan_on_agenda(
+            who.user,
+            who.organisation,
+            permit.family(),
+            what_is_stuck,
+            plan_version,
+            Some(address),
+        )
+        .await
+    }
+
+    /// [`Store::bring_plan_to_panel`] once the policy has said `user` may: also how the demo
+    /// county's lead professional brings one plan back.
+    pub(crate) async fn put_stuck_plan_on_agenda(
+        &self,
+        user: UserId,
+        organisation: OrganisationId,
+        family: FamilyId,
+        what_is_stuck: &ReferralReason,
+        plan_version: i64,
+        address: Option<&str>,
+    ) -> Result<(ReferralId, Date), ReferralWriteError> {
         let now = self.now();
         let today = self.clock.today();
         type PlanRow = (Uuid, i64, Uuid);
@@ -202,7 +223,7 @@ impl Store {
             urgent: false,
             re_referral: domain::referral::is_re_referral(&previous, today),
         });
-        let (submitted, submit_entry) = draft.apply(ReferralEvent::Submit, now, who.user)?;
+        let (submitted, submit_entry) = draft.apply(ReferralEvent::Submit, now, user)?;
         let consent = self.consent_standing(family).await?;
         let (accepted, accept_entry) = submitted.apply(
             ReferralEvent::Accept {
@@ -210,7 +231,7 @@ impl Store {
                 consent: &consent,
             },
             now,
-            who.user,
+            user,
         )?;
         let sharing = NewSharingEntry {
             decision: SharingDecision::Shared,
@@ -250,8 +271,8 @@ impl Store {
             .bind(accepted.state().code())
             .bind(&state)
             .bind(what_is_stuck.as_str())
-            .bind(who.user.0)
-            .bind(who.organisation.0)
+            .bind(user.0)
+            .bind(organisation.0)
             .bind(next.panel.0)
             .bind(next.date)
             .bind(plan)
@@ -261,11 +282,11 @@ impl Store {
             .await?;
             insert_history!(tx, submit_entry, 1i64);
             insert_history!(tx, accept_entry, 2i64);
-            place_on_agenda!(tx, id, next.meeting, family, Route::Stuck, who.user, now, today);
-            insert_sharing!(tx, now, Uuid::now_v7(), Some(family), Some(who.user), &sharing, None);
-            enqueue_notices!(tx, self, id, Some(Notice::StuckOnAgenda), who.user);
-            audit_append!(tx, self, AuditEntry::new(Some(who.user), "plan.bring_back_to_panel", "referral", Some(id.to_string()))
-                .from_address(Some(address.to_owned())));
+            place_on_agenda!(tx, id, next.meeting, family, Route::Stuck, user, now, today);
+            insert_sharing!(tx, now, Uuid::now_v7(), Some(family), Some(user), &sharing, None);
+            enqueue_notices!(tx, self, id, Some(Notice::StuckOnAgenda), user);
+            audit_append!(tx, self, AuditEntry::new(Some(user), "plan.bring_back_to_panel", "referral", Some(id.to_string()))
+                .from_address(address.map(str::to_owned)));
         });
         Ok((id, next.date))
     }
@@ -328,5 +349,40 @@ impl Store {
                 ))
             })
             .collect()
+    }
+}
+
+/// What the demo's lead professional says is stuck.
+const DEMO_STUCK: &str = "The Team Around the Family has met and the plan is stuck: the housing support offered has not started \
+     and the family's rent arrears are growing. We need the panel to help us get Northmere Homes involved.";
+
+impl Store {
+    /// For the demo county: a lead professional brings an open plan back to panel, as they
+    /// could on the plan page, so the demo has a stuck case with its plan attached on an agenda
+    /// still to come: one the demo's lead professional leads if any, otherwise one held by a
+    /// panel the demo's chair chairs, otherwise any. Nothing happens when no plan is open or
+    /// its panel has no meeting taking cases (the demo still loads).
+    pub(crate) async fn bring_back_a_demo_plan(&self, lead: Option<UserId>, chair: Option<UserId>) -> Result<(), StoreError> {
+        let plan: Option<(Uuid, i64, Uuid, Uuid)> = read!(self, db => sqlx::query_as(
+            "SELECT p.family_id, p.version, u.id, u.organisation_id FROM plans p JOIN users u ON u.id = p.lead_professional_id \
+             LEFT JOIN family_panels fp ON fp.family_id = p.family_id AND fp.until IS NULL WHERE p.closed_at IS NULL \
+             ORDER BY CASE WHEN u.id = $1 THEN 0 WHEN EXISTS (SELECT 1 FROM panel_chairs pc WHERE pc.panel_id = fp.panel_id \
+             AND pc.user_id = $2) THEN 1 ELSE 2 END, p.opened_at, p.id LIMIT 1",
+        )
+        .bind(lead.map(|u| u.0))
+        .bind(chair.map(|u| u.0))
+        .fetch_optional(db)
+        .await?);
+        let Some((family, version, by, organisation)) = plan else {
+            return Ok(());
+        };
+        let reason = ReferralReason::parse(DEMO_STUCK).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        match self
+            .put_stuck_plan_on_agenda(UserId(by), OrganisationId(organisation), FamilyId(family), &reason, version, None)
+            .await
+        {
+            Ok(_) | Err(ReferralWriteError::Input { .. } | ReferralWriteError::Refused(_) | ReferralWriteError::Stale) => Ok(()),
+            Err(ReferralWriteError::Store(e)) => Err(e),
+        }
     }
 }
