@@ -1,7 +1,7 @@
 // A lead professional finds the families they work with, searches by name and opens a
 // family's page; months after a plan closed they confirm its progress held, and the chair
-// finds the claims list. Every page passes axe (WCAG 2.2 AA). Screenshots go to the shots
-// folder.
+// finds the claims list; a stuck plan brought back to panel reaches the chair's next agenda.
+// Every page passes axe (WCAG 2.2 AA). Screenshots go to the shots folder.
 'use strict';
 
 const { describe, it } = require('node:test');
@@ -149,6 +149,43 @@ describe('families', () => {
       const csv = await h.download(page, page.getByRole('link', { name: 'Download (CSV)' }));
       assert.match(csv.name, /^claims-\d{4}-\d{2}-\d{2}\.csv$/);
       assert.ok(csv.bytes.toString('utf8').startsWith('Family,Family id,Plan opened'), 'the CSV has its headings');
+
+      assert.equal(problems.length, 0, `accessibility violations:\n${problems.join('\n\n')}`);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('a_stuck_plan_brought_back_by_its_lead_professional_reaches_the_chairs_next_agenda_with_its_plan', async () => {
+    const { context, page } = await h.newPage(browser, app);
+    const { check, problems } = h.checker(page, 'stuck');
+    try {
+      // Given a lead professional of the demo has brought a stuck plan back to the panel the
+      // demo's chair chairs, the chair's home page says so
+      await h.signIn(page, app, 'Panel chair / co-ordinator');
+      const task = page.getByRole('link', { name: /^Prepare for the stuck plan of the family at / });
+      assert.ok(await task.isVisible(), 'the stuck case is on the chair’s home page');
+      const address = (await task.innerText()).match(/family at (.+): it is on the agenda/)[1];
+
+      // When the chair opens the meeting and signs its declaration
+      await h.clickAndWait(page, task);
+      assert.match(h.pathOf(page), /^\/meetings\/[0-9a-f-]+$/);
+      await h.clickAndWait(page, page.getByRole('button', { name: 'I agree: sign the declaration' }));
+
+      // Then the closed part shows the case with its plan and what is stuck
+      assert.equal(await h.h1(page), 'Closed part of the meeting');
+      const card = page.locator('.govuk-summary-card', { hasText: `Family at ${address}` }).filter({ hasText: 'The plan, brought back as stuck' });
+      assert.equal(await card.count(), 1, 'the stuck case is on the agenda with its plan');
+      assert.ok(await card.getByText(/^What is stuck:/).isVisible());
+      assert.ok((await card.locator('table.govuk-table tbody tr').count()) > 0, 'each need with its latest progress');
+      await check('01-closed-part-with-stuck-plan');
+
+      // and the plan itself says it is back at panel, and is not offered again
+      await h.clickAndWait(page, card.getByRole('link', { name: 'Read the plan' }));
+      assert.match(h.pathOf(page), /^\/families\/[0-9a-f-]+\/plan$/);
+      assert.ok(await page.getByText(/^Back at panel as a stuck case/).isVisible());
+      assert.equal(await page.getByRole('link', { name: /^Bring the plan back to panel/ }).count(), 0);
+      await check('02-plan-back-at-panel');
 
       assert.equal(problems.length, 0, `accessibility violations:\n${problems.join('\n\n')}`);
     } finally {

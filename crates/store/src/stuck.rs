@@ -386,3 +386,43 @@ impl Store {
         }
     }
 }
+
+/// A stuck plan on the agenda of a panel the reader chairs, for their home page.
+#[derive(Debug, Clone)]
+pub struct StuckOnAgenda {
+    /// The family.
+    pub family: FamilyId,
+    /// Its address line.
+    pub address_line: String,
+    /// The panel.
+    pub panel_name: String,
+    /// The meeting and its date.
+    pub meeting: (MeetingId, Date),
+}
+
+impl Store {
+    /// The stuck plans brought back onto the agendas still to come of the panels `chair`
+    /// chairs, soonest first. The caller confirms each family with the policy before showing it.
+    pub async fn stuck_plans_for_chair(&self, chair: UserId) -> Result<Vec<StuckOnAgenda>, StoreError> {
+        let rows: Vec<(Uuid, String, String, Uuid, Date)> = read!(self, db => sqlx::query_as(
+            "SELECT f.id, f.address_line, pa.name, m.id, m.meeting_date FROM referrals r JOIN families f ON f.id = r.family_id \
+             JOIN meetings m ON m.id = r.meeting_id JOIN panels pa ON pa.id = m.panel_id \
+             JOIN panel_chairs pc ON pc.panel_id = m.panel_id AND pc.user_id = $1 \
+             WHERE r.plan_id IS NOT NULL AND r.status = 'accepted_for_panel' AND m.meeting_date >= $2 \
+             ORDER BY m.meeting_date, f.address_line LIMIT 50",
+        )
+        .bind(chair.0)
+        .bind(self.clock.today())
+        .fetch_all(db)
+        .await?);
+        Ok(rows
+            .into_iter()
+            .map(|(family, address_line, panel_name, meeting, date)| StuckOnAgenda {
+                family: FamilyId(family),
+                address_line,
+                panel_name,
+                meeting: (MeetingId(meeting), date),
+            })
+            .collect())
+    }
+}

@@ -762,11 +762,22 @@ engines!(
         assert!(told.body.contains("on the agenda for 15 December 2026"), "{}", told.body);
         assert!(!told.body.contains(&m.kept.address_line));
 
+        // and on the home page
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+        let home = chair.get("/").await;
+        assert!(
+            home.shows(&format!(
+                "Prepare for the stuck plan of the family at {}: it is on the agenda of {} for 15 December 2026",
+                m.kept.address_line, m.panel.name
+            )),
+            "{}",
+            home.body
+        );
+
         // At the meeting the panel reads the case with its plan and what is stuck
         let back = plan.body.find("Back at panel as a stuck case").unwrap();
         let plan_link = back + plan.body[back..].find("href=\"/meetings/").unwrap();
         let next_meeting = plan.body[plan_link + 16..plan_link + 52].to_owned();
-        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
         let signed = chair
             .submit(
                 &format!("/meetings/{next_meeting}"),

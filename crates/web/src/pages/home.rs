@@ -210,6 +210,23 @@ pub async fn home(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         }
     }
 
+    // Chairs: each stuck plan a lead professional has brought back onto their panels' agendas,
+    // confirmed family by family with the policy.
+    for s in state.store.stuck_plans_for_chair(who.principal.user).await? {
+        let facts = state.store.family_facts(&who.principal, s.family).await?;
+        if facts.is_some_and(|f| state.authority.decide_family(&who.principal, policy::ViewFamily, &f).is_ok()) {
+            tasks.push(Task {
+                text: format!(
+                    "Prepare for the stuck plan of the family at {}: it is on the agenda of {} for {}",
+                    s.address_line,
+                    s.panel_name,
+                    long_date(s.meeting.1)
+                ),
+                href: format!("/meetings/{}", s.meeting.0),
+            });
+        }
+    }
+
     // Referrers: what the panel decided on each referral they made (feedback to referrers).
     // Each family is confirmed with the policy; whoever may not see it now (the family's
     // consent excludes their organisation) reads only that the referral was considered.
