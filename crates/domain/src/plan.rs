@@ -181,6 +181,17 @@ impl Progress {
             Self::Met => "Met",
         }
     }
+
+    /// How the family's own copy of the plan says it: plain words, not the programme's scale.
+    pub fn for_the_family(self) -> &'static str {
+        match self {
+            Self::Worse => "Things have got harder",
+            Self::NoChange => "No change yet",
+            Self::Some => "Some progress",
+            Self::Significant => "Good progress",
+            Self::Met => "Done: we got there",
+        }
+    }
 }
 
 /// The longest text the family's words or the changes to the plan may hold at a review.

@@ -1137,6 +1137,21 @@ impl Store {
 }
 
 impl Store {
+    /// Audits that the keeper of the permit's family's plan printed the family's own copy:
+    /// personal data leaving the system, though to the people it is about.
+    pub async fn record_plan_printed(&self, permit: &Permit<RecordPlan>, address: &str) -> Result<(), StoreError> {
+        self.audit_read(
+            AuditEntry::new(
+                Some(permit.principal().user),
+                "plan.family_copy.export",
+                "family",
+                Some(permit.family().to_string()),
+            )
+            .from_address(Some(address.to_owned())),
+        )
+        .await
+    }
+
     /// Records that the asker saw the permit's family (a home visit, at school, a call), for
     /// "who is involved"; checked by the domain, audited.
     pub async fn record_contact(

@@ -1,5 +1,6 @@
-//! The files that leave the system: a meeting's action notes as a PDF, and the
-//! families-discussed report as an XLSX workbook and a CSV file.
+//! The files that leave the system: a meeting's action notes and a family's own copy of its
+//! plan as PDFs, and the families-discussed report and the claims list as XLSX workbooks and
+//! CSV files.
 //!
 //! Each is rendered from what the store returned for one reader (already filtered family by
 //! family by the policy), so a file never holds more than its page showed. The PDF uses the
@@ -12,8 +13,9 @@ use domain::clock::long_date;
 use printpdf::{
     BuiltinFont, Color, Line, LinePoint, Mm, Op, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
+use store::families::PersonRecord;
 use store::notes::{ActionNotes, DiscussedRow};
-use store::plans::ClaimRow;
+use store::plans::{ClaimRow, PlanView};
 use time::Date;
 
 /// Why a file could not be made. Never expected in practice; the handler shows a 500 with a
@@ -355,6 +357,119 @@ pub fn notes_pdf(notes: &ActionNotes) -> Vec<u8> {
         layout.table(&[50.0, 130.0], &["Section", "Item"], &open);
     }
     layout.finish(&title)
+}
+
+/// The family's own copy of its plan, in plain English, as an A4 PDF the lead professional
+/// prints or sends them: who is helping, when the team meets, each need with where things
+/// started, what good looks like and how it is going, and the family's own words from the
+/// latest review. No case notes, agency checks or panel reasons are in it.
+pub fn family_plan_pdf(council: &str, address: &str, people: &[PersonRecord], plan: &PlanView, today: Date) -> Vec<u8> {
+    let title = "Our family plan";
+    let mut layout = Layout::new();
+    layout.paragraph("Private: this plan is about your family. Keep it somewhere safe.", 8.0, true);
+    layout.paragraph(title, 18.0, true);
+    let names: Vec<String> = people.iter().map(|p| format!("{} {}", p.given_name, p.family_name)).collect();
+    layout.paragraph(
+        &format!(
+            "For {} at {address}. Made with {council} Early Help on {}; printed on {}.",
+            if names.is_empty() {
+                "the family".to_owned()
+            } else {
+                names.join(", ")
+            },
+            long_date(plan.opened_on),
+            long_date(today)
+        ),
+        10.0,
+        false,
+    );
+
+    layout.paragraph("Who is helping us", 13.0, true);
+    layout.paragraph(
+        &match &plan.lead_professional {
+            Some(l) => format!(
+                "{} from {} is our lead professional: the person who keeps the plan going, and who we can talk to about it. E-mail: {}.",
+                l.name, l.organisation, l.email
+            ),
+            None => "Our lead professional has not been named yet. Until then, talk to the person who gave you this plan.".to_owned(),
+        },
+        10.0,
+        false,
+    );
+
+    layout.paragraph("When we meet", 13.0, true);
+    layout.paragraph(
+        &match &plan.closure {
+            Some(c) => format!("This plan finished on {}: {}.", long_date(c.closed_on), c.reason.label()),
+            None => format!(
+                "We meet as a Team Around the Family (us, and the people helping us) every {} weeks to see how things are going. Our next meeting is on {}.",
+                plan.review_weeks,
+                day(plan.next_review_due)
+            ),
+        },
+        10.0,
+        false,
+    );
+
+    layout.paragraph("What we are working on", 13.0, true);
+    if plan.needs.is_empty() {
+        layout.paragraph("We have not written down what we are working on yet.", 10.0, false);
+    } else {
+        let rows: Vec<Vec<String>> = plan
+            .needs
+            .iter()
+            .map(|n| {
+                vec![
+                    format!(
+                        "{}
+For {}",
+                        n.area,
+                        n.concerns.as_deref().unwrap_or("the whole family")
+                    ),
+                    n.baseline.clone(),
+                    n.goal.clone(),
+                    n.status_at_close
+                        .or(n.progress)
+                        .map_or("We have not looked at this together yet", |p| p.for_the_family())
+                        .to_owned(),
+                ]
+            })
+            .collect();
+        layout.table(
+            &[50.0, 45.0, 45.0, 40.0],
+            &["What it is about", "Where we started", "What good looks like", "How it is going"],
+            &rows,
+        );
+    }
+
+    layout.paragraph("What we said", 13.0, true);
+    let latest = plan.reviews.first();
+    let parents = latest.and_then(|r| r.parents_words.as_deref());
+    let child = latest.and_then(|r| r.child_words.as_deref());
+    if parents.is_none() && child.is_none() {
+        layout.paragraph(
+            "When the team meets, what you tell us is written here in your own words.",
+            10.0,
+            false,
+        );
+    }
+    if let Some(w) = parents {
+        layout.paragraph(&format!("Parents and carers: \"{w}\""), 10.0, false);
+    }
+    if let Some(w) = child {
+        layout.paragraph(&format!("Children and young people: \"{w}\""), 10.0, false);
+    }
+    if let Some(changes) = latest.and_then(|r| r.changes.as_deref()) {
+        layout.paragraph(&format!("What we changed at our last meeting: {changes}"), 10.0, false);
+    }
+
+    layout.paragraph("If you are worried", 13.0, true);
+    layout.paragraph(
+        "If you think a child is in danger right now, call 999. If you have a question about this plan, or want to change it, talk to your lead professional.",
+        10.0,
+        false,
+    );
+    layout.finish(title)
 }
 
 /// The cells of one report row, dates as ISO text (the XLSX writes them as real dates).

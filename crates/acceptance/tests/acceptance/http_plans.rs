@@ -795,3 +795,78 @@ engines!(
         assert!(closed.shows("Not yet judged"), "no review has judged the needs yet");
     }
 );
+
+/// The text a PDF shows, line by line joined with spaces: its uncompressed text operators,
+/// written as literal strings or, for text with characters PDF strings escape, in hex.
+fn pdf_text(pdf: &[u8]) -> String {
+    let raw = String::from_utf8_lossy(pdf);
+    raw.lines()
+        .filter_map(|l| l.strip_suffix(" Tj"))
+        .map(|s| match (s.strip_prefix('('), s.strip_prefix('<')) {
+            (Some(lit), _) => lit.trim_end_matches(')').replace("\\(", "(").replace("\\)", ")"),
+            (_, Some(hex)) => {
+                let hex = hex.trim_end_matches('>');
+                let bytes: Vec<u8> = (0..hex.len() / 2)
+                    .filter_map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).ok())
+                    .collect();
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            _ => String::new(),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+engines!(
+    the_lead_professional_prints_the_familys_own_plan_in_plain_english,
+    |db| async move {
+        let m = meeting_with_two_cases(db).await;
+        let app = &m.app;
+        let lead = plan_opened_by_decision(&m).await;
+        let family = m.kept.id;
+        let db = app.db();
+        let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+        add_three_needs(&browser, family).await;
+
+        // The plan page offers the family's copy
+        let plan = browser.get(&format!("/families/{family}/plan")).await;
+        assert!(plan.shows("Print the plan for the family (PDF, in plain English)"));
+
+        // It is a PDF in the family's words: who helps, when the team meets, each need
+        let (status, headers, pdf) = browser.get_bytes(&format!("/families/{family}/plan.pdf")).await;
+        assert_eq!(status, 200);
+        assert_eq!(headers.get("content-type").unwrap(), "application/pdf");
+        assert!(pdf.starts_with(b"%PDF"), "a PDF");
+        let text = pdf_text(&pdf);
+        for words in [
+            "Our family plan",
+            "Who is helping us",
+            "When we meet",
+            "What we are working on",
+            "Attending at least 95%",
+            "Secure housing For the whole family",
+            "We have not looked at this together yet",
+            "call 999",
+        ] {
+            assert!(text.contains(words), "{words} is in the family's copy");
+        }
+        assert!(text.contains(&lead.family_name), "the lead professional is named");
+        assert!(!text.contains("Needs across school and home"), "the panel's reasons are not in it");
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.family_copy.export'")
+                .await,
+            1
+        );
+
+        // The chair, who reads the plan but does not keep it, cannot print the family's copy
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+        let (status, _, _) = chair.get_bytes(&format!("/families/{family}/plan.pdf")).await;
+        assert_eq!(status, 403);
+        assert!(
+            !chair
+                .get(&format!("/families/{family}/plan"))
+                .await
+                .shows("Print the plan for the family")
+        );
+    }
+);

@@ -130,6 +130,7 @@ const ROUTES: &[Route] = &[
     post("/families/{id}/plan/close", true, As::Staff),
     get("/families/{id}/plan/sustained", As::Staff),
     post("/families/{id}/plan/sustained", true, As::Staff),
+    get("/families/{id}/plan.pdf", As::Staff),
     get("/families/{id}/plan/panel", As::Staff),
     post("/families/{id}/plan/panel", true, As::Staff),
     get("/families/{id}/people/{person}/merge", As::Staff),
@@ -1129,6 +1130,11 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                     ],
                 )
                 .await,
+            Some(f),
+        );
+        check(
+            format!("GET /families/{id}/plan.pdf"),
+            world.staff.get(&format!("/families/{id}/plan.pdf")).await,
             Some(f),
         );
         check(

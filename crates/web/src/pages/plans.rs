@@ -294,6 +294,35 @@ async fn plan_to_keep(state: &AppState, who: &SignedIn, id: FamilyId) -> Result<
     Ok((family.address_line, state.store.family_plan(&view, &who.address).await?))
 }
 
+/// The family's own copy of the plan as a PDF, for its lead professional or Team Around the
+/// Family to print or send them. Audited.
+pub async fn pdf(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+    let id = FamilyId::from_path(&id);
+    let keep = state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
+    let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
+    let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    let plan = state.store.family_plan(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    state.store.record_plan_printed(&keep, &who.address).await?;
+    let body = crate::documents::family_plan_pdf(
+        &state.config.council_name,
+        &format!("{}, {}", family.address_line, family.postcode),
+        &family.people,
+        &plan,
+        state.store.clock().today(),
+    );
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/pdf".to_owned()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"our-family-plan.pdf\"".to_owned(),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
 async fn review_page(
     state: &AppState,
     who: &SignedIn,
