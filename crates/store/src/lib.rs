@@ -50,6 +50,7 @@ pub mod live;
 pub mod meeting_records;
 pub mod notes;
 pub mod panels;
+pub mod plan_actions;
 pub mod secrets;
 // After `referrals`, whose `place_on_agenda!` and `insert_history!` it uses.
 pub mod stuck;

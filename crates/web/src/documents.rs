@@ -15,6 +15,7 @@ use printpdf::{
 };
 use store::families::PersonRecord;
 use store::notes::{ActionNotes, DiscussedRow};
+use store::plan_actions::PlanAction;
 use store::plans::{ClaimRow, PlanView};
 use time::Date;
 
@@ -361,9 +362,16 @@ pub fn notes_pdf(notes: &ActionNotes) -> Vec<u8> {
 
 /// The family's own copy of its plan, in plain English, as an A4 PDF the lead professional
 /// prints or sends them: who is helping, when the team meets, each need with where things
-/// started, what good looks like and how it is going, and the family's own words from the
-/// latest review. No case notes, agency checks or panel reasons are in it.
-pub fn family_plan_pdf(council: &str, address: &str, people: &[PersonRecord], plan: &PlanView, today: Date) -> Vec<u8> {
+/// started, what good looks like and how it is going, who is doing what by when, and the
+/// family's own words from the latest review. No case notes, agency checks or panel reasons are in it.
+pub fn family_plan_pdf(
+    council: &str,
+    address: &str,
+    people: &[PersonRecord],
+    plan: &PlanView,
+    actions: &[PlanAction],
+    today: Date,
+) -> Vec<u8> {
     let title = "Our family plan";
     let mut layout = Layout::new();
     layout.paragraph("Private: this plan is about your family. Keep it somewhere safe.", 8.0, true);
@@ -440,6 +448,27 @@ For {}",
             &["What it is about", "Where we started", "What good looks like", "How it is going"],
             &rows,
         );
+    }
+
+    let to_do: Vec<Vec<String>> = actions
+        .iter()
+        .filter(|a| a.status == domain::decision::ActionStatus::Open)
+        .map(|a| {
+            let need = a
+                .need
+                .and_then(|id| plan.needs.iter().find(|n| n.id == id))
+                .map_or_else(|| "The whole plan".to_owned(), |n| n.area.clone());
+            vec![
+                a.description.clone(),
+                format!("{} ({})", a.owner, a.organisation),
+                long_date(a.due_on),
+                need,
+            ]
+        })
+        .collect();
+    if !to_do.is_empty() {
+        layout.paragraph("Who is doing what", 13.0, true);
+        layout.table(&[70.0, 45.0, 30.0, 35.0], &["What will be done", "Who", "By", "For"], &to_do);
     }
 
     layout.paragraph("What we said", 13.0, true);

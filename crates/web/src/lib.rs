@@ -347,6 +347,7 @@ pub fn router(state: AppState) -> Router {
         .route("/families/{id}/plan", get(pages::plans::show))
         .route("/families/{id}/plan.pdf", get(pages::plans::pdf))
         .route("/families/{id}/plan/needs", post(pages::plans::add_need))
+        .route("/families/{id}/plan/actions", post(pages::plans::link_action))
         .route("/families/{id}/plan/reviews/new", get(pages::plans::new_review))
         .route("/families/{id}/plan/reviews", post(pages::plans::record_review))
         .route("/families/{id}/plan/interval", post(pages::plans::set_interval))

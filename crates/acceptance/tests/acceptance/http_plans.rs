@@ -870,3 +870,98 @@ engines!(
         );
     }
 );
+
+engines!(
+    an_action_the_panel_agreed_is_linked_to_the_need_it_serves_on_the_plan,
+    |db| async move {
+        let m = meeting_with_two_cases(db).await;
+        let app = &m.app;
+        let lead = plan_opened_by_decision(&m).await;
+        let family = m.kept.id;
+        let db = app.db();
+        let browser = app.signed_in_without_second_factor(lead.email.as_str()).await;
+        add_three_needs(&browser, family).await;
+
+        // The panel agrees an action for the family, owned by the lead professional
+        let chair = app.signed_in_without_second_factor(&m.chair_email).await;
+        let closed = chair.get(&format!("/meetings/{}/closed", m.meeting)).await;
+        let item = item_after(&closed, &m.meeting, &m.kept.address_line);
+        let added = chair
+            .post(
+                &format!("/meetings/{}/closed/{item}/actions", m.meeting),
+                &[
+                    ("csrf", &closed.csrf()),
+                    ("action_description", "Ask the school for this term's attendance record"),
+                    ("action_owner", &lead.id.to_string()),
+                    ("action_due_on", "18/12/2026"),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, 303, "{}", added.body);
+
+        // The plan lists it as not yet linked, and offers the needs to link it to
+        let plan = browser.get(&format!("/families/{family}/plan")).await;
+        assert!(plan.shows("Actions not yet linked to a need"), "{}", plan.body);
+        assert!(plan.shows("Ask the school for this term"), "{}", plan.body);
+        let action = crate::http_meetings::field(&plan, "action");
+        let marker = "<option value=\"";
+        let at = plan.body.find("name=\"need\"").unwrap();
+        let first_need = &plan.body[at..];
+        let v = first_need.find(marker).unwrap() + marker.len();
+        let education = first_need[v..v + 36].to_owned();
+
+        // Linking it puts it under the need, with who does it and by when
+        let linked = browser
+            .post(
+                &format!("/families/{family}/plan/actions"),
+                &[("csrf", &plan.csrf()), ("action", &action), ("need", &education)],
+            )
+            .await;
+        assert_eq!(linked.status, 303, "{}", linked.body);
+        let plan = browser.get(linked.location.as_deref().unwrap()).await;
+        assert!(plan.shows("The action is linked to the need"));
+        assert!(!plan.shows("Actions not yet linked to a need"), "nothing is left to link");
+        assert!(plan.shows(&format!("{} {}, ", lead.given_name, lead.family_name)));
+        assert!(plan.shows("due 18 December 2026"), "{}", plan.body);
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.action_linked'").await,
+            1
+        );
+        // and the family's own copy says who is doing what, for which need
+        let (_, _, pdf) = browser.get_bytes(&format!("/families/{family}/plan.pdf")).await;
+        let text = pdf_text(&pdf);
+        assert!(text.contains("Who is doing what"), "{text}");
+        assert!(text.contains("attendance record"), "{text}");
+        assert!(text.contains("18 December 2026"), "{text}");
+        assert_eq!(
+            db.scalar(&format!(
+                "SELECT COUNT(*) FROM actions WHERE need_id = {}",
+                db.uuid_literal(uuid::Uuid::parse_str(&education).unwrap())
+            ))
+            .await,
+            1
+        );
+
+        // A need of another family's plan is refused, and the link stays as it was
+        let elsewhere = uuid::Uuid::now_v7().to_string();
+        let refused = browser
+            .post(
+                &format!("/families/{family}/plan/actions"),
+                &[("csrf", &plan.csrf()), ("action", &action), ("need", &elsewhere)],
+            )
+            .await;
+        assert_eq!(refused.status, 409, "{}", refused.body);
+        // and the chair, who reads the plan but does not keep it, may not link actions
+        let by_chair = chair
+            .post(
+                &format!("/families/{family}/plan/actions"),
+                &[("csrf", &closed.csrf()), ("action", &action), ("need", "")],
+            )
+            .await;
+        assert_eq!(by_chair.status, 403, "{}", by_chair.body);
+        assert_eq!(
+            db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.action_linked'").await,
+            1
+        );
+    }
+);

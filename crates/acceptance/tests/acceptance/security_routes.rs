@@ -131,6 +131,7 @@ const ROUTES: &[Route] = &[
     get("/families/{id}/plan/sustained", As::Staff),
     post("/families/{id}/plan/sustained", true, As::Staff),
     get("/families/{id}/plan.pdf", As::Staff),
+    post("/families/{id}/plan/actions", true, As::Staff),
     get("/families/{id}/plan/panel", As::Staff),
     post("/families/{id}/plan/panel", true, As::Staff),
     get("/families/{id}/people/{person}/merge", As::Staff),
@@ -1127,6 +1128,21 @@ engines!(no_id_reaches_a_record_the_caller_may_not_see, |db| async move {
                         ("csrf", staff_csrf.as_str()),
                         ("checked_on", "25/11/2026"),
                         ("evidence", "Attendance held"),
+                    ],
+                )
+                .await,
+            Some(f),
+        );
+        check(
+            format!("POST /families/{id}/plan/actions"),
+            world
+                .staff
+                .post(
+                    &format!("/families/{id}/plan/actions"),
+                    &[
+                        ("csrf", staff_csrf.as_str()),
+                        ("action", &uuid::Uuid::now_v7().to_string()),
+                        ("need", ""),
                     ],
                 )
                 .await,

@@ -13,9 +13,10 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::plan::{NeedInput, OutcomeArea, PlanProblem, Progress, ReviewInput};
 use domain::plan_closure::{ClosureInput, ClosureReason, SustainInput};
-use domain::{FamilyId, NeedId, PersonId};
+use domain::{AgreedActionId, FamilyId, NeedId, PersonId};
 use serde::Deserialize;
 use store::families::PersonRecord;
+use store::plan_actions::{LinkActionError, PlanAction};
 use store::plans::{PlanChangeError, PlanError, PlanView};
 use time::Date;
 
@@ -48,6 +49,18 @@ pub struct PlanQuery {
     interval: Option<String>,
     #[serde(default)]
     back: Option<String>,
+    #[serde(default)]
+    linked: Option<String>,
+}
+
+/// What the form linking an agreed action to a need sends.
+#[derive(Deserialize, Default, Clone)]
+pub struct LinkActionForm {
+    #[serde(default)]
+    action: String,
+    /// A need's id, or empty for none.
+    #[serde(default)]
+    need: String,
 }
 
 /// What the review-interval form sends.
@@ -101,6 +114,8 @@ struct PlanPage {
     may_bring_back: bool,
     /// The stuck case open for the plan, if it is back at panel.
     back: Option<store::stuck::BackAtPanel>,
+    /// The actions agreed for the family since the plan opened.
+    actions: Vec<PlanAction>,
     areas: Vec<OutcomeArea>,
     people: Vec<PersonRecord>,
     /// The banner to show: a need added or a review recorded.
@@ -128,6 +143,14 @@ impl PlanPage {
     /// A need's headline: its area and who it concerns.
     fn need_title(&self, need: &NeedId) -> String {
         need_title(self.plan.as_ref(), need)
+    }
+    /// The actions linked to a need.
+    fn actions_for(&self, need: &NeedId) -> Vec<&PlanAction> {
+        self.actions.iter().filter(|a| a.need.as_ref() == Some(need)).collect()
+    }
+    /// The actions linked to no need yet.
+    fn unlinked(&self) -> Vec<&PlanAction> {
+        self.actions.iter().filter(|a| a.need.is_none()).collect()
     }
 }
 
@@ -184,6 +207,10 @@ async fn plan_page(
             .decide_new_referral(&who.principal, &facts, domain::referral::Route::Stuck)
             .is_ok();
     let back = if open { state.store.plan_back_at_panel(&view).await? } else { None };
+    let actions = match &plan {
+        Some(p) => state.store.plan_actions(&view, p.id).await?,
+        None => Vec::new(),
+    };
     let areas = if may_record && open {
         state.store.outcome_areas().await?
     } else {
@@ -198,6 +225,7 @@ async fn plan_page(
         may_record,
         may_bring_back,
         back,
+        actions,
         areas,
         people: family.people,
         banner,
@@ -225,6 +253,8 @@ pub async fn show(
         Some("The check that progress held is recorded")
     } else if query.interval.as_deref() == Some("yes") {
         Some("The review interval is changed")
+    } else if query.linked.as_deref() == Some("yes") {
+        Some("The action is linked to the need")
     } else if query.back.as_deref() == Some("yes") {
         Some("The plan is on the panel’s next agenda")
     } else {
@@ -285,6 +315,30 @@ pub async fn add_need(
     plan_page(&state, &who, id, None, errors, f, None).await
 }
 
+/// Links an action agreed for the family to one of its plan's needs (or to none) and goes
+/// back to the plan.
+pub async fn link_action(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    form: CsrfForm<LinkActionForm>,
+) -> Result<Response, AppError> {
+    let id = FamilyId::from_path(&id);
+    let permit = state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
+    let f = form.value;
+    let action = f.action.parse::<AgreedActionId>().map_err(|_| AppError::NotFound)?;
+    let need = match f.need.as_str() {
+        "" => None,
+        raw => Some(raw.parse::<NeedId>().map_err(|_| AppError::NotFound)?),
+    };
+    match state.store.link_action_to_need(&permit, action, need, &who.address).await {
+        Ok(()) => Ok(Redirect::to(&format!("/families/{id}/plan?linked=yes#actions")).into_response()),
+        // The plan closed, or the need or action left it, since the page was read.
+        Err(LinkActionError::NotOnPlan) => Err(AppError::Stale("plan")),
+        Err(LinkActionError::Store(e)) => Err(e.into()),
+    }
+}
+
 /// For the forms that keep a plan: the family's address line and its plan, once the policy
 /// has said the reader keeps it (and so may see the family).
 async fn plan_to_keep(state: &AppState, who: &SignedIn, id: FamilyId) -> Result<(String, Option<PlanView>), AppError> {
@@ -302,12 +356,14 @@ pub async fn pdf(State(state): State<AppState>, who: SignedIn, Path(id): Path<St
     let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
     let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
     let plan = state.store.family_plan(&view, &who.address).await?.ok_or(AppError::NotFound)?;
+    let actions = state.store.plan_actions(&view, plan.id).await?;
     state.store.record_plan_printed(&keep, &who.address).await?;
     let body = crate::documents::family_plan_pdf(
         &state.config.council_name,
         &format!("{}, {}", family.address_line, family.postcode),
         &family.people,
         &plan,
+        &actions,
         state.store.clock().today(),
     );
     Ok((
