@@ -150,6 +150,18 @@ describe('families', () => {
       assert.match(csv.name, /^claims-\d{4}-\d{2}-\d{2}\.csv$/);
       assert.ok(csv.bytes.toString('utf8').startsWith('Family,Family id,Plan opened'), 'the CSV has its headings');
 
+      // and, from Meetings, the dashboards: a chart with its table for each measure, filtered
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Meetings', exact: true }).first());
+      await h.clickAndWait(page, page.getByRole('link', { name: 'Dashboards' }));
+      assert.equal(await h.h1(page), 'Dashboards');
+      assert.equal(await page.locator('svg.app-chart').count(), await page.locator('figure.app-figure').count());
+      assert.ok((await page.locator('svg.app-chart').count()) >= 3, 'a chart for each measure');
+      await check('05-dashboards');
+      await page.getByLabel('Period').selectOption('3');
+      await h.clickAndWait(page, page.getByRole('button', { name: 'Show the figures' }));
+      assert.equal(await page.locator('table.govuk-table').first().locator('tbody tr').count(), 3, 'three months');
+      await check('06-dashboards-three-months');
+
       assert.equal(problems.length, 0, `accessibility violations:\n${problems.join('\n\n')}`);
     } finally {
       await context.close();

@@ -20,6 +20,7 @@
 
 pub mod clock;
 pub mod consent;
+pub mod dashboard;
 pub mod decision;
 pub mod email;
 pub mod family;

@@ -162,6 +162,13 @@ system_action!(
     ViewClaimsList on Service
 );
 system_action!(
+    /// Open the dashboards (counts and times across referrals, meetings and actions, charts
+    /// with tables beside them) and download their figures. Only aggregates: counts small
+    /// enough to identify a family are suppressed, and families that exclude the reader's
+    /// organisation are not counted.
+    ViewDashboards on Service
+);
+system_action!(
     /// Set the programme's rules: how long after closure progress is confirmed, and what a
     /// family's progress must show to be claimed.
     ManageProgramme on Service
@@ -373,7 +380,7 @@ impl Action for ChangeReferral {
 
 /// The name of every action, in the order the matrix and pages list them. `Authority::new`
 /// checks each is declared in the schema, and a test checks the schema declares no others.
-pub const ALL_ACTIONS: [&str; 42] = [
+pub const ALL_ACTIONS: [&str; 43] = [
     ViewIsaRegister::NAME,
     ApplyToJoin::NAME,
     ManageOrganisations::NAME,
@@ -415,5 +422,6 @@ pub const ALL_ACTIONS: [&str; 42] = [
     ViewActionNotes::NAME,
     ViewFamiliesDiscussedReport::NAME,
     ViewClaimsList::NAME,
+    ViewDashboards::NAME,
     ManageProgramme::NAME,
 ];

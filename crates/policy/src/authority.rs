@@ -560,7 +560,8 @@ mod tests {
     };
     use crate::actions::{
         ChangeMeetingChair, PrepareAgenda, RecordAgencyCheck, RecordAttendance, RecordDecision, SignDeclaration, UpdateAgreedAction,
-        ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewClaimsList, ViewClosedSession, ViewFamiliesDiscussedReport, ViewMeeting,
+        ViewActionNotes, ViewAgendaCopy, ViewAgreedAction, ViewClaimsList, ViewClosedSession, ViewDashboards, ViewFamiliesDiscussedReport,
+        ViewMeeting,
     };
     use crate::principal::{PanelRelationship, Relationship};
     use crate::rules::Effect;
@@ -621,6 +622,7 @@ mod tests {
             (ViewActionNotes::NAME, Resource::Meeting(&A_MEETING)),
             system(ViewFamiliesDiscussedReport),
             system(ViewClaimsList),
+            system(ViewDashboards),
             system(ManageProgramme),
         ];
         let mut covered: Vec<&str> = requests.iter().map(|(action, _)| *action).collect();

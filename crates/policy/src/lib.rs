@@ -63,8 +63,8 @@ pub use actions::{
     ManagePanels, ManageProgramme, ManageUsers, MeetingAction, OpenBreakGlass, OrganisationAction, PrepareAgenda, RecordAgencyCheck,
     RecordAttendance, RecordConsent, RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralChange,
     ReferralOpening, ReviewBreakGlass, SignDeclaration, SystemAction, UpdateAgreedAction, ViewActionNotes, ViewAgendaCopy,
-    ViewAgreedAction, ViewAuditLog, ViewClaimsList, ViewClosedSession, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList,
-    ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ViewAgreedAction, ViewAuditLog, ViewClaimsList, ViewClosedSession, ViewDashboards, ViewFamiliesDiscussedReport, ViewFamily,
+    ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
 };
 pub use authority::{Authority, PolicyError};
 pub use permit::{Denied, Permit};

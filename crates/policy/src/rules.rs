@@ -211,6 +211,13 @@ pub const RULES: &[Rule] = &[
             evidence. It shows only families you may see.",
     },
     Rule {
+        id: "panel-officers-read-the-dashboards",
+        effect: Effect::Permit,
+        explanation: "Panel chairs, business-support officers and locality managers read the \
+            dashboards and download their figures. They count only families you may see, and \
+            hide numbers small enough to identify a family.",
+    },
+    Rule {
         id: "own-account-only",
         effect: Effect::Permit,
         explanation: "Everyone can change their own password, second factor and contact details.",

@@ -46,6 +46,8 @@ pub mod plans;
 // After `meetings`: the meeting history it loads is chaired by `assign_chairs_by_turn!`.
 pub mod county_meetings;
 
+pub mod dashboards;
+
 pub mod live;
 pub mod meeting_records;
 pub mod notes;

@@ -747,6 +747,8 @@ pub struct ProgrammeSettings {
     pub sustain_months: u8,
     /// The claims rule.
     pub claims: ClaimsRule,
+    /// The dashboards' threshold: counts of fewer families are hidden.
+    pub suppression: domain::dashboard::Suppression,
 }
 
 impl Default for ProgrammeSettings {
@@ -754,6 +756,7 @@ impl Default for ProgrammeSettings {
         Self {
             sustain_months: DEFAULT_SUSTAIN_MONTHS,
             claims: ClaimsRule::default(),
+            suppression: domain::dashboard::Suppression::default(),
         }
     }
 }
@@ -786,11 +789,12 @@ impl Store {
     /// not set. A stored value out of range is reported, not quietly replaced.
     pub async fn programme_settings(&self) -> Result<ProgrammeSettings, StoreError> {
         let rows: Vec<(String, String)> = read!(self, db => sqlx::query_as(
-            "SELECT key, value FROM settings WHERE key IN ($1, $2, $3)",
+            "SELECT key, value FROM settings WHERE key IN ($1, $2, $3, $4)",
         )
         .bind(SUSTAIN_MONTHS_KEY)
         .bind(CLAIM_MIN_AREAS_KEY)
         .bind(CLAIM_EVERY_NEED_KEY)
+        .bind(crate::dashboards::SUPPRESS_BELOW_KEY)
         .fetch_all(db)
         .await?);
         let mut settings = ProgrammeSettings::default();
@@ -801,6 +805,11 @@ impl Store {
                 SUSTAIN_MONTHS_KEY => settings.sustain_months = domain::plan_closure::sustain_months(number()?).map_err(corrupt)?,
                 CLAIM_MIN_AREAS_KEY => settings.claims.min_areas = ClaimsRule::min_areas(number()?).map_err(corrupt)?,
                 CLAIM_EVERY_NEED_KEY => settings.claims.every_need = value == "true",
+                crate::dashboards::SUPPRESS_BELOW_KEY => {
+                    let below = u32::try_from(number()?).map_err(|_| StoreError::Corrupt(format!("setting {key}")))?;
+                    settings.suppression =
+                        domain::dashboard::Suppression::new(below).map_err(|_| StoreError::Corrupt(format!("setting {key}")))?;
+                }
                 _ => {}
             }
         }
@@ -819,6 +828,7 @@ impl Store {
             (SUSTAIN_MONTHS_KEY, settings.sustain_months.to_string()),
             (CLAIM_MIN_AREAS_KEY, settings.claims.min_areas.to_string()),
             (CLAIM_EVERY_NEED_KEY, settings.claims.every_need.to_string()),
+            (crate::dashboards::SUPPRESS_BELOW_KEY, settings.suppression.below().to_string()),
         ];
         write!(self, tx, kind => {
             for (key, value) in &values {
@@ -831,8 +841,11 @@ impl Store {
             audit_append!(tx, self, AuditEntry::new(Some(who), "programme.settings", "settings", None)
                 .from_address(Some(address.to_owned()))
                 .personal(format!(
-                    "sustain_months={} min_areas={} every_need={}",
-                    settings.sustain_months, settings.claims.min_areas, settings.claims.every_need
+                    "sustain_months={} min_areas={} every_need={} suppress_below={}",
+                    settings.sustain_months,
+                    settings.claims.min_areas,
+                    settings.claims.every_need,
+                    settings.suppression.below()
                 )));
         });
         Ok(())

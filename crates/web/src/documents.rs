@@ -428,12 +428,7 @@ pub fn family_plan_pdf(
             .iter()
             .map(|n| {
                 vec![
-                    format!(
-                        "{}
-For {}",
-                        n.area,
-                        n.concerns.as_deref().unwrap_or("the whole family")
-                    ),
+                    format!("{}\nFor {}", n.area, n.concerns.as_deref().unwrap_or("the whole family")),
                     n.baseline.clone(),
                     n.goal.clone(),
                     n.status_at_close
@@ -544,6 +539,18 @@ impl Cell {
             Cell::Date(d) => d.to_string(),
         }
     }
+}
+
+/// Figures (rows of text cells) as an XLSX workbook with one sheet.
+pub fn figures_xlsx(headings: &[&str], rows: &[[String; 4]]) -> Result<Vec<u8>, DocumentError> {
+    let rows: Vec<Vec<Cell>> = rows.iter().map(|r| r.iter().map(|c| Cell::Text(c.clone())).collect()).collect();
+    sheet_xlsx("Figures", headings, &[26.0, 40.0, 30.0, 16.0], &rows)
+}
+
+/// Figures (rows of text cells) as a CSV file.
+pub fn figures_csv(headings: &[&str], rows: &[[String; 4]]) -> Result<Vec<u8>, DocumentError> {
+    let rows: Vec<Vec<Cell>> = rows.iter().map(|r| r.iter().map(|c| Cell::Text(c.clone())).collect()).collect();
+    sheet_csv(headings, &rows)
 }
 
 /// A table as an XLSX workbook: one named sheet, a bold frozen heading row with filters, real

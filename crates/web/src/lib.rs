@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod assets;
+pub mod charts;
 pub mod config;
 pub mod documents;
 pub mod error;
@@ -366,6 +367,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/programme", get(pages::claims::settings).post(pages::claims::save_settings))
         .route("/reports/claims", get(pages::claims::show))
+        .route("/dashboards", get(pages::dashboards::show))
+        .route("/dashboards.csv", get(pages::dashboards::csv))
+        .route("/dashboards.xlsx", get(pages::dashboards::xlsx))
         .route("/reports/claims.xlsx", get(pages::claims::xlsx))
         .route("/reports/claims.csv", get(pages::claims::csv))
         .route(

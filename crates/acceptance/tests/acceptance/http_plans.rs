@@ -531,6 +531,7 @@ engines!(a_plan_that_closed_with_a_need_slipping_back_is_not_claimed, |db| async
                 ("sustain_months", "0"),
                 ("min_areas", "two"),
                 ("every_need", "no"),
+                ("suppress_below", "50"),
             ],
         )
         .await;
@@ -538,6 +539,7 @@ engines!(a_plan_that_closed_with_a_need_slipping_back_is_not_claimed, |db| async
     assert!(refused.shows("Progress is confirmed between 1 and 24 months after the plan closed"));
     assert!(refused.shows("A claim needs progress in between 1 and 30 outcome areas"));
     assert!(refused.shows("value=\"two\""), "what was typed is kept");
+    assert!(refused.shows("Enter a whole number from 1 to 20: counts below it are hidden"));
     assert!(!chair.get("/reports/claims").await.shows(&m.kept.address_line));
     // A council that counts the areas that held, two of them, claims the family
     let saved = admin
@@ -548,6 +550,7 @@ engines!(a_plan_that_closed_with_a_need_slipping_back_is_not_claimed, |db| async
                 ("sustain_months", "6"),
                 ("min_areas", "2"),
                 ("every_need", "no"),
+                ("suppress_below", "5"),
             ],
         )
         .await;

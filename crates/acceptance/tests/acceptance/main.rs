@@ -8,6 +8,7 @@ mod http_accounts;
 mod http_admin;
 mod http_api;
 mod http_calendar;
+mod http_dashboards;
 mod http_families;
 mod http_family_records;
 mod http_governance;

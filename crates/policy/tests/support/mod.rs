@@ -16,7 +16,8 @@ use earlyhelp_policy::{
     OpenBreakGlass, PanelMember, PanelRelationship, PrepareAgenda, Principal, RecordAgencyCheck, RecordAttendance, RecordConsent,
     RecordDecision, RecordFamily, RecordMove, RecordPerson, RecordPlan, RecordSharing, ReferralConnection, ReferralFacts, Relationship,
     ReviewBreakGlass, RunsPanel, SignDeclaration, ViewActionNotes, ViewAgendaCopy, ViewAuditLog, ViewClaimsList, ViewClosedSession,
-    ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog, ViewStaffDirectory,
+    ViewDashboards, ViewFamiliesDiscussedReport, ViewFamily, ViewFamilyList, ViewIsaRegister, ViewMeeting, ViewPanels, ViewSharingLog,
+    ViewStaffDirectory,
 };
 
 /// How the asker is connected to the family a column asks about.
@@ -158,7 +159,7 @@ pub struct Column {
 }
 
 /// Every column, in the order the matrix prints them.
-pub const COLUMNS: [Column; 112] = [
+pub const COLUMNS: [Column; 113] = [
     Column {
         action: "ViewIsaRegister",
         header: "Register",
@@ -1067,6 +1068,11 @@ pub const COLUMNS: [Column; 112] = [
         header: "Claims",
         about: About::Nothing,
     },
+    Column {
+        action: "ViewDashboards",
+        header: "Dashboards",
+        about: About::Nothing,
+    },
 ];
 
 /// Every ISA standing.
@@ -1363,6 +1369,17 @@ pub fn expected(roles: &[Role], isa: IsaStanding, mfa: bool, column: Column) -> 
             }
         }
 
+        // The dashboards: the officers who run panels and the locality managers.
+        "ViewDashboards" => {
+            if isa != IsaStanding::Current {
+                Err("isa-signatories-only")
+            } else if holds(Role::Administrator) {
+                Err("administrators-see-no-case-content")
+            } else {
+                allow_if(holds(Role::PanelChair) || holds(Role::BusinessSupport) || holds(Role::LocalityManager))
+            }
+        }
+
         // The claims list: the chairs and locality managers, on the same terms.
         "ViewClaimsList" => {
             if isa != IsaStanding::Current {
@@ -1547,6 +1564,7 @@ pub fn decide(authority: &Authority, who: &Principal, column: Column) -> Result<
         }
         "ViewFamiliesDiscussedReport" => authority.decide(who, ViewFamiliesDiscussedReport).map(drop),
         "ViewClaimsList" => authority.decide(who, ViewClaimsList).map(drop),
+        "ViewDashboards" => authority.decide(who, ViewDashboards).map(drop),
         "ViewMeeting" | "PrepareAgenda" | "ChangeMeetingChair" | "ViewAgendaCopy" | "RecordAgencyCheck" | "SignDeclaration"
         | "ViewClosedSession" | "RecordAttendance" | "RecordDecision" | "ViewActionNotes" => {
             let About::Meeting(on) = column.about else {

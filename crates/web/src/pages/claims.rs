@@ -112,6 +112,8 @@ pub struct SettingsForm {
     /// "yes" when every need must show lasting progress, "no" when enough areas do.
     #[serde(default)]
     every_need: String,
+    #[serde(default)]
+    suppress_below: String,
 }
 
 impl SettingsForm {
@@ -120,6 +122,7 @@ impl SettingsForm {
             sustain_months: s.sustain_months.to_string(),
             min_areas: s.claims.min_areas.to_string(),
             every_need: if s.claims.every_need { "yes" } else { "no" }.to_owned(),
+            suppress_below: s.suppression.below().to_string(),
         }
     }
 
@@ -136,7 +139,14 @@ impl SettingsForm {
                 None
             }
         };
+        let suppression = errors.check(
+            "suppress_below",
+            u32::try_from(number(&self.suppress_below))
+                .map_err(|_| domain::dashboard::SuppressionOutOfRange)
+                .and_then(domain::dashboard::Suppression::new),
+        );
         Some(ProgrammeSettings {
+            suppression: suppression?,
             sustain_months: months?,
             claims: ClaimsRule {
                 min_areas: min_areas?,

@@ -32,6 +32,8 @@ struct MeetingsPage {
     reports: bool,
     /// Whether the reader may open the claims list.
     claims: bool,
+    /// Whether the reader may open the dashboards.
+    dashboards: bool,
 }
 
 impl MeetingsPage {
@@ -66,6 +68,7 @@ pub async fn list(State(state): State<AppState>, who: SignedIn) -> Result<Respon
         today,
         reports: state.authority.decide(&who.principal, policy::ViewFamiliesDiscussedReport).is_ok(),
         claims: state.authority.decide(&who.principal, policy::ViewClaimsList).is_ok(),
+        dashboards: state.authority.decide(&who.principal, policy::ViewDashboards).is_ok(),
     })
 }
 

@@ -6,6 +6,7 @@ pub mod account_links;
 pub mod actions;
 pub mod calendar;
 pub mod claims;
+pub mod dashboards;
 pub mod families;
 pub mod family_person;
 pub mod family_records;

@@ -1,0 +1,248 @@
+//! The dashboards' figures (issue 10): how the panels are doing, month by month, for a locality
+//! or a panel or the whole county — referrals by route and re-referrals, how long referrals
+//! wait for screening and for the panel's decision, whether lists went to members on time, and
+//! the actions overdue now.
+//!
+//! They are aggregates: no family is named, families whose consent excludes the reader's
+//! organisation are not counted, and counts of families small enough to identify one are
+//! suppressed by the domain's [`Suppression`] rule at the council's threshold. Who may open
+//! them is the policy's [`ViewDashboards`]; every reader who may sees the whole county's
+//! figures, narrowed by the filters.
+
+use crate::audit::AuditEntry;
+use crate::{Store, StoreError};
+use domain::dashboard::{Shown, Suppression, Wait, months_back, next_month};
+use domain::{LocalityId, PanelId};
+use policy::{Permit, ViewDashboards};
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+/// The settings key of the suppression threshold (set with the programme's rules).
+pub(crate) const SUPPRESS_BELOW_KEY: &str = "dashboards.suppress_below";
+
+/// What the reader narrowed the dashboards to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DashboardFilter {
+    /// Only this locality's referrals and panels.
+    pub locality: Option<LocalityId>,
+    /// Only this panel's cases and meetings.
+    pub panel: Option<PanelId>,
+    /// How many months back, this month included.
+    pub months: u8,
+}
+
+/// One month's referrals.
+#[derive(Debug, Clone)]
+pub struct ReferralMonth {
+    /// Its first day.
+    pub month: Date,
+    /// Referrals made, by route: MASH decision, step-down, step-up, stuck case.
+    pub by_route: [Shown; 4],
+    /// Of them, re-referrals (the family was seen in the twelve months before).
+    pub re_referrals: Shown,
+    /// The middle wait, in days, from referral to the chair's screening (accepted, returned or
+    /// redirected), for referrals made this month that have been screened.
+    pub days_to_screening: Wait,
+    /// The middle wait, in days, from referral to the panel's decision.
+    pub days_to_decision: Wait,
+}
+
+/// One month's lists of families: how many meetings' lists went to members, and how many of
+/// those by noon on their circulation day.
+#[derive(Debug, Clone, Copy)]
+pub struct ListsMonth {
+    /// Its first day.
+    pub month: Date,
+    /// Meetings that month whose list went out.
+    pub circulated: u64,
+    /// Of them, on time.
+    pub on_time: u64,
+}
+
+/// The actions overdue today at one panel.
+#[derive(Debug, Clone)]
+pub struct OverdueAtPanel {
+    /// The panel.
+    pub panel: String,
+    /// Open actions past their due date.
+    pub overdue: u64,
+    /// Open actions in all.
+    pub open: u64,
+}
+
+/// Every figure the dashboards page shows for one filter.
+#[derive(Debug, Clone)]
+pub struct Dashboard {
+    /// The threshold the counts were suppressed at.
+    pub suppression: Suppression,
+    /// Referrals, month by month, oldest first.
+    pub referrals: Vec<ReferralMonth>,
+    /// Lists circulated, month by month.
+    pub lists: Vec<ListsMonth>,
+    /// Actions overdue today, by panel.
+    pub overdue: Vec<OverdueAtPanel>,
+}
+
+/// Which of the month starts `at` falls in.
+fn bucket(months: &[Date], at: Date) -> Option<usize> {
+    months.iter().rposition(|m| *m <= at).filter(|&i| at < next_month(months[i]))
+}
+
+impl Store {
+    /// The dashboards' figures for `filter`, as the permit's reader may see them. Audited as a
+    /// read, or as an export when `exported` (of aggregates: no family is named in the entry,
+    /// and none goes to the sharing log).
+    pub async fn dashboard(
+        &self,
+        permit: &Permit<ViewDashboards>,
+        filter: DashboardFilter,
+        exported: bool,
+        address: &str,
+    ) -> Result<Dashboard, StoreError> {
+        let who = permit.principal();
+        let today = self.clock.today();
+        let suppression = self.programme_settings().await?.suppression;
+        let months = months_back(today, filter.months.clamp(1, 24));
+        let from = months[0];
+        // A day before the period in UTC: the London month is found row by row below.
+        let since = crate::engine::db_instant(from.midnight().assume_utc() - time::Duration::days(1));
+        type ReferralRow = (OffsetDateTime, String, bool, Option<OffsetDateTime>, Option<OffsetDateTime>);
+        type MeetingRow = (Date, OffsetDateTime, Date);
+        type OverdueRow = (String, i64, i64);
+        let locality = filter.locality.map(|l| l.0);
+        let panel = filter.panel.map(|p| p.0);
+        let (referrals, meetings, overdue): (Vec<ReferralRow>, Vec<MeetingRow>, Vec<OverdueRow>) = read!(self, db => {
+            let referrals = sqlx::query_as(
+                "SELECT r.created_at, r.route, r.re_referral, \
+                 (SELECT MIN(h.at) FROM referral_history h WHERE h.referral_id = r.id AND h.event IN ('accept', 'return', 'redirect')), \
+                 (SELECT MIN(d.decided_at) FROM decisions d WHERE d.referral_id = r.id) \
+                 FROM referrals r WHERE r.created_at >= $1 AND ($2 IS NULL OR r.locality_id = $2) AND ($3 IS NULL OR r.panel_id = $3) \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = $4)",
+            )
+            .bind(since)
+            .bind(locality)
+            .bind(panel)
+            .bind(who.organisation.0)
+            .fetch_all(db)
+            .await?;
+            let meetings = sqlx::query_as(
+                "SELECT m.meeting_date, m.circulated_at, m.circulate_by FROM meetings m JOIN panels p ON p.id = m.panel_id \
+                 WHERE m.meeting_date >= $1 AND m.meeting_date <= $2 AND m.circulated_at IS NOT NULL \
+                 AND ($3 IS NULL OR p.locality_id = $3) AND ($4 IS NULL OR p.id = $4)",
+            )
+            .bind(from)
+            .bind(today)
+            .bind(locality)
+            .bind(panel)
+            .fetch_all(db)
+            .await?;
+            let overdue = sqlx::query_as(
+                "SELECT p.name, CAST(SUM(CASE WHEN a.due_on < $1 THEN 1 ELSE 0 END) AS BIGINT), CAST(COUNT(*) AS BIGINT) \
+                 FROM actions a JOIN meetings m ON m.id = a.meeting_id JOIN panels p ON p.id = m.panel_id \
+                 WHERE a.status = 'open' AND ($2 IS NULL OR p.locality_id = $2) AND ($3 IS NULL OR p.id = $3) \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = a.family_id AND x.organisation_id = $4) \
+                 GROUP BY p.name ORDER BY p.name",
+            )
+            .bind(today)
+            .bind(locality)
+            .bind(panel)
+            .bind(who.organisation.0)
+            .fetch_all(db)
+            .await?;
+            (referrals, meetings, overdue)
+        });
+
+        // Referrals into their months, in London time (a referral made at 00:30 on the first
+        // belongs to that month).
+        let mut counts = vec![([0u64; 4], 0u64, Vec::new(), Vec::new()); months.len()];
+        for (created_at, route, re_referral, screened_at, decided_at) in referrals {
+            let made_on = domain::clock::london_date(created_at);
+            let Some(i) = bucket(&months, made_on) else { continue };
+            let route: domain::referral::Route = route
+                .parse()
+                .map_err(|e: domain::referral::UnknownRoute| StoreError::Corrupt(e.to_string()))?;
+            let slot = domain::referral::Route::ALL.iter().position(|r| *r == route).unwrap_or(0);
+            let c = &mut counts[i];
+            c.0[slot] += 1;
+            c.1 += u64::from(re_referral);
+            if let Some(s) = screened_at {
+                c.2.push((s - created_at).whole_days());
+            }
+            if let Some(d) = decided_at {
+                c.3.push((d - created_at).whole_days());
+            }
+        }
+        let referrals = months
+            .iter()
+            .zip(counts)
+            .map(|(month, (by_route, re, screening, decision))| ReferralMonth {
+                month: *month,
+                by_route: by_route.map(|n| suppression.count(n)),
+                re_referrals: suppression.count(re),
+                days_to_screening: suppression.median(screening),
+                days_to_decision: suppression.median(decision),
+            })
+            .collect();
+
+        let mut lists: Vec<ListsMonth> = months
+            .iter()
+            .map(|m| ListsMonth {
+                month: *m,
+                circulated: 0,
+                on_time: 0,
+            })
+            .collect();
+        for (meeting_date, circulated_at, circulate_by) in meetings {
+            if let Some(i) = bucket(&months, meeting_date) {
+                lists[i].circulated += 1;
+                lists[i].on_time += u64::from(circulated_at <= crate::meetings::circulation_instant(circulate_by));
+            }
+        }
+
+        let overdue = overdue
+            .into_iter()
+            .map(|(panel, overdue, open)| OverdueAtPanel {
+                panel,
+                overdue: u64::try_from(overdue).unwrap_or(0),
+                open: u64::try_from(open).unwrap_or(0),
+            })
+            .collect();
+
+        let action = if exported { "dashboards.export" } else { "dashboards.view" };
+        self.audit_read(AuditEntry::new(Some(who.user), action, "dashboards", None).from_address(Some(address.to_owned())))
+            .await?;
+        Ok(Dashboard {
+            suppression,
+            referrals,
+            lists,
+            overdue,
+        })
+    }
+
+    /// The panels and localities the filters offer.
+    pub async fn dashboard_choices(&self) -> Result<(Vec<(LocalityId, String)>, Vec<(PanelId, String, LocalityId)>), StoreError> {
+        let localities = self.localities().await?;
+        let panels: Vec<(Uuid, String, Uuid)> = read!(self, db => sqlx::query_as("SELECT id, name, locality_id FROM panels ORDER BY name")
+            .fetch_all(db)
+            .await?);
+        Ok((
+            localities,
+            panels.into_iter().map(|(p, n, l)| (PanelId(p), n, LocalityId(l))).collect(),
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bucket;
+    use time::macros::date;
+
+    #[test]
+    fn a_day_falls_in_its_own_month_and_outside_the_period_in_none() {
+        let months = [date!(2026 - 10 - 01), date!(2026 - 11 - 01), date!(2026 - 12 - 01)];
+        assert_eq!(bucket(&months, date!(2026 - 11 - 30)), Some(1));
+        assert_eq!(bucket(&months, date!(2026 - 12 - 01)), Some(2));
+        assert_eq!(bucket(&months, date!(2026 - 09 - 30)), None);
+        assert_eq!(bucket(&months, date!(2027 - 01 - 01)), None);
+    }
+}
