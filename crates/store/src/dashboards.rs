@@ -1,7 +1,8 @@
 //! The dashboards' figures (issue 10): how the panels are doing, month by month, for a locality
 //! or a panel or the whole county — referrals by route and re-referrals, how long referrals
-//! wait for screening and for the panel's decision, whether lists went to members on time, and
-//! the actions overdue now.
+//! wait for screening and for the panel's decision, whether lists and action notes went to
+//! members on time, the needs improved and sustained on the plans that closed, by outcome
+//! area, and the actions overdue now.
 //!
 //! They are aggregates: no family is named, families whose consent excludes the reader's
 //! organisation are not counted, and counts of families small enough to identify one are
@@ -59,6 +60,32 @@ pub struct ListsMonth {
     pub on_time: u64,
 }
 
+/// One month's held meetings and their action notes.
+#[derive(Debug, Clone, Copy)]
+pub struct NotesMonth {
+    /// Its first day.
+    pub month: Date,
+    /// Meetings held that month.
+    pub held: u64,
+    /// Of them, whose notes went to members by the panel's deadline.
+    pub on_time: u64,
+    /// Whose notes went late, or are past the deadline and not yet sent.
+    pub late: u64,
+}
+
+/// The needs of the plans that closed in the period, in one outcome area.
+#[derive(Debug, Clone)]
+pub struct NeedsInArea {
+    /// The outcome area's headline.
+    pub area: String,
+    /// Needs in this area on the plans that closed.
+    pub closed: Shown,
+    /// Of them, with significant progress (or met) at close.
+    pub improved: Shown,
+    /// Of those, confirmed as lasting when the team went back.
+    pub sustained: Shown,
+}
+
 /// The actions overdue today at one panel.
 #[derive(Debug, Clone)]
 pub struct OverdueAtPanel {
@@ -79,6 +106,10 @@ pub struct Dashboard {
     pub referrals: Vec<ReferralMonth>,
     /// Lists circulated, month by month.
     pub lists: Vec<ListsMonth>,
+    /// Action notes, month by month.
+    pub notes: Vec<NotesMonth>,
+    /// Needs improved and sustained, by outcome area, on the plans closed in the period.
+    pub needs: Vec<NeedsInArea>,
     /// Actions overdue today, by panel.
     pub overdue: Vec<OverdueAtPanel>,
 }
@@ -109,9 +140,12 @@ impl Store {
         type ReferralRow = (OffsetDateTime, String, bool, Option<OffsetDateTime>, Option<OffsetDateTime>);
         type MeetingRow = (Date, OffsetDateTime, Date);
         type OverdueRow = (String, i64, i64);
+        type NotesRow = (Date, i64, Option<OffsetDateTime>);
+        type NeedRow = (String, Option<String>, Option<bool>);
         let locality = filter.locality.map(|l| l.0);
         let panel = filter.panel.map(|p| p.0);
-        let (referrals, meetings, overdue): (Vec<ReferralRow>, Vec<MeetingRow>, Vec<OverdueRow>) = read!(self, db => {
+        type Loaded = (Vec<ReferralRow>, Vec<MeetingRow>, Vec<OverdueRow>, Vec<NotesRow>, Vec<NeedRow>);
+        let (referrals, meetings, overdue, notes, needs): Loaded = read!(self, db => {
             let referrals = sqlx::query_as(
                 "SELECT r.created_at, r.route, r.re_referral, \
                  (SELECT MIN(h.at) FROM referral_history h WHERE h.referral_id = r.id AND h.event IN ('accept', 'return', 'redirect')), \
@@ -149,7 +183,33 @@ impl Store {
             .bind(who.organisation.0)
             .fetch_all(db)
             .await?;
-            (referrals, meetings, overdue)
+            let notes = sqlx::query_as(
+                "SELECT m.meeting_date, p.notes_to_members_days, m.notes_sent_at FROM meetings m JOIN panels p ON p.id = m.panel_id \
+                 WHERE m.meeting_date >= $1 AND m.meeting_date < $2 AND m.status <> 'cancelled' \
+                 AND ($3 IS NULL OR p.locality_id = $3) AND ($4 IS NULL OR p.id = $4)",
+            )
+            .bind(from)
+            .bind(today)
+            .bind(locality)
+            .bind(panel)
+            .fetch_all(db)
+            .await?;
+            let needs = sqlx::query_as(
+                "SELECT a.name, n.status_at_close, ns.held FROM plan_needs n JOIN plans pl ON pl.id = n.plan_id \
+                 JOIN outcome_areas a ON a.code = n.area JOIN families f ON f.id = pl.family_id \
+                 JOIN decisions d ON d.id = pl.decision_id JOIN meetings m ON m.id = d.meeting_id \
+                 LEFT JOIN need_sustained ns ON ns.need_id = n.id \
+                 WHERE pl.closed_on >= $1 AND ($2 IS NULL OR f.locality_id = $2) AND ($3 IS NULL OR m.panel_id = $3) \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = pl.family_id AND x.organisation_id = $4) \
+                 ORDER BY a.position",
+            )
+            .bind(from)
+            .bind(locality)
+            .bind(panel)
+            .bind(who.organisation.0)
+            .fetch_all(db)
+            .await?;
+            (referrals, meetings, overdue, notes, needs)
         });
 
         // Referrals into their months, in London time (a referral made at 00:30 on the first
@@ -199,6 +259,54 @@ impl Store {
             }
         }
 
+        let mut notes_by_month: Vec<NotesMonth> = months
+            .iter()
+            .map(|m| NotesMonth {
+                month: *m,
+                held: 0,
+                on_time: 0,
+                late: 0,
+            })
+            .collect();
+        for (meeting_date, days, sent_at) in notes {
+            let Some(i) = bucket(&months, meeting_date) else { continue };
+            let due = meeting_date + time::Duration::days(days);
+            let n = &mut notes_by_month[i];
+            n.held += 1;
+            match sent_at.map(domain::clock::london_date) {
+                Some(sent) if sent <= due => n.on_time += 1,
+                Some(_) => n.late += 1,
+                None if due < today => n.late += 1,
+                None => {}
+            }
+        }
+
+        // Needs by outcome area, in the framework's order (the rows come sorted by it).
+        let mut areas: Vec<(String, u64, u64, u64)> = Vec::new();
+        for (area, at_close, held) in needs {
+            if areas.last().is_none_or(|a| a.0 != area) {
+                areas.push((area, 0, 0, 0));
+            }
+            if let Some(a) = areas.last_mut() {
+                a.1 += 1;
+                let improved = at_close
+                    .as_deref()
+                    .and_then(domain::plan::Progress::from_code)
+                    .is_some_and(|p| p.is_significant());
+                a.2 += u64::from(improved);
+                a.3 += u64::from(improved && held == Some(true));
+            }
+        }
+        let needs = areas
+            .into_iter()
+            .map(|(area, closed, improved, sustained)| NeedsInArea {
+                area,
+                closed: suppression.count(closed),
+                improved: suppression.count(improved),
+                sustained: suppression.count(sustained),
+            })
+            .collect();
+
         let overdue = overdue
             .into_iter()
             .map(|(panel, overdue, open)| OverdueAtPanel {
@@ -215,6 +323,8 @@ impl Store {
             suppression,
             referrals,
             lists,
+            notes: notes_by_month,
+            needs,
             overdue,
         })
     }

@@ -28,6 +28,15 @@ fn escape(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// A gridline's value: whole numbers as such, others to one decimal place.
+fn tick(value: f64) -> String {
+    if value.fract() == 0.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 /// A round top for the value axis at or above `max`: 1, 2 or 5 times a power of ten.
 fn axis_top(max: f64) -> f64 {
     if max <= 0.0 {
@@ -78,7 +87,7 @@ pub fn bars(title: &str, categories: &[String], series: &[Series<'_>]) -> String
             WIDTH - 10.0,
             LEFT - 6.0,
             y + 4.0,
-            if top < 4.0 { format!("{value:.1}") } else { format!("{value:.0}") }
+            tick(value)
         );
     }
     for (c, category) in categories.iter().enumerate() {
@@ -116,6 +125,69 @@ pub fn bars(title: &str, categories: &[String], series: &[Series<'_>]) -> String
     svg
 }
 
+/// A horizontal bar chart, for categories with long names (the outcome areas): one row per
+/// category with its name on the left, one bar per series in the row, a key above.
+pub fn rows(title: &str, categories: &[String], series: &[Series<'_>]) -> String {
+    const LABEL: f64 = 250.0;
+    const BAR: f64 = 9.0;
+    let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0, f64::max);
+    let top = axis_top(max);
+    let row_h = BAR * series.len() as f64 + 8.0;
+    let plot_top = 34.0;
+    let plot_w = WIDTH - LABEL - 20.0;
+    let height = plot_top + row_h * categories.len() as f64 + 24.0;
+    let mut svg = String::new();
+    let _ = write!(
+        svg,
+        "<svg class=\"app-chart\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" focusable=\"false\" font-family=\"GDS Transport, arial, sans-serif\" xmlns=\"http://www.w3.org/2000/svg\"><title>{} (the table gives the figures)</title>",
+        escape(title)
+    );
+    let mut key_x = LABEL;
+    for (s, one) in series.iter().enumerate() {
+        let _ = write!(
+            svg,
+            "<rect x=\"{key_x:.1}\" y=\"8\" width=\"12\" height=\"12\" fill=\"{}\"/><text x=\"{:.1}\" y=\"18\" font-size=\"12\" fill=\"#0b0c0c\">{}</text>",
+            COLOURS[s % COLOURS.len()],
+            key_x + 16.0,
+            escape(one.name)
+        );
+        key_x += 34.0 + 6.4 * one.name.chars().count() as f64;
+    }
+    for i in 0..=4 {
+        let x = LABEL + plot_w * f64::from(i) / 4.0;
+        let value = top * f64::from(i) / 4.0;
+        let _ = write!(
+            svg,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{plot_top}\" y2=\"{:.1}\" stroke=\"#b1b4b6\" stroke-width=\"1\"/><text x=\"{x:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"middle\" fill=\"#0b0c0c\">{}</text>",
+            height - 20.0,
+            height - 6.0,
+            tick(value)
+        );
+    }
+    for (c, category) in categories.iter().enumerate() {
+        let y = plot_top + row_h * c as f64 + 4.0;
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" text-anchor=\"end\" fill=\"#0b0c0c\">{}</text>",
+            LABEL - 8.0,
+            y + row_h / 2.0,
+            escape(category)
+        );
+        for (s, one) in series.iter().enumerate() {
+            let value = one.values.get(c).copied().unwrap_or(0.0).max(0.0);
+            let _ = write!(
+                svg,
+                "<rect x=\"{LABEL}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{BAR}\" fill=\"{}\"/>",
+                y + BAR * s as f64,
+                plot_w * value / top,
+                COLOURS[s % COLOURS.len()]
+            );
+        }
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,6 +199,12 @@ mod tests {
         assert_eq!(axis_top(13.0), 20.0);
         assert_eq!(axis_top(41.0), 50.0);
         assert_eq!(axis_top(100.0), 100.0);
+    }
+
+    #[test]
+    fn gridlines_are_labelled_without_rounding_a_half_away() {
+        assert_eq!(tick(2.5), "2.5");
+        assert_eq!(tick(5.0), "5");
     }
 
     #[test]
@@ -144,5 +222,25 @@ mod tests {
         assert!(svg.contains("<title>Referrals &lt;by route&gt; (the table gives the figures)</title>"));
         assert!(svg.contains("Step-up &amp; down"));
         assert_eq!(svg.matches("<rect").count(), 3, "two bars and one key");
+    }
+
+    #[test]
+    fn a_row_chart_names_each_category_beside_its_bars() {
+        let svg = rows(
+            "Needs by area",
+            &["Getting a good education".into(), "Secure housing".into()],
+            &[
+                Series {
+                    name: "Closed",
+                    values: vec![10.0, 5.0],
+                },
+                Series {
+                    name: "Improved",
+                    values: vec![6.0, 0.0],
+                },
+            ],
+        );
+        assert!(svg.contains(">Getting a good education</text>"));
+        assert_eq!(svg.matches("<rect").count(), 6, "four bars and two keys");
     }
 }

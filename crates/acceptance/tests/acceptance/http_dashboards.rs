@@ -5,6 +5,7 @@
 //! are not counted. On both engines.
 
 use crate::http_meetings::meeting_with_two_cases;
+use crate::http_plans::{add_three_needs, need_fields, plan_opened_by_decision, plan_version};
 use domain::role::Role;
 use earlyhelp_acceptance::{Browser, engines};
 
@@ -36,6 +37,24 @@ engines!(
         let m = meeting_with_two_cases(db).await;
         let app = &m.app;
         let db = app.db();
+        // A plan with three needs closes: two improved, one not
+        let lead = plan_opened_by_decision(&m).await;
+        let keeper = app.signed_in_without_second_factor(lead.email.as_str()).await;
+        add_three_needs(&keeper, m.kept.id).await;
+        let form = keeper.get(&format!("/families/{}/plan/close", m.kept.id)).await;
+        let mut closure = vec![
+            ("csrf".to_owned(), form.csrf()),
+            ("version".to_owned(), plan_version(&form)),
+            ("closed_on".to_owned(), "25/11/2026".to_owned()),
+            ("reason".to_owned(), "needs_met".to_owned()),
+        ];
+        for (need, status) in need_fields(&form, "status-").iter().zip(["met", "significant", "no_change"]) {
+            closure.push((format!("status-{need}"), status.to_owned()));
+        }
+        let closure: Vec<(&str, &str)> = closure.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let closed = keeper.post(&format!("/families/{}/plan/close", m.kept.id), &closure).await;
+        assert_eq!(closed.status, 303, "{}", closed.body);
+
         let chair = app.signed_in_without_second_factor(&m.chair_email).await;
         let org = db.uuid_literal(app.staff(&m.chair_email).organisation.0);
 
@@ -46,6 +65,8 @@ engines!(
             "Referrals by route",
             "Time from referral to screening and decision",
             "Lists sent to members on time",
+            "Action notes on time",
+            "Needs improved and sustained, by outcome area",
             "Actions overdue now",
         ] {
             assert!(page.shows(heading), "{heading}");
@@ -70,6 +91,43 @@ engines!(
         let rows = referrals_in(&chair, "Nov 2026").await;
         assert_eq!(rows.len(), 5, "four routes and the re-referrals: {rows:?}");
         assert_eq!(total(&rows), expected);
+
+        // and the needs on the plans closed in the period add up, area by area, to the needs
+        // of the plans that closed since September
+        let (_, _, csv) = chair.get_bytes("/dashboards.csv?months=3").await;
+        let csv = String::from_utf8(csv).unwrap();
+        let needs: i64 = csv
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells.len() == 4 && cells[0] == "Needs on closed plans" && cells[2] == "Needs").then(|| cells[3].parse::<i64>().unwrap())
+            })
+            .sum();
+        let closed_needs = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM plan_needs n JOIN plans p ON p.id = n.plan_id WHERE p.closed_on >= '2026-09-01' \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = p.family_id AND x.organisation_id = {org})"
+            ))
+            .await;
+        assert!(closed_needs >= 3, "the plan just closed is counted");
+        assert_eq!(needs, closed_needs, "{csv}");
+        let improved: i64 = csv
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells.len() == 4 && cells[0] == "Needs on closed plans" && cells[2] == "Improved")
+                    .then(|| cells[3].parse::<i64>().unwrap())
+            })
+            .sum();
+        let significant = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM plan_needs n JOIN plans p ON p.id = n.plan_id WHERE p.closed_on >= '2026-09-01' \
+                 AND n.status_at_close IN ('significant', 'met') \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = p.family_id AND x.organisation_id = {org})"
+            ))
+            .await;
+        assert!(significant >= 2);
+        assert_eq!(improved, significant);
 
         // A family whose consent now excludes the chair's organisation drops out of the counts
         let kept = db.uuid_literal(m.kept.id.0);

@@ -28,7 +28,7 @@ fn lead_professional_on_panel(m: &Meeting) -> &county::Staff {
 /// declaration and records the panel's decision to initiate an assessment, naming a lead
 /// professional and the first Team Around the Family date. Any plan the demo history gave the
 /// family is removed first. Returns the lead professional.
-async fn plan_opened_by_decision(m: &Meeting) -> county::Staff {
+pub(crate) async fn plan_opened_by_decision(m: &Meeting) -> county::Staff {
     let (app, meeting) = (&m.app, &m.meeting);
     let lead = lead_professional_on_panel(m).clone();
     let chair = app.signed_in_without_second_factor(&m.chair_email).await;
@@ -282,7 +282,7 @@ engines!(staff_of_an_organisation_the_family_excluded_never_see_its_plan, |db| a
 });
 
 /// The need ids of a form's per-need fields (`name="<prefix><need id>"`), in the page's order.
-fn need_fields(page: &earlyhelp_acceptance::Page, prefix: &str) -> Vec<String> {
+pub(crate) fn need_fields(page: &earlyhelp_acceptance::Page, prefix: &str) -> Vec<String> {
     let marker = format!("name=\"{prefix}");
     let mut ids: Vec<String> = page
         .body
@@ -294,7 +294,7 @@ fn need_fields(page: &earlyhelp_acceptance::Page, prefix: &str) -> Vec<String> {
 }
 
 /// Puts three needs in three outcome areas on the family's plan, as its lead professional.
-async fn add_three_needs(browser: &earlyhelp_acceptance::Browser, family: domain::FamilyId) {
+pub(crate) async fn add_three_needs(browser: &earlyhelp_acceptance::Browser, family: domain::FamilyId) {
     for (area, baseline, goal) in [
         ("education", "Attending 71% of sessions", "Attending at least 95%"),
         ("housing", "Eight weeks of rent arrears", "Arrears cleared and the tenancy secure"),
@@ -312,7 +312,7 @@ async fn add_three_needs(browser: &earlyhelp_acceptance::Browser, family: domain
 }
 
 /// The plan version a form on the page was filled in against.
-fn plan_version(form: &earlyhelp_acceptance::Page) -> String {
+pub(crate) fn plan_version(form: &earlyhelp_acceptance::Page) -> String {
     let marker = "name=\"version\" value=\"";
     let at = form.body.find(marker).unwrap() + marker.len();
     form.body[at..at + form.body[at..].find('"').unwrap()].to_owned()

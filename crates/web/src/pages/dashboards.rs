@@ -5,7 +5,7 @@
 
 use super::{Chrome, render};
 use crate::AppState;
-use crate::charts::{Series, bars};
+use crate::charts::{Series, bars, rows as row_chart};
 use crate::error::AppError;
 use crate::forms::FormErrors;
 use crate::session::SignedIn;
@@ -59,6 +59,8 @@ struct DashboardsPage {
     referrals_chart: String,
     waits_chart: String,
     lists_chart: String,
+    notes_chart: String,
+    needs_chart: String,
     overdue_chart: String,
 }
 
@@ -215,6 +217,42 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Query(q): Query<
             },
         ],
     );
+    let notes_chart = bars(
+        "Action notes of the meetings held, on time and late",
+        &dashboard.notes.iter().map(|n| axis_label(n.month)).collect::<Vec<_>>(),
+        &[
+            Series {
+                name: "Meetings held",
+                values: dashboard.notes.iter().map(|n| n.held as f64).collect(),
+            },
+            Series {
+                name: "Notes on time",
+                values: dashboard.notes.iter().map(|n| n.on_time as f64).collect(),
+            },
+            Series {
+                name: "Late or overdue",
+                values: dashboard.notes.iter().map(|n| n.late as f64).collect(),
+            },
+        ],
+    );
+    let needs_chart = row_chart(
+        "Needs on the plans that closed, improved and sustained, by outcome area",
+        &dashboard.needs.iter().map(|n| n.area.clone()).collect::<Vec<_>>(),
+        &[
+            Series {
+                name: "Needs",
+                values: dashboard.needs.iter().map(|n| n.closed.charted() as f64).collect(),
+            },
+            Series {
+                name: "Improved",
+                values: dashboard.needs.iter().map(|n| n.improved.charted() as f64).collect(),
+            },
+            Series {
+                name: "Sustained",
+                values: dashboard.needs.iter().map(|n| n.sustained.charted() as f64).collect(),
+            },
+        ],
+    );
     let overdue_chart = bars(
         "Open actions and overdue actions by panel",
         &dashboard
@@ -246,6 +284,8 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Query(q): Query<
         referrals_chart,
         waits_chart,
         lists_chart,
+        notes_chart,
+        needs_chart,
         overdue_chart,
     })
 }
@@ -287,6 +327,32 @@ fn rows(d: &Dashboard) -> Vec<[String; 4]> {
             l.circulated.to_string(),
         ]);
         out.push(["Lists sent to members".into(), month, "On time".into(), l.on_time.to_string()]);
+    }
+    for n in &d.notes {
+        let month = month_label(n.month);
+        out.push(["Action notes".into(), month.clone(), "Meetings held".into(), n.held.to_string()]);
+        out.push(["Action notes".into(), month.clone(), "Notes on time".into(), n.on_time.to_string()]);
+        out.push(["Action notes".into(), month, "Late or overdue".into(), n.late.to_string()]);
+    }
+    for n in &d.needs {
+        out.push([
+            "Needs on closed plans".into(),
+            n.area.clone(),
+            "Needs".into(),
+            shown(n.closed, d.suppression),
+        ]);
+        out.push([
+            "Needs on closed plans".into(),
+            n.area.clone(),
+            "Improved".into(),
+            shown(n.improved, d.suppression),
+        ]);
+        out.push([
+            "Needs on closed plans".into(),
+            n.area.clone(),
+            "Sustained".into(),
+            shown(n.sustained, d.suppression),
+        ]);
     }
     for o in &d.overdue {
         out.push(["Actions now".into(), o.panel.clone(), "Open".into(), o.open.to_string()]);
