@@ -121,6 +121,27 @@ pub fn months_back(today: Date, n: u8) -> Vec<Date> {
     out
 }
 
+/// The first day of each of the `n` calendar quarters up to and including `today`'s, oldest
+/// first: the buckets of the quarterly MASH report (seed 003).
+pub fn quarters_back(today: Date, n: u8) -> Vec<Date> {
+    let month0 = (u8::from(today.month()) - 1) / 3 * 3 + 1;
+    let mut first = Date::from_calendar_date(today.year(), Month::try_from(month0).unwrap_or(Month::January), 1).unwrap_or(today);
+    let mut out = Vec::with_capacity(usize::from(n));
+    for _ in 0..n {
+        out.push(first);
+        for _ in 0..3 {
+            first = (first - Duration::days(1)).replace_day(1).unwrap_or(first);
+        }
+    }
+    out.reverse();
+    out
+}
+
+/// The first day of the quarter after `quarter`'s.
+pub fn next_quarter(quarter: Date) -> Date {
+    next_month(next_month(next_month(quarter)))
+}
+
 /// The first day of the month after `month`'s.
 pub fn next_month(month: Date) -> Date {
     let (y, m) = match month.month() {
@@ -188,6 +209,24 @@ mod tests {
         assert_eq!(s.median(vec![3, 4]), Wait::Hidden);
         assert_eq!(s.median(vec![]), Wait::NoneYet);
         assert_eq!(s.median(vec![1, 2, 3, 4, 5]), Wait::Days(3.0));
+    }
+
+    #[test]
+    fn the_quarters_of_a_report_end_with_this_quarter() {
+        assert_eq!(
+            quarters_back(date!(2026 - 12 - 06), 4),
+            [
+                date!(2026 - 01 - 01),
+                date!(2026 - 04 - 01),
+                date!(2026 - 07 - 01),
+                date!(2026 - 10 - 01)
+            ]
+        );
+        assert_eq!(
+            quarters_back(date!(2026 - 02 - 28), 2),
+            [date!(2025 - 10 - 01), date!(2026 - 01 - 01)]
+        );
+        assert_eq!(next_quarter(date!(2026 - 10 - 01)), date!(2027 - 01 - 01));
     }
 
     #[test]

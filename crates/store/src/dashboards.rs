@@ -12,7 +12,7 @@
 
 use crate::audit::AuditEntry;
 use crate::{Store, StoreError};
-use domain::dashboard::{Shown, Suppression, Wait, months_back, next_month};
+use domain::dashboard::{Shown, Suppression, Wait, months_back, next_month, next_quarter, quarters_back};
 use domain::{LocalityId, PanelId};
 use policy::{Permit, ViewDashboards};
 use time::{Date, OffsetDateTime};
@@ -86,6 +86,23 @@ pub struct NeedsInArea {
     pub sustained: Shown,
 }
 
+/// One quarter's MASH threshold decisions of early help in one locality (seed 003: the early
+/// help forums "consider quarterly reports on activity where MASH has recommended a CAF
+/// assessment"), and what became of them.
+#[derive(Debug, Clone)]
+pub struct MashQuarter {
+    /// The quarter's first day.
+    pub quarter: Date,
+    /// The locality.
+    pub locality: String,
+    /// Referrals MASH made for early help.
+    pub referred: Shown,
+    /// Of them, accepted for a panel.
+    pub accepted: Shown,
+    /// Of them, where the panel decided on an early help assessment.
+    pub assessed: Shown,
+}
+
 /// The actions overdue today at one panel.
 #[derive(Debug, Clone)]
 pub struct OverdueAtPanel {
@@ -110,6 +127,8 @@ pub struct Dashboard {
     pub notes: Vec<NotesMonth>,
     /// Needs improved and sustained, by outcome area, on the plans closed in the period.
     pub needs: Vec<NeedsInArea>,
+    /// The quarterly MASH report, quarter by quarter and locality by locality.
+    pub mash: Vec<MashQuarter>,
     /// Actions overdue today, by panel.
     pub overdue: Vec<OverdueAtPanel>,
 }
@@ -142,10 +161,20 @@ impl Store {
         type OverdueRow = (String, i64, i64);
         type NotesRow = (Date, i64, Option<OffsetDateTime>);
         type NeedRow = (String, Option<String>, Option<bool>);
+        type MashRow = (OffsetDateTime, String, bool, bool);
+        let quarters = quarters_back(today, (filter.months.clamp(3, 24) / 3).max(1));
+        let mash_since = crate::engine::db_instant(quarters[0].midnight().assume_utc() - time::Duration::days(1));
         let locality = filter.locality.map(|l| l.0);
         let panel = filter.panel.map(|p| p.0);
-        type Loaded = (Vec<ReferralRow>, Vec<MeetingRow>, Vec<OverdueRow>, Vec<NotesRow>, Vec<NeedRow>);
-        let (referrals, meetings, overdue, notes, needs): Loaded = read!(self, db => {
+        type Loaded = (
+            Vec<ReferralRow>,
+            Vec<MeetingRow>,
+            Vec<OverdueRow>,
+            Vec<NotesRow>,
+            Vec<NeedRow>,
+            Vec<MashRow>,
+        );
+        let (referrals, meetings, overdue, notes, needs, mash): Loaded = read!(self, db => {
             let referrals = sqlx::query_as(
                 "SELECT r.created_at, r.route, r.re_referral, \
                  (SELECT MIN(h.at) FROM referral_history h WHERE h.referral_id = r.id AND h.event IN ('accept', 'return', 'redirect')), \
@@ -209,7 +238,22 @@ impl Store {
             .bind(who.organisation.0)
             .fetch_all(db)
             .await?;
-            (referrals, meetings, overdue, notes, needs)
+            let mash = sqlx::query_as(
+                "SELECT r.created_at, l.name, r.status IN ('accepted_for_panel', 'closed') AND r.panel_id IS NOT NULL, \
+                 EXISTS (SELECT 1 FROM decisions d WHERE d.referral_id = r.id AND d.outcome = 'initiate_assessment') \
+                 FROM referrals r JOIN localities l ON l.id = r.locality_id \
+                 WHERE r.route = 'mash_decision' AND r.created_at >= $1 AND ($2 IS NULL OR r.locality_id = $2) \
+                 AND ($3 IS NULL OR r.panel_id = $3) \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = $4) \
+                 ORDER BY l.name",
+            )
+            .bind(mash_since)
+            .bind(locality)
+            .bind(panel)
+            .bind(who.organisation.0)
+            .fetch_all(db)
+            .await?;
+            (referrals, meetings, overdue, notes, needs, mash)
         });
 
         // Referrals into their months, in London time (a referral made at 00:30 on the first
@@ -307,6 +351,29 @@ impl Store {
             })
             .collect();
 
+        // The MASH report: quarter by quarter, each locality with referrals in the quarter.
+        let mut by_quarter: std::collections::BTreeMap<(Date, String), (u64, u64, u64)> = std::collections::BTreeMap::new();
+        for (created_at, locality_name, accepted, assessed) in mash {
+            let made_on = domain::clock::london_date(created_at);
+            let Some(q) = quarters.iter().rev().find(|q| **q <= made_on && made_on < next_quarter(**q)) else {
+                continue;
+            };
+            let c = by_quarter.entry((*q, locality_name)).or_default();
+            c.0 += 1;
+            c.1 += u64::from(accepted);
+            c.2 += u64::from(assessed);
+        }
+        let mash = by_quarter
+            .into_iter()
+            .map(|((quarter, locality), (referred, accepted, assessed))| MashQuarter {
+                quarter,
+                locality,
+                referred: suppression.count(referred),
+                accepted: suppression.count(accepted),
+                assessed: suppression.count(assessed),
+            })
+            .collect();
+
         let overdue = overdue
             .into_iter()
             .map(|(panel, overdue, open)| OverdueAtPanel {
@@ -325,6 +392,7 @@ impl Store {
             lists,
             notes: notes_by_month,
             needs,
+            mash,
             overdue,
         })
     }

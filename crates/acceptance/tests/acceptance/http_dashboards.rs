@@ -67,6 +67,7 @@ engines!(
             "Lists sent to members on time",
             "Action notes on time",
             "Needs improved and sustained, by outcome area",
+            "Quarterly report: MASH referrals for early help",
             "Actions overdue now",
         ] {
             assert!(page.shows(heading), "{heading}");
@@ -128,6 +129,27 @@ engines!(
             .await;
         assert!(significant >= 2);
         assert_eq!(improved, significant);
+        // and MASH's referrals for early help this quarter add up, locality by locality
+        let referred: i64 = csv
+            .lines()
+            .filter_map(|l| {
+                let cells: Vec<&str> = l.split(',').collect();
+                (cells.len() == 4
+                    && cells[0] == "MASH referrals for early help"
+                    && cells[1].starts_with("Oct to Dec 2026: ")
+                    && cells[2] == "Referred")
+                    .then(|| cells[3].parse::<i64>().unwrap())
+            })
+            .sum();
+        let this_quarter = db
+            .scalar(&format!(
+                "SELECT COUNT(*) FROM referrals r WHERE r.route = 'mash_decision' AND r.created_at >= '2026-10-01' \
+                 AND r.created_at < '2027-01-01' \
+                 AND NOT EXISTS (SELECT 1 FROM family_exclusions x WHERE x.family_id = r.family_id AND x.organisation_id = {org})"
+            ))
+            .await;
+        assert!(this_quarter > 0, "MASH referred families this quarter");
+        assert_eq!(referred, this_quarter, "{csv}");
 
         // A family whose consent now excludes the chair's organisation drops out of the counts
         let kept = db.uuid_literal(m.kept.id.0);

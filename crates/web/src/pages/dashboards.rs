@@ -61,12 +61,16 @@ struct DashboardsPage {
     lists_chart: String,
     notes_chart: String,
     needs_chart: String,
+    mash_chart: String,
     overdue_chart: String,
 }
 
 impl DashboardsPage {
     fn month(&self, d: &Date) -> String {
         month_label(*d)
+    }
+    fn quarter(&self, d: &Date) -> String {
+        quarter_label(*d)
     }
     fn count(&self, s: &Shown) -> String {
         shown(*s, self.dashboard.suppression)
@@ -86,6 +90,13 @@ impl DashboardsPage {
 fn month_label(d: Date) -> String {
     let name = format!("{}", d.month());
     format!("{} {}", &name[..3], d.year())
+}
+
+/// A calendar quarter in words: "Oct to Dec 2026".
+fn quarter_label(d: Date) -> String {
+    let first = format!("{}", d.month());
+    let last = format!("{}", domain::dashboard::next_quarter(d).previous_day().unwrap_or(d).month());
+    format!("{} to {} {}", &first[..3], &last[..3], d.year())
 }
 
 /// A month under a chart's bars, short enough for twelve of them: "Jan 26".
@@ -253,6 +264,42 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Query(q): Query<
             },
         ],
     );
+    let quarters: Vec<Date> = {
+        let mut q: Vec<Date> = dashboard.mash.iter().map(|m| m.quarter).collect();
+        q.dedup();
+        q
+    };
+    let per_quarter = |pick: fn(&store::dashboards::MashQuarter) -> Shown| -> Vec<f64> {
+        quarters
+            .iter()
+            .map(|q| {
+                dashboard
+                    .mash
+                    .iter()
+                    .filter(|m| m.quarter == *q)
+                    .map(|m| pick(m).charted() as f64)
+                    .sum()
+            })
+            .collect()
+    };
+    let mash_chart = bars(
+        "MASH referrals for early help each quarter, accepted for panel and assessed",
+        &quarters.iter().map(|q| quarter_label(*q)).collect::<Vec<_>>(),
+        &[
+            Series {
+                name: "Referred by MASH",
+                values: per_quarter(|m| m.referred),
+            },
+            Series {
+                name: "Accepted for panel",
+                values: per_quarter(|m| m.accepted),
+            },
+            Series {
+                name: "Early help assessment agreed",
+                values: per_quarter(|m| m.assessed),
+            },
+        ],
+    );
     let overdue_chart = bars(
         "Open actions and overdue actions by panel",
         &dashboard
@@ -286,6 +333,7 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Query(q): Query<
         lists_chart,
         notes_chart,
         needs_chart,
+        mash_chart,
         overdue_chart,
     })
 }
@@ -352,6 +400,27 @@ fn rows(d: &Dashboard) -> Vec<[String; 4]> {
             n.area.clone(),
             "Sustained".into(),
             shown(n.sustained, d.suppression),
+        ]);
+    }
+    for q in &d.mash {
+        let at = format!("{}: {}", quarter_label(q.quarter), q.locality);
+        out.push([
+            "MASH referrals for early help".into(),
+            at.clone(),
+            "Referred".into(),
+            shown(q.referred, d.suppression),
+        ]);
+        out.push([
+            "MASH referrals for early help".into(),
+            at.clone(),
+            "Accepted for panel".into(),
+            shown(q.accepted, d.suppression),
+        ]);
+        out.push([
+            "MASH referrals for early help".into(),
+            at,
+            "Assessment agreed".into(),
+            shown(q.assessed, d.suppression),
         ]);
     }
     for o in &d.overdue {
