@@ -157,24 +157,16 @@ impl Store {
         // A day before the period in UTC: the London month is found row by row below.
         let since = crate::engine::db_instant(from.midnight().assume_utc() - time::Duration::days(1));
         type ReferralRow = (OffsetDateTime, String, bool, Option<OffsetDateTime>, Option<OffsetDateTime>);
-        type MeetingRow = (Date, OffsetDateTime, Date);
+        type MeetingRow = (Date, Option<OffsetDateTime>, Date, i64, Option<OffsetDateTime>);
         type OverdueRow = (String, i64, i64);
-        type NotesRow = (Date, i64, Option<OffsetDateTime>);
         type NeedRow = (String, Option<String>, Option<bool>);
         type MashRow = (OffsetDateTime, String, bool, bool);
         let quarters = quarters_back(today, (filter.months.clamp(3, 24) / 3).max(1));
         let mash_since = crate::engine::db_instant(quarters[0].midnight().assume_utc() - time::Duration::days(1));
         let locality = filter.locality.map(|l| l.0);
         let panel = filter.panel.map(|p| p.0);
-        type Loaded = (
-            Vec<ReferralRow>,
-            Vec<MeetingRow>,
-            Vec<OverdueRow>,
-            Vec<NotesRow>,
-            Vec<NeedRow>,
-            Vec<MashRow>,
-        );
-        let (referrals, meetings, overdue, notes, needs, mash): Loaded = read!(self, db => {
+        type Loaded = (Vec<ReferralRow>, Vec<MeetingRow>, Vec<OverdueRow>, Vec<NeedRow>, Vec<MashRow>);
+        let (referrals, meetings, overdue, needs, mash): Loaded = read!(self, db => {
             let referrals = sqlx::query_as(
                 "SELECT r.created_at, r.route, r.re_referral, \
                  (SELECT MIN(h.at) FROM referral_history h WHERE h.referral_id = r.id AND h.event IN ('accept', 'return', 'redirect')), \
@@ -188,9 +180,11 @@ impl Store {
             .bind(who.organisation.0)
             .fetch_all(db)
             .await?;
+            // The period's meetings, not cancelled: their lists and their action notes.
             let meetings = sqlx::query_as(
-                "SELECT m.meeting_date, m.circulated_at, m.circulate_by FROM meetings m JOIN panels p ON p.id = m.panel_id \
-                 WHERE m.meeting_date >= $1 AND m.meeting_date <= $2 AND m.circulated_at IS NOT NULL \
+                "SELECT m.meeting_date, m.circulated_at, m.circulate_by, p.notes_to_members_days, m.notes_sent_at \
+                 FROM meetings m JOIN panels p ON p.id = m.panel_id \
+                 WHERE m.meeting_date >= $1 AND m.meeting_date <= $2 AND m.status <> 'cancelled' \
                  AND ($3 IS NULL OR p.locality_id = $3) AND ($4 IS NULL OR p.id = $4)",
             )
             .bind(from)
@@ -210,17 +204,6 @@ impl Store {
             .bind(locality)
             .bind(panel)
             .bind(who.organisation.0)
-            .fetch_all(db)
-            .await?;
-            let notes = sqlx::query_as(
-                "SELECT m.meeting_date, p.notes_to_members_days, m.notes_sent_at FROM meetings m JOIN panels p ON p.id = m.panel_id \
-                 WHERE m.meeting_date >= $1 AND m.meeting_date < $2 AND m.status <> 'cancelled' \
-                 AND ($3 IS NULL OR p.locality_id = $3) AND ($4 IS NULL OR p.id = $4)",
-            )
-            .bind(from)
-            .bind(today)
-            .bind(locality)
-            .bind(panel)
             .fetch_all(db)
             .await?;
             let needs = sqlx::query_as(
@@ -253,7 +236,7 @@ impl Store {
             .bind(who.organisation.0)
             .fetch_all(db)
             .await?;
-            (referrals, meetings, overdue, notes, needs, mash)
+            (referrals, meetings, overdue, needs, mash)
         });
 
         // Referrals into their months, in London time (a referral made at 00:30 on the first
@@ -296,13 +279,6 @@ impl Store {
                 on_time: 0,
             })
             .collect();
-        for (meeting_date, circulated_at, circulate_by) in meetings {
-            if let Some(i) = bucket(&months, meeting_date) {
-                lists[i].circulated += 1;
-                lists[i].on_time += u64::from(circulated_at <= crate::meetings::circulation_instant(circulate_by));
-            }
-        }
-
         let mut notes_by_month: Vec<NotesMonth> = months
             .iter()
             .map(|m| NotesMonth {
@@ -312,16 +288,23 @@ impl Store {
                 late: 0,
             })
             .collect();
-        for (meeting_date, days, sent_at) in notes {
+        for (meeting_date, circulated_at, circulate_by, notes_days, notes_sent_at) in meetings {
             let Some(i) = bucket(&months, meeting_date) else { continue };
-            let due = meeting_date + time::Duration::days(days);
-            let n = &mut notes_by_month[i];
-            n.held += 1;
-            match sent_at.map(domain::clock::london_date) {
-                Some(sent) if sent <= due => n.on_time += 1,
-                Some(_) => n.late += 1,
-                None if due < today => n.late += 1,
-                None => {}
+            if let Some(at) = circulated_at {
+                lists[i].circulated += 1;
+                lists[i].on_time += u64::from(at <= crate::meetings::circulation_instant(circulate_by));
+            }
+            // A meeting today is not yet held for its notes.
+            if meeting_date < today {
+                let due = meeting_date + time::Duration::days(notes_days);
+                let n = &mut notes_by_month[i];
+                n.held += 1;
+                match notes_sent_at.map(domain::clock::london_date) {
+                    Some(sent) if sent <= due => n.on_time += 1,
+                    Some(_) => n.late += 1,
+                    None if due < today => n.late += 1,
+                    None => {}
+                }
             }
         }
 
