@@ -123,6 +123,17 @@ macro_rules! place_on_agenda {
     }};
 }
 
+/// A family's earlier referrals as the re-referral rule weighs them, from their stored
+/// (created, closed) pairs.
+pub(crate) fn previous_referrals(rows: Vec<(OffsetDateTime, Option<Date>)>) -> Vec<PreviousReferral> {
+    rows.into_iter()
+        .map(|(created_at, closed_on)| PreviousReferral {
+            created_on: domain::clock::london_date(created_at),
+            closed_on,
+        })
+        .collect()
+}
+
 fn input(field: &'static str, message: impl Into<String>) -> ReferralWriteError {
     ReferralWriteError::Input {
         field,
@@ -669,13 +680,7 @@ impl Store {
         let Some((locality,)) = locality else {
             return Err(StoreError::NotFound("family").into());
         };
-        let previous: Vec<PreviousReferral> = previous
-            .into_iter()
-            .map(|(created_at, closed_on)| PreviousReferral {
-                created_on: domain::clock::london_date(created_at),
-                closed_on,
-            })
-            .collect();
+        let previous = previous_referrals(previous);
         let draft = Referral::draft(NewReferral {
             family,
             route,

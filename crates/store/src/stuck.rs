@@ -11,10 +11,10 @@
 
 use crate::audit::AuditEntry;
 use crate::families::{NewSharingEntry, SharingDecision};
-use crate::referrals::{Notice, ReferralWriteError, state_json};
+use crate::referrals::{Notice, ReferralWriteError, previous_referrals, state_json};
 use crate::{Store, StoreError};
 use domain::plan::Progress;
-use domain::referral::{NewReferral, PanelSlot, PreviousReferral, Referral, ReferralEvent, ReferralReason, Route};
+use domain::referral::{NewReferral, PanelSlot, Referral, ReferralEvent, ReferralReason, Route};
 use domain::{FamilyId, LocalityId, MeetingId, OrganisationId, PanelId, ReferralId, UserId};
 use policy::{MakeReferral, Permit, ViewFamily};
 use time::{Date, OffsetDateTime};
@@ -209,13 +209,7 @@ impl Store {
                 message: "The panel holding this case has no meeting in its calendar still taking cases; ask the panel’s business support to add one".to_owned(),
             });
         };
-        let previous: Vec<PreviousReferral> = previous
-            .into_iter()
-            .map(|(created_at, closed_on)| PreviousReferral {
-                created_on: domain::clock::london_date(created_at),
-                closed_on,
-            })
-            .collect();
+        let previous = previous_referrals(previous);
         let draft = Referral::draft(NewReferral {
             family,
             route: Route::Stuck,
