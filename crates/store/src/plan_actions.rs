@@ -42,6 +42,12 @@ pub enum LinkActionError {
     Store(#[from] StoreError),
 }
 
+/// The action `a` belongs to plan `p` (opened by decision `d`): agreed for the case the decision
+/// was on (the chair may add actions before recording it) or after the plan opened, and not
+/// after it closed.
+const OF_THE_PLAN: &str = "(a.agenda_item_id = d.agenda_item_id OR a.created_at >= p.opened_at) \
+     AND (p.closed_at IS NULL OR a.created_at <= p.closed_at)";
+
 impl From<sqlx::Error> for LinkActionError {
     fn from(e: sqlx::Error) -> Self {
         Self::Store(StoreError::Database(e))
@@ -53,12 +59,12 @@ impl Store {
     /// Read beside the plan, whose read is audited.
     pub async fn plan_actions(&self, permit: &Permit<ViewFamily>, plan: Uuid) -> Result<Vec<PlanAction>, StoreError> {
         type Row = (Uuid, String, String, String, String, Date, String, Option<Uuid>);
-        let rows: Vec<Row> = read!(self, db => sqlx::query_as(
+        let rows: Vec<Row> = read!(self, db => sqlx::query_as(&format!(
             "SELECT a.id, a.description, u.given_name, u.family_name, o.name, a.due_on, a.status, a.need_id \
-             FROM actions a JOIN plans p ON p.family_id = a.family_id JOIN users u ON u.id = a.owner_user_id \
-             JOIN organisations o ON o.id = a.organisation_id \
-             WHERE p.id = $1 AND a.family_id = $2 AND a.created_at >= p.opened_at ORDER BY a.due_on, a.id",
-        )
+             FROM actions a JOIN plans p ON p.family_id = a.family_id JOIN decisions d ON d.id = p.decision_id \
+             JOIN users u ON u.id = a.owner_user_id JOIN organisations o ON o.id = a.organisation_id \
+             WHERE p.id = $1 AND a.family_id = $2 AND {OF_THE_PLAN} ORDER BY a.due_on, a.id"
+        ))
         .bind(plan)
         .bind(permit.family().0)
         .fetch_all(db)
@@ -91,10 +97,13 @@ impl Store {
         let who = permit.principal().user;
         write!(self, tx, kind => {
             let n = sqlx::query(
-                "UPDATE actions SET need_id = $1 WHERE id = $2 AND family_id = $3 AND created_at >= \
-                 (SELECT p.opened_at FROM plans p WHERE p.family_id = $3 AND p.closed_at IS NULL) \
-                 AND ($1 IS NULL OR $1 IN (SELECT n.id FROM plan_needs n JOIN plans p ON p.id = n.plan_id \
-                 WHERE p.family_id = $3 AND p.closed_at IS NULL))",
+                &format!(
+                    "UPDATE actions SET need_id = $1 WHERE id = $2 AND id IN (SELECT a.id FROM actions a \
+                     JOIN plans p ON p.family_id = a.family_id JOIN decisions d ON d.id = p.decision_id \
+                     WHERE a.family_id = $3 AND p.closed_at IS NULL AND {OF_THE_PLAN}) \
+                     AND ($1 IS NULL OR $1 IN (SELECT n.id FROM plan_needs n JOIN plans p ON p.id = n.plan_id \
+                     WHERE p.family_id = $3 AND p.closed_at IS NULL))"
+                ),
             )
             .bind(need.map(|n| n.0))
             .bind(action.0)

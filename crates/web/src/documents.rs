@@ -452,7 +452,7 @@ pub fn family_plan_pdf(
             let need = a
                 .need
                 .and_then(|id| plan.needs.iter().find(|n| n.id == id))
-                .map_or_else(|| "The whole plan".to_owned(), |n| n.area.clone());
+                .map_or_else(String::new, |n| n.area.clone());
             vec![
                 a.description.clone(),
                 format!("{} ({})", a.owner, a.organisation),

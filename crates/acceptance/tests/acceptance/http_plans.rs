@@ -930,6 +930,14 @@ engines!(
             db.count("SELECT COUNT(*) FROM audit_log WHERE action = 'plan.action_linked'").await,
             1
         );
+        // Another member of the Team Around the Family, who neither owns the action nor runs the
+        // panel, reads the plan without it: the action is the meeting's, and its policy decides
+        app.connect(&m.officer, family).await;
+        let colleague = app.signed_in_without_second_factor(&m.officer).await;
+        let theirs = colleague.get(&format!("/families/{family}/plan")).await;
+        assert_eq!(theirs.status, 200, "{}", theirs.body);
+        assert!(!theirs.shows("Ask the school for this term"), "{}", theirs.body);
+
         // and the family's own copy says who is doing what, for which need
         let (_, _, pdf) = browser.get_bytes(&format!("/families/{family}/plan.pdf")).await;
         let text = pdf_text(&pdf);

@@ -208,7 +208,7 @@ async fn plan_page(
             .is_ok();
     let back = if open { state.store.plan_back_at_panel(&view).await? } else { None };
     let actions = match &plan {
-        Some(p) => state.store.plan_actions(&view, p.id).await?,
+        Some(p) => actions_shown(state, who, state.store.plan_actions(&view, p.id).await?).await?,
         None => Vec::new(),
     };
     let areas = if may_record && open {
@@ -315,6 +315,25 @@ pub async fn add_need(
     plan_page(&state, &who, id, None, errors, f, None).await
 }
 
+/// The plan's actions the reader may see: each is the meeting's own, so the policy's
+/// `ViewAgreedAction` decides, action by action (its owner, the panel's chairs and business
+/// support), exactly as on the Actions page.
+async fn actions_shown(state: &AppState, who: &SignedIn, actions: Vec<PlanAction>) -> Result<Vec<PlanAction>, AppError> {
+    let mut shown = Vec::with_capacity(actions.len());
+    for a in actions {
+        let facts = state.store.agreed_action_facts(&who.principal, a.id).await?;
+        if facts.is_some_and(|f| {
+            state
+                .authority
+                .decide_agreed_action(&who.principal, policy::ViewAgreedAction, &f)
+                .is_ok()
+        }) {
+            shown.push(a);
+        }
+    }
+    Ok(shown)
+}
+
 /// Links an action agreed for the family to one of its plan's needs (or to none) and goes
 /// back to the plan.
 pub async fn link_action(
@@ -356,7 +375,12 @@ pub async fn pdf(State(state): State<AppState>, who: SignedIn, Path(id): Path<St
     let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
     let family = state.store.view_family(&view, &who.address).await?.ok_or(AppError::NotFound)?;
     let plan = state.store.family_plan(&view, &who.address).await?.ok_or(AppError::NotFound)?;
-    let actions = state.store.plan_actions(&view, plan.id).await?;
+    // The family's copy says who is doing what for its needs: the actions linked to them.
+    let actions: Vec<PlanAction> = actions_shown(&state, &who, state.store.plan_actions(&view, plan.id).await?)
+        .await?
+        .into_iter()
+        .filter(|a| a.need.is_some())
+        .collect();
     state.store.record_plan_printed(&keep, &who.address).await?;
     let body = crate::documents::family_plan_pdf(
         &state.config.council_name,
