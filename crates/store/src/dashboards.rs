@@ -252,7 +252,8 @@ impl Store {
             let c = &mut counts[i];
             c.0[slot] += 1;
             c.1 += u64::from(re_referral);
-            if let Some(s) = screened_at {
+            // A stuck case goes straight onto the agenda: it waits for no screening.
+            if let Some(s) = screened_at.filter(|_| route != domain::referral::Route::Stuck) {
                 c.2.push((s - created_at).whole_days());
             }
             if let Some(d) = decided_at {

@@ -403,6 +403,7 @@ impl AgendaCase {
             self.people.clear();
             if let Some(plan) = &mut self.plan {
                 plan.what_is_stuck.clear();
+                plan.lead_professional = None;
                 plan.needs.iter_mut().for_each(|n| n.1 = None);
             }
         }

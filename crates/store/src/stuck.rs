@@ -11,7 +11,7 @@
 
 use crate::audit::AuditEntry;
 use crate::families::{NewSharingEntry, SharingDecision};
-use crate::referrals::{Notice, ReferralWriteError, previous_referrals, state_json};
+use crate::referrals::{Notice, ReferralWriteError, state_json};
 use crate::{Store, StoreError};
 use domain::plan::Progress;
 use domain::referral::{NewReferral, PanelSlot, Referral, ReferralEvent, ReferralReason, Route};
@@ -71,6 +71,10 @@ pub struct AttachedPlan {
     pub needs: Vec<(String, Option<String>, Option<Progress>)>,
 }
 
+/// A stuck case `r` is still with the panel: waiting to be heard, not yet decided (a decision
+/// closes it, or sends it to MASH).
+const STILL_WITH_THE_PANEL: &str = "r.status IN ('awaiting_screening', 'accepted_for_panel')";
+
 impl Store {
     /// The meeting a plan brought back today would go to: the next one of the panel holding the
     /// family's case (or, if none holds it, the panel whose decision opened the plan) that is
@@ -107,12 +111,12 @@ impl Store {
     /// brought it back and the panel has not yet dealt with it. Read beside the plan, whose read
     /// is audited.
     pub async fn plan_back_at_panel(&self, permit: &Permit<ViewFamily>) -> Result<Option<BackAtPanel>, StoreError> {
-        let row: Option<(Uuid, String, Option<Uuid>, Option<Date>)> = read!(self, db => sqlx::query_as(
+        let row: Option<(Uuid, String, Option<Uuid>, Option<Date>)> = read!(self, db => sqlx::query_as(&format!(
             "SELECT r.id, pa.name, m.id, m.meeting_date FROM referrals r JOIN plans p ON p.id = r.plan_id \
              JOIN panels pa ON pa.id = r.panel_id LEFT JOIN meetings m ON m.id = r.meeting_id \
-             WHERE p.family_id = $1 AND p.closed_at IS NULL AND r.status NOT IN ('withdrawn', 'closed') \
-             ORDER BY r.created_at DESC LIMIT 1",
-        )
+             WHERE p.family_id = $1 AND p.closed_at IS NULL AND {STILL_WITH_THE_PANEL} \
+             ORDER BY r.created_at DESC LIMIT 1"
+        ))
         .bind(permit.family().0)
         .fetch_optional(db)
         .await?);
@@ -135,6 +139,7 @@ impl Store {
         permit: &Permit<MakeReferral>,
         what_is_stuck: &ReferralReason,
         plan_version: i64,
+        meeting_shown: Option<MeetingId>,
         address: &str,
     ) -> Result<(ReferralId, Date), ReferralWriteError> {
         if permit.route() != Route::Stuck {
@@ -147,6 +152,7 @@ impl Store {
             permit.family(),
             what_is_stuck,
             plan_version,
+            meeting_shown,
             Some(address),
         )
         .await
@@ -161,13 +167,13 @@ impl Store {
         family: FamilyId,
         what_is_stuck: &ReferralReason,
         plan_version: i64,
+        meeting_shown: Option<MeetingId>,
         address: Option<&str>,
     ) -> Result<(ReferralId, Date), ReferralWriteError> {
         let now = self.now();
         let today = self.clock.today();
         type PlanRow = (Uuid, i64, Uuid);
-        type Previous = (OffsetDateTime, Option<Date>);
-        let (plan, open_stuck, previous): (Option<PlanRow>, Option<(Uuid,)>, Vec<Previous>) = read!(self, db => {
+        let (plan, open_stuck): (Option<PlanRow>, Option<(Uuid,)>) = read!(self, db => {
             let plan = sqlx::query_as(
                 "SELECT p.id, p.version, f.locality_id FROM plans p JOIN families f ON f.id = p.family_id \
                  WHERE p.family_id = $1 AND p.closed_at IS NULL",
@@ -175,18 +181,14 @@ impl Store {
             .bind(family.0)
             .fetch_optional(db)
             .await?;
-            let open_stuck = sqlx::query_as(
+            let open_stuck = sqlx::query_as(&format!(
                 "SELECT r.id FROM referrals r JOIN plans p ON p.id = r.plan_id WHERE p.family_id = $1 AND p.closed_at IS NULL \
-                 AND r.status NOT IN ('withdrawn', 'closed') LIMIT 1",
-            )
+                 AND {STILL_WITH_THE_PANEL} LIMIT 1"
+            ))
             .bind(family.0)
             .fetch_optional(db)
             .await?;
-            let previous = sqlx::query_as("SELECT created_at, closed_on FROM referrals WHERE family_id = $1")
-                .bind(family.0)
-                .fetch_all(db)
-                .await?;
-            (plan, open_stuck, previous)
+            (plan, open_stuck)
         });
         let Some((plan, version, locality)) = plan else {
             return Err(ReferralWriteError::Input {
@@ -209,13 +211,24 @@ impl Store {
                 message: "The panel holding this case has no meeting in its calendar still taking cases; ask the panel’s business support to add one".to_owned(),
             });
         };
-        let previous = previous_referrals(previous);
+        // The form named a meeting; if its list has gone out since, say so rather than quietly
+        // choosing the next one.
+        if meeting_shown.is_some_and(|m| m != next.meeting) {
+            return Err(ReferralWriteError::Input {
+                field: "reason",
+                message: format!(
+                    "The list for the meeting shown has gone to members; the plan would now go to the meeting on {}. Send the form again to put it there",
+                    domain::clock::long_date(next.date)
+                ),
+            });
+        }
         let draft = Referral::draft(NewReferral {
             family,
             route: Route::Stuck,
             locality: LocalityId(locality),
             urgent: false,
-            re_referral: domain::referral::is_re_referral(&previous, today),
+            // A plan under way is the same episode of early help, not a re-referral.
+            re_referral: false,
         });
         let (submitted, submit_entry) = draft.apply(ReferralEvent::Submit, now, user)?;
         let consent = self.consent_standing(family).await?;
@@ -241,6 +254,29 @@ impl Store {
         let id = accepted.id();
         let state = state_json(accepted.state())?;
         write!(self, tx, kind => {
+            // Checked again inside the write, which holds the plan's row: two forms sent at
+            // once make one stuck case, and a plan changed meanwhile is refused.
+            let held = sqlx::query("UPDATE plans SET version = version WHERE id = $1 AND version = $2 AND closed_at IS NULL")
+                .bind(plan)
+                .bind(version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if held == 0 {
+                return Err(ReferralWriteError::Stale);
+            }
+            let again: Option<(Uuid,)> = sqlx::query_as(&format!(
+                "SELECT r.id FROM referrals r WHERE r.plan_id = $1 AND {STILL_WITH_THE_PANEL} LIMIT 1"
+            ))
+            .bind(plan)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if again.is_some() {
+                return Err(ReferralWriteError::Input {
+                    field: "reason",
+                    message: "This plan is already back at panel; the panel will discuss it before it can be brought back again".to_owned(),
+                });
+            }
             // The list may have gone out since the form was shown: then the plan waits.
             let status: Option<(String,)> = sqlx::query_as("SELECT status FROM meetings WHERE id = $1")
                 .bind(next.meeting.0)
@@ -372,7 +408,15 @@ impl Store {
         };
         let reason = ReferralReason::parse(DEMO_STUCK).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         match self
-            .put_stuck_plan_on_agenda(UserId(by), OrganisationId(organisation), FamilyId(family), &reason, version, None)
+            .put_stuck_plan_on_agenda(
+                UserId(by),
+                OrganisationId(organisation),
+                FamilyId(family),
+                &reason,
+                version,
+                None,
+                None,
+            )
             .await
         {
             Ok(_) | Err(ReferralWriteError::Input { .. } | ReferralWriteError::Refused(_) | ReferralWriteError::Stale) => Ok(()),
@@ -402,7 +446,8 @@ impl Store {
             "SELECT f.id, f.address_line, pa.name, m.id, m.meeting_date FROM referrals r JOIN families f ON f.id = r.family_id \
              JOIN meetings m ON m.id = r.meeting_id JOIN panels pa ON pa.id = m.panel_id \
              JOIN panel_chairs pc ON pc.panel_id = m.panel_id AND pc.user_id = $1 \
-             WHERE r.plan_id IS NOT NULL AND r.status = 'accepted_for_panel' AND m.meeting_date >= $2 \
+             WHERE r.plan_id IS NOT NULL AND r.status = 'accepted_for_panel' AND m.meeting_date >= $2 AND m.status <> 'cancelled' \
+             AND EXISTS (SELECT 1 FROM agenda_items ai WHERE ai.referral_id = r.id AND ai.meeting_id = m.id AND ai.removed_at IS NULL) \
              ORDER BY m.meeting_date, f.address_line LIMIT 50",
         )
         .bind(chair.0)

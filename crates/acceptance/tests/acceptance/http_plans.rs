@@ -700,12 +700,39 @@ engines!(
         assert!(empty.shows("Say what is stuck and what you need from the panel"));
         assert_eq!(db.scalar(&stuck).await, 0);
 
-        // One step puts it on the next agenda, with the plan attached
+        // A form that named a meeting whose list has since gone out is refused, saying where
+        // the plan would go now
         let why = "The housing support offered in October has not started; the team needs the panel to unblock it";
+        let moved_on = browser
+            .post(
+                &format!("/families/{family}/plan/panel"),
+                &[
+                    ("csrf", &form.csrf()),
+                    ("version", &version),
+                    ("reason", why),
+                    ("meeting", &m.meeting),
+                ],
+            )
+            .await;
+        assert_eq!(moved_on.status, 200, "{}", moved_on.body);
+        assert!(
+            moved_on.shows("the plan would now go to the meeting on 15 December 2026"),
+            "{}",
+            moved_on.body
+        );
+        assert_eq!(db.scalar(&stuck).await, 0);
+
+        // One step puts it on the next agenda, with the plan attached
+        let meeting = crate::http_meetings::field(&form, "meeting");
         let brought = browser
             .post(
                 &format!("/families/{family}/plan/panel"),
-                &[("csrf", &form.csrf()), ("version", &version), ("reason", why)],
+                &[
+                    ("csrf", &form.csrf()),
+                    ("version", &version),
+                    ("reason", why),
+                    ("meeting", &meeting),
+                ],
             )
             .await;
         assert_eq!(brought.status, 303, "{}", brought.body);

@@ -27,6 +27,9 @@ pub struct StuckForm {
     /// The plan's version when the form was read.
     #[serde(default)]
     version: i64,
+    /// The meeting the form said the plan would go to.
+    #[serde(default)]
+    meeting: String,
 }
 
 #[derive(Template)]
@@ -102,7 +105,11 @@ pub async fn bring_back(
     match ReferralReason::parse(&f.reason) {
         Err(ReferralReasonError::Empty) => errors.add("reason", "Say what is stuck and what you need from the panel"),
         Err(e) => errors.add("reason", e.to_string()),
-        Ok(reason) => match state.store.bring_plan_to_panel(&permit, &reason, f.version, &who.address).await {
+        Ok(reason) => match state
+            .store
+            .bring_plan_to_panel(&permit, &reason, f.version, f.meeting.parse().ok(), &who.address)
+            .await
+        {
             Ok(_) => return Ok(Redirect::to(&format!("/families/{id}/plan?back=yes")).into_response()),
             Err(ReferralWriteError::Input { field, message }) => errors.add(field, message),
             // The family's consent no longer covers discussion at a panel.
