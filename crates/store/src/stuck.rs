@@ -36,6 +36,18 @@ pub struct NextPanel {
     pub circulate_by: Date,
 }
 
+/// What the lead professional's form says: what is stuck, and the plan and meeting it was
+/// filled in against.
+#[derive(Debug, Clone, Copy)]
+pub struct StuckCase<'a> {
+    /// What is stuck, and what they need from the panel.
+    pub what_is_stuck: &'a ReferralReason,
+    /// The plan's version when the form was read.
+    pub plan_version: i64,
+    /// The meeting the form said the plan would go to, if it said one.
+    pub meeting_shown: Option<MeetingId>,
+}
+
 /// A stuck case open for a family's plan: what the plan page says instead of offering to bring
 /// it back again.
 #[derive(Debug, Clone)]
@@ -137,39 +149,31 @@ impl Store {
     pub async fn bring_plan_to_panel(
         &self,
         permit: &Permit<MakeReferral>,
-        what_is_stuck: &ReferralReason,
-        plan_version: i64,
-        meeting_shown: Option<MeetingId>,
+        case: &StuckCase<'_>,
         address: &str,
     ) -> Result<(ReferralId, Date), ReferralWriteError> {
         if permit.route() != Route::Stuck {
             return Err(StoreError::Corrupt("a plan is brought back to panel only as a stuck case".into()).into());
         }
         let who = permit.principal();
-        self.put_stuck_plan_on_agenda(
-            who.user,
-            who.organisation,
-            permit.family(),
-            what_is_stuck,
-            plan_version,
-            meeting_shown,
-            Some(address),
-        )
-        .await
+        self.put_stuck_plan_on_agenda((who.user, who.organisation), permit.family(), case, Some(address))
+            .await
     }
 
     /// [`Store::bring_plan_to_panel`] once the policy has said `user` may: also how the demo
     /// county's lead professional brings one plan back.
     pub(crate) async fn put_stuck_plan_on_agenda(
         &self,
-        user: UserId,
-        organisation: OrganisationId,
+        (user, organisation): (UserId, OrganisationId),
         family: FamilyId,
-        what_is_stuck: &ReferralReason,
-        plan_version: i64,
-        meeting_shown: Option<MeetingId>,
+        case: &StuckCase<'_>,
         address: Option<&str>,
     ) -> Result<(ReferralId, Date), ReferralWriteError> {
+        let StuckCase {
+            what_is_stuck,
+            plan_version,
+            meeting_shown,
+        } = *case;
         let now = self.now();
         let today = self.clock.today();
         type PlanRow = (Uuid, i64, Uuid);
@@ -409,12 +413,13 @@ impl Store {
         let reason = ReferralReason::parse(DEMO_STUCK).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         match self
             .put_stuck_plan_on_agenda(
-                UserId(by),
-                OrganisationId(organisation),
+                (UserId(by), OrganisationId(organisation)),
                 FamilyId(family),
-                &reason,
-                version,
-                None,
+                &StuckCase {
+                    what_is_stuck: &reason,
+                    plan_version: version,
+                    meeting_shown: None,
+                },
                 None,
             )
             .await

@@ -107,7 +107,15 @@ pub async fn bring_back(
         Err(e) => errors.add("reason", e.to_string()),
         Ok(reason) => match state
             .store
-            .bring_plan_to_panel(&permit, &reason, f.version, f.meeting.parse().ok(), &who.address)
+            .bring_plan_to_panel(
+                &permit,
+                &store::stuck::StuckCase {
+                    what_is_stuck: &reason,
+                    plan_version: f.version,
+                    meeting_shown: f.meeting.parse().ok(),
+                },
+                &who.address,
+            )
             .await
         {
             Ok(_) => return Ok(Redirect::to(&format!("/families/{id}/plan?back=yes")).into_response()),
