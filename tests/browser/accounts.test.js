@@ -122,7 +122,7 @@ describe('accounts by e-mail', () => {
     await check('03-check-your-email');
 
     // and the link in the e-mail lets them choose a new password
-    const mail = await h.waitForEmail(app, email, seen);
+    const mail = await h.waitForEmail(app, email, seen, { subject: 'Reset your Early Help password' });
     assert.equal(mail.subject, 'Reset your Early Help password');
     await page.goto(mail.link);
     assert.equal(await h.h1(page), 'Choose a new password');

@@ -363,13 +363,16 @@ pub fn notes_pdf(notes: &ActionNotes) -> Vec<u8> {
 /// The family's own copy of its plan, in plain English, as an A4 PDF the lead professional
 /// prints or sends them: who is helping, when the team meets, each need with where things
 /// started, what good looks like and how it is going, who is doing what by when, and the
-/// family's own words from the latest review. No case notes, agency checks or panel reasons are in it.
+/// family's own words from the latest review (the child's only when `with_child_words`: a
+/// child may have said things they did not want their parents to read). No case notes, agency
+/// checks or panel reasons are in it.
 pub fn family_plan_pdf(
     council: &str,
     address: &str,
     people: &[PersonRecord],
     plan: &PlanView,
     actions: &[PlanAction],
+    with_child_words: bool,
     today: Date,
 ) -> Vec<u8> {
     let title = "Our family plan";
@@ -409,6 +412,11 @@ pub fn family_plan_pdf(
     layout.paragraph(
         &match &plan.closure {
             Some(c) => format!("This plan finished on {}: {}.", long_date(c.closed_on), c.reason.label()),
+            None if plan.review_overdue => format!(
+                "We meet as a Team Around the Family (us, and the people helping us) every {} weeks to see how things are going. Our next meeting was due on {}: our lead professional will arrange it.",
+                plan.review_weeks,
+                day(plan.next_review_due)
+            ),
             None => format!(
                 "We meet as a Team Around the Family (us, and the people helping us) every {} weeks to see how things are going. Our next meeting is on {}.",
                 plan.review_weeks,
@@ -469,7 +477,8 @@ pub fn family_plan_pdf(
     layout.paragraph("What we said", 13.0, true);
     let latest = plan.reviews.first();
     let parents = latest.and_then(|r| r.parents_words.as_deref());
-    let child = latest.and_then(|r| r.child_words.as_deref());
+    // A child's words go in only when the keeper chose to share them with the family.
+    let child = latest.and_then(|r| r.child_words.as_deref()).filter(|_| with_child_words);
     if parents.is_none() && child.is_none() {
         layout.paragraph(
             "When the team meets, what you tell us is written here in your own words.",

@@ -193,6 +193,14 @@ engines!(
         assert!(plan.shows("“I like my new teacher”"));
         assert!(plan.shows("16 February 2027"), "six weeks on: {}", plan.body);
         assert!(!browser.get("/").await.shows(&overdue), "the home page no longer asks for it");
+        // The family's copy carries the parents' words, and the child's only when the lead
+        // professional chooses to share them
+        let (_, _, pdf) = browser.get_bytes(&format!("/families/{family}/plan.pdf")).await;
+        let text = pdf_text(&pdf);
+        assert!(text.contains("Mornings are calmer"), "{text}");
+        assert!(!text.contains("I like my new teacher"), "{text}");
+        let (_, _, pdf) = browser.get_bytes(&format!("/families/{family}/plan.pdf?child_words=yes")).await;
+        assert!(pdf_text(&pdf).contains("I like my new teacher"));
         // The same form sent again (a second person recording the same meeting) is refused
         let again = browser.post(&format!("/families/{family}/plan/reviews"), &review).await;
         assert_eq!(again.status, 409, "{}", again.body);

@@ -300,13 +300,9 @@ pub async fn show(State(state): State<AppState>, who: SignedIn, Query(q): Query<
             },
         ],
     );
-    let overdue_chart = bars(
+    let overdue_chart = row_chart(
         "Open actions and overdue actions by panel",
-        &dashboard
-            .overdue
-            .iter()
-            .map(|o| o.panel.split_whitespace().next().unwrap_or("").to_owned())
-            .collect::<Vec<_>>(),
+        &dashboard.overdue.iter().map(|o| o.panel.clone()).collect::<Vec<_>>(),
         &[
             Series {
                 name: "Open",

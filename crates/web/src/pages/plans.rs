@@ -53,6 +53,13 @@ pub struct PlanQuery {
     linked: Option<String>,
 }
 
+/// What the print form asks: whether the child's own words go in the family's copy.
+#[derive(Deserialize, Default)]
+pub struct PrintQuery {
+    #[serde(default)]
+    child_words: Option<String>,
+}
+
 /// What the form linking an agreed action to a need sends.
 #[derive(Deserialize, Default, Clone)]
 pub struct LinkActionForm {
@@ -369,7 +376,12 @@ async fn plan_to_keep(state: &AppState, who: &SignedIn, id: FamilyId) -> Result<
 
 /// The family's own copy of the plan as a PDF, for its lead professional or Team Around the
 /// Family to print or send them. Audited.
-pub async fn pdf(State(state): State<AppState>, who: SignedIn, Path(id): Path<String>) -> Result<Response, AppError> {
+pub async fn pdf(
+    State(state): State<AppState>,
+    who: SignedIn,
+    Path(id): Path<String>,
+    Query(print): Query<PrintQuery>,
+) -> Result<Response, AppError> {
     let id = FamilyId::from_path(&id);
     let keep = state.require_family(&who.principal, policy::RecordPlan, id, &who.address).await?;
     let view = state.require_family(&who.principal, policy::ViewFamily, id, &who.address).await?;
@@ -388,6 +400,7 @@ pub async fn pdf(State(state): State<AppState>, who: SignedIn, Path(id): Path<St
         &family.people,
         &plan,
         &actions,
+        print.child_words.as_deref() == Some("yes"),
         state.store.clock().today(),
     );
     Ok((
